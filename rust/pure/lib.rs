@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Core-only logic of daxhold: no `kernel`, no `alloc`, no `std`.
+//!
+//! Everything here is pure computation on plain values, so it is tested on
+//! the host (`cargo test`, with property tests) and, from the same source,
+//! by KUnit inside the module.
+
+pub mod fixedbuf;
+pub mod mf;
+pub mod name;
+pub mod notify;
+pub mod selftest;

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Parsing the block device names written to daxhold's controls.
+//!
+//! `attach`, `detach` and the `devices=` module parameter take a block
+//! device as a path (`/dev/pmem0`) or a bare name (`pmem0`, meaning
+//! `/dev/pmem0`). One trailing newline (from `echo`) is ignored.
+
+/// Longest accepted path, in bytes, without the terminating NUL.
+pub const PATH_MAX_LEN: usize = 255;
+
+const DEV_PREFIX: &[u8] = b"/dev/";
+
+/// Why a device name was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameError {
+    /// Nothing given.
+    Empty,
+    /// Longer than [`PATH_MAX_LEN`] once expanded to a path.
+    TooLong,
+    /// A byte that is not printable ASCII, or a space, or a bare name with `/`.
+    Invalid,
+}
+
+impl NameError {
+    /// The negative errno for this error.
+    pub fn errno(self) -> i32 {
+        match self {
+            NameError::Empty | NameError::Invalid => -22, // -EINVAL
+            NameError::TooLong => -36,                    // -ENAMETOOLONG
+        }
+    }
+}
+
+/// A NUL-terminated device path, ready for `bdev_file_open_by_path()`.
+#[derive(Clone)]
+pub struct DevPath {
+    buf: [u8; PATH_MAX_LEN + 1],
+    len: usize,
+}
+
+impl DevPath {
+    /// The path without the NUL.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// The path with its terminating NUL.
+    pub fn as_bytes_with_nul(&self) -> &[u8] {
+        self.buf.get(..=self.len).unwrap_or(&[])
+    }
+
+    /// The last path component (`pmem0` for `/dev/pmem0`).
+    pub fn basename(&self) -> &[u8] {
+        let p = self.as_bytes();
+        match p.iter().rposition(|&b| b == b'/') {
+            Some(i) => p.get(i + 1..).unwrap_or(&[]),
+            None => p,
+        }
+    }
+}
+
+/// Parse one device name or path.
+pub fn parse(input: &[u8]) -> Result<DevPath, NameError> {
+    let s = input.strip_suffix(b"\n").unwrap_or(input);
+    if s.is_empty() {
+        return Err(NameError::Empty);
+    }
+    if s.len() > PATH_MAX_LEN {
+        return Err(NameError::TooLong);
+    }
+    if !s.iter().all(|&b| b.is_ascii_graphic()) {
+        return Err(NameError::Invalid);
+    }
+    let prefix: &[u8] = if s.first() == Some(&b'/') {
+        b""
+    } else if s.contains(&b'/') {
+        return Err(NameError::Invalid);
+    } else {
+        DEV_PREFIX
+    };
+    let len = prefix.len() + s.len();
+    if len > PATH_MAX_LEN {
+        return Err(NameError::TooLong);
+    }
+    let mut path = DevPath {
+        buf: [0; PATH_MAX_LEN + 1],
+        len,
+    };
+    let (head, tail) = path.buf.split_at_mut(prefix.len());
+    head.copy_from_slice(prefix);
+    tail.get_mut(..s.len())
+        .ok_or(NameError::TooLong)?
+        .copy_from_slice(s);
+    Ok(path)
+}
+
+/// The items of a comma-separated list (the `devices=` parameter).
+/// Empty items are kept so that `parse()` reports them.
+pub fn split_list(list: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let list = list.strip_suffix(b"\n").unwrap_or(list);
+    list.split(|&b| b == b',').filter(move |_| !list.is_empty())
+}

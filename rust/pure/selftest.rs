@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Test cases shared by `cargo test` on the host and KUnit in the module.
+//!
+//! Each case is a plain function returning the first failed expectation, so
+//! the same table checks the same logic under both compilers and targets.
+
+use core::fmt::Write;
+
+use crate::pure::fixedbuf::FixedBuf;
+use crate::pure::mf::{self, MfFlags};
+use crate::pure::name::{self, NameError};
+use crate::pure::notify::{self, ArgError, Extent, Kind};
+
+/// A failed expectation: where and what.
+#[derive(Debug)]
+pub struct Fail {
+    /// Source line of the expectation.
+    pub line: u32,
+    /// The expectation, as written.
+    pub what: &'static str,
+}
+
+/// A named test case.
+pub type Case = (&'static str, fn() -> Result<(), Fail>);
+
+macro_rules! ensure {
+    ($cond:expr) => {
+        if !$cond {
+            return Err(Fail {
+                line: line!(),
+                what: stringify!($cond),
+            });
+        }
+    };
+}
+
+/// Cases of the `daxhold_mf` suite: notify_failure arguments and flags.
+pub const MF_CASES: &[Case] = &[
+    ("check_plain_range", check_plain_range),
+    ("check_whole_device", check_whole_device),
+    ("check_rejects", check_rejects),
+    ("check_kinds", check_kinds),
+    ("flag_names", flag_names),
+];
+
+/// Cases of the `daxhold_name` suite: control strings.
+pub const NAME_CASES: &[Case] = &[
+    ("name_forms", name_forms),
+    ("name_rejects", name_rejects),
+    ("name_list", name_list),
+    ("fixedbuf_truncates", fixedbuf_truncates),
+];
+
+fn check_plain_range() -> Result<(), Fail> {
+    let f = notify::check(0x3000, 0x1000, 0x23);
+    ensure!(matches!(f, Ok(f) if f.extent == Extent::Range { offset: 0x3000, end: 0x4000 }));
+    // The last byte of the address space is a valid one-byte range.
+    let f = notify::check(u64::MAX - 1, 1, 0);
+    ensure!(matches!(f, Ok(f) if f.extent == Extent::Range { offset: u64::MAX - 1, end: u64::MAX }));
+    Ok(())
+}
+
+fn check_whole_device() -> Result<(), Fail> {
+    let f = notify::check(0, u64::MAX, mf::MF_MEM_PRE_REMOVE as i32);
+    ensure!(matches!(f, Ok(f) if f.extent == Extent::WholeDevice && f.kind == Kind::PreRemove));
+    // A full-length range that does not start at 0 wraps.
+    ensure!(notify::check(1, u64::MAX, 0) == Err(ArgError::Overflow));
+    Ok(())
+}
+
+fn check_rejects() -> Result<(), Fail> {
+    ensure!(notify::check(0x1000, 0, 0x23) == Err(ArgError::ZeroLength));
+    ensure!(notify::check(u64::MAX, 2, 0) == Err(ArgError::Overflow));
+    ensure!(notify::check(0, 0x1000, 0x100) == Err(ArgError::UnknownFlags(0x100)));
+    ensure!(notify::check(0, 0x1000, -1) == Err(ArgError::UnknownFlags(!mf::MF_KNOWN)));
+    ensure!(ArgError::ZeroLength.errno() == -22 && ArgError::Overflow.errno() == -34);
+    Ok(())
+}
+
+fn check_kinds() -> Result<(), Fail> {
+    let kind = |flags: u32| notify::check(0, 4096, flags as i32).map(|f| f.kind);
+    ensure!(kind(mf::MF_ACTION_REQUIRED | mf::MF_COUNT_INCREASED) == Ok(Kind::ActionRequired));
+    ensure!(kind(0) == Ok(Kind::ActionOptional));
+    ensure!(kind(mf::MF_SW_SIMULATED) == Ok(Kind::ActionOptional));
+    ensure!(kind(mf::MF_MEM_PRE_REMOVE | mf::MF_ACTION_REQUIRED) == Ok(Kind::PreRemove));
+    Ok(())
+}
+
+fn shows(flags: u32, want: &str) -> bool {
+    let mut buf = [0u8; 160];
+    let mut out = FixedBuf::new(&mut buf);
+    write!(out, "{}", MfFlags(flags)).is_ok() && out.as_bytes() == want.as_bytes()
+}
+
+fn flag_names() -> Result<(), Fail> {
+    ensure!(shows(0x23, "MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED"));
+    ensure!(shows(0x80, "MF_MEM_PRE_REMOVE"));
+    ensure!(shows(0, "none"));
+    ensure!(shows(0x102, "MF_ACTION_REQUIRED|0x100"));
+    ensure!(shows(0x8000_0000, "0x80000000"));
+    Ok(())
+}
+
+fn name_forms() -> Result<(), Fail> {
+    let p = name::parse(b"pmem0\n");
+    ensure!(matches!(&p, Ok(p) if p.as_bytes() == b"/dev/pmem0"));
+    ensure!(matches!(&p, Ok(p) if p.as_bytes_with_nul() == b"/dev/pmem0\0"));
+    ensure!(matches!(&p, Ok(p) if p.basename() == b"pmem0"));
+    let p = name::parse(b"/dev/mapper/vg-lv");
+    ensure!(matches!(&p, Ok(p) if p.basename() == b"vg-lv"));
+    Ok(())
+}
+
+fn name_rejects() -> Result<(), Fail> {
+    let err = |s: &[u8]| name::parse(s).err();
+    ensure!(err(b"") == Some(NameError::Empty));
+    ensure!(err(b"\n") == Some(NameError::Empty));
+    ensure!(err(b"pm em0") == Some(NameError::Invalid));
+    ensure!(err(b"pmem0\n\n") == Some(NameError::Invalid));
+    ensure!(err(b"\x01\x02") == Some(NameError::Invalid));
+    ensure!(err(b"a/b") == Some(NameError::Invalid));
+    ensure!(err(&[b'a'; 256]) == Some(NameError::TooLong));
+    // 251 + "/dev/" = 256 > 255.
+    ensure!(err(&[b'a'; 251]) == Some(NameError::TooLong));
+    ensure!(err(&[b'a'; 250]).is_none());
+    ensure!(NameError::TooLong.errno() == -36);
+    Ok(())
+}
+
+fn name_list() -> Result<(), Fail> {
+    let mut it = name::split_list(b"pmem0,/dev/pmem1\n");
+    ensure!(it.next() == Some(&b"pmem0"[..]));
+    ensure!(it.next() == Some(&b"/dev/pmem1"[..]));
+    ensure!(it.next().is_none());
+    ensure!(name::split_list(b"").next().is_none());
+    ensure!(name::split_list(b"a,,b").nth(1) == Some(&b""[..]));
+    Ok(())
+}
+
+fn fixedbuf_truncates() -> Result<(), Fail> {
+    let mut buf = [0u8; 4];
+    let mut out = FixedBuf::new(&mut buf);
+    ensure!(write!(out, "ab").is_ok() && !out.truncated());
+    ensure!(write!(out, "cdef").is_err() && out.truncated());
+    ensure!(out.as_bytes() == b"abcd" && out.len() == 4);
+    Ok(())
+}

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Runs the shared case tables (also run by KUnit in the module).
+
+use daxhold_pure::selftest::{Case, MF_CASES, NAME_CASES};
+
+fn run(cases: &[Case]) {
+    for (name, case) in cases {
+        if let Err(fail) = case() {
+            panic!("{name}: line {}: {}", fail.line, fail.what);
+        }
+    }
+}
+
+#[test]
+fn mf_cases() {
+    run(MF_CASES);
+}
+
+#[test]
+fn name_cases() {
+    run(NAME_CASES);
+}
