@@ -5,4 +5,5 @@
  */
 #include <linux/dax.h>
 #include <linux/mm.h>
+#include <linux/delay.h>
 #include <daxhold/glue.h>

@@ -9,15 +9,10 @@
 
 #include <linux/types.h>
 
-struct block_device;
-struct kobject;
-
 /* Implemented in C (rust/glue.c). */
 const char *daxhold_param_devices(void);
 int daxhold_sysfs_init(void);
 void daxhold_sysfs_exit(void);
-bool daxhold_bdev_is_partition(struct block_device *bdev);
-void daxhold_msleep(unsigned int msecs);
 
 /* Implemented in Rust (rust/control.rs), called from the sysfs glue. */
 int daxhold_ctl_attach(const char *buf, size_t len);

@@ -50,6 +50,11 @@ impl DevPath {
         self.buf.get(..=self.len).unwrap_or(&[])
     }
 
+    /// The path as text (always ASCII: `parse()` accepts nothing else).
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(self.as_bytes()).unwrap_or("?")
+    }
+
     /// The last path component (`pmem0` for `/dev/pmem0`).
     pub fn basename(&self) -> &[u8] {
         let p = self.as_bytes();

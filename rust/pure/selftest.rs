@@ -57,7 +57,9 @@ fn check_plain_range() -> Result<(), Fail> {
     ensure!(matches!(f, Ok(f) if f.extent == Extent::Range { offset: 0x3000, end: 0x4000 }));
     // The last byte of the address space is a valid one-byte range.
     let f = notify::check(u64::MAX - 1, 1, 0);
-    ensure!(matches!(f, Ok(f) if f.extent == Extent::Range { offset: u64::MAX - 1, end: u64::MAX }));
+    ensure!(
+        matches!(f, Ok(f) if f.extent == Extent::Range { offset: u64::MAX - 1, end: u64::MAX })
+    );
     Ok(())
 }
 
@@ -94,7 +96,10 @@ fn shows(flags: u32, want: &str) -> bool {
 }
 
 fn flag_names() -> Result<(), Fail> {
-    ensure!(shows(0x23, "MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED"));
+    ensure!(shows(
+        0x23,
+        "MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED"
+    ));
     ensure!(shows(0x80, "MF_MEM_PRE_REMOVE"));
     ensure!(shows(0, "none"));
     ensure!(shows(0x102, "MF_ACTION_REQUIRED|0x100"));

@@ -31,7 +31,7 @@ allow="--no-recursive-allowlist
 	--allowlist-type dax_device --opaque-type dax_device
 	--allowlist-type dax_holder_operations
 	--allowlist-function 'fs_dax_get_by_bdev|fs_put_dax|dax_holder'
-	--allowlist-function 'dax_holder_notify_failure|dax_alive|daxhold_.*'
+	--allowlist-function 'dax_holder_notify_failure|dax_alive|msleep|daxhold_.*'
 	--allowlist-type mf_flags
 	--blocklist-function 'daxhold_ctl_.*'"
 

@@ -21,9 +21,15 @@ fn model(offset: u64, len: u64, flags: u32) -> Result<(Extent, Kind), ArgError> 
     } else if u128::from(offset) + u128::from(len) > u128::from(u64::MAX) {
         return Err(ArgError::Overflow);
     } else {
-        Extent::Range { offset, end: offset + len }
+        Extent::Range {
+            offset,
+            end: offset + len,
+        }
     };
-    let kind = match (flags & MF_MEM_PRE_REMOVE != 0, flags & MF_ACTION_REQUIRED != 0) {
+    let kind = match (
+        flags & MF_MEM_PRE_REMOVE != 0,
+        flags & MF_ACTION_REQUIRED != 0,
+    ) {
         (true, _) => Kind::PreRemove,
         (false, true) => Kind::ActionRequired,
         (false, false) => Kind::ActionOptional,

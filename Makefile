@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# daxhold: the two commands a newcomer needs are `make demo` and
+# `make check`; both set up everything they need (packages, toolchain,
+# a test kernel cached under $(DAXHOLD_CACHE)).
+#
+#   make            build daxhold.ko against the test kernel
+#   make check      host tests, lint, module build, KUnit, guest scenarios
+#   make demo       boot a guest, poison a page, show what daxhold saw
+#   make host-test  cargo test of the core-only logic
+#   make lint       rustfmt --check and clippy
+#   make clean
+#
+# FLAVOUR selects the test kernel (tools/kconfig/<FLAVOUR>.config).
+
+FLAVOUR ?= default
+DAXHOLD_CACHE ?= $(HOME)/.cache/daxhold
+export DAXHOLD_CACHE
+SETUP := tools/setup
+KDIR = $(shell $(SETUP)/kernel.sh $(FLAVOUR))
+BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
+
+.PHONY: all module deps kernel check demo host-test lint fmt clean
+
+all: module
+
+deps:
+	@$(SETUP)/deps.sh
+
+kernel: deps
+	@$(SETUP)/kernel.sh $(FLAVOUR) >/dev/null
+
+module: kernel
+	$(KMAKE) modules
+
+host-test:
+	cd rust/pure && cargo test --quiet
+
+lint: kernel
+	tools/lint.sh $(KDIR)
+
+fmt:
+	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs
+
+check: deps
+	@tools/check.sh $(FLAVOUR)
+
+demo: module
+	python3 tools/testing/guest/run.py --kdir $(KDIR) --module daxhold.ko --scenario demo --verbose
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf rust/pure/target build rust/ffi/dax_generated.rs

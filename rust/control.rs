@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The control surface: `devices=` at load, and `/sys/kernel/daxhold/`
+//! `attach`, `detach` (write a device) and `holders` (read).
+
+use core::fmt::Write;
+use core::sync::atomic::Ordering;
+use kernel::ffi::c_int;
+
+use kernel::error::{code, Result};
+use kernel::prelude::*;
+
+use crate::holder::{self, Holder, Registry};
+use crate::pure::fixedbuf::FixedBuf;
+use crate::pure::name::{self, DevPath, NameError};
+
+fn parse(op: &str, input: &[u8]) -> core::result::Result<DevPath, NameError> {
+    name::parse(input).inspect_err(|e| {
+        let why = match e {
+            NameError::Empty => "empty device name",
+            NameError::TooLong => "device name longer than 255 bytes",
+            NameError::Invalid => "device name with spaces, '/' or non-printable bytes",
+        };
+        pr_err!("{op}: {why}\n");
+    })
+}
+
+fn errno_of(r: Option<Result>) -> c_int {
+    match r {
+        Some(Ok(())) => 0,
+        Some(Err(e)) => e.to_errno(),
+        None => code::ENODEV.to_errno(),
+    }
+}
+
+/// Write to `attach`.
+pub(crate) fn attach(input: &[u8]) -> c_int {
+    match parse("attach", input) {
+        Ok(path) => errno_of(holder::with_registry(|r| r.attach(&path))),
+        Err(e) => e.errno(),
+    }
+}
+
+/// Write to `detach`.
+pub(crate) fn detach(input: &[u8]) -> c_int {
+    match parse("detach", input) {
+        Ok(path) => errno_of(holder::with_registry(|r| r.detach(&path))),
+        Err(e) => e.errno(),
+    }
+}
+
+/// Attach every device of the `devices=` parameter, or fail the load.
+pub(crate) fn attach_param(registry: &Registry, list: &[u8]) -> Result {
+    for item in name::split_list(list) {
+        let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
+        registry.attach(&path)?;
+    }
+    Ok(())
+}
+
+fn holder_line(out: &mut FixedBuf<'_>, h: &Holder) -> core::fmt::Result {
+    let s = &h.stats;
+    let (major, minor) = h.dev();
+    let get = |a: &core::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    writeln!(
+        out,
+        "{} {major}:{minor} calls={} action_required={} action_optional={} pre_remove={} \
+         rejected={} bytes={} last_offset={:#x} last_len={:#x} last_flags={:#x}",
+        h.name(),
+        get(&s.calls),
+        get(&s.action_required),
+        get(&s.action_optional),
+        get(&s.pre_remove),
+        get(&s.rejected),
+        get(&s.bytes),
+        get(&s.last_offset),
+        get(&s.last_len),
+        get(&s.last_flags),
+    )
+}
+
+/// Read of `holders`: one line per held disk, into `out`; the length.
+pub(crate) fn holders(out: &mut [u8]) -> usize {
+    let mut buf = FixedBuf::new(out);
+    holder::with_registry(|r| {
+        // Past the page, lines are cut: sysfs shows one page.
+        r.for_each(|h| {
+            let _ = holder_line(&mut buf, h);
+        })
+    });
+    buf.len()
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! daxhold: a dax holder that carries persistent-memory failures to the
+//! right place through any storage stack.
+//!
+//! Layout of the crate:
+//! - [`pure`]: core-only logic (argument checks, decoding, parsing), also
+//!   built and tested on the host;
+//! - [`ffi`]: the thin unsafe layer over the C interfaces;
+//! - [`holder`], [`notify`], [`control`]: policy, in safe Rust;
+//! - `kunit_tests`: KUnit suites, run when the module loads.
+
+use kernel::prelude::*;
+
+mod control;
+mod errno;
+mod ffi;
+mod holder;
+mod kunit_tests;
+mod notify;
+// Shared with the host crate, which needs these items `pub` and uses some
+// the module does not (host-only helpers and tests).
+#[allow(unreachable_pub, dead_code)]
+#[path = "pure/lib.rs"]
+mod pure;
+
+use holder::Registry;
+
+module! {
+    type: Daxhold,
+    name: "daxhold",
+    author: "The daxhold developers",
+    description: "Dax holder carrying pmem failures up partitions and device-mapper stacks",
+    license: "GPL",
+}
+
+struct Daxhold {
+    registry: Pin<KBox<Registry>>,
+}
+
+impl kernel::Module for Daxhold {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let registry = KBox::pin_init(Registry::new(), GFP_KERNEL)?;
+        holder::publish(&registry);
+        let started = control::attach_param(&registry, ffi::glue::param_devices())
+            .and_then(|()| ffi::glue::sysfs_init());
+        if let Err(e) = started {
+            registry.detach_all();
+            holder::unpublish();
+            pr_err!("not loaded ({e:?})\n");
+            return Err(e);
+        }
+        pr_info!("loaded; control in /sys/kernel/daxhold\n");
+        Ok(Daxhold { registry })
+    }
+}
+
+impl Drop for Daxhold {
+    fn drop(&mut self) {
+        // No new control calls, then no holders, then no users at all.
+        ffi::glue::sysfs_exit();
+        self.registry.detach_all();
+        holder::unpublish();
+        pr_info!("unloaded\n");
+    }
+}

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Errnos 6.12's `kernel::error::code` does not name.
+
+use kernel::error::Error;
+
+use crate::ffi::bindings;
+
+/// `-EOPNOTSUPP`, as returned to the dax core.
+pub(crate) const EOPNOTSUPP: i32 = -(bindings::EOPNOTSUPP as i32);
+
+/// `EOPNOTSUPP` as an [`Error`].
+pub(crate) fn eopnotsupp() -> Error {
+    Error::from_errno(EOPNOTSUPP)
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C glue (`rust/glue.c`): module parameter and sysfs controls, which
+//! 6.12's Rust cannot declare. The sysfs callbacks land here and are handed
+//! to the safe control layer (`crate::control`).
+
+use core::ffi::CStr;
+use kernel::ffi::{c_char, c_int};
+
+use super::bindings;
+use crate::control;
+use kernel::error::Result;
+
+/// The `devices=` module parameter, empty if not given.
+pub(crate) fn param_devices() -> &'static [u8] {
+    // SAFETY: the C side returns the parameter string (NUL-terminated,
+    // owned by the module and not written after load) or NULL.
+    let p = unsafe { bindings::daxhold_param_devices() };
+    if p.is_null() {
+        return &[];
+    }
+    // SAFETY: non-NULL and NUL-terminated, see above; lives until rmmod.
+    unsafe { CStr::from_ptr(p.cast()) }.to_bytes()
+}
+
+/// Create `/sys/kernel/daxhold/`.
+pub(crate) fn sysfs_init() -> Result {
+    // SAFETY: called once from module init, paired with `sysfs_exit()`.
+    kernel::error::to_result(unsafe { bindings::daxhold_sysfs_init() })
+}
+
+/// Remove `/sys/kernel/daxhold/`; returns after every running callback.
+pub(crate) fn sysfs_exit() {
+    // SAFETY: called once from module exit after a successful `sysfs_init()`.
+    unsafe { bindings::daxhold_sysfs_exit() }
+}
+
+/// Sleep for `ms` milliseconds.
+pub(crate) fn msleep(ms: u32) {
+    // SAFETY: plain sleep; callers are in process context.
+    unsafe { bindings::msleep(ms) }
+}
+
+/// # Safety
+///
+/// `buf` points to `len` readable bytes for the duration of the call.
+unsafe fn input<'a>(buf: *const c_char, len: usize) -> &'a [u8] {
+    if buf.is_null() {
+        return &[];
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { core::slice::from_raw_parts(buf.cast(), len) }
+}
+
+/// `attach` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_attach(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::attach(unsafe { input(buf, len) })
+}
+
+/// `detach` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_detach(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::detach(unsafe { input(buf, len) })
+}
+
+/// `holders` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_holders(buf: *mut c_char, size: usize) -> isize {
+    if buf.is_null() {
+        return 0;
+    }
+    // SAFETY: sysfs passes a writable, exclusively owned page of `size` bytes.
+    let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
+    control::holders(out) as isize
+}

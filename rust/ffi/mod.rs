@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The thin unsafe layer: safe wrappers around the C interfaces daxhold
+//! uses. Everything `unsafe` in daxhold lives under this directory; the
+//! policy modules above it are safe Rust.
+
+pub(crate) mod bdev;
+pub(crate) mod bindings;
+pub(crate) mod dax;
+pub(crate) mod glue;
+pub(crate) mod kunit;

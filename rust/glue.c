@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxhold C glue.  Only what 6.12's Rust cannot do: module_param() and
+ * sysfs attributes are C macro families with no Rust abstraction in 6.12.
+ * Each function forwards to Rust (rust/ffi/glue.rs) at once.
+ */
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/sysfs.h>
+#include <daxhold/glue.h>
+
+static char *devices;
+module_param(devices, charp, 0444);
+MODULE_PARM_DESC(devices,
+	"pmem disks to hold at load, comma-separated (pmem0,/dev/pmem1)");
+
+/* The devices= string, or NULL.  C because module_param() is. */
+const char *daxhold_param_devices(void)
+{
+	return devices;
+}
+
+/* sysfs store: Rust parses and acts; C turns 0 into "all consumed". */
+static ssize_t attach_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int rc = daxhold_ctl_attach(buf, count);
+
+	return rc ? rc : count;
+}
+
+static ssize_t detach_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int rc = daxhold_ctl_detach(buf, count);
+
+	return rc ? rc : count;
+}
+
+/* sysfs show: Rust formats into the page sysfs gives us. */
+static ssize_t holders_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return daxhold_ctl_holders(buf, PAGE_SIZE);
+}
+
+static struct kobj_attribute attach_attr = __ATTR(attach, 0200, NULL, attach_store);
+static struct kobj_attribute detach_attr = __ATTR(detach, 0200, NULL, detach_store);
+static struct kobj_attribute holders_attr = __ATTR(holders, 0400, holders_show, NULL);
+
+static struct attribute *daxhold_attrs[] = {
+	&attach_attr.attr,
+	&detach_attr.attr,
+	&holders_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group daxhold_group = {
+	.attrs = daxhold_attrs,
+};
+
+static struct kobject *daxhold_kobj;
+
+/* Create /sys/kernel/daxhold/.  C because kobjects have no Rust API in 6.12. */
+int daxhold_sysfs_init(void)
+{
+	int rc;
+
+	daxhold_kobj = kobject_create_and_add("daxhold", kernel_kobj);
+	if (!daxhold_kobj)
+		return -ENOMEM;
+	rc = sysfs_create_group(daxhold_kobj, &daxhold_group);
+	if (rc) {
+		kobject_put(daxhold_kobj);
+		daxhold_kobj = NULL;
+	}
+	return rc;
+}
+
+/* Remove it; kernfs waits for callbacks still running. */
+void daxhold_sysfs_exit(void)
+{
+	kobject_put(daxhold_kobj);
+	daxhold_kobj = NULL;
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suites of daxhold, run by KUnit when the module goes live.
+//!
+//! - `daxhold_mf`, `daxhold_name`: the shared case tables of
+//!   `pure/selftest.rs` (the same cases `cargo test` runs on the host),
+//!   compiled for the kernel;
+//! - `daxhold_holder`: the kernel side: control errors against real
+//!   devices, the failure path with an unknown dax_device, counters.
+
+use crate::errno::EOPNOTSUPP;
+use crate::ffi::dax::DaxId;
+use crate::ffi::kunit::{kunit_expect, kunit_suite, Test};
+use crate::holder::{self, Stats};
+use crate::pure::name;
+use crate::pure::notify;
+use crate::{control, notify as handler};
+use core::sync::atomic::Ordering;
+use kernel::error::code;
+
+kunit_suite!(suite_mf, "daxhold_mf",
+    plain: [],
+    shared: [cases => crate::pure::selftest::MF_CASES]);
+
+kunit_suite!(suite_name, "daxhold_name",
+    plain: [],
+    shared: [cases => crate::pure::selftest::NAME_CASES]);
+
+kunit_suite!(suite_holder, "daxhold_holder",
+    plain: [
+        attach_missing_is_enoent => crate::kunit_tests::attach_missing_is_enoent,
+        attach_chardev_is_enotblk => crate::kunit_tests::attach_chardev_is_enotblk,
+        detach_unknown_is_enoent => crate::kunit_tests::detach_unknown_is_enoent,
+        control_rejects_bad_names => crate::kunit_tests::control_rejects_bad_names,
+        notify_unknown_dax_declines => crate::kunit_tests::notify_unknown_dax_declines,
+        stats_count_by_kind => crate::kunit_tests::stats_count_by_kind,
+    ],
+    shared: []);
+
+fn attach(path: &[u8]) -> Option<i32> {
+    let path = name::parse(path).ok()?;
+    holder::with_registry(|r| r.attach(&path).err().map(|e| e.to_errno())).flatten()
+}
+
+fn attach_missing_is_enoent(t: &Test) {
+    let got = attach(b"/dev/daxhold-kunit-no-such-device");
+    kunit_expect!(t, got == Some(code::ENOENT.to_errno()), "got {got:?}");
+}
+
+fn attach_chardev_is_enotblk(t: &Test) {
+    let got = attach(b"/dev/null");
+    kunit_expect!(t, got == Some(code::ENOTBLK.to_errno()), "got {got:?}");
+}
+
+fn detach_unknown_is_enoent(t: &Test) {
+    let got = control::detach(b"daxhold-kunit-never-attached\n");
+    kunit_expect!(t, got == code::ENOENT.to_errno(), "got {got}");
+}
+
+fn control_rejects_bad_names(t: &Test) {
+    let einval = code::EINVAL.to_errno();
+    kunit_expect!(t, control::attach(b"") == einval);
+    kunit_expect!(t, control::attach(b"\x01\x02") == einval);
+    kunit_expect!(t, control::attach(b"pm em0") == einval);
+    kunit_expect!(t, control::attach(&[b'x'; 300]) == -36, "ENAMETOOLONG");
+}
+
+fn notify_unknown_dax_declines(t: &Test) {
+    // An address no dax_device has: only compared, never followed.
+    let local = 0u8;
+    let id = DaxId::fake(core::ptr::from_ref(&local) as usize);
+    let got = handler::notify_failure(id, 0x1000, 0x1000, 0x23);
+    kunit_expect!(t, got == EOPNOTSUPP, "got {got}");
+}
+
+fn stats_count_by_kind(t: &Test) {
+    let s = Stats::default();
+    for (off, len, flags) in [(0, 4096, 0x23), (4096, 8192, 0), (0, u64::MAX, 0x80)] {
+        if let Ok(f) = notify::check(off, len, flags) {
+            s.record(&f, off, len);
+        }
+    }
+    let get = |a: &core::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+    kunit_expect!(t, get(&s.action_required) == 1);
+    kunit_expect!(t, get(&s.action_optional) == 1);
+    kunit_expect!(t, get(&s.pre_remove) == 1);
+    // The whole-device form adds no bytes.
+    kunit_expect!(t, get(&s.bytes) == 4096 + 8192);
+    kunit_expect!(t, get(&s.last_flags) == 0x80);
+}

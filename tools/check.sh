@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: every test daxhold has, from a fresh machine.
+#
+#   tools/check.sh [FLAVOUR]
+#
+# Steps: set-up, host tests (cargo test), module build (warnings are
+# errors), lint (rustfmt, clippy), KUnit in the guest, guest scenarios (one
+# result each).  Logs go to build/check/.  The last line is
+# "N passed, N failed"; the exit status is non-zero if anything failed.
+set -uo pipefail
+flavour=${1:-default}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. tools/setup/lib.sh
+logs=$top/build/check
+mkdir -p "$logs"
+pass=0 fail=0 n=0
+t0=$(date +%s)
+
+# step NAME CMD...: run CMD, log to build/check/NAME.log, print TAP.
+step() {
+	local name=$1 s e
+	shift
+	n=$((n + 1))
+	s=$(date +%s)
+	if "$@" >"$logs/$name.log" 2>&1; then
+		e=$(date +%s)
+		pass=$((pass + 1))
+		echo "ok $n - $name ($((e - s)) s)"
+		return 0
+	fi
+	e=$(date +%s)
+	fail=$((fail + 1))
+	echo "not ok $n - $name ($((e - s)) s), log: build/check/$name.log"
+	tail -n 25 "$logs/$name.log" | sed 's/^/#   /'
+	return 1
+}
+
+summary() {
+	echo "# total $(( $(date +%s) - t0 )) s"
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit $?
+}
+
+step setup-deps tools/setup/deps.sh || summary
+step setup-kernel tools/setup/kernel.sh "$flavour" || summary
+kdir=$(tools/setup/kernel.sh "$flavour")
+
+step host-test bash -c 'cd rust/pure && cargo test --quiet'
+step module-build make -s -C "$kdir" M="$top" LLVM=1 \
+	BINDGEN="$DAXHOLD_CACHE/tools/bin/bindgen" modules || summary
+step lint tools/lint.sh "$kdir"
+step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \
+	--module daxhold.ko --kunit --kunit-suites daxhold_mf,daxhold_name,daxhold_holder
+
+# Guest scenarios: one result per scenario, as run.py reports them.
+n_before=$n
+python3 tools/testing/guest/run.py --kdir "$kdir" --module daxhold.ko \
+	>"$logs/guest.log" 2>&1
+while IFS= read -r line; do
+	case "$line" in
+	"ok "*)
+		n=$((n + 1)); pass=$((pass + 1))
+		echo "ok $n - guest: ${line#ok * - }" ;;
+	"not ok "*)
+		n=$((n + 1)); fail=$((fail + 1))
+		echo "not ok $n - guest: ${line#not ok * - }" ;;
+	esac
+done <"$logs/guest.log"
+if [ "$n" -eq "$n_before" ]; then
+	n=$((n + 1)); fail=$((fail + 1))
+	echo "not ok $n - guest: no scenario ran, log: build/check/guest.log"
+	tail -n 25 "$logs/guest.log" | sed 's/^/#   /'
+fi
+summary

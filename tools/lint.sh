@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# rustfmt (the kernel's .rustfmt.toml) and clippy (kbuild's CLIPPY=1) over
+# the module, and clippy over the host crate.  Any finding fails.
+#
+#   tools/lint.sh KDIR
+set -euo pipefail
+kdir=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. tools/setup/lib.sh
+
+files=$(git ls-files 'rust/*.rs' 'rust/**/*.rs')
+rustfmt --check --edition 2021 --config-path .rustfmt.toml $files
+
+# Rebuild the Rust object under clippy-driver (warnings are errors in Kbuild).
+rm -f rust/daxhold.o
+make -s -C "$kdir" M="$top" LLVM=1 BINDGEN="$DAXHOLD_CACHE/tools/bin/bindgen" \
+	CLIPPY=1 modules
+(cd rust/pure && cargo clippy --quiet --all-targets -- -D warnings)
+echo "lint: rustfmt and clippy clean"
