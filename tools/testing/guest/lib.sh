@@ -1,0 +1,412 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shell library for daxhold guest scenarios (busybox sh).  Sourced by every
+# scenario:  . /daxtest/lib.sh
+#
+# TAP output goes to stdout (the serial console).  Test numbers and the
+# failure count live in files under $DAXTEST_STATE, so helpers also work
+# from subshells; still, keep TAP lines out of background jobs.
+#
+# Never let a helper print a bare "ok" line to stdout: capture the output
+# of writefile/modctl (the helpers below do).
+
+DAXTEST_DIR=/daxtest
+DAXTEST_STATE=/run/daxtest
+MODDIR=/lib/modules
+DAXHOLD_KO=$MODDIR/daxhold.ko
+DAXHOLD_SYSFS=/sys/kernel/daxhold
+# dmsetup: there is no udev in the guest.
+export DM_DISABLE_UDEV=1
+
+mkdir -p "$DAXTEST_STATE"
+echo 0 > "$DAXTEST_STATE/count"
+echo 0 > "$DAXTEST_STATE/failed"
+rm -f "$DAXTEST_STATE/planned"
+
+# ---------------------------------------------------------------- TAP --
+
+_tap_next() {
+	_n=$(($(cat "$DAXTEST_STATE/count") + 1))
+	echo "$_n" > "$DAXTEST_STATE/count"
+}
+
+_tap_fail() {
+	echo $(($(cat "$DAXTEST_STATE/failed") + 1)) > "$DAXTEST_STATE/failed"
+}
+
+# plan N: print the TAP plan up front.
+plan() {
+	echo "1..$1"
+	echo "$1" > "$DAXTEST_STATE/planned"
+}
+
+# skip_all REASON: the whole scenario does not apply; exits.
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# diag TEXT...: print TEXT as TAP diagnostics, one "# " line per line.
+diag() {
+	printf '%s\n' "$*" | sed 's/^/# /'
+}
+
+# diag_file FILE [MAX_LINES]: print (the tail of) a file as diagnostics.
+diag_file() {
+	[ -s "$1" ] || return 0
+	tail -n "${2:-40}" "$1" | sed 's/^/# /'
+}
+
+ok() {
+	_tap_next
+	echo "ok $_n - $*"
+}
+
+not_ok() {
+	_tap_next
+	echo "not ok $_n - $*"
+	_tap_fail
+}
+
+# skip DESC REASON: a test that was not run.
+skip() {
+	_tap_next
+	echo "ok $_n - $1 # SKIP $2"
+}
+
+# bail_out REASON: stop the scenario; the run fails.
+bail_out() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+# check DESC CMD [ARGS...]: ok if CMD exits 0.  CMD runs in this shell
+# (so it may set variables); its output is shown only if it fails.
+check() {
+	_desc=$1
+	shift
+	"$@" > "$DAXTEST_STATE/check.out" 2>&1
+	_rc=$?
+	if [ $_rc -eq 0 ]; then
+		ok "$_desc"
+	else
+		not_ok "$_desc"
+		diag "command failed with status $_rc: $*"
+		diag_file "$DAXTEST_STATE/check.out"
+	fi
+	return $_rc
+}
+
+# _isnum X: X is a decimal or 0x-hex integer.
+_isnum() {
+	case $1 in
+	''|-|*[!0-9]*) ;;
+	*) return 0 ;;
+	esac
+	case $1 in
+	0x*|0X*)
+		_h=${1#0[xX]}
+		case $_h in ''|*[!0-9a-fA-F]*) return 1 ;; esac
+		return 0 ;;
+	-[0-9]*)
+		case ${1#-} in *[!0-9]*) return 1 ;; esac
+		return 0 ;;
+	esac
+	return 1
+}
+
+# _same A B: equal as strings, or as numbers if both are integers.
+_same() {
+	[ "$1" = "$2" ] && return 0
+	_isnum "$1" && _isnum "$2" && [ $(($1)) -eq $(($2)) ]
+}
+
+# is GOT WANT DESC: GOT equals WANT (numerically if both are integers,
+# decimal or 0x-hex; otherwise as strings).
+is() {
+	_got=$1
+	_want=$2
+	shift 2
+	if _same "$_got" "$_want"; then
+		ok "$*"
+		return 0
+	fi
+	not_ok "$*"
+	diag "     got: '$_got'"
+	diag "expected: '$_want'"
+	return 1
+}
+
+# isnt GOT UNWANTED DESC
+isnt() {
+	_got=$1
+	_bad=$2
+	shift 2
+	if ! _same "$_got" "$_bad"; then
+		ok "$*"
+		return 0
+	fi
+	not_ok "$*"
+	diag "     got: '$_got'"
+	diag "expected anything else"
+	return 1
+}
+
+# cmp_ok A OP B DESC: numeric comparison, OP one of -eq -ne -lt -le -gt -ge.
+cmp_ok() {
+	_a=$1
+	_op=$2
+	_b=$3
+	shift 3
+	if _isnum "$_a" && _isnum "$_b" && [ $((_a)) "$_op" $((_b)) ]; then
+		ok "$*"
+		return 0
+	fi
+	not_ok "$*"
+	diag "'$_a' $_op '$_b' is false"
+	return 1
+}
+
+# like GOT ERE DESC: GOT matches the extended regular expression ERE.
+like() {
+	_got=$1
+	_re=$2
+	shift 2
+	if printf '%s\n' "$_got" | grep -Eq -- "$_re"; then
+		ok "$*"
+		return 0
+	fi
+	not_ok "$*"
+	diag "     got: '$_got'"
+	diag "expected to match /$_re/"
+	return 1
+}
+
+# done_testing: print the plan if none was printed; exit status 1 if any
+# test failed.  Call it last.
+done_testing() {
+	[ -f "$DAXTEST_STATE/planned" ] || echo "1..$(cat "$DAXTEST_STATE/count")"
+	[ "$(cat "$DAXTEST_STATE/failed")" -eq 0 ]
+	exit $?
+}
+
+# ------------------------------------------------------------ helpers --
+
+# wait_for PATH [SECONDS]: wait until PATH exists (default 10 s).
+wait_for() {
+	_i=$(( ${2:-10} * 10 ))
+	while [ ! -e "$1" ]; do
+		_i=$((_i - 1))
+		[ $_i -le 0 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+# kv KEY FILE: the value of the first KEY=value line in FILE (the output
+# format of dax_poison).
+kv() {
+	sed -n "s/^$1=//p" "$2" | head -n 1
+}
+
+# field KEY TEXT: the value of a KEY=value word anywhere in TEXT.
+field() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1
+}
+
+# write_result PATH STRING: run writefile -e and print its one-line
+# result (ok, errno=ENAME, open-errno=ENAME, short=N).
+write_result() {
+	writefile -e "$1" "$2"
+}
+
+# expect_write WANT DESC PATH STRING: one write(2) of STRING (writefile -e
+# escapes: \n \t \\ \xHH) to PATH must give WANT ("ok" or "errno=ENAME").
+expect_write() {
+	_r=$(writefile -e "$3" "$4")
+	is "$_r" "$1" "$2"
+}
+
+# ------------------------------------------------------- nvdimm/pmem --
+
+# make_fsdax_all: turn every nvdimm region into one fsdax namespace and
+# wait for its /dev/pmemN.  The block device names are listed in
+# $DAXTEST_STATE/pmems.
+make_fsdax_all() {
+	: > "$DAXTEST_STATE/pmems"
+	_found=0
+	for _r in /sys/bus/nd/devices/region*; do
+		[ -e "$_r" ] || break
+		_found=1
+		_id=${_r##*/region}
+		if ! ndctl create-namespace -f -e "namespace$_id.0" -m fsdax \
+			> "$DAXTEST_STATE/ndctl.$_id" 2>&1; then
+			echo "ndctl create-namespace -f -e namespace$_id.0" \
+				"-m fsdax failed:"
+			cat "$DAXTEST_STATE/ndctl.$_id"
+			return 1
+		fi
+		_bd=$(sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p' \
+			"$DAXTEST_STATE/ndctl.$_id" | head -n 1)
+		[ -n "$_bd" ] || _bd=pmem$_id
+		if ! wait_for "/dev/$_bd" 10; then
+			echo "/dev/$_bd did not appear"
+			return 1
+		fi
+		echo "$_bd" >> "$DAXTEST_STATE/pmems"
+	done
+	[ $_found -eq 1 ] || { echo "no nvdimm regions"; return 1; }
+	return 0
+}
+
+# pmem_data_start pmemN: physical address of the first byte of the pmem
+# data area (sector 0 of /dev/pmemN); the fsdax (pfn) device's resource.
+pmem_data_start() {
+	cat "/sys/block/$1/device/resource"
+}
+
+# pmem_data_size pmemN: size in bytes of that data area.
+pmem_data_size() {
+	cat "/sys/block/$1/device/size"
+}
+
+# mkfs_mount_dax ext4|xfs DEV MNT: make a file system and mount it -o dax.
+mkfs_mount_dax() {
+	case $1 in
+	ext4) mkfs.ext4 -q -F -b 4096 "$2" || return 1 ;;
+	xfs) mkfs.xfs -q -f "$2" || return 1 ;;
+	*) echo "mkfs_mount_dax: unknown fs $1"; return 1 ;;
+	esac
+	mkdir -p "$3"
+	mount -t "$1" -o dax "$2" "$3"
+}
+
+# mount_has_dax MNT: /proc/mounts shows a dax option for MNT.
+mount_has_dax() {
+	awk -v m="$1" '$2 == m { print $4 }' /proc/mounts |
+		tr ',' '\n' | grep -Eq '^dax(=always)?$'
+}
+
+# ------------------------------------------------------------ daxhold --
+
+# require_module NAME: skip the whole scenario unless NAME.ko is present.
+require_module() {
+	[ -f "$MODDIR/$1.ko" ] || skip_all "$1.ko not in the initramfs"
+}
+
+# daxhold_load [PARAM=VALUE...]: insmod daxhold.ko.  Prints nothing on
+# success; sets DAXHOLD_RESULT to ok or errno=ENAME.
+daxhold_load() {
+	DAXHOLD_RESULT=$(modctl load "$DAXHOLD_KO" "$@")
+	[ "$DAXHOLD_RESULT" = ok ] && return 0
+	diag "insmod daxhold.ko $*: $DAXHOLD_RESULT"
+	return 1
+}
+
+# daxhold_unload: rmmod daxhold; sets DAXHOLD_RESULT.
+daxhold_unload() {
+	DAXHOLD_RESULT=$(modctl unload daxhold)
+	[ "$DAXHOLD_RESULT" = ok ] && return 0
+	diag "rmmod daxhold: $DAXHOLD_RESULT"
+	return 1
+}
+
+daxhold_loaded() {
+	[ -d /sys/module/daxhold ]
+}
+
+# daxhold_attach DEV / daxhold_detach DEV: print writefile's result.
+daxhold_attach() {
+	writefile -e "$DAXHOLD_SYSFS/attach" "$1"
+}
+
+daxhold_detach() {
+	writefile -e "$DAXHOLD_SYSFS/detach" "$1"
+}
+
+# daxhold_holders: the holders file, one line per attached device.
+daxhold_holders() {
+	cat "$DAXHOLD_SYSFS/holders"
+}
+
+# daxhold_nholders: number of attached devices.
+daxhold_nholders() {
+	daxhold_holders | grep -c .
+}
+
+# daxhold_field DEV KEY: KEY's value in DEV's holders line.
+daxhold_field() {
+	field "$2" "$(daxhold_holders | awk -v d="$1" '$1 == d')"
+}
+
+# ------------------------------------------------------------- dmesg --
+
+# dmesg_mark [LABEL]: put a marker into the kernel log.
+dmesg_mark() {
+	_m=$(( $(cat "$DAXTEST_STATE/mark" 2>/dev/null || echo 0) + 1 ))
+	echo "$_m" > "$DAXTEST_STATE/mark"
+	echo "<6>daxtest-mark-$_m: $*" > /dev/kmsg
+}
+
+# dmesg_since_mark: kernel log lines after the last dmesg_mark.
+dmesg_since_mark() {
+	_m=$(cat "$DAXTEST_STATE/mark" 2>/dev/null || echo 0)
+	dmesg | sed -n "/daxtest-mark-$_m: /,\$p" | sed 1d
+}
+
+# dmesg_grep_since_mark ERE: matching lines since the mark.
+dmesg_grep_since_mark() {
+	dmesg_since_mark | grep -E -- "$1"
+}
+
+# dmesg_count_since_mark ERE: number of matching lines since the mark.
+dmesg_count_since_mark() {
+	dmesg_since_mark | grep -Ec -- "$1"
+}
+
+# strip_ts: remove the "[    1.234567] " printk time stamps.
+strip_ts() {
+	sed 's/^\[ *[0-9]*\.[0-9]*\] //'
+}
+
+# --------------------------------------------------------------- slab --
+
+# slab_snapshot FILE: "cache active_objs" of the kmalloc caches, after
+# flushing the per-CPU slabs so that free objects are not counted active.
+slab_snapshot() {
+	for _s in /sys/kernel/slab/*/shrink; do
+		echo 1 > "$_s" 2>/dev/null
+	done
+	awk '$1 ~ /^(dma-)?kmalloc-/ { print $1, $2 }' /proc/slabinfo > "$1"
+}
+
+# slab_growth BEFORE AFTER: print "cache +N" for every cache that grew.
+slab_growth() {
+	awk 'NR == FNR { before[$1] = $2; next }
+	     $2 > before[$1] { printf "%s +%d\n", $1, $2 - before[$1] }' \
+		"$1" "$2"
+}
+
+# ------------------------------------------------------- host control --
+
+# host_cmd CMD [ARGS...]: ask the host (run.py) to do something, e.g.
+#   host_cmd mce -b 0 9 0xbd000000000000c0 5 0x12345000 0x8c
+#   host_cmd monitor info registers
+#   host_cmd echo hello
+# Prints the host's one-line answer; status is the host's status (0 ok).
+host_cmd() {
+	[ -n "$DAXTEST_CTL" ] || { echo "no host control channel"; return 2; }
+	printf '@@HOST %s\n' "$*" >&7
+	while read -r -t "${HOST_CMD_TIMEOUT:-60}" _reply <&7; do
+		case $_reply in
+		"@@ACK "*)
+			_reply=${_reply#@@ACK }
+			_st=${_reply%% *}
+			case $_reply in *" "*) _reply=${_reply#* } ;; *) _reply= ;; esac
+			echo "$_reply"
+			return "$_st"
+			;;
+		esac
+	done
+	echo "no answer from the host"
+	return 2
+}

@@ -1,0 +1,741 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run the daxhold guest scenarios (or its KUnit suites) under QEMU.
+
+    run.py --kdir KDIR [--module daxhold.ko ...] [--scenario NAME ...]
+    run.py --kdir KDIR --module daxhold.ko --kunit [--kunit-suites a,b]
+
+Each scenario (tools/testing/guest/scenarios/NAME.sh) gets its own guest
+boot.  One TAP-ish line is printed per scenario, then "N passed, N failed";
+the exit status is 1 if anything failed.  Full serial logs go to the
+results directory (default: build/test-results/ in the repository).
+Documentation/guest-harness.rst describes headers and failure rules.
+"""
+
+import argparse
+import json
+import os
+import re
+import selectors
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TOP = HERE.parents[2]
+sys.path.insert(0, str(HERE))
+import mkinitramfs  # noqa: E402
+
+SCENARIO_DIR = HERE / "scenarios"
+SELFTEST_DIR = HERE / "selftests"
+HEADER_RE = re.compile(r"^#\s*daxhold-test:\s*([A-Za-z_]+)\s*=\s*(.*?)\s*$")
+
+# Kernel log lines that fail a run unless the scenario expects them.
+BAD_KERNEL = re.compile(
+    r"BUG:|WARNING:|Oops|KASAN|general protection|Kernel panic|UBSAN"
+    r"|kmemleak|blocked for more than|detected stalls")
+# What counts as "the oops" of expect_oops=1; these lines are then allowed.
+OOPS = re.compile(r"BUG:|Oops|general protection")
+# A printk line: "[    1.234567] ..." (CONFIG_PRINTK_TIME=y).
+KMSG_TS = re.compile(r"\[\s*\d+\.\d+\]")
+TS_PREFIX = re.compile(r"^\[\s*\d+\.\d+\] ?")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]")
+
+TAP_PLAN = re.compile(r"^1\.\.(\d+)\s*(?:#\s*(?i:skip)\S*\s*(.*))?$")
+TAP_TEST = re.compile(r"^(not ok|ok)\b\s*(\d+)?\s*(?:-\s*)?(.*)$")
+
+
+# ----------------------------------------------------------------------
+# Scenario headers
+
+@dataclass
+class Header:
+    nvdimms: int = 1
+    size: str = "1G+128K"
+    timeout: int = 180
+    expect_oops: bool = False
+    append: str = ""
+    allow: list = field(default_factory=list)
+    loglevel: int = 5
+    mem: str = "2G"
+    modules: list = field(default_factory=list)
+    # Harness self-tests (selftests/*.sh) only: the verdict they must get.
+    expect_result: str = "pass"
+    expect_failure: list = field(default_factory=list)
+
+
+def parse_size(text):
+    """'1G+128K' -> bytes."""
+    total = 0
+    for term in text.replace(" ", "").split("+"):
+        m = re.fullmatch(r"(\d+)([KMGT]?)", term, re.I)
+        if not m:
+            raise ValueError(f"bad size '{text}'")
+        total += int(m.group(1)) << {"": 0, "K": 10, "M": 20, "G": 30,
+                                      "T": 40}[m.group(2).upper()]
+    return total
+
+
+def parse_header(path):
+    """Read the `# daxhold-test: key=value` lines of a scenario."""
+    h = Header()
+    for line in Path(path).read_text().splitlines():
+        m = HEADER_RE.match(line)
+        if not m:
+            continue
+        key, val = m.group(1), m.group(2)
+        if key == "nvdimms":
+            h.nvdimms = int(val)
+            if not 0 <= h.nvdimms <= 8:
+                raise ValueError("nvdimms must be 0..8")
+        elif key == "size":
+            parse_size(val)
+            h.size = val
+        elif key == "timeout":
+            h.timeout = int(val)
+        elif key == "expect_oops":
+            if val not in ("0", "1"):
+                raise ValueError("expect_oops must be 0 or 1")
+            h.expect_oops = val == "1"
+        elif key == "append":
+            h.append = (h.append + " " + val).strip()
+        elif key == "allow":
+            h.allow.append(re.compile(val))
+        elif key == "loglevel":
+            h.loglevel = int(val)
+        elif key == "mem":
+            parse_size(val)
+            h.mem = val
+        elif key == "modules":
+            h.modules += [m.strip() for m in val.split(",") if m.strip()]
+        elif key == "expect_result":
+            if val not in ("pass", "fail", "skip"):
+                raise ValueError("expect_result must be pass, fail or skip")
+            h.expect_result = val
+        elif key == "expect_failure":
+            h.expect_failure.append(re.compile(val))
+        else:
+            raise ValueError(f"unknown header key '{key}'")
+    return h
+
+
+# ----------------------------------------------------------------------
+# QEMU
+
+class Monitor:
+    """A client of QEMU's human monitor on a unix socket."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = None
+
+    def _read_prompt(self, timeout=10):
+        buf = b""
+        deadline = time.monotonic() + timeout
+        while not buf.endswith(b"(qemu) "):
+            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise OSError("monitor closed")
+            buf += chunk
+        return buf.decode(errors="replace")
+
+    def command(self, cmd):
+        if self.sock is None:
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.connect(self.path)
+            self._read_prompt()
+        self.sock.sendall(cmd.encode() + b"\n")
+        out = ANSI.sub("", self._read_prompt()).replace("\r", "")
+        lines = out.split("\n")[1:]          # the first echoes the command
+        if lines and lines[-1].endswith("(qemu) "):
+            lines[-1] = lines[-1][:-len("(qemu) ")]
+        return "\n".join(line for line in lines if line.strip())
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+
+
+class HostCommands:
+    """Requests the guest sends as `@@HOST <cmd> <args>` (lib.sh host_cmd).
+
+    Each returns (status, one-line text); the answer goes back to the guest
+    as `@@ACK <status> <text>`.  Add a method `cmd_<name>` for a new one.
+    """
+
+    def __init__(self, monitor, log):
+        self.monitor = monitor
+        self.log = log
+
+    def handle(self, line):
+        words = line.split(None, 1)
+        if not words:
+            return 1, "empty request"
+        fn = getattr(self, "cmd_" + words[0].replace("-", "_"), None)
+        if fn is None:
+            return 1, f"unknown host command '{words[0]}'"
+        try:
+            return fn(words[1] if len(words) > 1 else "")
+        except Exception as e:  # report, do not kill the run
+            return 1, f"{type(e).__name__}: {e}"
+
+    def cmd_echo(self, args):
+        return 0, args
+
+    def cmd_monitor(self, args):
+        out = self.monitor.command(args)
+        return 0, out.replace("\n", " | ")
+
+    def cmd_mce(self, args):
+        """QEMU `mce [-b] cpu bank status mcgstatus addr misc`."""
+        out = self.monitor.command("mce " + args)
+        return (1 if out.strip() else 0), out.replace("\n", " | ")
+
+
+@dataclass
+class BootResult:
+    lines: list
+    seconds: float
+    timed_out: bool
+    qemu_rc: int
+    qemu_stderr: str
+
+
+def qemu_command(kernel, initrd, cmdline, images, size, mem, mon, ctl):
+    total = parse_size(mem) + len(images) * size
+    maxmem_g = max(8, -(-total // (1 << 30)) + 1)
+    cmd = ["qemu-system-x86_64", "-accel", "tcg",
+           "-cpu", "max,vendor=GenuineIntel", "-smp", "2",
+           "-machine", "pc,nvdimm=on",
+           "-m", f"{mem},slots={max(4, len(images))},maxmem={maxmem_g}G",
+           "-nographic", "-no-reboot",
+           "-kernel", str(kernel), "-initrd", str(initrd),
+           "-append", cmdline,
+           "-serial", "stdio",
+           "-chardev", f"socket,id=ctl,path={ctl}",
+           "-serial", "chardev:ctl",
+           "-monitor", f"unix:{mon},server,nowait"]
+    for i, img in enumerate(images):
+        cmd += ["-object", f"memory-backend-file,id=nvm{i},share=on,"
+                f"mem-path={img},size={size}",
+                "-device", f"nvdimm,id=nvdimm{i},memdev=nvm{i},"
+                "label-size=128K"]
+    return cmd
+
+
+def boot(kernel, initrd, cmdline, hdr, results, name, verbose, keep_tmp):
+    """Boot one guest; return its console lines and how it ended."""
+    tmp = Path(tempfile.mkdtemp(prefix="daxtest-"))
+    size = parse_size(hdr.size)
+    images = []
+    for i in range(hdr.nvdimms):
+        img = tmp / f"nvdimm{i}.img"
+        with open(img, "wb") as f:
+            f.truncate(size)
+        images.append(img)
+    mon_path, ctl_path = tmp / "mon.sock", tmp / "ctl.sock"
+    ctl_listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ctl_listener.bind(str(ctl_path))
+    ctl_listener.listen(1)
+
+    cmd = qemu_command(kernel, initrd, cmdline, images, size, hdr.mem,
+                       mon_path, ctl_path)
+    log_path = results / f"{name}.log"
+    ctl_log_path = results / f"{name}.ctl.log"
+    qemu_txt = results / f"{name}.qemu.txt"
+    qemu_txt.write_text(shlex.join(cmd) + "\n")
+
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    monitor = Monitor(str(mon_path))
+    ctl_log = open(ctl_log_path, "w")
+    hostcmds = HostCommands(monitor, ctl_log)
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, "console")
+    sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
+    sel.register(ctl_listener, selectors.EVENT_READ, "listen")
+
+    lines, stderr = [], b""
+    partial = {"console": b"", "ctl": b""}
+    ctl_conn = None
+    open_pipes = 2
+    timed_out = False
+    deadline = start + hdr.timeout
+
+    with open(log_path, "wb") as log:
+        def console_line(raw):
+            text = raw.decode(errors="replace").rstrip("\r")
+            lines.append(text)
+            log.write(raw.rstrip(b"\r") + b"\n")
+            log.flush()
+            if verbose:
+                print(f"  | {text}", flush=True)
+
+        def ctl_line(raw):
+            text = raw.decode(errors="replace").strip("\r")
+            ctl_log.write(f"guest: {text}\n")
+            if not text.startswith("@@HOST "):
+                return
+            status, answer = hostcmds.handle(text[len("@@HOST "):])
+            answer = answer.replace("\n", " ")
+            ctl_log.write(f"host:  @@ACK {status} {answer}\n")
+            ctl_log.flush()
+            if verbose:
+                print(f"  > {text}\n  < @@ACK {status} {answer}",
+                      flush=True)
+            ctl_conn.sendall(f"@@ACK {status} {answer}\n".encode())
+
+        while open_pipes:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            for key, _ in sel.select(timeout=min(left, 1.0)):
+                what = key.data
+                if what == "listen":
+                    ctl_conn, _ = ctl_listener.accept()
+                    sel.unregister(ctl_listener)
+                    sel.register(ctl_conn, selectors.EVENT_READ, "ctl")
+                    continue
+                if what == "ctl":
+                    data = ctl_conn.recv(4096)
+                else:
+                    data = os.read(key.fileobj.fileno(), 65536)
+                if not data:
+                    sel.unregister(key.fileobj)
+                    if what != "ctl":
+                        open_pipes -= 1
+                    continue
+                if what == "stderr":
+                    stderr += data
+                    continue
+                buf = partial[what] + data
+                *complete, partial[what] = buf.split(b"\n")
+                for raw in complete:
+                    (console_line if what == "console" else ctl_line)(raw)
+        if partial["console"]:
+            console_line(partial["console"])
+        if timed_out:
+            proc.kill()
+            log.write(f"@@HARNESS: timeout after {hdr.timeout} s, "
+                      "QEMU killed\n".encode())
+    try:
+        rc = proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        rc = proc.wait()
+    seconds = time.monotonic() - start
+    monitor.close()
+    ctl_log.close()
+    if ctl_conn:
+        ctl_conn.close()
+    ctl_listener.close()
+    sel.close()
+    err = stderr.decode(errors="replace")
+    with open(qemu_txt, "a") as f:
+        f.write(f"exit status {rc}\n{err}")
+    if keep_tmp:
+        print(f"# kept {tmp}", flush=True)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return BootResult(lines, seconds, timed_out, rc, err)
+
+
+# ----------------------------------------------------------------------
+# Judging a boot
+
+@dataclass
+class Verdict:
+    failures: list = field(default_factory=list)
+    skip: str = None
+    dmesg: list = field(default_factory=list)
+
+
+def split_console(lines):
+    """-> (scenario lines, dmesg dump lines, markers seen)."""
+    scen, dmesg, marks = [], [], {}
+    state = "boot"
+    for line in lines:
+        if line.startswith("@@DAXTEST-BEGIN"):
+            state = "scenario"
+            marks["begin"] = line
+            continue
+        if line.startswith("@@DAXTEST-EXIT"):
+            marks["exit"] = line.split()[1] if len(line.split()) > 1 else "?"
+            state = "after"
+            continue
+        if line.startswith("@@DMESG-BEGIN"):
+            state = "dmesg"
+            continue
+        if line.startswith("@@DMESG-END"):
+            marks["dmesg"] = True
+            state = "after"
+            continue
+        if line.startswith("@@DAXTEST-END"):
+            marks["end"] = True
+            continue
+        if state == "scenario":
+            scen.append(line)
+        elif state == "dmesg":
+            dmesg.append(line)
+    return scen, dmesg, marks
+
+
+def kernel_lines(lines, dmesg):
+    """Kernel log lines: printk lines on the console, and the dmesg dump.
+    TAP diagnostics ("# ...") that quote the log are not counted."""
+    out = [ln for ln in lines
+           if KMSG_TS.search(ln) and not ln.lstrip().startswith("#")]
+    return out + dmesg
+
+
+def judge_tap(scen, v):
+    plan, tests, bail = None, [], None
+    for line in scen:
+        m = TAP_PLAN.match(line)
+        if m:
+            if plan is not None:
+                v.failures.append(f"second TAP plan: {line}")
+            plan = int(m.group(1))
+            if plan == 0:
+                v.skip = (m.group(2) or "no tests").strip()
+            continue
+        if line.startswith("Bail out!"):
+            bail = line
+            continue
+        m = TAP_TEST.match(line)
+        if m and (m.group(2) or m.group(1) == "not ok"):
+            todo = re.search(r"#\s*TODO\b", m.group(3), re.I)
+            tests.append((m.group(1), m.group(2), m.group(3)))
+            if m.group(1) == "not ok" and not todo:
+                v.failures.append(f"{line}")
+    if bail:
+        v.failures.append(bail)
+    if plan is None:
+        v.failures.append("no TAP plan")
+    elif plan != len(tests):
+        v.failures.append(f"plan says {plan} tests, {len(tests)} ran")
+    numbers = [int(n) for _, n, _ in tests if n]
+    if numbers != list(range(1, len(numbers) + 1)):
+        v.failures.append(f"test numbers out of sequence: {numbers[:20]}")
+    if plan != 0:
+        v.skip = None
+
+
+def judge_kernel(klines, hdr, v):
+    seen, oops_seen = set(), False
+    for line in klines:
+        if not BAD_KERNEL.search(line):
+            continue
+        text = TS_PREFIX.sub("", line[KMSG_TS.search(line).start():]
+                             if KMSG_TS.search(line) else line)
+        if hdr.expect_oops and OOPS.search(line):
+            oops_seen = True
+            continue
+        if any(a.search(line) for a in hdr.allow):
+            continue
+        if text not in seen:
+            seen.add(text)
+            v.failures.append(f"kernel: {text.strip()}")
+    if hdr.expect_oops and not oops_seen:
+        v.failures.append("expect_oops=1 but the kernel log shows no oops")
+
+
+def judge(res, hdr):
+    v = Verdict()
+    if res.timed_out:
+        v.failures.append(f"timeout after {hdr.timeout} s")
+    scen, dmesg, marks = split_console(res.lines)
+    v.dmesg = dmesg
+    if "begin" not in marks:
+        v.failures.append("the guest never started the scenario "
+                          "(boot failure?)")
+    judge_tap(scen, v)
+    if "exit" not in marks:
+        v.failures.append("the scenario did not finish (crash, panic or "
+                          "hang)")
+    elif marks["exit"] != "0":
+        v.failures.append(f"scenario script exited with status "
+                          f"{marks['exit']}")
+    if "exit" in marks and not marks.get("end"):
+        v.failures.append("init did not reach its end")
+    judge_kernel(kernel_lines(res.lines, dmesg), hdr, v)
+    if res.qemu_rc != 0 and not res.timed_out:
+        tail = res.qemu_stderr.strip().splitlines()[-3:]
+        v.failures.append(f"QEMU exit status {res.qemu_rc}: "
+                          + " / ".join(tail))
+    if v.failures:
+        v.skip = None
+    return v
+
+
+# ----------------------------------------------------------------------
+# KUnit
+
+def ktap_document(klines):
+    """The KTAP of module-loaded suites, renumbered, under one header.
+
+    A module's suites print "    KTAP version 1", "    # Subtest: NAME",
+    their cases indented, then a top-level "ok N NAME"; there is no
+    top-level header, and N counts every suite run since boot.
+    """
+    suites, cur = [], None
+    for raw in klines:
+        line = TS_PREFIX.sub("", raw)
+        if line.rstrip() == "    KTAP version 1" and cur is None:
+            cur = [line]
+            continue
+        if cur is None:
+            continue
+        m = re.match(r"^(ok|not ok) \d+ (.*)$", line)
+        if m:
+            cur.append(f"{m.group(1)} {{n}} {m.group(2)}")
+            suites.append(cur)
+            cur = None
+        else:
+            cur.append(line)
+    if cur is not None:          # a suite that never finished (crash)
+        suites.append(cur)
+    out = ["KTAP version 1", f"1..{len(suites)}"]
+    for i, s in enumerate(suites, 1):
+        out += [ln.replace("{n}", str(i)) if "{n}" in ln else ln
+                for ln in s]
+    return out, len(suites)
+
+
+def json_suites(node):
+    """{suite name: [(case, status)]} from kunit.py's JSON."""
+    out = {}
+    for g in node.get("sub_groups", []):
+        cases = [(c["name"], c["status"]) for c in g.get("test_cases", [])]
+        for sub in g.get("sub_groups", []):  # parameterised cases
+            cases += [(f"{sub['name']}", "PASS" if all(
+                c["status"] in ("PASS", "SKIP")
+                for c in sub.get("test_cases", [])) else "FAIL")]
+        out[g["name"]] = cases
+    return out
+
+
+def run_kunit(args, kernel, initrd, results):
+    names = [Path(m).name[:-3] for m in args.module]
+    if not names:
+        sys.exit("run.py: --kunit needs at least one --module")
+    hdr = Header(timeout=args.timeout or 300, loglevel=8)
+    cmdline = (f"console=ttyS0 loglevel=8 panic=-1 oops=panic "
+               f"daxtest.kunit={','.join(names)} daxtest.ctl=ttyS1 "
+               f"{args.append}").strip()
+    res = boot(kernel, initrd, cmdline, hdr, results, "kunit",
+               args.verbose, args.keep_tmp)
+    v = judge(res, hdr)
+    failed = 0
+    print("1..2", flush=True)
+    status = "not ok" if v.failures else "ok"
+    print(f"{status} 1 - kunit boot: insmod {', '.join(names)} "
+          f"({res.seconds:.1f} s)")
+    for f in v.failures:
+        print(f"#   {f}")
+    failed += bool(v.failures)
+
+    # Prefer the dmesg dump; fall back to the console (crash, panic).
+    _, dmesg, marks = split_console(res.lines)
+    source = dmesg if marks.get("dmesg") else res.lines
+    doc, nsuites = ktap_document(source)
+    ktap = results / "kunit.ktap"
+    ktap.write_text("\n".join(doc) + "\n")
+    jpath = results / "kunit.json"
+    jpath.unlink(missing_ok=True)
+    kunit_py = Path(args.kdir) / "tools/testing/kunit/kunit.py"
+    problems = []
+    if nsuites == 0:
+        problems.append("no KUnit suite output in the kernel log")
+    p = subprocess.run([sys.executable, str(kunit_py), "parse",
+                        f"--json={jpath}", str(ktap)],
+                       capture_output=True, text=True)
+    (results / "kunit.parse.txt").write_text(p.stdout + p.stderr)
+    if p.returncode != 0:
+        problems.append(f"kunit.py parse exit status {p.returncode}")
+    suites = {}
+    if jpath.exists():
+        try:
+            suites = json_suites(json.loads(jpath.read_text()))
+        except (ValueError, KeyError) as e:
+            problems.append(f"cannot read {jpath}: {e}")
+    for name, cases in suites.items():
+        bad = [c for c, s in cases if s not in ("PASS", "SKIP")]
+        npass = sum(s == "PASS" for _, s in cases)
+        print(f"# suite {name}: {npass}/{len(cases)} passed"
+              + (f", failed: {', '.join(bad)}" if bad else ""))
+        if bad:
+            problems.append(f"suite {name}: {', '.join(bad)} failed")
+    wanted = [s for s in (args.kunit_suites or "").split(",") if s]
+    for s in wanted:
+        if s not in suites:
+            problems.append(f"suite {s} missing from the results")
+    status = "not ok" if problems else "ok"
+    print(f"{status} 2 - kunit results: {len(suites)} suite(s) "
+          f"({ktap}, {jpath.name})")
+    for pr in problems:
+        print(f"#   {pr}")
+    if problems:
+        summary = [ln for ln in (p.stdout + p.stderr).splitlines()
+                   if ln.strip()][-15:]
+        for ln in summary:
+            print(f"#   | {ANSI.sub('', ln)}")
+    failed += bool(problems)
+    print(f"{2 - failed} passed, {failed} failed", flush=True)
+    return 1 if failed else 0
+
+
+# ----------------------------------------------------------------------
+# Scenarios
+
+def scenario_names(d=SCENARIO_DIR):
+    return sorted(p.stem for p in d.glob("*.sh"))
+
+
+def selftest_verdict(v, hdr):
+    """A harness self-test passes if the harness judged it as expected."""
+    got = "fail" if v.failures else "skip" if v.skip is not None else "pass"
+    if got != hdr.expect_result:
+        return [f"self-test: expected verdict {hdr.expect_result}, got "
+                f"{got}"] + [f"(harness said: {f})" for f in v.failures]
+    missing = [r.pattern for r in hdr.expect_failure
+               if not any(r.search(f) for f in v.failures)]
+    return [f"self-test: no failure matching /{m}/; harness said: "
+            + "; ".join(v.failures) for m in missing]
+
+
+def run_scenarios(args, kernel, initrd, results):
+    selftest = args.selftest
+    sdir = SELFTEST_DIR if selftest else SCENARIO_DIR
+    names = args.scenario or scenario_names(sdir)
+    unknown = [n for n in names if not (sdir / f"{n}.sh").exists()]
+    if unknown:
+        sys.exit(f"run.py: no such scenario: {', '.join(unknown)} "
+                 f"(have: {', '.join(scenario_names(sdir))})")
+    given = {Path(m).name[:-3] for m in args.module}
+    passed = failed = skipped = 0
+    summary = []
+    print(f"1..{len(names)}", flush=True)
+    for i, name in enumerate(names, 1):
+        try:
+            hdr = parse_header(sdir / f"{name}.sh")
+        except ValueError as e:
+            print(f"not ok {i} - {name} (0.0 s)\n#   bad header: {e}")
+            failed += 1
+            continue
+        if args.timeout:
+            hdr.timeout = args.timeout
+        missing = [m for m in hdr.modules if m not in given]
+        if missing:
+            line = (f"ok {i} - {name} (0.0 s) # SKIP needs "
+                    f"{', '.join(m + '.ko' for m in missing)} (--module)")
+            print(line, flush=True)
+            summary.append(line)
+            skipped += 1
+            continue
+        cmdline = " ".join(filter(None, [
+            "console=ttyS0", f"loglevel={hdr.loglevel}", "panic=-1",
+            "" if hdr.expect_oops else "oops=panic",
+            f"daxtest.{'selftest' if selftest else 'scenario'}={name}",
+            "daxtest.ctl=ttyS1",
+            hdr.append, args.append]))
+        res = boot(kernel, initrd, cmdline, hdr, results, name,
+                   args.verbose, args.keep_tmp)
+        v = judge(res, hdr)
+        if selftest:
+            v.failures, v.skip = selftest_verdict(v, hdr), None
+        t = f"({res.seconds:.1f} s)"
+        if v.failures:
+            line = f"not ok {i} - {name} {t}"
+            failed += 1
+        elif v.skip is not None:
+            line = f"ok {i} - {name} {t} # SKIP {v.skip}"
+            skipped += 1
+        else:
+            line = f"ok {i} - {name} {t}"
+            passed += 1
+        print(line, flush=True)
+        summary.append(line)
+        for f in v.failures[:30]:
+            print(f"#   {f}")
+            summary.append(f"#   {f}")
+        if v.failures:
+            print(f"#   log: {results / (name + '.log')}", flush=True)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    if skipped:
+        print(f"{skipped} skipped")
+    (results / "summary.tap").write_text(
+        f"1..{len(names)}\n" + "\n".join(summary) + "\n")
+    return 1 if failed else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="Run daxhold guest scenarios or KUnit suites in QEMU.")
+    ap.add_argument("--kdir", required=True, help="built kernel tree")
+    ap.add_argument("--module", action="append", default=[],
+                    help="a .ko to put in /lib/modules (repeatable)")
+    ap.add_argument("--scenario", action="append",
+                    help="run only this scenario (repeatable)")
+    ap.add_argument("--kunit", action="store_true",
+                    help="boot once, insmod the --module files, check the "
+                    "KUnit results with kunit.py parse")
+    ap.add_argument("--kunit-suites",
+                    help="comma-separated suites that must be present")
+    ap.add_argument("--selftest", action="store_true",
+                    help="run the harness self-tests (selftests/*.sh), "
+                    "which check that failures are detected")
+    ap.add_argument("--results", default=str(TOP / "build/test-results"),
+                    help="where logs go (default: %(default)s)")
+    ap.add_argument("--timeout", type=int,
+                    help="override every scenario's timeout (seconds)")
+    ap.add_argument("--append", default="",
+                    help="extra kernel command line for every boot")
+    ap.add_argument("--initramfs", help="use this image instead of "
+                    "building one")
+    ap.add_argument("--list", action="store_true",
+                    help="list the scenarios and their headers")
+    ap.add_argument("-v", "--verbose", action="store_true",
+                    help="stream the serial console")
+    ap.add_argument("--keep-tmp", action="store_true",
+                    help="keep the nvdimm images and sockets")
+    args = ap.parse_args()
+
+    if args.list:
+        for n in scenario_names():
+            h = parse_header(SCENARIO_DIR / f"{n}.sh")
+            print(f"{n}: {h}")
+        return 0
+    kernel = Path(args.kdir) / "arch/x86/boot/bzImage"
+    if not kernel.exists():
+        sys.exit(f"run.py: {kernel} does not exist")
+    for m in args.module:
+        if not Path(m).is_file():
+            sys.exit(f"run.py: module {m} does not exist")
+    if not shutil.which("qemu-system-x86_64"):
+        sys.exit("run.py: qemu-system-x86_64 not found")
+    results = Path(args.results)
+    results.mkdir(parents=True, exist_ok=True)
+    if args.initramfs:
+        initrd = Path(args.initramfs)
+    else:
+        try:
+            initrd = mkinitramfs.build(args.kdir, args.module)
+        except RuntimeError as e:
+            sys.exit(f"run.py: initramfs: {e}")
+    if args.kunit:
+        return run_kunit(args, kernel, initrd, results)
+    return run_scenarios(args, kernel, initrd, results)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
