@@ -65,17 +65,17 @@ fn holder_line(out: &mut FixedBuf<'_>, h: &Holder) -> core::fmt::Result {
     writeln!(
         out,
         "{} {major}:{minor} calls={} action_required={} action_optional={} pre_remove={} \
-         rejected={} bytes={} last_offset={:#x} last_len={:#x} last_flags={:#x}",
+         bytes={} last_offset={:#x} last_len={:#x} last_flags={:#x} rejected={}",
         h.name(),
         get(&s.calls),
         get(&s.action_required),
         get(&s.action_optional),
         get(&s.pre_remove),
-        get(&s.rejected),
         get(&s.bytes),
         get(&s.last_offset),
         get(&s.last_len),
         get(&s.last_flags),
+        get(&s.rejected),
     )
 }
 

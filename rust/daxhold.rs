@@ -42,12 +42,12 @@ impl kernel::Module for Daxhold {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let registry = KBox::pin_init(Registry::new(), GFP_KERNEL)?;
         holder::publish(&registry);
+        // Each failure below has logged its one line already.
         let started = control::attach_param(&registry, ffi::glue::param_devices())
             .and_then(|()| ffi::glue::sysfs_init());
         if let Err(e) = started {
             registry.detach_all();
             holder::unpublish();
-            pr_err!("not loaded ({e:?})\n");
             return Err(e);
         }
         pr_info!("loaded; control in /sys/kernel/daxhold\n");

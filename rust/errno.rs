@@ -13,3 +13,13 @@ pub(crate) const EOPNOTSUPP: i32 = -(bindings::EOPNOTSUPP as i32);
 pub(crate) fn eopnotsupp() -> Error {
     Error::from_errno(EOPNOTSUPP)
 }
+
+/// `ENOENT (2)`-style display of a kernel [`Error`] for dmesg lines.
+pub(crate) struct Name(pub(crate) Error);
+
+impl core::fmt::Display for Name {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let e = self.0.to_errno();
+        write!(f, "{}", crate::pure::errname::errname(e))
+    }
+}

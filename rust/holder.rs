@@ -111,7 +111,10 @@ impl Registry {
         let _ctl = self.ctl.lock();
         let p = path.as_str();
         let bdev = BdevFile::open(path).inspect_err(|e| {
-            pr_err!("attach {p}: cannot open block device ({e:?})\n");
+            pr_err!(
+                "attach {p}: cannot open block device: {}\n",
+                errno::Name(*e)
+            );
         })?;
         if bdev.is_partition() {
             pr_err!("attach {p}: is a partition; attach its whole disk\n");

@@ -26,7 +26,12 @@ pub(crate) fn param_devices() -> &'static [u8] {
 /// Create `/sys/kernel/daxhold/`.
 pub(crate) fn sysfs_init() -> Result {
     // SAFETY: called once from module init, paired with `sysfs_exit()`.
-    kernel::error::to_result(unsafe { bindings::daxhold_sysfs_init() })
+    kernel::error::to_result(unsafe { bindings::daxhold_sysfs_init() }).inspect_err(|e| {
+        kernel::pr_err!(
+            "cannot create /sys/kernel/daxhold: {}\n",
+            crate::errno::Name(*e)
+        );
+    })
 }
 
 /// Remove `/sys/kernel/daxhold/`; returns after every running callback.

@@ -6,17 +6,20 @@
 //! device as a path (`/dev/pmem0`) or a bare name (`pmem0`, meaning
 //! `/dev/pmem0`). One trailing newline (from `echo`) is ignored.
 
-/// Longest accepted path, in bytes, without the terminating NUL.
-pub const PATH_MAX_LEN: usize = 255;
+/// Longest accepted input (name or path), in bytes, without a newline.
+pub const NAME_MAX_LEN: usize = 255;
 
 const DEV_PREFIX: &[u8] = b"/dev/";
+
+/// Longest resulting path: a bare name of [`NAME_MAX_LEN`] under `/dev/`.
+const PATH_MAX_LEN: usize = NAME_MAX_LEN + DEV_PREFIX.len();
 
 /// Why a device name was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameError {
     /// Nothing given.
     Empty,
-    /// Longer than [`PATH_MAX_LEN`] once expanded to a path.
+    /// Longer than [`NAME_MAX_LEN`].
     TooLong,
     /// A byte that is not printable ASCII, or a space, or a bare name with `/`.
     Invalid,
@@ -71,7 +74,7 @@ pub fn parse(input: &[u8]) -> Result<DevPath, NameError> {
     if s.is_empty() {
         return Err(NameError::Empty);
     }
-    if s.len() > PATH_MAX_LEN {
+    if s.len() > NAME_MAX_LEN {
         return Err(NameError::TooLong);
     }
     if !s.iter().all(|&b| b.is_ascii_graphic()) {
@@ -85,9 +88,6 @@ pub fn parse(input: &[u8]) -> Result<DevPath, NameError> {
         DEV_PREFIX
     };
     let len = prefix.len() + s.len();
-    if len > PATH_MAX_LEN {
-        return Err(NameError::TooLong);
-    }
     let mut path = DevPath {
         buf: [0; PATH_MAX_LEN + 1],
         len,
