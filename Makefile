@@ -47,7 +47,7 @@ check: deps
 	@tools/check.sh $(FLAVOUR)
 
 demo: module
-	python3 tools/testing/guest/run.py --kdir $(KDIR) --module daxhold.ko --scenario demo --verbose
+	@mkdir -p build && tools/demo.sh $(KDIR)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
