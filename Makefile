@@ -5,6 +5,7 @@
 # a test kernel cached under $(DAXHOLD_CACHE)).
 #
 #   make            build daxhold.ko against the test kernel
+#   make module-kunit   also build build/kunit/daxhold.ko with the KUnit suites
 #   make check      host tests, lint, module build, KUnit, guest scenarios
 #   make demo       boot a guest, poison a page, show what daxhold saw
 #   make host-test  cargo test of the core-only logic
@@ -21,7 +22,7 @@ KDIR = $(shell $(SETUP)/kernel.sh $(FLAVOUR))
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module deps kernel check demo host-test lint fmt clean
+.PHONY: all module module-kunit deps kernel check demo host-test lint fmt clean
 
 all: module
 
@@ -32,6 +33,12 @@ kernel: deps
 	@$(SETUP)/kernel.sh $(FLAVOUR) >/dev/null
 
 module: kernel
+	$(KMAKE) modules
+
+# daxhold.ko with its KUnit suites, in build/kunit/ (see Documentation/testing.rst).
+module-kunit: kernel
+	$(KMAKE) DAXHOLD_KUNIT=y modules
+	mkdir -p build/kunit && cp daxhold.ko build/kunit/daxhold.ko
 	$(KMAKE) modules
 
 host-test:

@@ -8,7 +8,7 @@
 //!   built and tested on the host;
 //! - [`ffi`]: the thin unsafe layer over the C interfaces;
 //! - [`holder`], [`notify`], [`control`]: policy, in safe Rust;
-//! - `kunit_tests`: KUnit suites, run when the module loads.
+//! - `kunit_tests`: KUnit suites, in test builds (`DAXHOLD_KUNIT=y`) only.
 
 use kernel::prelude::*;
 
@@ -16,6 +16,7 @@ mod control;
 mod errno;
 mod ffi;
 mod holder;
+#[cfg(daxhold_kunit)]
 mod kunit_tests;
 mod notify;
 // Shared with the host crate, which needs these items `pub` and uses some

@@ -13,9 +13,12 @@ cd "$top"
 files=$(git ls-files 'rust/*.rs' 'rust/**/*.rs')
 rustfmt --check --edition 2021 --config-path .rustfmt.toml $files
 
-# Rebuild the Rust object under clippy-driver (warnings are errors in Kbuild).
-rm -f rust/daxhold.o
-make -s -C "$kdir" M="$top" LLVM=1 BINDGEN="$DAXHOLD_CACHE/tools/bin/bindgen" \
-	CLIPPY=1 modules
+# Rebuild the Rust object under clippy-driver (warnings are errors in Kbuild),
+# with and without the KUnit suites; the production build comes last.
+for kunit in y n; do
+	rm -f rust/daxhold.o
+	make -s -C "$kdir" M="$top" LLVM=1 BINDGEN="$DAXHOLD_CACHE/tools/bin/bindgen" \
+		CLIPPY=1 DAXHOLD_KUNIT=$kunit modules
+done
 (cd rust/pure && cargo clippy --quiet --all-targets -- -D warnings)
 echo "lint: rustfmt and clippy clean"

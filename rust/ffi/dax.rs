@@ -24,6 +24,7 @@ kernel::static_assert!(mf::MF_MEM_PRE_REMOVE == bindings::mf_flags_MF_MEM_PRE_RE
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct DaxId(usize);
 
+#[cfg(daxhold_kunit)]
 impl DaxId {
     /// An identity no real dax_device has (for tests).
     pub(crate) const fn fake(addr: usize) -> Self {

@@ -8,4 +8,5 @@ pub(crate) mod bdev;
 pub(crate) mod bindings;
 pub(crate) mod dax;
 pub(crate) mod glue;
+#[cfg(daxhold_kunit)]
 pub(crate) mod kunit;
