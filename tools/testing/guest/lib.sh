@@ -369,21 +369,50 @@ strip_ts() {
 }
 
 # --------------------------------------------------------------- slab --
+#
+# With slub_debug=U on the kernel command line (header: append=slub_debug=U)
+# the kmalloc caches keep an owner for every object, and
+# /sys/kernel/debug/slab/CACHE/alloc_traces counts the live objects per
+# allocation site, exactly (it flushes the per-CPU slabs first).  Without
+# it, /proc/slabinfo's active_objs is used, which moves in whole slabs
+# (a slab taken by any process counts all its objects active).
 
-# slab_snapshot FILE: "cache active_objs" of the kmalloc caches, after
-# flushing the per-CPU slabs so that free objects are not counted active.
+# slab_snapshot FILE: "cache site count" lines of live kmalloc objects.
 slab_snapshot() {
-	for _s in /sys/kernel/slab/*/shrink; do
-		echo 1 > "$_s" 2>/dev/null
-	done
-	awk '$1 ~ /^(dma-)?kmalloc-/ { print $1, $2 }' /proc/slabinfo > "$1"
+	if [ -e /sys/kernel/debug/slab/kmalloc-64/alloc_traces ]; then
+		for _d in /sys/kernel/debug/slab/*kmalloc-*; do
+			awk -v c="${_d##*/}" '{ site = $2; sub(/\+0x.*/, "", site);
+				n[site] += $1 }
+				END { for (s in n) print c, s, n[s] }' \
+				"$_d/alloc_traces"
+		done > "$1"
+	else
+		for _s in /sys/kernel/slab/*/shrink; do
+			echo 1 > "$_s" 2>/dev/null
+		done
+		awk '$1 ~ /^(dma-)?kmalloc-/ { print $1, "(all)", $2 }' \
+			/proc/slabinfo > "$1"
+	fi
 }
 
-# slab_growth BEFORE AFTER: print "cache +N" for every cache that grew.
+# slab_exact: the snapshots count objects exactly (slub_debug=U).
+slab_exact() {
+	[ -e /sys/kernel/debug/slab/kmalloc-64/alloc_traces ]
+}
+
+# slab_growth BEFORE AFTER: "cache +N" for every cache whose live object
+# count grew, largest first.
 slab_growth() {
-	awk 'NR == FNR { before[$1] = $2; next }
-	     $2 > before[$1] { printf "%s +%d\n", $1, $2 - before[$1] }' \
-		"$1" "$2"
+	awk 'NR == FNR { b[$1] += $3; next } { a[$1] += $3 }
+	     END { for (c in a) if (a[c] > b[c]) printf "%s +%d\n", c, a[c] - b[c] }' \
+		"$1" "$2" | sort -t+ -k2 -rn
+}
+
+# slab_site_growth BEFORE AFTER: "cache site +N" per allocation site.
+slab_site_growth() {
+	awk 'NR == FNR { b[$1 " " $2] = $3; next } { a[$1 " " $2] = $3 }
+	     END { for (k in a) if (a[k] > b[k]) printf "%s +%d\n", k, a[k] - b[k] }' \
+		"$1" "$2" | sort -t+ -k2 -rn
 }
 
 # ------------------------------------------------------- host control --

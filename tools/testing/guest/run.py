@@ -201,14 +201,16 @@ class HostCommands:
 
 @dataclass
 class BootResult:
-    lines: list
+    lines: list             # the console (ttyS0)
+    data: list              # the data port (ttyS2): TAP, markers, dmesg
     seconds: float
     timed_out: bool
     qemu_rc: int
     qemu_stderr: str
 
 
-def qemu_command(kernel, initrd, cmdline, images, size, mem, mon, ctl):
+def qemu_command(kernel, initrd, cmdline, images, size, mem, mon, ctl,
+                 data):
     total = parse_size(mem) + len(images) * size
     maxmem_g = max(8, -(-total // (1 << 30)) + 1)
     cmd = ["qemu-system-x86_64", "-accel", "tcg",
@@ -221,6 +223,8 @@ def qemu_command(kernel, initrd, cmdline, images, size, mem, mon, ctl):
            "-serial", "stdio",
            "-chardev", f"socket,id=ctl,path={ctl}",
            "-serial", "chardev:ctl",
+           "-chardev", f"file,id=data,path={data}",
+           "-serial", "chardev:data",
            "-monitor", f"unix:{mon},server,nowait"]
     for i, img in enumerate(images):
         cmd += ["-object", f"memory-backend-file,id=nvm{i},share=on,"
@@ -241,12 +245,14 @@ def boot(kernel, initrd, cmdline, hdr, results, name, verbose, keep_tmp):
             f.truncate(size)
         images.append(img)
     mon_path, ctl_path = tmp / "mon.sock", tmp / "ctl.sock"
+    data_path = results / f"{name}.out"
+    data_path.unlink(missing_ok=True)
     ctl_listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     ctl_listener.bind(str(ctl_path))
     ctl_listener.listen(1)
 
     cmd = qemu_command(kernel, initrd, cmdline, images, size, hdr.mem,
-                       mon_path, ctl_path)
+                       mon_path, ctl_path, data_path)
     log_path = results / f"{name}.log"
     ctl_log_path = results / f"{name}.ctl.log"
     qemu_txt = results / f"{name}.qemu.txt"
@@ -346,7 +352,11 @@ def boot(kernel, initrd, cmdline, hdr, results, name, verbose, keep_tmp):
         print(f"# kept {tmp}", flush=True)
     else:
         shutil.rmtree(tmp, ignore_errors=True)
-    return BootResult(lines, seconds, timed_out, rc, err)
+    data = []
+    if data_path.exists():
+        data = [ln.rstrip("\r") for ln in
+                data_path.read_bytes().decode(errors="replace").split("\n")]
+    return BootResult(lines, data, seconds, timed_out, rc, err)
 
 
 # ----------------------------------------------------------------------
@@ -449,11 +459,18 @@ def judge_kernel(klines, hdr, v):
         v.failures.append("expect_oops=1 but the kernel log shows no oops")
 
 
+def guest_stream(res):
+    """The data port's lines if the guest used it, else the console's."""
+    if any(ln.startswith("@@DAXTEST-BEGIN") for ln in res.data):
+        return res.data
+    return res.lines
+
+
 def judge(res, hdr):
     v = Verdict()
     if res.timed_out:
         v.failures.append(f"timeout after {hdr.timeout} s")
-    scen, dmesg, marks = split_console(res.lines)
+    scen, dmesg, marks = split_console(guest_stream(res))
     v.dmesg = dmesg
     if "begin" not in marks:
         v.failures.append("the guest never started the scenario "
@@ -531,6 +548,7 @@ def run_kunit(args, kernel, initrd, results):
     hdr = Header(timeout=args.timeout or 300, loglevel=8)
     cmdline = (f"console=ttyS0 loglevel=8 panic=-1 oops=panic "
                f"daxtest.kunit={','.join(names)} daxtest.ctl=ttyS1 "
+               f"daxtest.data=ttyS2 "
                f"{args.append}").strip()
     res = boot(kernel, initrd, cmdline, hdr, results, "kunit",
                args.verbose, args.keep_tmp)
@@ -545,7 +563,7 @@ def run_kunit(args, kernel, initrd, results):
     failed += bool(v.failures)
 
     # Prefer the dmesg dump; fall back to the console (crash, panic).
-    _, dmesg, marks = split_console(res.lines)
+    _, dmesg, marks = split_console(guest_stream(res))
     source = dmesg if marks.get("dmesg") else res.lines
     doc, nsuites = ktap_document(source)
     ktap = results / "kunit.ktap"
@@ -646,7 +664,7 @@ def run_scenarios(args, kernel, initrd, results):
             "console=ttyS0", f"loglevel={hdr.loglevel}", "panic=-1",
             "" if hdr.expect_oops else "oops=panic",
             f"daxtest.{'selftest' if selftest else 'scenario'}={name}",
-            "daxtest.ctl=ttyS1",
+            "daxtest.ctl=ttyS1", "daxtest.data=ttyS2",
             hdr.append, args.append]))
         res = boot(kernel, initrd, cmdline, hdr, results, name,
                    args.verbose, args.keep_tmp)

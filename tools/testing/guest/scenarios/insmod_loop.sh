@@ -3,8 +3,10 @@
 # devices=pmem0 and 20 times with devices=pmem0,pmem1: every cycle loads
 # and unloads cleanly, the module's refcnt is 0 while loaded, it leaves no
 # /sys/module/daxhold behind, and the kmalloc caches do not grow.
+# slub_debug=U makes the object counts exact (lib.sh: slab_snapshot).
 #
 # daxhold-test: nvdimms=2
+# daxhold-test: append=slub_debug=U
 # daxhold-test: modules=daxhold
 # daxhold-test: timeout=240
 . /daxtest/lib.sh
@@ -51,7 +53,10 @@ is "$(grep -c . $DAXTEST_STATE/pmems)" 2 "two pmem devices"
 # loader) that later cycles reuse.
 loop 3 "" 0 > /dev/null
 loop 2 pmem0,pmem1 2 > /dev/null
+# The first snapshot leaves debugfs state behind; take the baseline after.
 slab_snapshot /tmp/slab.before
+slab_snapshot /tmp/slab.before
+slab_exact || diag "no slub_debug=U: counts move in whole slabs"
 
 check "$CYCLES x insmod/rmmod without devices" loop $CYCLES "" 0
 check "$CYCLES x insmod devices=pmem0 / rmmod" loop $CYCLES pmem0 1
@@ -62,6 +67,9 @@ slab_snapshot /tmp/slab.after
 slab_growth /tmp/slab.before /tmp/slab.after > /tmp/slab.growth
 diag "kmalloc caches that grew over $((CYCLES * 4)) cycles:"
 diag_file /tmp/slab.growth
+slab_site_growth /tmp/slab.before /tmp/slab.after > /tmp/slab.sites
+diag "allocation sites that grew:"
+diag_file /tmp/slab.sites 20
 # A leak of one object per cycle shows as >= CYCLES objects; anything
 # below is background noise of an idle guest.
 leaks=$(awk -v c=$CYCLES '{ n = substr($2, 2) + 0; if (n >= c) print }' \
