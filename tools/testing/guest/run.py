@@ -529,16 +529,15 @@ def ktap_document(klines):
 
 
 def json_suites(node):
-    """{suite name: [(case, status)]} from kunit.py's JSON."""
-    out = {}
-    for g in node.get("sub_groups", []):
-        cases = [(c["name"], c["status"]) for c in g.get("test_cases", [])]
-        for sub in g.get("sub_groups", []):  # parameterised cases
-            cases += [(f"{sub['name']}", "PASS" if all(
-                c["status"] in ("PASS", "SKIP")
-                for c in sub.get("test_cases", [])) else "FAIL")]
-        out[g["name"]] = cases
-    return out
+    """{suite name: [(case, status)]} from kunit.py's JSON; cases of nested
+    groups (parameterised or grouped cases) are listed as group.case."""
+    def leaves(g, prefix=""):
+        out = [(prefix + c["name"], c["status"])
+               for c in g.get("test_cases", [])]
+        for sub in g.get("sub_groups", []):
+            out += leaves(sub, f"{prefix}{sub['name']}.")
+        return out
+    return {g["name"]: leaves(g) for g in node.get("sub_groups", [])}
 
 
 def run_kunit(args, kernel, initrd, results):
@@ -587,7 +586,8 @@ def run_kunit(args, kernel, initrd, results):
         except (ValueError, KeyError) as e:
             problems.append(f"cannot read {jpath}: {e}")
     for name, cases in suites.items():
-        bad = [c for c, s in cases if s not in ("PASS", "SKIP")]
+        bad = [c or "(unnamed)" for c, s in cases
+               if s not in ("PASS", "SKIP")]
         npass = sum(s == "PASS" for _, s in cases)
         print(f"# suite {name}: {npass}/{len(cases)} passed"
               + (f", failed: {', '.join(bad)}" if bad else ""))
