@@ -61,6 +61,8 @@ step lint tools/lint.sh "$kdir"
 step module-build-kunit kunit_build
 # The production module (no KUnit) is what the guest scenarios load.
 step module-build kmake modules || summary
+# The harness must catch what it claims to: one selftest per failure rule.
+step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
 step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \
 	--module build/kunit/daxhold.ko --kunit \
 	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder

@@ -11,8 +11,9 @@ echo "Booting a QEMU guest with an emulated NVDIMM (a few seconds)..."
 python3 tools/testing/guest/run.py --kdir "$kdir" --module daxhold.ko \
 	--scenario demo >build/demo.out 2>&1
 rc=$?
-# The narration is the scenario's TAP diagnostics; drop harness detail.
-sed -n 's/^# \{0,1\}//p' build/test-results/demo.log |
+# The narration is the scenario's TAP diagnostics (demo.out is the clean
+# copy of the guest's output, from its own serial port); drop test detail.
+sed -n 's/^# \{0,1\}//p' build/test-results/demo.out |
 	grep -v '^\(got\|expected\|   *got\|   *expected\):' || true
 echo
 if [ $rc -eq 0 ]; then

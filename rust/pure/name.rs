@@ -92,7 +92,10 @@ pub fn parse(input: &[u8]) -> Result<DevPath, NameError> {
         buf: [0; PATH_MAX_LEN + 1],
         len,
     };
-    let (head, tail) = path.buf.split_at_mut(prefix.len());
+    let (head, tail) = path
+        .buf
+        .split_at_mut_checked(prefix.len())
+        .ok_or(NameError::TooLong)?;
     head.copy_from_slice(prefix);
     tail.get_mut(..s.len())
         .ok_or(NameError::TooLong)?
