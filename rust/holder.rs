@@ -87,6 +87,8 @@ impl Holder {
 }
 
 type Slots = [Option<Arc<Holder>>; MAX_HOLDERS];
+/// An empty slot, as a constant so the table can be built by repetition.
+const EMPTY: Option<Arc<Holder>> = None;
 
 /// All holders, and the lock that serialises changes to them.
 #[pin_data]
@@ -102,7 +104,7 @@ impl Registry {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(Registry {
             ctl <- new_mutex!(()),
-            slots <- new_spinlock!([const { None }; MAX_HOLDERS]),
+            slots <- new_spinlock!([EMPTY; MAX_HOLDERS]),
         })
     }
 

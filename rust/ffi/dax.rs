@@ -38,7 +38,7 @@ impl DaxId {
 static HOLDER_COOKIE: u8 = 0;
 
 fn cookie() -> *mut c_void {
-    (&raw const HOLDER_COOKIE).cast_mut().cast()
+    core::ptr::addr_of!(HOLDER_COOKIE).cast_mut().cast()
 }
 
 /// Who holds a dax_device.

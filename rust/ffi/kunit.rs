@@ -215,14 +215,14 @@ macro_rules! kunit_suite {
 
             static mut SUITE: bindings::kunit_suite = bindings::kunit_suite {
                 name: kunit::suite_name($name),
-                test_cases: &raw mut CASES as *mut bindings::kunit_case,
+                test_cases: core::ptr::addr_of_mut!(CASES).cast::<bindings::kunit_case>(),
                 // SAFETY: all-zero is the C initialiser for the rest.
                 ..unsafe { core::mem::zeroed() }
             };
 
             #[used]
             #[link_section = ".kunit_test_suites"]
-            static ENTRY: kunit::SuiteEntry = kunit::SuiteEntry(&raw mut SUITE);
+            static ENTRY: kunit::SuiteEntry = kunit::SuiteEntry(core::ptr::addr_of_mut!(SUITE));
         }
     };
 }

@@ -92,12 +92,14 @@ pub fn parse(input: &[u8]) -> Result<DevPath, NameError> {
         buf: [0; PATH_MAX_LEN + 1],
         len,
     };
-    let (head, tail) = path
-        .buf
-        .split_at_mut_checked(prefix.len())
-        .ok_or(NameError::TooLong)?;
-    head.copy_from_slice(prefix);
-    tail.get_mut(..s.len())
+    // `get_mut` rather than `split_at_mut*`: no panic path, and within the
+    // kernel's minimum Rust (1.78).
+    path.buf
+        .get_mut(..prefix.len())
+        .ok_or(NameError::TooLong)?
+        .copy_from_slice(prefix);
+    path.buf
+        .get_mut(prefix.len()..len)
         .ok_or(NameError::TooLong)?
         .copy_from_slice(s);
     Ok(path)
