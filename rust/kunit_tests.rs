@@ -2,7 +2,7 @@
 
 //! KUnit suites of daxhold, run by KUnit when the module goes live.
 //!
-//! - `daxhold_mf`, `daxhold_name`: the shared case tables of
+//! - `daxhold_mf`, `daxhold_name`, `daxhold_stack`: the shared case tables of
 //!   `pure/selftest.rs` (the same cases `cargo test` runs on the host),
 //!   compiled for the kernel;
 //! - `daxhold_holder`: the kernel side: control errors against real
@@ -25,6 +25,10 @@ kunit_suite!(suite_mf, "daxhold_mf",
 kunit_suite!(suite_name, "daxhold_name",
     plain: [],
     shared: [cases => crate::pure::selftest::NAME_CASES]);
+
+kunit_suite!(suite_stack, "daxhold_stack",
+    plain: [],
+    shared: [cases => crate::pure::selftest::STACK_CASES]);
 
 kunit_suite!(suite_holder, "daxhold_holder",
     plain: [

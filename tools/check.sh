@@ -65,7 +65,7 @@ step module-build kmake modules || summary
 step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
 step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \
 	--module build/kunit/daxhold.ko --kunit \
-	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder
+	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder,daxhold_stack
 
 # Guest scenarios: one result per scenario, as run.py reports them.
 n_before=$n

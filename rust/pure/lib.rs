@@ -12,3 +12,4 @@ pub mod mf;
 pub mod name;
 pub mod notify;
 pub mod selftest;
+pub mod stack;

@@ -36,6 +36,8 @@ macro_rules! ensure {
     };
 }
 
+mod stack;
+
 /// Cases of the `daxhold_mf` suite: notify_failure arguments and flags.
 pub const MF_CASES: &[Case] = &[
     ("check_plain_range", check_plain_range),
@@ -52,6 +54,22 @@ pub const NAME_CASES: &[Case] = &[
     ("name_list", name_list),
     ("fixedbuf_truncates", fixedbuf_truncates),
     ("errnames", errnames),
+];
+
+/// Cases of the `daxhold_stack` suite: the stack model and its translation.
+pub const STACK_CASES: &[Case] = &[
+    ("stack_partitions", stack::partitions),
+    ("stack_bare_disk_is_top", stack::bare_disk_is_top),
+    ("stack_linear_concat", stack::linear_concat),
+    ("stack_dm_on_dm_on_partition", stack::dm_on_dm_on_partition),
+    ("stack_striped", stack::striped),
+    ("stack_shared_partition", stack::shared_partition),
+    ("stack_whole_device", stack::whole_device),
+    ("stack_table_errors", stack::table_errors),
+    ("stack_too_deep", stack::too_deep),
+    ("stack_top_of_address_space", stack::top_of_address_space),
+    ("stack_sink_stops", stack::sink_stops),
+    ("stack_errnos", stack::errnos),
 ];
 
 fn check_plain_range() -> Result<(), Fail> {

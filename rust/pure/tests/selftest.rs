@@ -2,7 +2,7 @@
 
 //! Runs the shared case tables (also run by KUnit in the module).
 
-use daxhold_pure::selftest::{Case, MF_CASES, NAME_CASES};
+use daxhold_pure::selftest::{Case, MF_CASES, NAME_CASES, STACK_CASES};
 
 fn run(cases: &[Case]) {
     for (name, case) in cases {
@@ -20,4 +20,9 @@ fn mf_cases() {
 #[test]
 fn name_cases() {
     run(NAME_CASES);
+}
+
+#[test]
+fn stack_cases() {
+    run(STACK_CASES);
 }

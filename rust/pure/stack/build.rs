@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Collecting, checking and indexing the segments of a stack.
+
+use core::ops::DerefMut;
+
+use super::error::StackError;
+use super::segment::{DevId, Link, Map, Segment};
+use super::translate::Stack;
+use super::{DEFAULT_MAX_DEPTH, MAX_LAYERS, SECTOR_SIZE};
+
+/// Collects partitions and dm targets into caller-provided storage.
+///
+/// `storage` needs one [`Segment`] per partition, per linear target and per
+/// stripe of each striped target. A call that fails leaves the builder as it
+/// was. [`StackBuilder::build`] checks the whole set and indexes it.
+///
+/// All offsets and lengths are in bytes and must be whole sectors
+/// ([`SECTOR_SIZE`]), as every partition and dm table is.
+pub struct StackBuilder<S> {
+    segs: S,
+    used: usize,
+}
+
+/// Checks that `v` is a whole number of sectors.
+fn aligned(v: u64) -> Result<u64, StackError> {
+    // SECTOR_SIZE is a power of two. (`is_multiple_of` is newer than the
+    // kernel's minimum Rust.)
+    if v & (SECTOR_SIZE - 1) == 0 {
+        Ok(v)
+    } else {
+        Err(StackError::Unaligned)
+    }
+}
+
+/// Checks a `(start, len)` range: non-empty, aligned, not past `u64::MAX`.
+fn range(start: u64, len: u64) -> Result<(), StackError> {
+    if len == 0 {
+        return Err(StackError::ZeroLength);
+    }
+    aligned(start)?;
+    aligned(len)?;
+    start.checked_add(len).ok_or(StackError::Overflow)?;
+    Ok(())
+}
+
+impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
+    /// An empty builder over `storage`.
+    pub fn new(storage: S) -> Self {
+        StackBuilder {
+            segs: storage,
+            used: 0,
+        }
+    }
+
+    /// Segments added so far.
+    pub fn len(&self) -> usize {
+        self.used
+    }
+
+    /// Whether nothing was added yet.
+    pub fn is_empty(&self) -> bool {
+        self.used == 0
+    }
+
+    fn push(&mut self, seg: Segment) -> Result<(), StackError> {
+        let slot = self.segs.get_mut(self.used).ok_or(StackError::NoRoom)?;
+        *slot = seg;
+        self.used = self.used.checked_add(1).ok_or(StackError::NoRoom)?;
+        Ok(())
+    }
+
+    /// Partition `part` of `disk`: `len` bytes of the disk from `start`.
+    pub fn partition(
+        &mut self,
+        disk: DevId,
+        part: DevId,
+        start: u64,
+        len: u64,
+    ) -> Result<(), StackError> {
+        range(start, len)?;
+        if disk == part {
+            return Err(StackError::SelfMap(part));
+        }
+        self.push(Segment {
+            upper: part,
+            upper_start: 0,
+            len,
+            lower: disk,
+            lower_start: start,
+            lower_len: len,
+            map: Map::Partition,
+        })
+    }
+
+    /// A `linear` target of `dm`: its bytes `[start, start + len)` are the
+    /// bytes of `lower` from `lower_start` (dm-linear's `<dev> <offset>`).
+    pub fn linear(
+        &mut self,
+        dm: DevId,
+        start: u64,
+        len: u64,
+        lower: DevId,
+        lower_start: u64,
+    ) -> Result<(), StackError> {
+        range(start, len)?;
+        range(lower_start, len)?;
+        if dm == lower {
+            return Err(StackError::SelfMap(dm));
+        }
+        self.push(Segment {
+            upper: dm,
+            upper_start: start,
+            len,
+            lower,
+            lower_start,
+            lower_len: len,
+            map: Map::Linear,
+        })
+    }
+
+    /// A `striped` target of `dm` at `[start, start + len)`: `chunk_sectors`
+    /// per chunk, over `stripes` (each a lower device and the sector of it
+    /// the stripe starts at, in bytes), as `dmsetup` writes
+    /// `striped <#stripes> <chunk> <dev> <offset>...`.
+    ///
+    /// As dm-stripe, `len` must split into equal stripes of whole chunks.
+    /// Adds one segment per stripe.
+    pub fn striped(
+        &mut self,
+        dm: DevId,
+        start: u64,
+        len: u64,
+        chunk_sectors: u32,
+        stripes: &[(DevId, u64)],
+    ) -> Result<(), StackError> {
+        range(start, len)?;
+        let count = u32::try_from(stripes.len()).map_err(|_| StackError::StripeLayout)?;
+        if count == 0 {
+            return Err(StackError::ZeroStripes);
+        }
+        if chunk_sectors == 0 {
+            return Err(StackError::ZeroChunk);
+        }
+        let chunk = u64::from(chunk_sectors)
+            .checked_mul(SECTOR_SIZE)
+            .ok_or(StackError::Overflow)?;
+        let width = len
+            .checked_div(u64::from(count))
+            .ok_or(StackError::ZeroStripes)?;
+        if len.checked_rem(u64::from(count)) != Some(0) || width.checked_rem(chunk) != Some(0) {
+            return Err(StackError::StripeLayout);
+        }
+        if self.used.saturating_add(stripes.len()) > self.segs.len() {
+            return Err(StackError::NoRoom);
+        }
+        for &(lower, lower_start) in stripes {
+            range(lower_start, width)?;
+            if lower == dm {
+                return Err(StackError::SelfMap(dm));
+            }
+        }
+        for (stripe, &(lower, lower_start)) in (0u32..).zip(stripes) {
+            self.push(Segment {
+                upper: dm,
+                upper_start: start,
+                len,
+                lower,
+                lower_start,
+                lower_len: width,
+                map: Map::Striped {
+                    stripes: count,
+                    stripe,
+                    chunk,
+                },
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Checks the segments and indexes them by lower device into `links`
+    /// (at least one [`Link`] per segment).
+    ///
+    /// Refuses overlapping ranges of one upper device (except the stripes of
+    /// one striped target, which share it) and overlapping partitions of one
+    /// disk. The stack translates up to [`DEFAULT_MAX_DEPTH`] levels; see
+    /// [`Stack::with_max_depth`].
+    pub fn build<L: DerefMut<Target = [Link]>>(
+        mut self,
+        mut links: L,
+    ) -> Result<Stack<S, L>, StackError> {
+        let n = self.used;
+        let count = u32::try_from(n).map_err(|_| StackError::NoRoom)?;
+        let segs = self.segs.get_mut(..n).ok_or(StackError::NoRoom)?;
+        let lk = links.get_mut(..n).ok_or(StackError::NoRoom)?;
+
+        segs.sort_unstable_by_key(|s| (s.upper, s.upper_start, s.stripe()));
+        check_upper(segs)?;
+        // Final order: by upper device, then lower device, for the
+        // whole-device walk down from each upper device.
+        segs.sort_unstable_by_key(|s| (s.upper, s.lower, s.upper_start, s.stripe()));
+
+        for ((seg, s), l) in (0..count).zip(segs.iter()).zip(lk.iter_mut()) {
+            *l = Link {
+                lower: s.lower,
+                layer: 0,
+                layers: 0,
+                start: s.lower_start,
+                end: s.lower_start.saturating_add(s.lower_len),
+                reach: 0,
+                seg,
+            };
+        }
+        lk.sort_unstable_by_key(|l| (l.lower, l.start, l.end));
+        check_partitions(lk, segs)?;
+        assign_layers(lk);
+        lk.sort_unstable_by_key(|l| (l.lower, l.layer, l.start, l.end));
+        set_reach(lk);
+        Ok(Stack::new(self.segs, links, n, DEFAULT_MAX_DEPTH))
+    }
+}
+
+/// Whether `b` is the next stripe of the same striped target as `a`.
+fn next_stripe(a: &Segment, b: &Segment) -> bool {
+    match (a.map, b.map) {
+        (
+            Map::Striped {
+                stripes: sa,
+                stripe: ia,
+                chunk: ca,
+            },
+            Map::Striped {
+                stripes: sb,
+                stripe: ib,
+                chunk: cb,
+            },
+        ) => {
+            a.upper == b.upper
+                && a.upper_start == b.upper_start
+                && a.len == b.len
+                && (sa, ca) == (sb, cb)
+                && ia.checked_add(1) == Some(ib)
+        }
+        _ => false,
+    }
+}
+
+/// Segments sorted by (upper, upper start, stripe): no two upper ranges of a
+/// device overlap, except the stripes of one target.
+fn check_upper(segs: &[Segment]) -> Result<(), StackError> {
+    for pair in segs.windows(2) {
+        if let [a, b] = pair {
+            if a.upper == b.upper && b.upper_start < a.upper_end() && !next_stripe(a, b) {
+                return Err(StackError::Overlap(b.upper));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Links sorted by (lower, start): partitions of one disk do not overlap.
+fn check_partitions(links: &[Link], segs: &[Segment]) -> Result<(), StackError> {
+    let mut disk = None;
+    let mut end = 0u64;
+    for l in links {
+        let is_part = segs
+            .get(l.seg as usize)
+            .is_some_and(|s| s.map == Map::Partition);
+        if !is_part {
+            continue;
+        }
+        if disk != Some(l.lower) {
+            disk = Some(l.lower);
+            end = 0;
+        }
+        if l.start < end {
+            return Err(StackError::PartitionOverlap(l.lower));
+        }
+        end = l.end;
+    }
+    Ok(())
+}
+
+/// Links sorted by (lower, start): split each lower device's links into
+/// lists without overlaps, greedily (first list that is free at the start),
+/// which uses as many lists as links share a byte; the last list takes
+/// whatever does not fit and may overlap.
+fn assign_layers(links: &mut [Link]) {
+    let mut run = 0;
+    while run < links.len() {
+        let lower = links.get(run).map(|l| l.lower);
+        let mut last_end = [0u64; MAX_LAYERS];
+        let mut layers = 1u8;
+        let mut i = run;
+        while let Some(l) = links.get_mut(i) {
+            if Some(l.lower) != lower {
+                break;
+            }
+            let mut layer = MAX_LAYERS - 1;
+            for (k, e) in last_end.iter().enumerate().take(MAX_LAYERS - 1) {
+                if *e <= l.start {
+                    layer = k;
+                    break;
+                }
+            }
+            if let Some(e) = last_end.get_mut(layer) {
+                *e = (*e).max(l.end);
+            }
+            // MAX_LAYERS is small: the casts cannot truncate.
+            l.layer = layer as u8;
+            layers = layers.max(l.layer.saturating_add(1));
+            i += 1;
+        }
+        for l in links.iter_mut().take(i).skip(run) {
+            l.layers = layers;
+        }
+        run = i;
+    }
+}
+
+/// Links sorted by (lower, layer, start): the running maximum of ends.
+fn set_reach(links: &mut [Link]) {
+    let mut list = None;
+    let mut reach = 0u64;
+    for l in links {
+        if list != Some((l.lower, l.layer)) {
+            list = Some((l.lower, l.layer));
+            reach = 0;
+        }
+        reach = reach.max(l.end);
+        l.reach = reach;
+    }
+}

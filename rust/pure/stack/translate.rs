@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Translating a byte range of one device into every range above it.
+
+use core::ops::{ControlFlow, Deref};
+
+use super::error::StackError;
+use super::segment::{DevId, Link, Map, Segment, Via};
+use super::{MAX_DEPTH_LIMIT, MAX_LAYERS};
+use crate::pure::notify::Extent;
+
+/// One piece of the translation, given to the sink.
+///
+/// `depth` counts levels above the failed device: 0 is the failed device
+/// itself, 1 a partition of it or a dm device on it, and so on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Hit {
+    /// `len` bytes of `device` from `offset` lie on the failed range: the
+    /// bytes of `from` (one level down) that they are, reached through `via`.
+    Mapped {
+        /// The upper device.
+        device: DevId,
+        /// Its level above the failed device (at least 1).
+        depth: u32,
+        /// First byte on `device`.
+        offset: u64,
+        /// Bytes.
+        len: u64,
+        /// The device one level down.
+        from: DevId,
+        /// The partition or target that maps them.
+        via: Via,
+    },
+    /// `len` bytes of `device` from `offset` lie on the failed range, and
+    /// other devices use `device` but none of them uses these bytes: a
+    /// partition-table area, a gap between targets, the tail of a device.
+    Unmapped {
+        /// The device.
+        device: DevId,
+        /// Its level above the failed device.
+        depth: u32,
+        /// First byte on `device`.
+        offset: u64,
+        /// Bytes.
+        len: u64,
+    },
+    /// `len` bytes of `device` from `offset` lie on the failed range, and no
+    /// partition or dm device uses `device` at all: the top of the stack,
+    /// where whatever uses `device` directly (a filesystem) owns them.
+    Top {
+        /// The device.
+        device: DevId,
+        /// Its level above the failed device.
+        depth: u32,
+        /// First byte on `device`.
+        offset: u64,
+        /// Bytes.
+        len: u64,
+    },
+    /// All of `device`, which uses the failed device `depth` levels below it
+    /// (the nearest way, when there are several): the translation of
+    /// [`Extent::WholeDevice`].
+    Whole {
+        /// The upper device.
+        device: DevId,
+        /// Its level above the failed device (at least 1).
+        depth: u32,
+    },
+}
+
+/// The model of a storage stack, built by [`super::StackBuilder`] in storage
+/// the caller owns, and read-only from then on.
+pub struct Stack<S, L> {
+    segs: S,
+    links: L,
+    len: usize,
+    max_depth: u32,
+}
+
+/// Returns from the enclosing function when the sink asked to stop.
+macro_rules! flow {
+    ($e:expr) => {
+        if let ControlFlow::Break(()) = $e? {
+            return Ok(ControlFlow::Break(()));
+        }
+    };
+}
+pub(super) use flow;
+
+impl<S, L> Stack<S, L> {
+    pub(super) fn new(segs: S, links: L, len: usize, max_depth: u32) -> Self {
+        Stack {
+            segs,
+            links,
+            len,
+            max_depth,
+        }
+    }
+
+    /// The same stack, translating at most `max_depth` levels up; a range
+    /// that reaches further is an error ([`StackError::TooDeep`]).
+    pub fn with_max_depth(mut self, max_depth: u32) -> Result<Self, StackError> {
+        if max_depth > MAX_DEPTH_LIMIT {
+            return Err(StackError::BadDepth);
+        }
+        self.max_depth = max_depth;
+        Ok(self)
+    }
+
+    /// The maximum depth of translation.
+    pub fn max_depth(&self) -> u32 {
+        self.max_depth
+    }
+
+    /// Gives the storage back, for reuse.
+    pub fn into_storage(self) -> (S, L) {
+        (self.segs, self.links)
+    }
+}
+
+/// Sends one hit to the sink.
+pub(super) fn emit<F: FnMut(Hit) -> ControlFlow<()>>(
+    sink: &mut F,
+    hit: Hit,
+) -> Result<ControlFlow<()>, StackError> {
+    Ok(sink(hit))
+}
+
+impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
+    /// The segments, sorted by upper device, lower device, upper start.
+    pub fn segments(&self) -> &[Segment] {
+        self.segs.get(..self.len).unwrap_or(&[])
+    }
+
+    pub(super) fn links(&self) -> &[Link] {
+        self.links.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Translates `extent` of `device` up the stack, giving each piece to
+    /// `sink` in order of lower offset, each level's pieces followed at once
+    /// by what they reach above.
+    ///
+    /// A range gives [`Hit::Mapped`] for every piece of every upper device it
+    /// reaches, split at partition, target and chunk boundaries, and
+    /// [`Hit::Unmapped`] or [`Hit::Top`] for every piece of a device (at any
+    /// level, the failed one included) that nothing above uses: every byte
+    /// of the range ends in exactly one of those two. The whole-device form
+    /// gives one [`Hit::Whole`] per device using `device` at any level.
+    ///
+    /// Returns `Break` if the sink stopped the walk. On an error, the hits
+    /// already given stand and the rest of the range was not translated.
+    pub fn translate<F: FnMut(Hit) -> ControlFlow<()>>(
+        &self,
+        device: DevId,
+        extent: Extent,
+        mut sink: F,
+    ) -> Result<ControlFlow<()>, StackError> {
+        match extent {
+            Extent::Range { offset, end } => self.range(device, offset, end, 0, &mut sink),
+            Extent::WholeDevice => self.whole(device, &mut sink),
+        }
+    }
+
+    /// The lists of `dev` and, in each, the first link that may overlap
+    /// bytes from `a` on: `(number of lists, cursors)`.
+    fn cursors(&self, dev: DevId, a: u64) -> (usize, [usize; MAX_LAYERS]) {
+        let links = self.links();
+        let mut cur = [0usize; MAX_LAYERS];
+        let first = links.partition_point(|l| l.key() <= (dev, 0, a));
+        // The first link at or after the search point, or the one before it,
+        // belongs to `dev` if `dev` has any link at all.
+        let ours = |i: usize| links.get(i).filter(|l| l.lower == dev);
+        let layers = ours(first)
+            .or_else(|| first.checked_sub(1).and_then(ours))
+            .map_or(0, |l| usize::from(l.layers).min(MAX_LAYERS));
+        for (layer, c) in cur.iter_mut().enumerate().take(layers) {
+            *c = if layer == 0 {
+                first
+            } else {
+                // `layer` < MAX_LAYERS, which fits in a u8.
+                links.partition_point(|l| l.key() <= (dev, layer as u8, a))
+            };
+        }
+        (layers, cur)
+    }
+
+    /// The overlapping link with the lowest start among the lists' cursors,
+    /// skipping links that end before `a` (nested in the overlapping list).
+    fn next(
+        &self,
+        dev: DevId,
+        a: u64,
+        b: u64,
+        layers: usize,
+        cur: &mut [usize; MAX_LAYERS],
+    ) -> Option<(usize, Link)> {
+        let links = self.links();
+        let mut best: Option<(usize, Link)> = None;
+        for (layer, c) in cur.iter_mut().enumerate().take(layers) {
+            while let Some(l) = links.get(*c) {
+                if l.lower != dev || usize::from(l.layer) != layer || l.start >= b {
+                    break;
+                }
+                if l.end <= a {
+                    *c = c.saturating_add(1);
+                    continue;
+                }
+                let better = match best {
+                    Some((_, x)) => (l.start, l.end) < (x.start, x.end),
+                    None => true,
+                };
+                if better {
+                    best = Some((layer, *l));
+                }
+                break;
+            }
+        }
+        if let Some((layer, _)) = best {
+            if let Some(c) = cur.get_mut(layer) {
+                *c = c.saturating_add(1);
+            }
+        }
+        best
+    }
+
+    /// Translates bytes `[a, b)` of `dev`, which is `depth` levels up.
+    fn range<F: FnMut(Hit) -> ControlFlow<()>>(
+        &self,
+        dev: DevId,
+        a: u64,
+        b: u64,
+        depth: u32,
+        sink: &mut F,
+    ) -> Result<ControlFlow<()>, StackError> {
+        if a >= b {
+            return Ok(ControlFlow::Continue(()));
+        }
+        let (layers, mut cur) = self.cursors(dev, a);
+        if layers == 0 {
+            let hit = Hit::Top {
+                device: dev,
+                depth,
+                offset: a,
+                len: b.saturating_sub(a),
+            };
+            return emit(sink, hit);
+        }
+        // Bytes below `covered` are translated or reported.
+        let mut covered = a;
+        while let Some((_, l)) = self.next(dev, a, b, layers, &mut cur) {
+            let s = l.start.max(a);
+            let e = l.end.min(b);
+            if s > covered {
+                flow!(self.unmapped(dev, depth, covered, s, sink));
+            }
+            covered = covered.max(e);
+            // Every link names a segment (build made both); no segment, no
+            // translation rather than a panic.
+            let seg = self
+                .segments()
+                .get(l.seg as usize)
+                .ok_or(StackError::Overflow)?;
+            flow!(self.up(seg, s, e, depth, sink));
+        }
+        if covered < b {
+            flow!(self.unmapped(dev, depth, covered, b, sink));
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    fn unmapped<F: FnMut(Hit) -> ControlFlow<()>>(
+        &self,
+        dev: DevId,
+        depth: u32,
+        a: u64,
+        b: u64,
+        sink: &mut F,
+    ) -> Result<ControlFlow<()>, StackError> {
+        let hit = Hit::Unmapped {
+            device: dev,
+            depth,
+            offset: a,
+            len: b.saturating_sub(a),
+        };
+        emit(sink, hit)
+    }
+
+    /// Carries lower bytes `[s, e)` of `seg` up to its upper device.
+    fn up<F: FnMut(Hit) -> ControlFlow<()>>(
+        &self,
+        seg: &Segment,
+        s: u64,
+        e: u64,
+        depth: u32,
+        sink: &mut F,
+    ) -> Result<ControlFlow<()>, StackError> {
+        let depth = depth.checked_add(1).ok_or(StackError::TooDeep)?;
+        if depth > self.max_depth {
+            return Err(StackError::TooDeep);
+        }
+        let rel = s.checked_sub(seg.lower_start).ok_or(StackError::Overflow)?;
+        let len = e.checked_sub(s).ok_or(StackError::Overflow)?;
+        match seg.map {
+            Map::Partition | Map::Linear => {
+                let offset = seg
+                    .upper_start
+                    .checked_add(rel)
+                    .ok_or(StackError::Overflow)?;
+                self.piece(seg, offset, len, depth, sink)
+            }
+            Map::Striped {
+                stripes,
+                stripe,
+                chunk,
+            } => {
+                // dm-stripe's stripe_map_sector() backwards: stripe `stripe`
+                // holds chunks stripe, stripe + stripes, ... of the target,
+                // one after the other.
+                let mut rel = rel;
+                let mut left = len;
+                while left > 0 {
+                    let n = rel.checked_div(chunk).ok_or(StackError::Overflow)?;
+                    let off = rel.checked_rem(chunk).ok_or(StackError::Overflow)?;
+                    let piece = left.min(chunk.saturating_sub(off));
+                    let offset = n
+                        .checked_mul(u64::from(stripes))
+                        .and_then(|c| c.checked_add(u64::from(stripe)))
+                        .and_then(|c| c.checked_mul(chunk))
+                        .and_then(|c| c.checked_add(off))
+                        .and_then(|c| c.checked_add(seg.upper_start))
+                        .ok_or(StackError::Overflow)?;
+                    flow!(self.piece(seg, offset, piece, depth, sink));
+                    rel = rel.checked_add(piece).ok_or(StackError::Overflow)?;
+                    left = left.saturating_sub(piece);
+                }
+                Ok(ControlFlow::Continue(()))
+            }
+        }
+    }
+
+    /// Reports upper bytes `[offset, offset + len)` of `seg` and goes on up.
+    fn piece<F: FnMut(Hit) -> ControlFlow<()>>(
+        &self,
+        seg: &Segment,
+        offset: u64,
+        len: u64,
+        depth: u32,
+        sink: &mut F,
+    ) -> Result<ControlFlow<()>, StackError> {
+        let hit = Hit::Mapped {
+            device: seg.upper,
+            depth,
+            offset,
+            len,
+            from: seg.lower,
+            via: seg.via(),
+        };
+        flow!(emit(sink, hit));
+        let end = offset.checked_add(len).ok_or(StackError::Overflow)?;
+        self.range(seg.upper, offset, end, depth, sink)
+    }
+}
