@@ -9,6 +9,7 @@
 #   make check      host tests, lint, module build, KUnit, guest scenarios
 #   make demo       boot a guest, poison a page, show what daxhold saw
 #   make host-test  cargo test of the core-only logic
+#   make bench-host host benchmark of the stack translation (not in check)
 #   make lint       rustfmt --check and clippy
 #   make clean
 #
@@ -22,7 +23,7 @@ KDIR = $(shell $(SETUP)/kernel.sh $(FLAVOUR))
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module module-kunit deps kernel check demo host-test lint fmt clean
+.PHONY: all module module-kunit deps kernel check demo host-test bench-host lint fmt clean
 
 all: module
 
@@ -44,11 +45,17 @@ module-kunit: kernel
 host-test:
 	cd rust/pure && cargo test --quiet
 
+# Stack translation against a linear scan of the targets; see
+# Documentation/testing.rst, "Benchmarks".
+bench-host:
+	cd rust/pure && cargo bench --bench stack
+
 lint: kernel
 	tools/lint.sh $(KDIR)
 
 fmt:
-	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs
+	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs \
+		rust/pure/benches/*.rs
 
 check: deps
 	@tools/check.sh $(FLAVOUR)

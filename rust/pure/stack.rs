@@ -15,29 +15,35 @@
 //! Every partition, linear target and stripe of a striped target is one
 //! [`Segment`]: a range of a *lower* device that an *upper* device uses.
 //! [`StackBuilder`] collects them in storage the caller owns (no allocation:
-//! the module backs it with `KVec`, the host with `Vec`, tests with arrays),
-//! checks them and indexes them; the resulting [`Stack`] translates a range
-//! of any device into every range it reaches above, level by level
-//! ([`Hit`]), through a caller-provided sink.
+//! anything that derefs to a slice; the module will back it with `KVec`,
+//! the host uses `Vec`, the shared test cases arrays), checks them and
+//! indexes them; the resulting [`Stack`] translates a range of any device
+//! into every range it reaches above, level by level ([`Hit`]), through a
+//! caller-provided sink, and never allocates, sleeps or panics.
 //!
-//! # Complexity
+//! # Storage and complexity
 //!
-//! Building sorts the segments: `O(n log n)` time, no memory beyond the
-//! caller's two slices (one [`Segment`] and one [`Link`] per partition,
-//! linear target or stripe).
+//! The caller gives two slices of the same length: one [`Segment`] per
+//! partition, linear target or stripe (kept sorted by upper device: each
+//! table is checked there, and the whole-device form walks down from it),
+//! and one [`Link`] per segment (16 bytes: the index by lower device that
+//! translation searches, small so that a search stays in cache). Building
+//! sorts both: `O(n log n)` time, no other memory.
 //!
 //! Translating a range visits, at each device it reaches, only the segments
-//! that overlap the range: one binary search per *layer* of the device, then
+//! that overlap the range: one binary search per *list* of the device, then
 //! one step per overlapping segment, so `O(log n + k)` per device for `k`
-//! segments hit. Layers: segments of one lower device are split at build
-//! time into at most [`MAX_LAYERS`] lists, the first `MAX_LAYERS - 1` of
-//! which have no overlaps (a greedy interval colouring, which needs exactly
-//! as many lists as segments share one byte: one for a disk with partitions,
-//! an LVM volume group, a striped set; two when two dm devices map the same
-//! partition). If more than `MAX_LAYERS - 1` upper ranges share a byte, the
-//! rest go to the last list, which may overlap and is searched by the
-//! running maximum of segment ends: still correct, but a search of that list
-//! can step over segments nested below a long one.
+//! segments hit; going up a level needs no search for the upper device
+//! (each segment records where its upper device's users are). Lists: the
+//! links of one lower device are split at build time into at most
+//! [`MAX_LAYERS`] lists, the first `MAX_LAYERS - 1` of which have no
+//! overlaps (a greedy interval colouring, which needs exactly as many lists
+//! as segments share one byte: one for a disk with partitions, an LVM volume
+//! group, a striped set; two when two dm devices map the same partition). If
+//! more than `MAX_LAYERS - 1` upper ranges share a byte, the rest go to the
+//! last list, which may overlap and is searched by the running maximum of
+//! segment ends: still correct, but a search of that list can step over
+//! segments nested below a long one.
 //!
 //! The whole-device form ([`Extent::WholeDevice`]) reports every device that
 //! uses the failed one at any level, each once, in `O(D * P * log n)` for `D`
@@ -66,6 +72,10 @@ pub const DEFAULT_MAX_DEPTH: u32 = 8;
 /// The largest maximum depth a [`Stack`] accepts: translation recurses once
 /// per level, and the failure path runs on a kernel stack.
 pub const MAX_DEPTH_LIMIT: u32 = 16;
+
+/// The most segments a stack holds (the rest of a [`Link`]'s 32-bit tag
+/// after the list bits).
+pub const MAX_SEGMENTS: usize = segment::MAX_SEGMENTS;
 
 /// Lists (layers) the segments of one lower device are split into; see the
 /// module documentation.

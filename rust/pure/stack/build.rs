@@ -7,7 +7,7 @@ use core::ops::DerefMut;
 use super::error::StackError;
 use super::segment::{DevId, Link, Map, Segment};
 use super::translate::Stack;
-use super::{DEFAULT_MAX_DEPTH, MAX_LAYERS, SECTOR_SIZE};
+use super::{DEFAULT_MAX_DEPTH, MAX_LAYERS, MAX_SEGMENTS, SECTOR_SIZE};
 
 /// Collects partitions and dm targets into caller-provided storage.
 ///
@@ -82,15 +82,8 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
         if disk == part {
             return Err(StackError::SelfMap(part));
         }
-        self.push(Segment {
-            upper: part,
-            upper_start: 0,
-            len,
-            lower: disk,
-            lower_start: start,
-            lower_len: len,
-            map: Map::Partition,
-        })
+        let end = start.saturating_add(len);
+        self.push(Segment::new(part, 0, len, disk, start, end, Map::Partition))
     }
 
     /// A `linear` target of `dm`: its bytes `[start, start + len)` are the
@@ -108,15 +101,16 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
         if dm == lower {
             return Err(StackError::SelfMap(dm));
         }
-        self.push(Segment {
-            upper: dm,
-            upper_start: start,
+        let lower_end = lower_start.saturating_add(len);
+        self.push(Segment::new(
+            dm,
+            start,
             len,
             lower,
             lower_start,
-            lower_len: len,
-            map: Map::Linear,
-        })
+            lower_end,
+            Map::Linear,
+        ))
     }
 
     /// A `striped` target of `dm` at `[start, start + len)`: `chunk_sectors`
@@ -161,19 +155,21 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
             }
         }
         for (stripe, &(lower, lower_start)) in (0u32..).zip(stripes) {
-            self.push(Segment {
-                upper: dm,
-                upper_start: start,
+            let map = Map::Striped {
+                stripes: count,
+                stripe,
+                chunk,
+            };
+            let lower_end = lower_start.saturating_add(width);
+            self.push(Segment::new(
+                dm,
+                start,
                 len,
                 lower,
                 lower_start,
-                lower_len: width,
-                map: Map::Striped {
-                    stripes: count,
-                    stripe,
-                    chunk,
-                },
-            })?;
+                lower_end,
+                map,
+            ))?;
         }
         Ok(())
     }
@@ -190,32 +186,34 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
         mut links: L,
     ) -> Result<Stack<S, L>, StackError> {
         let n = self.used;
-        let count = u32::try_from(n).map_err(|_| StackError::NoRoom)?;
+        if n > MAX_SEGMENTS {
+            return Err(StackError::NoRoom);
+        }
         let segs = self.segs.get_mut(..n).ok_or(StackError::NoRoom)?;
         let lk = links.get_mut(..n).ok_or(StackError::NoRoom)?;
 
+        // By upper device: each table checked, then grouped by lower device
+        // for the whole-device walk down from each device.
         segs.sort_unstable_by_key(|s| (s.upper, s.upper_start, s.stripe()));
         check_upper(segs)?;
-        // Final order: by upper device, then lower device, for the
-        // whole-device walk down from each upper device.
         segs.sort_unstable_by_key(|s| (s.upper, s.lower, s.upper_start, s.stripe()));
 
-        for ((seg, s), l) in (0..count).zip(segs.iter()).zip(lk.iter_mut()) {
-            *l = Link {
-                lower: s.lower,
-                layer: 0,
-                layers: 0,
-                start: s.lower_start,
-                end: s.lower_start.saturating_add(s.lower_len),
-                reach: 0,
-                seg,
-            };
+        // By lower device: the lists translation searches.
+        for ((seg, s), l) in (0u32..).zip(segs.iter()).zip(lk.iter_mut()) {
+            *l = Link::new(s.lower, seg);
         }
-        lk.sort_unstable_by_key(|l| (l.lower, l.start, l.end));
+        let bounds = |l: &Link| segs.get(l.seg()).map_or((0, 0), |s| (s.start, s.end));
+        lk.sort_unstable_by_key(|l| (l.lower, bounds(l)));
         check_partitions(lk, segs)?;
-        assign_layers(lk);
-        lk.sort_unstable_by_key(|l| (l.lower, l.layer, l.start, l.end));
-        set_reach(lk);
+        assign_layers(lk, segs);
+        lk.sort_unstable_by_key(|l| (l.lower, l.layer(), bounds(l)));
+        set_reach(lk, segs);
+        for s in segs.iter_mut() {
+            let first = lk.partition_point(|l| l.lower < s.upper);
+            let end = lk.partition_point(|l| l.lower <= s.upper);
+            // Both are at most n, below MAX_SEGMENTS: they fit in a u32.
+            s.users = (first as u32, end as u32);
+        }
         Ok(Stack::new(self.segs, links, n, DEFAULT_MAX_DEPTH))
     }
 }
@@ -245,8 +243,8 @@ fn next_stripe(a: &Segment, b: &Segment) -> bool {
     }
 }
 
-/// Segments sorted by (upper, upper start, stripe): no two upper ranges of a
-/// device overlap, except the stripes of one target.
+/// Segments sorted by (upper, upper start, stripe): no two upper ranges of
+/// a device overlap, except the stripes of one target.
 fn check_upper(segs: &[Segment]) -> Result<(), StackError> {
     for pair in segs.windows(2) {
         if let [a, b] = pair {
@@ -262,72 +260,70 @@ fn check_upper(segs: &[Segment]) -> Result<(), StackError> {
 fn check_partitions(links: &[Link], segs: &[Segment]) -> Result<(), StackError> {
     let mut disk = None;
     let mut end = 0u64;
-    for l in links {
-        let is_part = segs
-            .get(l.seg as usize)
-            .is_some_and(|s| s.map == Map::Partition);
-        if !is_part {
-            continue;
-        }
-        if disk != Some(l.lower) {
-            disk = Some(l.lower);
+    let parts = links
+        .iter()
+        .filter_map(|l| segs.get(l.seg()))
+        .filter(|s| s.map == Map::Partition);
+    for s in parts {
+        if disk != Some(s.lower) {
+            disk = Some(s.lower);
             end = 0;
         }
-        if l.start < end {
-            return Err(StackError::PartitionOverlap(l.lower));
+        if s.start < end {
+            return Err(StackError::PartitionOverlap(s.lower));
         }
-        end = l.end;
+        end = s.end;
     }
     Ok(())
 }
 
 /// Links sorted by (lower, start): split each lower device's links into
 /// lists without overlaps, greedily (first list that is free at the start),
-/// which uses as many lists as links share a byte; the last list takes
+/// which uses as many lists as segments share a byte; the last list takes
 /// whatever does not fit and may overlap.
-fn assign_layers(links: &mut [Link]) {
+fn assign_layers(links: &mut [Link], segs: &[Segment]) {
     let mut run = 0;
     while run < links.len() {
         let lower = links.get(run).map(|l| l.lower);
         let mut last_end = [0u64; MAX_LAYERS];
-        let mut layers = 1u8;
+        let mut layers = 1;
         let mut i = run;
         while let Some(l) = links.get_mut(i) {
             if Some(l.lower) != lower {
                 break;
             }
+            let (start, end) = segs.get(l.seg()).map_or((0, 0), |s| (s.start, s.end));
             let mut layer = MAX_LAYERS - 1;
             for (k, e) in last_end.iter().enumerate().take(MAX_LAYERS - 1) {
-                if *e <= l.start {
+                if *e <= start {
                     layer = k;
                     break;
                 }
             }
             if let Some(e) = last_end.get_mut(layer) {
-                *e = (*e).max(l.end);
+                *e = (*e).max(end);
             }
-            // MAX_LAYERS is small: the casts cannot truncate.
-            l.layer = layer as u8;
-            layers = layers.max(l.layer.saturating_add(1));
+            l.set_list(layer, 1);
+            layers = layers.max(layer.saturating_add(1));
             i += 1;
         }
         for l in links.iter_mut().take(i).skip(run) {
-            l.layers = layers;
+            l.set_list(usize::from(l.layer()), layers);
         }
         run = i;
     }
 }
 
 /// Links sorted by (lower, layer, start): the running maximum of ends.
-fn set_reach(links: &mut [Link]) {
+fn set_reach(links: &mut [Link], segs: &[Segment]) {
     let mut list = None;
     let mut reach = 0u64;
     for l in links {
-        if list != Some((l.lower, l.layer)) {
-            list = Some((l.lower, l.layer));
+        if list != Some((l.lower, l.layer())) {
+            list = Some((l.lower, l.layer()));
             reach = 0;
         }
-        reach = reach.max(l.end);
+        reach = reach.max(segs.get(l.seg()).map_or(0, |s| s.end));
         l.reach = reach;
     }
 }

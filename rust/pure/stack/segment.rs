@@ -43,19 +43,24 @@ pub(super) enum Map {
 }
 
 /// One partition, one linear target, or one stripe of a striped target:
-/// `lower_len` bytes of `lower` from `lower_start`, used by `upper` in its
-/// bytes `[upper_start, upper_start + len)`.
+/// the bytes `[lower_start, lower_start + lower_len)` of `lower`, used by
+/// `upper` in its bytes `[upper_start, upper_start + len)`.
 ///
 /// For a stripe, the upper range is the whole striped target and the lower
 /// range the stripe's share of it (`len / stripes` bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Segment {
     pub(super) upper: DevId,
+    pub(super) lower: DevId,
+    /// Where the links of the devices using `upper` are: `[first, end)`,
+    /// so translation goes up a level without searching for the device.
+    pub(super) users: (u32, u32),
     pub(super) upper_start: u64,
     pub(super) len: u64,
-    pub(super) lower: DevId,
-    pub(super) lower_start: u64,
-    pub(super) lower_len: u64,
+    /// First lower byte.
+    pub(super) start: u64,
+    /// One past the last lower byte.
+    pub(super) end: u64,
     pub(super) map: Map,
 }
 
@@ -63,13 +68,36 @@ impl Segment {
     /// An unused slot, to fill storage with before building.
     pub const EMPTY: Segment = Segment {
         upper: DevId(0),
+        lower: DevId(0),
+        users: (0, 0),
         upper_start: 0,
         len: 0,
-        lower: DevId(0),
-        lower_start: 0,
-        lower_len: 0,
+        start: 0,
+        end: 0,
         map: Map::Linear,
     };
+
+    /// A new segment, not yet indexed.
+    pub(super) fn new(
+        upper: DevId,
+        upper_start: u64,
+        len: u64,
+        lower: DevId,
+        start: u64,
+        end: u64,
+        map: Map,
+    ) -> Self {
+        Segment {
+            upper,
+            lower,
+            upper_start,
+            len,
+            start,
+            end,
+            map,
+            ..Segment::EMPTY
+        }
+    }
 
     /// The device that uses the range (partition, dm device).
     pub fn upper(&self) -> DevId {
@@ -98,12 +126,12 @@ impl Segment {
 
     /// First byte of the lower range.
     pub fn lower_start(&self) -> u64 {
-        self.lower_start
+        self.start
     }
 
     /// Bytes of the lower range.
     pub fn lower_len(&self) -> u64 {
-        self.lower_len
+        self.end.saturating_sub(self.start)
     }
 
     /// What kind of mapping this is.
@@ -129,42 +157,73 @@ impl Segment {
     }
 }
 
-/// A segment as seen from its lower device: the index translation searches.
+/// Bits of [`Link`]'s tag that hold the list number and the list count.
+const LIST_BITS: u32 = 2;
+const LIST_MASK: u32 = (1 << LIST_BITS) - 1;
+const _: () = assert!(super::MAX_LAYERS <= 1 << LIST_BITS);
+
+/// The most segments a stack holds: the rest of a [`Link`]'s tag.
+pub(super) const MAX_SEGMENTS: usize = 1 << (32 - 2 * LIST_BITS);
+
+/// A segment as seen from its lower device: the index translation searches,
+/// 16 bytes so that a search stays in cache.
 ///
 /// Built by [`super::StackBuilder::build`] into storage the caller provides,
 /// one per segment; the fields are private to the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Link {
+    /// Largest end of the lower ranges of this list up to and including
+    /// this link's segment.
+    pub(super) reach: u64,
     /// The lower device.
     pub(super) lower: DevId,
-    /// Which of the lower device's lists this link is in.
-    pub(super) layer: u8,
-    /// How many lists the lower device has (the same on all its links).
-    pub(super) layers: u8,
-    /// First lower byte.
-    pub(super) start: u64,
-    /// One past the last lower byte.
-    pub(super) end: u64,
-    /// Largest `end` of this list up to and including this link.
-    pub(super) reach: u64,
-    /// Index of the segment in the sorted segments.
-    pub(super) seg: u32,
+    /// Segment index, list count less one and list number, packed.
+    tag: u32,
 }
 
 impl Link {
     /// An unused slot, to fill storage with before building.
     pub const EMPTY: Link = Link {
-        lower: DevId(0),
-        layer: 0,
-        layers: 0,
-        start: 0,
-        end: 0,
         reach: 0,
-        seg: 0,
+        lower: DevId(0),
+        tag: 0,
     };
+
+    /// A link to segment `seg` (below [`MAX_SEGMENTS`]) on `lower`.
+    pub(super) fn new(lower: DevId, seg: u32) -> Self {
+        Link {
+            reach: 0,
+            lower,
+            tag: seg << (2 * LIST_BITS),
+        }
+    }
+
+    /// Index of the segment.
+    pub(super) fn seg(&self) -> usize {
+        (self.tag >> (2 * LIST_BITS)) as usize
+    }
+
+    /// Which of the lower device's lists this link is in.
+    pub(super) fn layer(&self) -> u8 {
+        // Masked to LIST_BITS bits: fits.
+        (self.tag & LIST_MASK) as u8
+    }
+
+    /// How many lists the lower device has (the same on all its links).
+    pub(super) fn layers(&self) -> usize {
+        ((self.tag >> LIST_BITS) & LIST_MASK) as usize + 1
+    }
+
+    /// Puts the link in list `layer` of `layers` (both within MAX_LAYERS).
+    pub(super) fn set_list(&mut self, layer: usize, layers: usize) {
+        let layer = (layer as u32) & LIST_MASK;
+        let count = (layers.saturating_sub(1) as u32) & LIST_MASK;
+        self.tag =
+            (self.tag & !((LIST_MASK << LIST_BITS) | LIST_MASK)) | (count << LIST_BITS) | layer;
+    }
 
     /// The search key: lists in order, each by running maximum of ends.
     pub(super) fn key(&self) -> (DevId, u8, u64) {
-        (self.lower, self.layer, self.reach)
+        (self.lower, self.layer(), self.reach)
     }
 }

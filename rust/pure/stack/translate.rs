@@ -132,6 +132,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         self.segs.get(..self.len).unwrap_or(&[])
     }
 
+    /// The links, sorted by lower device, list and lower start.
     pub(super) fn links(&self) -> &[Link] {
         self.links.get(..self.len).unwrap_or(&[])
     }
@@ -156,36 +157,45 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         mut sink: F,
     ) -> Result<ControlFlow<()>, StackError> {
         match extent {
-            Extent::Range { offset, end } => self.range(device, offset, end, 0, &mut sink),
+            Extent::Range { offset, end } => {
+                let all = (0, self.links().len());
+                self.range(device, all, offset, end, 0, &mut sink)
+            }
             Extent::WholeDevice => self.whole(device, &mut sink),
         }
     }
 
-    /// The lists of `dev` and, in each, the first link that may overlap
-    /// bytes from `a` on: `(number of lists, cursors)`.
-    fn cursors(&self, dev: DevId, a: u64) -> (usize, [usize; MAX_LAYERS]) {
-        let links = self.links();
+    /// The lists of `dev`'s users and, in each, the first link that may
+    /// overlap bytes from `a` on: `(number of lists, cursors)`. `span` is
+    /// where to search: the users' links if known, else all links.
+    fn cursors(&self, dev: DevId, span: (usize, usize), a: u64) -> (usize, [usize; MAX_LAYERS]) {
         let mut cur = [0usize; MAX_LAYERS];
+        let links = self.links().get(span.0..span.1).unwrap_or(&[]);
         let first = links.partition_point(|l| l.key() <= (dev, 0, a));
         // The first link at or after the search point, or the one before it,
-        // belongs to `dev` if `dev` has any link at all.
+        // belongs to `dev` if `dev` has any user at all.
         let ours = |i: usize| links.get(i).filter(|l| l.lower == dev);
         let layers = ours(first)
             .or_else(|| first.checked_sub(1).and_then(ours))
-            .map_or(0, |l| usize::from(l.layers).min(MAX_LAYERS));
+            .map_or(0, |l| l.layers().min(MAX_LAYERS));
         for (layer, c) in cur.iter_mut().enumerate().take(layers) {
-            *c = if layer == 0 {
+            let i = if layer == 0 {
                 first
             } else {
-                // `layer` < MAX_LAYERS, which fits in a u8.
-                links.partition_point(|l| l.key() <= (dev, layer as u8, a))
+                // Later lists come after the first; `layer` < MAX_LAYERS,
+                // which fits in a u8.
+                let rest = links.get(first..).unwrap_or(&[]);
+                let key = (dev, layer as u8, a);
+                first.saturating_add(rest.partition_point(|l| l.key() <= key))
             };
+            *c = span.0.saturating_add(i);
         }
         (layers, cur)
     }
 
-    /// The overlapping link with the lowest start among the lists' cursors,
-    /// skipping links that end before `a` (nested in the overlapping list).
+    /// The overlapping segment with the lowest start among the lists'
+    /// cursors, skipping segments that end before `a` (nested in the
+    /// overlapping list).
     fn next(
         &self,
         dev: DevId,
@@ -193,40 +203,54 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         b: u64,
         layers: usize,
         cur: &mut [usize; MAX_LAYERS],
-    ) -> Option<(usize, Link)> {
+    ) -> Option<&Segment> {
         let links = self.links();
-        let mut best: Option<(usize, Link)> = None;
+        let segs = self.segments();
+        let mut best: Option<(usize, &Segment)> = None;
         for (layer, c) in cur.iter_mut().enumerate().take(layers) {
             while let Some(l) = links.get(*c) {
-                if l.lower != dev || usize::from(l.layer) != layer || l.start >= b {
+                if l.lower != dev || usize::from(l.layer()) != layer {
                     break;
                 }
-                if l.end <= a {
+                let Some(s) = segs.get(l.seg()) else {
+                    break;
+                };
+                if s.start >= b {
+                    break;
+                }
+                if s.end <= a {
                     *c = c.saturating_add(1);
                     continue;
                 }
                 let better = match best {
-                    Some((_, x)) => (l.start, l.end) < (x.start, x.end),
+                    Some((_, x)) => (s.start, s.end) < (x.start, x.end),
                     None => true,
                 };
                 if better {
-                    best = Some((layer, *l));
+                    best = Some((layer, s));
                 }
                 break;
             }
         }
-        if let Some((layer, _)) = best {
-            if let Some(c) = cur.get_mut(layer) {
-                *c = c.saturating_add(1);
-            }
+        let (layer, s) = best?;
+        if let Some(c) = cur.get_mut(layer) {
+            // In a list without overlaps, nothing after a segment that ends
+            // at or past `b` starts before `b`: done with the list.
+            *c = if layer + 1 < MAX_LAYERS && s.end >= b {
+                usize::MAX
+            } else {
+                c.saturating_add(1)
+            };
         }
-        best
+        Some(s)
     }
 
-    /// Translates bytes `[a, b)` of `dev`, which is `depth` levels up.
+    /// Translates bytes `[a, b)` of `dev`, which is `depth` levels up and
+    /// whose users' segments are in `span`.
     fn range<F: FnMut(Hit) -> ControlFlow<()>>(
         &self,
         dev: DevId,
+        span: (usize, usize),
         a: u64,
         b: u64,
         depth: u32,
@@ -235,7 +259,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         if a >= b {
             return Ok(ControlFlow::Continue(()));
         }
-        let (layers, mut cur) = self.cursors(dev, a);
+        let (layers, mut cur) = self.cursors(dev, span, a);
         if layers == 0 {
             let hit = Hit::Top {
                 device: dev,
@@ -247,19 +271,13 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         }
         // Bytes below `covered` are translated or reported.
         let mut covered = a;
-        while let Some((_, l)) = self.next(dev, a, b, layers, &mut cur) {
-            let s = l.start.max(a);
-            let e = l.end.min(b);
+        while let Some(seg) = self.next(dev, a, b, layers, &mut cur) {
+            let s = seg.start.max(a);
+            let e = seg.end.min(b);
             if s > covered {
                 flow!(self.unmapped(dev, depth, covered, s, sink));
             }
             covered = covered.max(e);
-            // Every link names a segment (build made both); no segment, no
-            // translation rather than a panic.
-            let seg = self
-                .segments()
-                .get(l.seg as usize)
-                .ok_or(StackError::Overflow)?;
             flow!(self.up(seg, s, e, depth, sink));
         }
         if covered < b {
@@ -298,7 +316,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         if depth > self.max_depth {
             return Err(StackError::TooDeep);
         }
-        let rel = s.checked_sub(seg.lower_start).ok_or(StackError::Overflow)?;
+        let rel = s.checked_sub(seg.start).ok_or(StackError::Overflow)?;
         let len = e.checked_sub(s).ok_or(StackError::Overflow)?;
         match seg.map {
             Map::Partition | Map::Linear => {
@@ -357,6 +375,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         };
         flow!(emit(sink, hit));
         let end = offset.checked_add(len).ok_or(StackError::Overflow)?;
-        self.range(seg.upper, offset, end, depth, sink)
+        let span = (seg.users.0 as usize, seg.users.1 as usize);
+        self.range(seg.upper, span, offset, end, depth, sink)
     }
 }
