@@ -144,8 +144,9 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
     /// A range gives [`Hit::Mapped`] for every piece of every upper device it
     /// reaches, split at partition, target and chunk boundaries, and
     /// [`Hit::Unmapped`] or [`Hit::Top`] for every piece of a device (at any
-    /// level, the failed one included) that nothing above uses: every byte
-    /// of the range ends in exactly one of those two. The whole-device form
+    /// level, the failed one included) that nothing above uses: on each way
+    /// up it takes (several when upper devices share bytes), every byte of
+    /// the range ends in exactly one of those two. The whole-device form
     /// gives one [`Hit::Whole`] per device using `device` at any level.
     ///
     /// Returns `Break` if the sink stopped the walk. On an error, the hits
