@@ -244,10 +244,10 @@ pub(crate) fn unpublish() {
 pub(crate) fn with_registry<R>(f: impl FnOnce(&Registry) -> R) -> Option<R> {
     USERS.fetch_add(1, Ordering::SeqCst);
     let p = REGISTRY.load(Ordering::SeqCst);
-    // SAFETY: a non-NULL pointer was published by `publish()` and stays
-    // valid until `unpublish()` has seen USERS drop to zero; we counted
-    // ourselves in USERS before loading it (both SeqCst, so `unpublish()`
-    // either sees our count or we see its NULL).
+    // `unpublish()` clears REGISTRY, then waits for USERS to reach zero; we
+    // counted ourselves before loading it (both SeqCst): it sees us, or we
+    // see NULL.
+    // SAFETY: so a non-NULL `p` is the published registry, not yet freed.
     let r = unsafe { p.as_ref() }.map(f);
     USERS.fetch_sub(1, Ordering::SeqCst);
     r

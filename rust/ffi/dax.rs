@@ -101,9 +101,9 @@ impl DaxRef {
     /// already taken, so this must only be tried on a free slot.
     pub(crate) fn hold(bdev: &BdevFile) -> Option<Self> {
         let mut start_off = 0u64;
-        // SAFETY: as in `probe`; `HOLDER_OPS` and the cookie are statics, so
-        // they outlive the registration (released in `Drop` at the latest,
-        // before the module is gone).
+        // `HOLDER_OPS` and the cookie are statics: they outlive the
+        // registration, which `Drop` releases before the module is gone.
+        // SAFETY: as in `probe`, with static holder data and ops (above).
         let dax = unsafe {
             bindings::fs_dax_get_by_bdev(bdev.as_ptr(), &mut start_off, cookie(), &HOLDER_OPS)
         };
@@ -136,9 +136,9 @@ impl Drop for DaxRef {
         } else {
             core::ptr::null_mut()
         };
-        // SAFETY: we own one reference to `self.dax` (and the slot if
-        // `holding`); `fs_put_dax()` gives back both, and only releases the
-        // slot if it still holds our cookie (kill_dax() may have cleared it).
+        // `fs_put_dax()` releases the slot only if it still holds our cookie
+        // (kill_dax() may have cleared it), and always drops the reference.
+        // SAFETY: we own one reference to `self.dax` (and the slot if holding).
         unsafe { bindings::fs_put_dax(self.dax.as_ptr(), holder) };
     }
 }

@@ -16,7 +16,7 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use daxhold_pure::notify::Extent;
-use daxhold_pure::stack::{DevId, Hit, Link, Segment, StackBuilder};
+use daxhold_pure::stack::{DevId, Hit, Link, Segment, StackBuilder, StackError};
 
 const TARGET: u64 = 1 << 20;
 const PAGE: u64 = 4096;
@@ -95,7 +95,7 @@ struct Row {
     scan: f64,
 }
 
-fn measure(n: u64, depth: usize) -> Row {
+fn measure(n: u64, depth: usize) -> Result<Row, StackError> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ n ^ (depth as u64) << 40);
     let levels: Vec<_> = (0..depth).map(|_| level(n, &mut rng)).collect();
     let count = n as usize * depth;
@@ -104,11 +104,10 @@ fn measure(n: u64, depth: usize) -> Row {
     let mut b = StackBuilder::new(&mut segs[..]);
     for (i, table) in levels.iter().enumerate() {
         for &(start, len, lower) in table {
-            b.linear(DevId(i as u32 + 1), start, len, DevId(i as u32), lower)
-                .unwrap();
+            b.linear(DevId(i as u32 + 1), start, len, DevId(i as u32), lower)?;
         }
     }
-    let stack = b.build(&mut links[..]).unwrap();
+    let stack = b.build(&mut links[..])?;
     let queries: Vec<u64> = (0..QUERIES)
         .map(|_| rng.below(n * TARGET / PAGE) * PAGE)
         .collect();
@@ -144,26 +143,26 @@ fn measure(n: u64, depth: usize) -> Row {
     }
     let tree = time(&queries, tree_lookup);
     let scan = time(&queries, scan_lookup);
-    Row {
+    Ok(Row {
         n,
         depth,
         tree,
         scan,
-    }
+    })
 }
 
-fn main() {
+fn main() -> Result<(), StackError> {
     // `cargo bench --bench stack -- N DEPTH` measures one row only.
     let args: Vec<u64> = std::env::args().filter_map(|a| a.parse().ok()).collect();
     if let [n, depth] = args[..] {
-        let r = measure(n, depth as usize);
+        let r = measure(n, depth as usize)?;
         println!(
             "{n} targets, depth {depth}: model {:.1} ns, scan {:.1} ns, {:.1}x",
             r.tree,
             r.scan,
             r.scan / r.tree
         );
-        return;
+        return Ok(());
     }
     let sizes = [1u64, 10, 100, 1_000, 10_000, 100_000];
     println!("daxhold stack translation: one 4 KiB page of pmem0 to the top");
@@ -176,7 +175,7 @@ fn main() {
     let mut rows = Vec::new();
     for &n in &sizes {
         for depth in 1..=4 {
-            let r = measure(n, depth);
+            let r = measure(n, depth)?;
             let lg = (n as f64).log2().max(1.0);
             println!(
                 "{:>8} {:>5} {:>11.1} {:>13.1} {:>8.1}x {:>14.2}",
@@ -221,4 +220,5 @@ fn main() {
     if !ok {
         std::process::exit(1);
     }
+    Ok(())
 }
