@@ -19,7 +19,8 @@ FLAVOUR ?= default
 DAXHOLD_CACHE ?= $(HOME)/.cache/daxhold
 export DAXHOLD_CACHE
 SETUP := tools/setup
-KDIR = $(shell $(SETUP)/kernel.sh $(FLAVOUR))
+# Evaluated once, on first use (targets such as host-test never need it).
+KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
@@ -57,7 +58,8 @@ fmt:
 	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs \
 		rust/pure/benches/*.rs
 
-check: deps
+# check.sh runs the set-up itself, as its first steps.
+check:
 	@tools/check.sh $(FLAVOUR)
 
 demo: module

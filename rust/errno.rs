@@ -5,9 +5,19 @@
 use kernel::error::Error;
 
 use crate::ffi::bindings;
+use crate::pure::errname as e;
+
+// The errno values the pure code returns are the kernel's own.
+kernel::static_assert!(e::ENOENT as u32 == bindings::ENOENT);
+kernel::static_assert!(e::EINVAL as u32 == bindings::EINVAL);
+kernel::static_assert!(e::ERANGE as u32 == bindings::ERANGE);
+kernel::static_assert!(e::ENOSPC as u32 == bindings::ENOSPC);
+kernel::static_assert!(e::ELOOP as u32 == bindings::ELOOP);
+kernel::static_assert!(e::ENAMETOOLONG as u32 == bindings::ENAMETOOLONG);
+kernel::static_assert!(e::EOPNOTSUPP as u32 == bindings::EOPNOTSUPP);
 
 /// `-EOPNOTSUPP`, as returned to the dax core.
-pub(crate) const EOPNOTSUPP: i32 = -(bindings::EOPNOTSUPP as i32);
+pub(crate) const EOPNOTSUPP: i32 = -e::EOPNOTSUPP;
 
 /// `EOPNOTSUPP` as an [`Error`].
 pub(crate) fn eopnotsupp() -> Error {
@@ -19,7 +29,6 @@ pub(crate) struct Name(pub(crate) Error);
 
 impl core::fmt::Display for Name {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let e = self.0.to_errno();
-        write!(f, "{}", crate::pure::errname::errname(e))
+        write!(f, "{}", e::errname(self.0.to_errno()))
     }
 }

@@ -41,7 +41,8 @@ pub(crate) struct Stats {
 
 impl Stats {
     /// Count one checked failure.
-    pub(crate) fn record(&self, f: &Failure, offset: u64, len: u64) {
+    pub(crate) fn record(&self, f: &Failure) {
+        let (offset, len) = f.extent.offset_len();
         let kind = match f.kind {
             Kind::ActionRequired => &self.action_required,
             Kind::ActionOptional => &self.action_optional,

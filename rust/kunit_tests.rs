@@ -81,7 +81,7 @@ fn stats_count_by_kind(t: &Test) {
     let s = Stats::default();
     for (off, len, flags) in [(0, 4096, 0x23), (4096, 8192, 0), (0, u64::MAX, 0x80)] {
         if let Ok(f) = notify::check(off, len, flags) {
-            s.record(&f, off, len);
+            s.record(&f);
         }
     }
     let get = |a: &core::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);

@@ -56,7 +56,7 @@ pub(crate) fn notify_failure(id: DaxId, offset: u64, len: u64, mf_flags: c_int) 
 
 fn handle(holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
     let name = holder.name();
-    let raw = MfFlags(u32::from_ne_bytes(mf_flags.to_ne_bytes()));
+    let raw = MfFlags::from_raw(mf_flags);
     holder.stats.calls.fetch_add(1, Ordering::Relaxed);
     let failure = match notify::check(offset, len, mf_flags) {
         Ok(f) => f,
@@ -69,7 +69,7 @@ fn handle(holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
             return e.errno();
         }
     };
-    holder.stats.record(&failure, offset, len);
+    holder.stats.record(&failure);
     pr_info!(
         "{name}: notify_failure offset={offset:#x} len={len:#x} mf_flags={:#x} ({raw})\n",
         raw.0

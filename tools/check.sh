@@ -48,19 +48,12 @@ step setup-deps tools/setup/deps.sh || summary
 step setup-kernel tools/setup/kernel.sh "$flavour" || summary
 kdir=$(tools/setup/kernel.sh "$flavour")
 
-kmake() {
-	make -s -C "$kdir" M="$top" LLVM=1 BINDGEN="$DAXHOLD_CACHE/tools/bin/bindgen" "$@"
-}
-kunit_build() {
-	kmake DAXHOLD_KUNIT=y modules && mkdir -p build/kunit &&
-		cp daxhold.ko build/kunit/daxhold.ko
-}
-
 step host-test bash -c 'cd rust/pure && cargo test --quiet'
 step lint tools/lint.sh "$kdir"
-step module-build-kunit kunit_build
-# The production module (no KUnit) is what the guest scenarios load.
-step module-build kmake modules || summary
+# build/kunit/daxhold.ko with the suites, then the production module (no
+# KUnit), which is what the guest scenarios load.
+step module-build-kunit make -s FLAVOUR="$flavour" module-kunit
+step module-build make -s FLAVOUR="$flavour" module || summary
 # The harness must catch what it claims to: one selftest per failure rule.
 step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
 step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \

@@ -44,6 +44,11 @@ const NAMES: [(u32, &str); 8] = [
 pub struct MfFlags(pub u32);
 
 impl MfFlags {
+    /// The flags as the kernel passes them (`int mf_flags`): the same bits.
+    pub fn from_raw(mf_flags: i32) -> Self {
+        MfFlags(u32::from_ne_bytes(mf_flags.to_ne_bytes()))
+    }
+
     /// Whether every bit in `mask` is set.
     pub fn has(self, mask: u32) -> bool {
         self.0 & mask == mask

@@ -9,6 +9,8 @@
 /// Longest accepted input (name or path), in bytes, without a newline.
 pub const NAME_MAX_LEN: usize = 255;
 
+use crate::pure::errname::{EINVAL, ENAMETOOLONG};
+
 const DEV_PREFIX: &[u8] = b"/dev/";
 
 /// Longest resulting path: a bare name of [`NAME_MAX_LEN`] under `/dev/`.
@@ -29,8 +31,8 @@ impl NameError {
     /// The negative errno for this error.
     pub fn errno(self) -> i32 {
         match self {
-            NameError::Empty | NameError::Invalid => -22, // -EINVAL
-            NameError::TooLong => -36,                    // -ENAMETOOLONG
+            NameError::Empty | NameError::Invalid => -EINVAL,
+            NameError::TooLong => -ENAMETOOLONG,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! whole-device form `(0, u64::MAX)` that `kill_dax()` sends with
 //! `MF_MEM_PRE_REMOVE` is recognised as such.
 
+use crate::pure::errname::{EINVAL, ERANGE};
 use crate::pure::mf::{MfFlags, MF_ACTION_REQUIRED, MF_KNOWN, MF_MEM_PRE_REMOVE};
 
 /// What a failure covers.
@@ -23,6 +24,17 @@ pub enum Extent {
     },
     /// The whole device: `(0, u64::MAX)`, sent before the device goes away.
     WholeDevice,
+}
+
+impl Extent {
+    /// `(offset, len)` as `notify_failure()` was given them.
+    pub fn offset_len(self) -> (u64, u64) {
+        match self {
+            // `end > offset` by construction.
+            Extent::Range { offset, end } => (offset, end.saturating_sub(offset)),
+            Extent::WholeDevice => (0, u64::MAX),
+        }
+    }
 }
 
 /// How the failure must be handled.
@@ -62,18 +74,17 @@ impl ArgError {
     /// The negative errno a holder returns for this error.
     pub fn errno(self) -> i32 {
         match self {
-            // -EINVAL: malformed arguments.
-            ArgError::ZeroLength | ArgError::UnknownFlags(_) => -22,
-            // -ERANGE: the range does not fit.
-            ArgError::Overflow => -34,
+            // Malformed arguments.
+            ArgError::ZeroLength | ArgError::UnknownFlags(_) => -EINVAL,
+            // The range does not fit.
+            ArgError::Overflow => -ERANGE,
         }
     }
 }
 
 /// Check the raw arguments of a `notify_failure()` call.
 pub fn check(offset: u64, len: u64, mf_flags: i32) -> Result<Failure, ArgError> {
-    // The kernel passes mf_flags as `int`; reinterpret the bits, no value change.
-    let flags = MfFlags(u32::from_ne_bytes(mf_flags.to_ne_bytes()));
+    let flags = MfFlags::from_raw(mf_flags);
     if flags.0 & !MF_KNOWN != 0 {
         return Err(ArgError::UnknownFlags(flags.unknown()));
     }

@@ -86,6 +86,9 @@ fn check_plain_range() -> Result<(), Fail> {
 fn check_whole_device() -> Result<(), Fail> {
     let f = notify::check(0, u64::MAX, mf::MF_MEM_PRE_REMOVE as i32);
     ensure!(matches!(f, Ok(f) if f.extent == Extent::WholeDevice && f.kind == Kind::PreRemove));
+    ensure!(Extent::WholeDevice.offset_len() == (0, u64::MAX));
+    let f = notify::check(0x3000, 0x1000, 0);
+    ensure!(matches!(f, Ok(f) if f.extent.offset_len() == (0x3000, 0x1000)));
     // A full-length range that does not start at 0 wraps.
     ensure!(notify::check(1, u64::MAX, 0) == Err(ArgError::Overflow));
     Ok(())

@@ -2,6 +2,8 @@
 
 //! Why a stack could not be built or a range could not be translated.
 
+use crate::pure::errname::{EINVAL, ELOOP, ENOSPC, ERANGE};
+
 use super::segment::DevId;
 
 /// A bad table, too little storage, or a stack deeper than allowed.
@@ -41,11 +43,11 @@ impl StackError {
     pub fn errno(self) -> i32 {
         match self {
             // -ENOSPC: the caller sized its storage too small.
-            StackError::NoRoom => -28,
+            StackError::NoRoom => -ENOSPC,
             // -ERANGE: the numbers do not fit.
-            StackError::Overflow => -34,
+            StackError::Overflow => -ERANGE,
             // -ELOOP: too many levels, as for symbolic links.
-            StackError::TooDeep => -40,
+            StackError::TooDeep => -ELOOP,
             // -EINVAL: a table the kernel would not have accepted.
             StackError::ZeroLength
             | StackError::Unaligned
@@ -55,7 +57,7 @@ impl StackError {
             | StackError::ZeroStripes
             | StackError::ZeroChunk
             | StackError::StripeLayout
-            | StackError::BadDepth => -22,
+            | StackError::BadDepth => -EINVAL,
         }
     }
 }

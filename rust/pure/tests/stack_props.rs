@@ -493,6 +493,13 @@ fn queries(m: &Model, dev: u32, q: &[u64]) -> Vec<(u64, u64)> {
     v
 }
 
+/// Whether any two `(start, len)` ranges overlap (the model's rule).
+fn any_overlap(ranges: impl Iterator<Item = (u64, u64)>) -> bool {
+    let mut sorted: Vec<_> = ranges.collect();
+    sorted.sort();
+    sorted.windows(2).any(|w| w[1].0 < w[0].0 + w[0].1)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
 
@@ -571,9 +578,7 @@ proptest! {
         for &(start, len, lower) in &targets {
             b.linear(DevId(1), start * SS, len * SS, DevId(0), lower * SS).unwrap();
         }
-        let mut sorted = targets.clone();
-        sorted.sort();
-        let overlap = sorted.windows(2).any(|w| w[1].0 < w[0].0 + w[0].1);
+        let overlap = any_overlap(targets.iter().map(|&(start, len, _)| (start, len)));
         let got = b.build(&mut links[..]).err();
         prop_assert_eq!(got, overlap.then_some(StackError::Overlap(DevId(1))));
     }
@@ -588,9 +593,7 @@ proptest! {
         for (i, &(start, len)) in parts.iter().enumerate() {
             b.partition(DevId(0), DevId(1 + i as u32), start * SS, len * SS).unwrap();
         }
-        let mut sorted = parts.clone();
-        sorted.sort();
-        let overlap = sorted.windows(2).any(|w| w[1].0 < w[0].0 + w[0].1);
+        let overlap = any_overlap(parts.iter().copied());
         let got = b.build(&mut links[..]).err();
         prop_assert_eq!(got, overlap.then_some(StackError::PartitionOverlap(DevId(0))));
     }
