@@ -36,6 +36,7 @@ macro_rules! ensure {
     };
 }
 
+mod dmtable;
 mod stack;
 
 /// Cases of the `daxhold_mf` suite: notify_failure arguments and flags.
@@ -70,6 +71,18 @@ pub const STACK_CASES: &[Case] = &[
     ("stack_top_of_address_space", stack::top_of_address_space),
     ("stack_sink_stops", stack::sink_stops),
     ("stack_errnos", stack::errnos),
+];
+
+/// Cases of the `daxhold_dmtable` suite: dm target lines read into a stack.
+pub const DMTABLE_CASES: &[Case] = &[
+    ("dmtable_dev_ids", dmtable::dev_ids),
+    ("dmtable_linear", dmtable::linear),
+    ("dmtable_striped", dmtable::striped),
+    ("dmtable_spacing", dmtable::spacing),
+    ("dmtable_other_types", dmtable::other_types),
+    ("dmtable_rejects", dmtable::rejects),
+    ("dmtable_errnos", dmtable::errnos),
+    ("dmtable_lvm_stack", dmtable::lvm_stack),
 ];
 
 fn check_plain_range() -> Result<(), Fail> {

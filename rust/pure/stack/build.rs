@@ -128,8 +128,31 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
         chunk_sectors: u32,
         stripes: &[(DevId, u64)],
     ) -> Result<(), StackError> {
+        self.striped_iter(dm, start, len, chunk_sectors, stripes.iter().copied())
+    }
+
+    /// As [`StackBuilder::striped`], with the stripes from an iterator, so
+    /// that a caller reading a table as text needs no array of them.
+    ///
+    /// The iterator is walked twice (a clone to count the stripes, then
+    /// itself) and must give the same stripes both times, as one over a
+    /// slice or over text does. If it gives fewer the second time, the call
+    /// fails with [`StackError::StripeLayout`] and, as any failed call,
+    /// leaves the builder as it was; any more are ignored.
+    pub fn striped_iter<I>(
+        &mut self,
+        dm: DevId,
+        start: u64,
+        len: u64,
+        chunk_sectors: u32,
+        stripes: I,
+    ) -> Result<(), StackError>
+    where
+        I: Iterator<Item = (DevId, u64)> + Clone,
+    {
         range(start, len)?;
-        let count = u32::try_from(stripes.len()).map_err(|_| StackError::StripeLayout)?;
+        let n = stripes.clone().count();
+        let count = u32::try_from(n).map_err(|_| StackError::StripeLayout)?;
         if count == 0 {
             return Err(StackError::ZeroStripes);
         }
@@ -145,16 +168,16 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
         if len.checked_rem(u64::from(count)) != Some(0) || width.checked_rem(chunk) != Some(0) {
             return Err(StackError::StripeLayout);
         }
-        if self.used.saturating_add(stripes.len()) > self.segs.len() {
+        if self.used.saturating_add(n) > self.segs.len() {
             return Err(StackError::NoRoom);
         }
-        for &(lower, lower_start) in stripes {
+        // Check and add each stripe; on any error, drop what was added.
+        let before = self.used;
+        let mut add = |stripe: u32, lower: DevId, lower_start: u64| {
             range(lower_start, width)?;
             if lower == dm {
                 return Err(StackError::SelfMap(dm));
             }
-        }
-        for (stripe, &(lower, lower_start)) in (0u32..).zip(stripes) {
             let map = Map::Striped {
                 stripes: count,
                 stripe,
@@ -169,9 +192,24 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
                 lower_start,
                 lower_end,
                 map,
-            ))?;
+            ))
+        };
+        let added = (0..count)
+            .zip(stripes)
+            .try_fold(0u32, |n, (stripe, (lower, lower_start))| {
+                add(stripe, lower, lower_start).map(|()| n.saturating_add(1))
+            });
+        match added {
+            Ok(n) if n == count => Ok(()),
+            Ok(_) => {
+                self.used = before;
+                Err(StackError::StripeLayout)
+            }
+            Err(e) => {
+                self.used = before;
+                Err(e)
+            }
         }
-        Ok(())
     }
 
     /// Checks the segments and indexes them by lower device into `links`
