@@ -12,5 +12,6 @@ pub mod fixedbuf;
 pub mod mf;
 pub mod name;
 pub mod notify;
+pub mod rmap;
 pub mod selftest;
 pub mod stack;

@@ -37,6 +37,7 @@ macro_rules! ensure {
 }
 
 mod dmtable;
+mod rmap;
 mod stack;
 
 /// Cases of the `daxhold_mf` suite: notify_failure arguments and flags.
@@ -55,6 +56,21 @@ pub const NAME_CASES: &[Case] = &[
     ("name_list", name_list),
     ("fixedbuf_truncates", fixedbuf_truncates),
     ("errnames", errnames),
+];
+
+/// Cases of the `daxhold_rmap` suite: the reverse map.
+pub const RMAP_CASES: &[Case] = &[
+    ("rmap_record_rules", rmap::record_rules),
+    ("rmap_kinds", rmap::kinds),
+    ("rmap_inclusive_range", rmap::inclusive_range),
+    ("rmap_shared_blocks", rmap::shared_blocks),
+    ("rmap_nested", rmap::nested),
+    ("rmap_boundaries", rmap::boundaries),
+    ("rmap_early_stop", rmap::early_stop),
+    ("rmap_insert_remove", rmap::insert_remove),
+    ("rmap_no_room", rmap::no_room),
+    ("rmap_load", rmap::load),
+    ("rmap_errnos", rmap::errnos),
 ];
 
 /// Cases of the `daxhold_stack` suite: the stack model and its translation.
