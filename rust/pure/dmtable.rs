@@ -261,8 +261,8 @@ pub struct Striped<'a> {
 }
 
 impl<'a> Striped<'a> {
-    /// Number of stripes (at least one per the text; zero is left to the
-    /// builder to refuse, as dm-stripe does).
+    /// Number of stripes, as the text gives it (zero is left to the builder
+    /// to refuse, as dm-stripe does).
     pub fn count(&self) -> u32 {
         self.count
     }
