@@ -53,7 +53,9 @@ fn scan(model: &[Record], lo: u64, hi: u64) -> Vec<Record> {
         .filter(|r| r.overlaps(lo, hi))
         .copied()
         .collect();
-    out.sort_by_key(|r| (r.start, r.owner, r.flags & 3 != 0, r.flags & 1, r.offset));
+    // The map's key order: start, owner, then the offset with the attribute
+    // fork bit and the extent-map bit on top.
+    out.sort_by_key(|r| (r.start, r.owner, r.flags & 1, r.flags & 2, r.offset));
     out
 }
 
