@@ -10,6 +10,7 @@
 #   make demo       boot a guest, poison a page, show what daxhold saw
 #   make host-test  cargo test of the core-only logic
 #   make bench-host host benchmark of the stack translation (not in check)
+#   make bench-rmap host benchmark of the reverse map (not in check)
 #   make lint       rustfmt --check and clippy
 #   make clean
 #
@@ -24,7 +25,7 @@ KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module module-kunit deps kernel check demo host-test bench-host lint fmt clean
+.PHONY: all module module-kunit deps kernel check demo host-test bench-host bench-rmap lint fmt clean
 
 all: module
 
@@ -50,6 +51,11 @@ host-test:
 # Documentation/testing.rst, "Benchmarks".
 bench-host:
 	cd rust/pure && cargo bench --bench stack
+
+# Reverse-map queries against a scan of every record, 1e3 to 1e7 records;
+# see Documentation/testing.rst, "Benchmarks".
+bench-rmap:
+	cd rust/pure && cargo bench --bench rmap
 
 lint: kernel
 	tools/lint.sh $(KDIR)
