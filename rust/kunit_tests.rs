@@ -2,9 +2,9 @@
 
 //! KUnit suites of daxhold, run by KUnit when the module goes live.
 //!
-//! - `daxhold_mf`, `daxhold_name`, `daxhold_stack`, `daxhold_dmtable`: the
-//!   shared case tables of `pure/selftest.rs` (the same cases `cargo test`
-//!   runs on the host), compiled for the kernel;
+//! - `daxhold_mf`, `daxhold_name`, `daxhold_stack`, `daxhold_dmtable`,
+//!   `daxhold_rmap`: the shared case tables of `pure/selftest.rs` (the same
+//!   cases `cargo test` runs on the host), compiled for the kernel;
 //! - `daxhold_holder`: the kernel side: control errors against real
 //!   devices, the failure path with an unknown dax_device, counters.
 
@@ -33,6 +33,10 @@ kunit_suite!(suite_stack, "daxhold_stack",
 kunit_suite!(suite_dmtable, "daxhold_dmtable",
     plain: [],
     shared: [cases => crate::pure::selftest::DMTABLE_CASES]);
+
+kunit_suite!(suite_rmap, "daxhold_rmap",
+    plain: [],
+    shared: [cases => crate::pure::selftest::RMAP_CASES]);
 
 kunit_suite!(suite_holder, "daxhold_holder",
     plain: [

@@ -11,8 +11,9 @@ use core::ops::ControlFlow;
 
 use super::Fail;
 use crate::pure::rmap::{
-    Kind, Node, Record, Rmap, RmapError, ATTR_FORK, BMBT_BLOCK, MAX_OFFSET, OWN_AG, OWN_FS,
-    OWN_INODES, OWN_LOG, OWN_NULL, OWN_UNKNOWN, UNWRITTEN,
+    is_metadata_owner, Kind, Node, Record, Rmap, RmapError, ATTR_FORK, BMBT_BLOCK, INNER_MAX,
+    KNOWN_FLAGS, LEAF_MAX, MAX_OFFSET, NODE_BYTES, OWN_AG, OWN_COW, OWN_FS, OWN_INOBT, OWN_INODES,
+    OWN_LOG, OWN_MIN, OWN_NULL, OWN_REFC, OWN_UNKNOWN, UNWRITTEN,
 };
 
 const NODES: usize = 10;
@@ -129,8 +130,17 @@ pub(super) fn record_rules() -> Result<(), Fail> {
     Ok(())
 }
 
-/// What the blocks are.
+/// What the blocks are; XFS's owner and flag values.
 pub(super) fn kinds() -> Result<(), Fail> {
+    let xfs = |v: i64| v as u64;
+    ensure!(OWN_NULL == xfs(-1) && OWN_UNKNOWN == xfs(-2) && OWN_FS == xfs(-3));
+    ensure!(OWN_LOG == xfs(-4) && OWN_AG == xfs(-5) && OWN_INOBT == xfs(-6));
+    ensure!(OWN_INODES == xfs(-7) && OWN_REFC == xfs(-8) && OWN_COW == xfs(-9));
+    ensure!(OWN_MIN == OWN_COW && MAX_OFFSET == (1 << 54) - 1);
+    ensure!((ATTR_FORK, BMBT_BLOCK, UNWRITTEN, KNOWN_FLAGS) == (1, 2, 4, 7));
+    ensure!(is_metadata_owner(OWN_FS) && is_metadata_owner(OWN_MIN));
+    ensure!(!is_metadata_owner(OWN_MIN - 1) && !is_metadata_owner(OWN_UNKNOWN));
+    ensure!(!is_metadata_owner(0) && !is_metadata_owner(OWN_NULL));
     ensure!(data(0, 1, 7, 0).kind() == Kind::Data);
     ensure!(data(0, 1, 7, 0).with_flags(UNWRITTEN).kind() == Kind::Data);
     ensure!(data(0, 1, 7, 0).with_flags(ATTR_FORK).kind() == Kind::Attr);
@@ -300,8 +310,13 @@ pub(super) fn no_room() -> Result<(), Fail> {
     let mut none: [Node; 0] = [];
     let mut empty = Rmap::new(&mut none[..]);
     ensure!(empty.insert(&recs[0]) == Err(RmapError::NoRoom) && empty.is_empty());
-    ensure!(Rmap::with_fanout(&mut none[..], 3, 4).is_err());
-    ensure!(Rmap::with_fanout(&mut none[..], 4, 13).is_err());
+    ensure!(Rmap::with_fanout(&mut none[..], 3, 4).err() == Some(RmapError::BadFanout));
+    ensure!(Rmap::with_fanout(&mut none[..], 4, INNER_MAX + 1).is_err());
+    ensure!(Rmap::with_fanout(&mut none[..], LEAF_MAX + 1, 4).is_err());
+    ensure!(Rmap::with_fanout(&mut none[..], LEAF_MAX, INNER_MAX).is_ok());
+    // Sizes, on 64-bit machines.
+    ensure!(core::mem::size_of::<usize>() != 8 || NODE_BYTES == 528);
+    ensure!(NODE_BYTES == core::mem::size_of::<Node>());
     Ok(())
 }
 
