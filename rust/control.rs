@@ -13,6 +13,7 @@ use kernel::prelude::*;
 use crate::holder::{self, Holder, Registry};
 use crate::pure::fixedbuf::FixedBuf;
 use crate::pure::name::{self, DevPath, NameError};
+use crate::pure::policy::Policy;
 
 fn parse(op: &str, input: &[u8]) -> core::result::Result<DevPath, NameError> {
     name::parse(input).inspect_err(|e| {
@@ -65,7 +66,8 @@ fn holder_line(out: &mut FixedBuf<'_>, h: &Holder) -> core::fmt::Result {
     writeln!(
         out,
         "{} {major}:{minor} calls={} action_required={} action_optional={} pre_remove={} \
-         bytes={} last_offset={:#x} last_len={:#x} last_flags={:#x} rejected={}",
+         bytes={} last_offset={:#x} last_len={:#x} last_flags={:#x} rejected={} \
+         forwarded={} declined={} failed={} unmapped={} mode={}",
         h.name(),
         get(&s.calls),
         get(&s.action_required),
@@ -76,6 +78,11 @@ fn holder_line(out: &mut FixedBuf<'_>, h: &Holder) -> core::fmt::Result {
         get(&s.last_len),
         get(&s.last_flags),
         get(&s.rejected),
+        get(&s.forwarded),
+        get(&s.declined),
+        get(&s.failed),
+        get(&s.unmapped),
+        h.mode_name(),
     )
 }
 
@@ -87,6 +94,42 @@ pub(crate) fn holders(out: &mut [u8]) -> usize {
         r.for_each(|h| {
             let _ = holder_line(&mut buf, h);
         })
+    });
+    buf.len()
+}
+
+/// Write to `rescan` (any content): read the stack again and apply the
+/// attach policy now.
+pub(crate) fn rescan(_input: &[u8]) -> c_int {
+    errno_of(holder::with_registry(crate::stack::rescan))
+}
+
+/// Parse a `policy=` value, with one line on error.
+pub(crate) fn parse_policy(what: &str, input: &[u8]) -> Result<Policy> {
+    Policy::parse(input).ok_or_else(|| {
+        pr_err!("{what}: unknown policy (stacked, all or list)\n");
+        code::EINVAL
+    })
+}
+
+/// Write to `policy`: switch the attach policy and apply it at once.
+pub(crate) fn policy_store(input: &[u8]) -> c_int {
+    let policy = match parse_policy("policy", input) {
+        Ok(p) => p,
+        Err(e) => return e.to_errno(),
+    };
+    errno_of(holder::with_registry(|r| {
+        r.set_policy(policy);
+        pr_info!("policy: {}\n", policy.name());
+        crate::stack::rescan(r)
+    }))
+}
+
+/// Read of `policy`.
+pub(crate) fn policy_show(out: &mut [u8]) -> usize {
+    let mut buf = FixedBuf::new(out);
+    holder::with_registry(|r| {
+        let _ = writeln!(buf, "{}", r.policy().name());
     });
     buf.len()
 }

@@ -19,6 +19,7 @@ mod holder;
 #[cfg(daxhold_kunit)]
 mod kunit_tests;
 mod notify;
+mod stack;
 // Shared with the host crate, which needs these items `pub` and uses some
 // the module does not (host-only helpers and tests).
 #[allow(unreachable_pub, dead_code)]
@@ -41,17 +42,28 @@ struct Daxhold {
 
 impl kernel::Module for Daxhold {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let registry = KBox::pin_init(Registry::new(), GFP_KERNEL)?;
+        let policy = control::parse_policy("policy=", ffi::glue::param_policy())?;
+        let registry = KBox::pin_init(Registry::new(policy), GFP_KERNEL)?;
         holder::publish(&registry);
+        if let Err(e) = ffi::stack::probes_init() {
+            holder::unpublish();
+            return Err(e);
+        }
         // Each failure below has logged its one line already.
         let started = control::attach_param(&registry, ffi::glue::param_devices())
             .and_then(|()| ffi::glue::sysfs_init());
         if let Err(e) = started {
+            ffi::stack::probes_exit();
             registry.detach_all();
             holder::unpublish();
             return Err(e);
         }
-        pr_info!("loaded; control in /sys/kernel/daxhold\n");
+        // A stack that cannot be read now is read again on the next change.
+        let _ = stack::rescan(&registry);
+        pr_info!(
+            "loaded (policy {}); control in /sys/kernel/daxhold\n",
+            policy.name()
+        );
         Ok(Daxhold { registry })
     }
 }
@@ -60,7 +72,9 @@ impl Drop for Daxhold {
     fn drop(&mut self) {
         // No new control calls, then no holders, then no users at all.
         ffi::glue::sysfs_exit();
+        ffi::stack::probes_exit();
         self.registry.detach_all();
+        *self.registry.snapshot.lock() = None;
         holder::unpublish();
         pr_info!("unloaded\n");
     }

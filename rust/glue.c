@@ -14,6 +14,17 @@ module_param(devices, charp, 0444);
 MODULE_PARM_DESC(devices,
 	"pmem disks to hold at load, comma-separated (pmem0,/dev/pmem1)");
 
+static char *policy = "stacked";
+module_param(policy, charp, 0444);
+MODULE_PARM_DESC(policy,
+	"which pmem disks to hold by itself: stacked (partitioned or under dm; default), all, list (only devices=/attach)");
+
+/* The policy= string.  C because module_param() is. */
+const char *daxhold_param_policy(void)
+{
+	return policy;
+}
+
 /* The devices= string, or NULL.  C because module_param() is. */
 const char *daxhold_param_devices(void)
 {
@@ -37,7 +48,29 @@ static ssize_t detach_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return rc ? rc : count;
 }
 
+static ssize_t rescan_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int rc = daxhold_ctl_rescan(buf, count);
+
+	return rc ? rc : count;
+}
+
+static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	int rc = daxhold_ctl_policy_store(buf, count);
+
+	return rc ? rc : count;
+}
+
 /* sysfs show: Rust formats into the page sysfs gives us. */
+static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	return daxhold_ctl_policy_show(buf, PAGE_SIZE);
+}
+
 static ssize_t holders_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
@@ -47,11 +80,15 @@ static ssize_t holders_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute attach_attr = __ATTR(attach, 0200, NULL, attach_store);
 static struct kobj_attribute detach_attr = __ATTR(detach, 0200, NULL, detach_store);
 static struct kobj_attribute holders_attr = __ATTR(holders, 0400, holders_show, NULL);
+static struct kobj_attribute rescan_attr = __ATTR(rescan, 0200, NULL, rescan_store);
+static struct kobj_attribute policy_attr = __ATTR(policy, 0600, policy_show, policy_store);
 
 static struct attribute *daxhold_attrs[] = {
 	&attach_attr.attr,
 	&detach_attr.attr,
 	&holders_attr.attr,
+	&rescan_attr.attr,
+	&policy_attr.attr,
 	NULL,
 };
 

@@ -8,7 +8,7 @@
 //! without allocating; it takes an `Arc` of the entry and works outside the
 //! lock.
 
-use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 
 use kernel::error::{code, Result};
 use kernel::prelude::*;
@@ -18,9 +18,12 @@ use kernel::{new_mutex, new_spinlock};
 use crate::errno;
 use crate::ffi::bdev::{BdevFile, DISK_NAME_LEN};
 use crate::ffi::dax::{DaxId, DaxRef, HolderState};
+use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::msleep;
 use crate::pure::name::DevPath;
 use crate::pure::notify::{Extent, Failure, Kind};
+use crate::pure::policy::Policy;
+use crate::stack::Snapshot;
 
 /// Most pmem devices held at once.
 pub(crate) const MAX_HOLDERS: usize = 32;
@@ -37,6 +40,14 @@ pub(crate) struct Stats {
     pub(crate) last_offset: AtomicU64,
     pub(crate) last_len: AtomicU64,
     pub(crate) last_flags: AtomicU64,
+    /// Tops of the stack whose holder handled their part.
+    pub(crate) forwarded: AtomicU64,
+    /// Tops left to the kernel (no holder above, or it declined).
+    pub(crate) declined: AtomicU64,
+    /// Tops whose holder returned an error.
+    pub(crate) failed: AtomicU64,
+    /// Pieces of failed ranges nothing above uses.
+    pub(crate) unmapped: AtomicU64,
 }
 
 impl Stats {
@@ -59,10 +70,20 @@ impl Stats {
     }
 }
 
+/// Why daxhold holds a disk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Named by `devices=` or `attach`: held until `detach` or unload.
+    Manual,
+    /// Picked by the attach policy: let go when the policy stops wanting it.
+    Auto,
+}
+
 /// One held pmem disk.
 pub(crate) struct Holder {
     dax: DaxRef,
     dev: u32,
+    mode: Mode,
     name: [u8; DISK_NAME_LEN],
     pub(crate) stats: Stats,
 }
@@ -85,6 +106,19 @@ impl Holder {
     pub(crate) fn dev(&self) -> (u32, u32) {
         (self.dev >> 20, self.dev & 0xfffff)
     }
+
+    /// `manual` or `auto` (taken by the attach policy).
+    pub(crate) fn mode_name(&self) -> &'static str {
+        match self.mode {
+            Mode::Manual => "manual",
+            Mode::Auto => "auto",
+        }
+    }
+
+    /// The disk's dev_t.
+    pub(crate) fn devt(&self) -> u32 {
+        self.dev
+    }
 }
 
 type Slots = [Option<Arc<Holder>>; MAX_HOLDERS];
@@ -98,15 +132,39 @@ pub(crate) struct Registry {
     ctl: Mutex<()>,
     #[pin]
     slots: SpinLock<Slots>,
+    /// Serialises snapshot builds (never taken under `ctl`'s waits).
+    #[pin]
+    pub(crate) scan: Mutex<()>,
+    /// The last snapshot of the stack.
+    #[pin]
+    pub(crate) snapshot: SpinLock<Option<Arc<Snapshot>>>,
+    policy: AtomicU8,
 }
 
 impl Registry {
     /// An empty registry.
-    pub(crate) fn new() -> impl PinInit<Self> {
+    pub(crate) fn new(policy: Policy) -> impl PinInit<Self> {
         pin_init!(Registry {
             ctl <- new_mutex!(()),
             slots <- new_spinlock!([EMPTY; MAX_HOLDERS]),
+            scan <- new_mutex!(()),
+            snapshot <- new_spinlock!(None),
+            policy: AtomicU8::new(policy_code(policy)),
         })
+    }
+
+    /// Switch the attach policy.
+    pub(crate) fn set_policy(&self, p: Policy) {
+        self.policy.store(policy_code(p), Ordering::Relaxed);
+    }
+
+    /// The attach policy.
+    pub(crate) fn policy(&self) -> Policy {
+        match self.policy.load(Ordering::Relaxed) {
+            0 => Policy::Stacked,
+            1 => Policy::All,
+            _ => Policy::List,
+        }
     }
 
     /// Hold the dax_device of the whole pmem disk at `path`.
@@ -121,6 +179,10 @@ impl Registry {
         })?;
         if bdev.is_partition() {
             pr_err!("attach {p}: is a partition; attach its whole disk\n");
+            return Err(code::EINVAL);
+        }
+        if MappedDevice::get(bdev.dev()).is_some() {
+            pr_err!("attach {p}: is a device-mapper device; attach the pmem below it\n");
             return Err(code::EINVAL);
         }
         let Some(probe) = DaxRef::probe(&bdev) else {
@@ -138,31 +200,85 @@ impl Registry {
                 return Err(code::EBUSY);
             }
         }
+        self.take(&bdev, probe, Mode::Manual, p)
+    }
+
+    /// Take the free holder slot of `bdev`'s dax_device (`probe`) under
+    /// `ctl`; `what` names the request in the log.
+    fn take(&self, bdev: &BdevFile, probe: DaxRef, mode: Mode, what: &str) -> Result {
         let slot = self.free_slot().ok_or_else(|| {
-            pr_err!("attach {p}: already holding {MAX_HOLDERS} devices\n");
+            pr_err!("attach {what}: already holding {MAX_HOLDERS} devices\n");
             code::ENOSPC
         })?;
-        let Some(dax) = DaxRef::hold(&bdev) else {
-            pr_err!("attach {p}: holder slot taken while attaching\n");
+        let Some(dax) = DaxRef::hold(bdev) else {
+            pr_err!("attach {what}: holder slot taken while attaching\n");
             return Err(code::EBUSY);
         };
         drop(probe);
         let holder = Holder {
             dax,
             dev: bdev.dev(),
+            mode,
             name: bdev.disk_name(),
             stats: Stats::default(),
         };
         let holder = Arc::new(holder, GFP_KERNEL)?;
         let (major, minor) = holder.dev();
+        let why = match mode {
+            Mode::Manual => "",
+            Mode::Auto => ", by policy",
+        };
         pr_info!(
-            "{}: attached as dax holder (dev {major}:{minor})\n",
+            "{}: attached as dax holder (dev {major}:{minor}{why})\n",
             holder.name()
         );
         if let Some(s) = self.slots.lock().get_mut(slot) {
             *s = Some(holder);
         }
         Ok(())
+    }
+
+    /// Hold the pmem disk `dev` for the attach policy, if its slot is free:
+    /// a slot a filesystem holds is left alone without a word.
+    pub(crate) fn attach_auto(&self, dev: u32, name: &str) {
+        let _ctl = self.ctl.lock();
+        if self.holds_dev(dev) {
+            return;
+        }
+        let Ok(bdev) = BdevFile::open_by_dev(dev) else {
+            // Gone meanwhile: the next rescan sees it.
+            return;
+        };
+        let Some(probe) = DaxRef::probe(&bdev) else {
+            return;
+        };
+        if probe.holder_state() == HolderState::Free {
+            // Failures were logged in one line.
+            let _ = self.take(&bdev, probe, Mode::Auto, name);
+        }
+    }
+
+    /// Let go of `dev` if the attach policy took it.
+    pub(crate) fn detach_auto(&self, dev: u32) {
+        let _ctl = self.ctl.lock();
+        let holder = {
+            let mut slots = self.slots.lock();
+            slots
+                .iter_mut()
+                .find(|s| {
+                    s.as_ref()
+                        .is_some_and(|h| h.dev == dev && h.mode == Mode::Auto)
+                })
+                .and_then(Option::take)
+        };
+        if let Some(holder) = holder {
+            release(holder);
+        }
+    }
+
+    /// Whether daxhold holds the disk `dev` (takes only the table lock).
+    pub(crate) fn holds_dev(&self, dev: u32) -> bool {
+        self.slots.lock().iter().flatten().any(|h| h.dev == dev)
     }
 
     /// Let go of the disk named by `path` (`pmem0` or `/dev/pmem0`).
@@ -219,6 +335,14 @@ fn release(holder: Arc<Holder>) {
     crate::notify::wait_idle();
     pr_info!("{}: detached\n", holder.name());
     drop(holder);
+}
+
+fn policy_code(p: Policy) -> u8 {
+    match p {
+        Policy::Stacked => 0,
+        Policy::All => 1,
+        Policy::List => 2,
+    }
 }
 
 /// The live registry, published for the C callbacks between module init

@@ -1,22 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What daxhold does when a held pmem reports a failure.
-//!
-//! For now (the foundation) it checks and logs every call, counts it per
-//! device, and returns `-EOPNOTSUPP`, so memory_failure() goes on with the
-//! kernel's own per-page handling and the consumer still gets its SIGBUS.
+//! What daxhold does when a held pmem reports a failure: check it, translate
+//! it up the stack (a [`Snapshot`] of partitions and dm tables), and hand
+//! each piece at the top to the holder there (XFS on a dm device) with
+//! `dax_holder_notify_failure()`. Pieces with no holder above them are left
+//! to the kernel (`-EOPNOTSUPP`) until the reverse map handles them; see
+//! [`Verdict`] for what memory_failure() gets back.
 
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::ops::ControlFlow;
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::ffi::c_int;
 
 use kernel::prelude::*;
 
-use crate::errno::EOPNOTSUPP;
+use crate::errno::{self, EOPNOTSUPP};
 use crate::ffi::dax::DaxId;
+use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::msleep;
-use crate::holder::{self, Holder};
+use crate::holder::{self, Holder, Registry};
+use crate::pure::errname::errname;
 use crate::pure::mf::MfFlags;
-use crate::pure::notify;
+use crate::pure::notify::{self, Failure};
+use crate::pure::stack::{DevId, Hit, SECTOR_SIZE};
+use crate::pure::verdict::Verdict;
+use crate::stack::{self, Snapshot};
 
 /// notify_failure calls running now.
 static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -48,13 +55,15 @@ pub(crate) fn wait_idle() {
 pub(crate) fn notify_failure(id: DaxId, offset: u64, len: u64, mf_flags: c_int) -> c_int {
     let _inflight = InFlight::enter();
     match holder::with_registry(|r| r.find(id)).flatten() {
-        Some(holder) => handle(&holder, offset, len, mf_flags),
+        Some(holder) => {
+            holder::with_registry(|r| handle(r, &holder, offset, len, mf_flags)).unwrap_or(EOPNOTSUPP)
+        }
         // Detached meanwhile, or not ours: let the kernel handle it.
         None => EOPNOTSUPP,
     }
 }
 
-fn handle(holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
+fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
     let name = holder.name();
     let raw = MfFlags::from_raw(mf_flags);
     holder.stats.calls.fetch_add(1, Ordering::Relaxed);
@@ -74,6 +83,154 @@ fn handle(holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
         "{name}: notify_failure offset={offset:#x} len={len:#x} mf_flags={:#x} ({raw})\n",
         raw.0
     );
-    // No translation or reverse map yet: the kernel's generic path acts.
-    EOPNOTSUPP
+    let snap = match stack::current(r) {
+        Ok(s) => s,
+        Err(e) => {
+            // The fallback when the stack cannot be read (no memory, or it
+            // kept changing): the kernel's own per-page path.
+            pr_err!(
+                "{name}: cannot read the stack ({}); left to the kernel\n",
+                errno::Name(e)
+            );
+            return EOPNOTSUPP;
+        }
+    };
+    let mut job = Job {
+        snap: &snap,
+        holder,
+        failure: &failure,
+        mf_flags,
+        verdict: Verdict::default(),
+    };
+    let walked = snap
+        .stack()
+        .translate(DevId(holder.devt()), failure.extent, |hit| job.hit(hit));
+    if let Err(e) = walked {
+        pr_err!("{name}: translation stopped: {e:?}; the rest is left to the kernel\n");
+        job.verdict.add(EOPNOTSUPP);
+    }
+    job.verdict.result()
+}
+
+/// One failure being dispatched.
+struct Job<'a> {
+    snap: &'a Snapshot,
+    holder: &'a Holder,
+    failure: &'a Failure,
+    mf_flags: c_int,
+    verdict: Verdict,
+}
+
+impl Job<'_> {
+    fn hit(&mut self, hit: Hit) -> ControlFlow<()> {
+        match hit {
+            Hit::Mapped { .. } => {}
+            Hit::Unmapped {
+                device,
+                depth,
+                offset,
+                len,
+            } => {
+                count(&self.holder.stats.unmapped);
+                pr_info!(
+                    "{}: {} -> unmapped {} sector {} sectors {} depth {depth}: nothing above uses it\n",
+                    self.holder.name(),
+                    Origin(self.failure),
+                    self.snap.name(device),
+                    offset / SECTOR_SIZE,
+                    len.div_ceil(SECTOR_SIZE),
+                );
+            }
+            Hit::Top {
+                device,
+                depth,
+                offset,
+                len,
+            } => {
+                let rc = self.top(device, depth, offset, len);
+                self.report(device, depth, Some((offset, len)), rc);
+            }
+            Hit::Whole { device, depth } => {
+                let rc = self.to_holder(device, 0, u64::MAX);
+                self.report(device, depth, None, rc);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The part of the failure that is `[offset, offset + len)` of `device`,
+    /// at the top of the stack.
+    fn top(&self, device: DevId, depth: u32, offset: u64, len: u64) -> c_int {
+        if depth == 0 {
+            // Nothing stacked on the pmem: whatever uses it directly.
+            return EOPNOTSUPP;
+        }
+        self.to_holder(device, offset, len)
+    }
+
+    /// Hand a range of dm device `device` to the holder of its dax_device.
+    fn to_holder(&self, device: DevId, offset: u64, len: u64) -> c_int {
+        if !self.snap.dev(device).is_some_and(|d| d.info.dm) {
+            // A partition shares the pmem's dax_device, which we hold.
+            return EOPNOTSUPP;
+        }
+        let Some(md) = MappedDevice::get(device.0) else {
+            return -(crate::pure::errname::ENODEV);
+        };
+        match md.dax() {
+            Some(dax) => dax.notify_failure(offset, len, self.mf_flags),
+            None => EOPNOTSUPP,
+        }
+    }
+
+    /// Count and log one top's outcome.
+    fn report(&mut self, device: DevId, depth: u32, range: Option<(u64, u64)>, rc: c_int) {
+        self.verdict.add(rc);
+        let stats = &self.holder.stats;
+        let outcome = match rc {
+            0 => {
+                count(&stats.forwarded);
+                "handled by its holder"
+            }
+            EOPNOTSUPP => {
+                count(&stats.declined);
+                "no holder; left to the kernel (EOPNOTSUPP)"
+            }
+            _ => {
+                count(&stats.failed);
+                "holder failed"
+            }
+        };
+        let (name, dev) = (self.holder.name(), self.snap.name(device));
+        let code = if rc == 0 { "0" } else { errname(rc) };
+        let origin = Origin(self.failure);
+        match range {
+            Some((offset, len)) => pr_info!(
+                "{name}: {origin} -> top {dev} sector {} sectors {} depth {depth}: {outcome} ({})\n",
+                offset / SECTOR_SIZE,
+                len.div_ceil(SECTOR_SIZE),
+                code,
+            ),
+            None => pr_info!("{name}: {origin} -> whole {dev} depth {depth}: {outcome} ({code})\n"),
+        }
+    }
+}
+
+/// `offset 0x.. len 0x..` or `pre-remove` for a log line.
+struct Origin<'a>(&'a Failure);
+
+impl core::fmt::Display for Origin<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0.extent {
+            notify::Extent::Range { .. } => {
+                let (offset, len) = self.0.extent.offset_len();
+                write!(f, "offset {offset:#x} len {len:#x}")
+            }
+            notify::Extent::WholeDevice => f.write_str("whole device"),
+        }
+    }
+}
+
+fn count(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
 }

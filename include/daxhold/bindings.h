@@ -4,6 +4,7 @@
  * interfaces daxhold uses that 6.12's rust/bindings do not cover.
  */
 #include <linux/dax.h>
+#include <linux/device-mapper.h>
 #include <linux/mm.h>
 #include <linux/delay.h>
 #include <daxhold/glue.h>

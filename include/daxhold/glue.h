@@ -11,12 +11,52 @@
 
 /* Implemented in C (rust/glue.c). */
 const char *daxhold_param_devices(void);
+const char *daxhold_param_policy(void);
 int daxhold_sysfs_init(void);
 void daxhold_sysfs_exit(void);
+
+/* One block device, as stack discovery sees it (rust/stack_glue.c). */
+struct daxhold_bdev_info {
+	__u32 dev;		/* dev_t */
+	__u32 whole;		/* dev_t of its whole disk (dev for a disk) */
+	__u64 start_sect;	/* partition: first sector on the whole disk */
+	__u64 nr_sects;		/* size in sectors */
+	__u32 flags;		/* DAXHOLD_BDEV_* */
+	char name[32];		/* "pmem0p1", "dm-0" */
+};
+
+#define DAXHOLD_BDEV_PARTITION	1	/* a partition, not a whole disk */
+#define DAXHOLD_BDEV_DAX	2	/* the disk supports DAX */
+#define DAXHOLD_BDEV_DM		4	/* a device-mapper device */
+
+/* One target of a live dm table, as `dmsetup table` shows it. */
+struct daxhold_dm_target {
+	__u64 begin;		/* first sector on the dm device */
+	__u64 len;		/* sectors */
+	const char *type;	/* target type: "linear", "striped", ... */
+	const char *params;	/* status(STATUSTYPE_TABLE) text */
+};
+
+typedef int (*daxhold_bdev_fn)(void *ctx, const struct daxhold_bdev_info *info);
+typedef int (*daxhold_dm_target_fn)(void *ctx, const struct daxhold_dm_target *t);
+
+/* Implemented in C (rust/stack_glue.c). */
+int daxhold_for_each_bdev(daxhold_bdev_fn fn, void *ctx);
+int daxhold_dm_for_each_target(__u32 dev, daxhold_dm_target_fn fn, void *ctx);
+bool daxhold_stack_gen(__u64 *gen);
+int daxhold_probes_init(void);
+void daxhold_probes_exit(void);
+
+/* Implemented in Rust (rust/ffi/stack.rs), called from the stack glue. */
+void daxhold_rescan(void);
+bool daxhold_holds_dev(__u32 dev);
 
 /* Implemented in Rust (rust/control.rs), called from the sysfs glue. */
 int daxhold_ctl_attach(const char *buf, size_t len);
 int daxhold_ctl_detach(const char *buf, size_t len);
 ssize_t daxhold_ctl_holders(char *buf, size_t size);
+int daxhold_ctl_rescan(const char *buf, size_t len);
+int daxhold_ctl_policy_store(const char *buf, size_t len);
+ssize_t daxhold_ctl_policy_show(char *buf, size_t size);
 
 #endif /* _DAXHOLD_GLUE_H */

@@ -39,6 +39,23 @@ impl BdevFile {
             .ok_or(kernel::error::code::ENODEV)
     }
 
+    /// Open the block device with dev_t `dev` (as [`Self::open`]).
+    pub(crate) fn open_by_dev(dev: u32) -> Result<Self> {
+        // SAFETY: no holder and no holder ops are passed, so nothing is
+        // retained; the result is an error pointer or an open file.
+        let file = from_err_ptr(unsafe {
+            bindings::bdev_file_open_by_dev(
+                dev,
+                BLK_OPEN_READ,
+                core::ptr::null_mut(),
+                core::ptr::null(),
+            )
+        })?;
+        NonNull::new(file)
+            .map(BdevFile)
+            .ok_or(kernel::error::code::ENODEV)
+    }
+
     /// The `struct block_device` behind the file.
     pub(crate) fn as_ptr(&self) -> *mut bindings::block_device {
         // SAFETY: `self.0` is a block device file we opened and still hold.

@@ -76,12 +76,23 @@ impl DaxRef {
     /// The dax_device of `bdev`'s disk, without taking the holder slot, or
     /// `None` if the device does not support DAX (or is misaligned).
     pub(crate) fn probe(bdev: &BdevFile) -> Option<Self> {
-        let mut start_off = 0u64;
         // SAFETY: `bdev.as_ptr()` is a live block device for as long as
-        // `bdev` is open; a NULL holder takes no slot, only a reference.
+        // `bdev` is open, which covers the call.
+        unsafe { Self::probe_bdev(bdev.as_ptr()) }
+    }
+
+    /// As [`Self::probe`], for a block device the caller keeps alive.
+    ///
+    /// # Safety
+    ///
+    /// `bdev` is a live block device for the duration of the call.
+    pub(crate) unsafe fn probe_bdev(bdev: *mut bindings::block_device) -> Option<Self> {
+        let mut start_off = 0u64;
+        // SAFETY: `bdev` is live (our contract); a NULL holder takes no
+        // slot, only a reference.
         let dax = unsafe {
             bindings::fs_dax_get_by_bdev(
-                bdev.as_ptr(),
+                bdev,
                 &mut start_off,
                 core::ptr::null_mut(),
                 core::ptr::null(),
@@ -91,6 +102,15 @@ impl DaxRef {
             dax,
             holding: false,
         })
+    }
+
+    /// Hand a failure of `[offset, offset + len)` to this dax_device's
+    /// holder: `dax_holder_notify_failure()`, whose result is returned
+    /// (`-EOPNOTSUPP` if it has no holder, `-ENXIO` if it is dying).
+    pub(crate) fn notify_failure(&self, offset: u64, len: u64, mf_flags: c_int) -> c_int {
+        // SAFETY: `self.dax` is a live dax_device: we hold a reference. The
+        // dax core checks liveness and holder under its own SRCU lock.
+        unsafe { bindings::dax_holder_notify_failure(self.dax.as_ptr(), offset, len, mf_flags) }
     }
 
     /// The dax_device of `bdev`'s disk with daxhold as its holder, or

@@ -23,6 +23,17 @@ pub(crate) fn param_devices() -> &'static [u8] {
     unsafe { CStr::from_ptr(p.cast()) }.to_bytes()
 }
 
+/// The `policy=` module parameter.
+pub(crate) fn param_policy() -> &'static [u8] {
+    // SAFETY: as for `param_devices`: the parameter string or NULL.
+    let p = unsafe { bindings::daxhold_param_policy() };
+    if p.is_null() {
+        return &[];
+    }
+    // SAFETY: non-NULL and NUL-terminated; lives until rmmod.
+    unsafe { CStr::from_ptr(p.cast()) }.to_bytes()
+}
+
 /// Create `/sys/kernel/daxhold/`.
 pub(crate) fn sysfs_init() -> Result {
     // SAFETY: called once from module init, paired with `sysfs_exit()`.
@@ -92,4 +103,41 @@ unsafe extern "C" fn daxhold_ctl_holders(buf: *mut c_char, size: usize) -> isize
     // SAFETY: sysfs passes a writable, exclusively owned page of `size` bytes.
     let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
     control::holders(out) as isize
+}
+
+/// `rescan` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_rescan(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::rescan(unsafe { input(buf, len) })
+}
+
+/// `policy` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_policy_store(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::policy_store(unsafe { input(buf, len) })
+}
+
+/// `policy` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_policy_show(buf: *mut c_char, size: usize) -> isize {
+    if buf.is_null() {
+        return 0;
+    }
+    // SAFETY: sysfs passes a writable, exclusively owned page of `size` bytes.
+    let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
+    control::policy_show(out) as isize
 }

@@ -7,6 +7,8 @@
 pub(crate) mod bdev;
 pub(crate) mod bindings;
 pub(crate) mod dax;
+pub(crate) mod dm;
 pub(crate) mod glue;
 #[cfg(daxhold_kunit)]
 pub(crate) mod kunit;
+pub(crate) mod stack;

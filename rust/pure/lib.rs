@@ -12,6 +12,8 @@ pub mod fixedbuf;
 pub mod mf;
 pub mod name;
 pub mod notify;
+pub mod policy;
 pub mod rmap;
 pub mod selftest;
 pub mod stack;
+pub mod verdict;

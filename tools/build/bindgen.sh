@@ -33,7 +33,10 @@ allow="--no-recursive-allowlist
 	--allowlist-function 'fs_dax_get_by_bdev|fs_put_dax|dax_holder'
 	--allowlist-function 'dax_holder_notify_failure|dax_alive|msleep|daxhold_.*'
 	--allowlist-type mf_flags
-	--blocklist-function 'daxhold_ctl_.*'"
+	--allowlist-type mapped_device --opaque-type mapped_device
+	--allowlist-function 'dm_get_md|dm_put|dm_disk'
+	--allowlist-type 'daxhold_.*' --allowlist-var 'DAXHOLD_.*'
+	--blocklist-function 'daxhold_ctl_.*|daxhold_rescan|daxhold_holds_dev'"
 
 allow=$(printf "%s" "$allow" | tr "\n\t" "  ")
 cd "$kdir"

@@ -202,6 +202,18 @@ wait_for() {
 	return 0
 }
 
+# until_ok CMD [ARGS...]: run CMD every 0.1 s until it succeeds, for up to
+# $UNTIL_SECONDS (default 10) seconds.
+until_ok() {
+	_i=$(( ${UNTIL_SECONDS:-10} * 10 ))
+	until "$@"; do
+		_i=$((_i - 1))
+		[ $_i -le 0 ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
 # kv KEY FILE: the value of the first KEY=value line in FILE (the output
 # format of dax_poison).
 kv() {
@@ -438,4 +450,43 @@ host_cmd() {
 	done
 	echo "no answer from the host"
 	return 2
+}
+
+# ------------------------------------------------------------- stacks --
+
+# devnum DEV: "major:minor" of block device DEV (pmem0, pmem0p1, dm-0).
+devnum() {
+	cat "/sys/class/block/${1##*/}/dev"
+}
+
+# sectors DEV: size of block device DEV in 512-byte sectors.
+sectors() {
+	cat "/sys/class/block/${1##*/}/size"
+}
+
+# dm_name_dev NAME: the dm-N kernel name of /dev/mapper/NAME.
+dm_name_dev() {
+	for _d in /sys/block/dm-*; do
+		[ "$(cat "$_d/dm/name" 2>/dev/null)" = "$1" ] && { echo "${_d##*/}"; return 0; }
+	done
+	return 1
+}
+
+# dm_concat NAME DEV...: a dm-linear device NAME concatenating whole DEVs,
+# in order.  Prints nothing; the table is in $DAXTEST_STATE/NAME.table.
+dm_concat() {
+	_name=$1; shift
+	_start=0
+	: > "$DAXTEST_STATE/$_name.table"
+	for _dev in "$@"; do
+		_sz=$(sectors "$_dev")
+		echo "$_start $_sz linear $(devnum "$_dev") 0" >> "$DAXTEST_STATE/$_name.table"
+		_start=$((_start + _sz))
+	done
+	dmsetup create "$_name" < "$DAXTEST_STATE/$_name.table"
+}
+
+# top_line DEV: the last "-> top DEV ..." line daxhold logged since the mark.
+top_line() {
+	dmesg_grep_since_mark "daxhold: .* -> top $1 " | strip_ts | tail -n 1
 }

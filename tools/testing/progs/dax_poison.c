@@ -3,7 +3,7 @@
  * dax_poison - poison one page of a mapped file and report what happened.
  *
  *   dax_poison FILE PAGE_INDEX [--early-kill] [--no-poison] [--wait SEC]
- *                              [--access]
+ *                              [--access] [--read-only]
  *
  * Maps FILE (MAP_SHARED, read/write), touches every page, finds where page
  * PAGE_INDEX lives on the file system's block device (FS_IOC_FIEMAP) and in
@@ -17,6 +17,8 @@
  *   --wait SEC     after poisoning (or not), wait up to SEC seconds for a
  *                  SIGBUS if none has arrived yet
  *   --access       afterwards, read the page again and report the outcome
+ *   --read-only    open and map FILE read-only and touch pages by reading:
+ *                  a write would unshare a reflinked block (copy on write)
  *
  * Output: `key=value` lines on stdout, line buffered, in this order:
  *   file=PATH page_size=N map=0x.. vaddr=0x.. file_offset=0x..
@@ -191,7 +193,7 @@ static void wait_for_sigbus(double secs)
 
 int main(int argc, char **argv)
 {
-	int early = 0, poison = 1, access = 0, fd, ret, err, i;
+	int early = 0, poison = 1, access = 0, rdonly = 0, fd, ret, err, i;
 	double wait_secs = -1;
 	long pgsz = sysconf(_SC_PAGESIZE);
 	uint64_t page, dev_off, pfn;
@@ -213,6 +215,8 @@ int main(int argc, char **argv)
 			poison = 0;
 		else if (!strcmp(argv[i], "--access"))
 			access = 1;
+		else if (!strcmp(argv[i], "--read-only"))
+			rdonly = 1;
 		else if (!strcmp(argv[i], "--wait") && i + 1 < argc)
 			wait_secs = strtod(argv[++i], NULL);
 		else
@@ -220,7 +224,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	fd = open(argv[1], O_RDWR);
+	fd = open(argv[1], rdonly ? O_RDONLY : O_RDWR);
 	if (fd < 0)
 		return die(argv[1]);
 	if (fstat(fd, &st))
@@ -231,8 +235,8 @@ int main(int argc, char **argv)
 			(unsigned long long)page);
 		return 2;
 	}
-	map = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
+	map = mmap(NULL, st.st_size, rdonly ? PROT_READ : PROT_READ | PROT_WRITE,
+		   MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return die("mmap");
 	target = map + page * pgsz;
@@ -247,14 +251,18 @@ int main(int argc, char **argv)
 	if (sigaction(SIGBUS, &sa, NULL))
 		return die("sigaction");
 
-	/* Touch every page: a read and a write of the same byte. */
+	/* Touch every page: a read and (unless read-only) a write of it. */
 	if (sigsetjmp(jump_env, 1)) {
 		print_sig("touch=");
 		return 2;
 	}
 	jump_armed = 1;
-	for (off_t o = 0; o < st.st_size; o += pgsz)
-		map[o] = map[o];
+	for (off_t o = 0; o < st.st_size; o += pgsz) {
+		char c = map[o];
+
+		if (!rdonly)
+			map[o] = c;
+	}
 	jump_armed = 0;
 
 	ret = fs_offset(fd, page * pgsz, pgsz, &dev_off, &ext_flags);
@@ -314,6 +322,6 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr, "usage: dax_poison FILE PAGE_INDEX [--early-kill] "
-		"[--no-poison] [--wait SEC] [--access]\n");
+		"[--no-poison] [--wait SEC] [--access] [--read-only]\n");
 	return 1;
 }

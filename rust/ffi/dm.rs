@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A device-mapper device by number: `dm_get_md()` ... `dm_put()`, and the
+//! dax_device an upper filesystem may hold.
+
+use core::ptr::NonNull;
+
+use super::bindings;
+use super::dax::DaxRef;
+
+/// A counted reference to a dm device (`md->holders`): while it lives, the
+/// device cannot finish being removed, so its disk and dax_device stay.
+pub(crate) struct MappedDevice(NonNull<bindings::mapped_device>);
+
+impl MappedDevice {
+    /// The dm device with dev_t `dev`, or `None` if there is none (or it is
+    /// being removed).
+    pub(crate) fn get(dev: u32) -> Option<Self> {
+        // SAFETY: `dm_get_md()` checks the number and takes a reference.
+        NonNull::new(unsafe { bindings::dm_get_md(dev) }).map(MappedDevice)
+    }
+
+    /// The dm device's dax_device (a reference, no holder slot), if its
+    /// table supports DAX.
+    pub(crate) fn dax(&self) -> Option<DaxRef> {
+        // SAFETY: `self.0` is a referenced dm device, whose gendisk (and its
+        // whole-disk block device) lives as long as the reference.
+        unsafe {
+            let disk = bindings::dm_disk(self.0.as_ptr());
+            if disk.is_null() {
+                return None;
+            }
+            DaxRef::probe_bdev((*disk).part0)
+        }
+    }
+}
+
+impl Drop for MappedDevice {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference, given back once.
+        unsafe { bindings::dm_put(self.0.as_ptr()) };
+    }
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The stack above the held pmem disks, as the kernel has it now: a
+//! [`Snapshot`] read from the block layer and the live dm tables, rebuilt
+//! whenever the change signals say the stack moved, and the attach policy
+//! applied to it.
+//!
+//! Consistency (Documentation/design.rst, "Keeping the model right"): the
+//! change probes bump a generation on entry to and return from every
+//! function that swaps a dm table, removes a dm device, changes partitions
+//! or adds or removes a disk. A snapshot is built only while no such
+//! function runs, and kept only if the generation did not move while it
+//! was built; each dm table is read under that device's SRCU read lock. The
+//! failure path uses a snapshot only if its generation is still the
+//! current one, and rebuilds it otherwise, so a failure is translated
+//! against one whole view of the stack, never a torn one.
+
+use kernel::alloc::KVec;
+use kernel::error::{code, Result};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+use crate::ffi::glue::msleep;
+use crate::ffi::stack::{self, BdevInfo, DevName};
+use crate::holder::{self, Registry};
+use crate::pure::dmtable::{self, parse_target, Target, TargetKind};
+use crate::pure::stack::{DevId, Link, Segment, Stack, StackBuilder, SECTOR_SIZE};
+
+/// How many times a build is tried while the stack keeps changing.
+const BUILD_ATTEMPTS: u32 = 50;
+
+/// A device in the snapshot.
+pub(crate) struct DevEntry {
+    pub(crate) info: BdevInfo,
+    /// Something (a partition, a dm target) uses it.
+    pub(crate) has_users: bool,
+}
+
+impl DevEntry {
+    /// Its name, e.g. `dm-0`.
+    pub(crate) fn name(&self) -> &str {
+        name_str(&self.info.name)
+    }
+}
+
+fn name_str(name: &DevName) -> &str {
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    name.get(..end)
+        .and_then(|n| core::str::from_utf8(n).ok())
+        .unwrap_or("?")
+}
+
+/// One consistent view of the stack.
+pub(crate) struct Snapshot {
+    gen: u64,
+    /// Every block device, by dev_t.
+    devs: KVec<DevEntry>,
+    stack: Stack<KVec<Segment>, KVec<Link>>,
+}
+
+impl Snapshot {
+    /// The model to translate with.
+    pub(crate) fn stack(&self) -> &Stack<KVec<Segment>, KVec<Link>> {
+        &self.stack
+    }
+
+    /// The device `dev`, if it existed when the snapshot was taken.
+    pub(crate) fn dev(&self, dev: DevId) -> Option<&DevEntry> {
+        let i = self.devs.binary_search_by_key(&dev.0, |d| d.info.dev).ok()?;
+        self.devs.get(i)
+    }
+
+    /// The name of `dev`, or `?`.
+    pub(crate) fn name(&self, dev: DevId) -> &str {
+        self.dev(dev).map_or("?", DevEntry::name)
+    }
+
+    /// The pmem disks (DAX whole disks that are not dm devices).
+    fn pmem_disks(&self) -> impl Iterator<Item = &DevEntry> {
+        self.devs
+            .iter()
+            .filter(|d| d.info.dax && !d.info.partition && !d.info.dm)
+    }
+}
+
+/// Read every block device, sorted by dev_t.
+fn read_devs() -> Result<KVec<DevEntry>> {
+    let mut devs = KVec::new();
+    stack::for_each_bdev(|info| {
+        devs.push(
+            DevEntry {
+                info: *info,
+                has_users: false,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(())
+    })?;
+    devs.sort_unstable_by_key(|d| d.info.dev);
+    Ok(devs)
+}
+
+/// Segments a target needs in the model (0 for types not translated).
+fn target_segments(target_type: &[u8], params: &[u8]) -> usize {
+    match parse_target(target_type, params) {
+        Ok(Target::Linear { .. }) => 1,
+        Ok(Target::Striped(s)) => s.count() as usize,
+        // Counted as nothing; `add_target` reports it when building.
+        Ok(Target::Other) | Err(_) => 0,
+    }
+}
+
+/// Partitions of DAX disks, and the dm devices: what the model holds.
+fn counts(devs: &[DevEntry]) -> Result<usize> {
+    let mut n = 0usize;
+    for d in devs.iter().filter(|d| d.info.dm) {
+        match stack::dm_for_each_target(d.info.dev, |t| {
+            n = n.saturating_add(target_segments(t.target_type, t.params));
+            Ok(())
+        }) {
+            // Removed meanwhile: the generation check catches it.
+            Err(e) if e == code::ENODEV => {}
+            r => r?,
+        }
+    }
+    let parts = devs.iter().filter(|d| is_model_partition(devs, d)).count();
+    Ok(n.saturating_add(parts))
+}
+
+/// A partition of a DAX disk.
+fn is_model_partition(devs: &[DevEntry], d: &DevEntry) -> bool {
+    d.info.partition
+        && devs
+            .binary_search_by_key(&d.info.whole, |w| w.info.dev)
+            .ok()
+            .and_then(|i| devs.get(i))
+            .is_some_and(|w| w.info.dax)
+}
+
+fn sectors_to_bytes(s: u64) -> Result<u64> {
+    s.checked_mul(SECTOR_SIZE).ok_or(code::ERANGE)
+}
+
+/// Add the partitions of DAX disks to `b`.
+fn add_partitions(b: &mut StackBuilder<KVec<Segment>>, devs: &[DevEntry]) -> Result {
+    for d in devs.iter().filter(|d| is_model_partition(devs, d)) {
+        let (start, len) = (
+            sectors_to_bytes(d.info.start_sect)?,
+            sectors_to_bytes(d.info.nr_sects)?,
+        );
+        if len == 0 {
+            continue;
+        }
+        b.partition(DevId(d.info.whole), DevId(d.info.dev), start, len)
+            .map_err(|e| {
+                pr_err!("stack: partition {}: {e:?}\n", d.name());
+                Error::from_errno(e.errno())
+            })?;
+    }
+    Ok(())
+}
+
+/// Add the live tables of the dm devices to `b`. A target that cannot be
+/// read is left out with one line; the rest of the table stands.
+fn add_tables(b: &mut StackBuilder<KVec<Segment>>, devs: &[DevEntry]) -> Result {
+    for d in devs.iter().filter(|d| d.info.dm) {
+        let dm = DevId(d.info.dev);
+        let r = stack::dm_for_each_target(d.info.dev, |t| {
+            match dmtable::add_target(b, dm, t.begin, t.len, t.target_type, t.params) {
+                Ok(TargetKind::Other) => pr_info!(
+                    "stack: {}: sector {} ({}): target type not translated; failures beneath it stop at the device below\n",
+                    d.name(),
+                    t.begin,
+                    core::str::from_utf8(t.target_type).unwrap_or("?")
+                ),
+                Ok(_) => {}
+                Err(e) => pr_err!(
+                    "stack: {}: sector {}: cannot read target: {}\n",
+                    d.name(),
+                    t.begin,
+                    e
+                ),
+            }
+            Ok(())
+        });
+        match r {
+            Err(e) if e == code::ENODEV => {}
+            r => r?,
+        }
+    }
+    Ok(())
+}
+
+/// Mark the devices something uses.
+fn mark_users(devs: &mut [DevEntry], segs: &[Segment]) {
+    for s in segs {
+        if let Ok(i) = devs.binary_search_by_key(&s.lower().0, |d| d.info.dev) {
+            if let Some(d) = devs.get_mut(i) {
+                d.has_users = true;
+            }
+        }
+    }
+}
+
+/// Build one snapshot now, at generation `gen` (read before).
+fn build(gen: u64) -> Result<Snapshot> {
+    let mut devs = read_devs()?;
+    let n = counts(&devs)?;
+    let mut segs = KVec::with_capacity(n, GFP_KERNEL)?;
+    let mut links = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        segs.push(Segment::EMPTY, GFP_KERNEL)?;
+        links.push(Link::EMPTY, GFP_KERNEL)?;
+    }
+    let mut b = StackBuilder::new(segs);
+    add_partitions(&mut b, &devs)?;
+    add_tables(&mut b, &devs)?;
+    let stack = b.build(links).map_err(|e| {
+        pr_err!("stack: cannot index the stack: {e:?}\n");
+        Error::from_errno(e.errno())
+    })?;
+    mark_users(&mut devs, stack.segments());
+    Ok(Snapshot { gen, devs, stack })
+}
+
+/// Build a snapshot at a moment when the stack stands still.
+fn build_stable() -> Result<Snapshot> {
+    for _ in 0..BUILD_ATTEMPTS {
+        let (g0, stable) = stack::stack_gen();
+        if stable {
+            let snap = build(g0)?;
+            let (g1, still) = stack::stack_gen();
+            if still && g1 == g0 {
+                return Ok(snap);
+            }
+        }
+        msleep(1);
+    }
+    pr_err!("stack: kept changing over {BUILD_ATTEMPTS} attempts to read it\n");
+    Err(code::EBUSY)
+}
+
+/// The current snapshot, rebuilt first if the stack changed since.
+pub(crate) fn current(r: &Registry) -> Result<Arc<Snapshot>> {
+    if let Some(s) = fresh(r) {
+        return Ok(s);
+    }
+    let _scan = r.scan.lock();
+    // Another task may have rebuilt it while we waited.
+    if let Some(s) = fresh(r) {
+        return Ok(s);
+    }
+    let snap = Arc::new(build_stable()?, GFP_KERNEL)?;
+    *r.snapshot.lock() = Some(snap.clone());
+    Ok(snap)
+}
+
+fn fresh(r: &Registry) -> Option<Arc<Snapshot>> {
+    let (gen, stable) = stack::stack_gen();
+    let snap = r.snapshot.lock().clone()?;
+    (stable && snap.gen == gen).then_some(snap)
+}
+
+/// Rescan: refresh the snapshot and apply the attach policy to it.
+pub(crate) fn rescan(r: &Registry) -> Result {
+    let snap = current(r)?;
+    let policy = r.policy();
+    for d in snap.pmem_disks() {
+        let wanted = policy.wants(d.has_users);
+        if wanted {
+            r.attach_auto(d.info.dev, d.name());
+        } else {
+            r.detach_auto(d.info.dev);
+        }
+    }
+    Ok(())
+}
+
+/// The rescan work item queued by the change probes.
+pub(crate) fn rescan_work() {
+    holder::with_registry(|r| {
+        // Errors were logged where they happened.
+        let _ = rescan(r);
+    });
+}
