@@ -350,7 +350,7 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
 
     /// Replaces the contents with `records`, sorting them in place (their
     /// order on return is the map's): `O(n log n)`, leaves packed full
-    /// (about 34 bytes per record with the default fanout).
+    /// (about 36 bytes per record with the default fanout, index included).
     ///
     /// Every record is checked first; on any error (a bad record, two
     /// with one key: [`RmapError::Exists`], too few nodes:
