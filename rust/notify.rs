@@ -55,9 +55,8 @@ pub(crate) fn wait_idle() {
 pub(crate) fn notify_failure(id: DaxId, offset: u64, len: u64, mf_flags: c_int) -> c_int {
     let _inflight = InFlight::enter();
     match holder::with_registry(|r| r.find(id)).flatten() {
-        Some(holder) => {
-            holder::with_registry(|r| handle(r, &holder, offset, len, mf_flags)).unwrap_or(EOPNOTSUPP)
-        }
+        Some(holder) => holder::with_registry(|r| handle(r, &holder, offset, len, mf_flags))
+            .unwrap_or(EOPNOTSUPP),
         // Detached meanwhile, or not ours: let the kernel handle it.
         None => EOPNOTSUPP,
     }

@@ -66,7 +66,10 @@ impl Snapshot {
 
     /// The device `dev`, if it existed when the snapshot was taken.
     pub(crate) fn dev(&self, dev: DevId) -> Option<&DevEntry> {
-        let i = self.devs.binary_search_by_key(&dev.0, |d| d.info.dev).ok()?;
+        let i = self
+            .devs
+            .binary_search_by_key(&dev.0, |d| d.info.dev)
+            .ok()?;
         self.devs.get(i)
     }
 

@@ -38,10 +38,8 @@ pub(crate) struct BdevInfo {
 impl BdevInfo {
     fn from_raw(raw: &bindings::daxhold_bdev_info) -> Self {
         let flag = |f: u32| raw.flags & f != 0;
-        let mut name = [0u8; 32];
-        for (d, s) in name.iter_mut().zip(raw.name.iter()) {
-            *d = *s as u8;
-        }
+        // The kernel's `c_char` is `u8`: the name is copied as it is.
+        let mut name: DevName = raw.name;
         // Keep a terminating NUL whatever the kernel wrote.
         if let Some(last) = name.last_mut() {
             *last = 0;

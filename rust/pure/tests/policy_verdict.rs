@@ -11,7 +11,14 @@ fn policy_words() {
     assert_eq!(Policy::parse(b"stacked\n"), Some(Policy::Stacked));
     assert_eq!(Policy::parse(b"all"), Some(Policy::All));
     assert_eq!(Policy::parse(b"list"), Some(Policy::List));
-    for bad in [&b""[..], b"\n", b"Stacked", b"all\n\n", b" all", b"stacked,all"] {
+    for bad in [
+        &b""[..],
+        b"\n",
+        b"Stacked",
+        b"all\n\n",
+        b" all",
+        b"stacked,all",
+    ] {
         assert_eq!(Policy::parse(bad), None, "{bad:?}");
     }
     for p in [Policy::Stacked, Policy::All, Policy::List] {
