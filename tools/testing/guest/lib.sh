@@ -490,3 +490,88 @@ dm_concat() {
 top_line() {
 	dmesg_grep_since_mark "daxhold: .* -> top $1 " | strip_ts | tail -n 1
 }
+
+# ---------------------------------------------------- stack scenarios --
+#
+# For stack_*.sh and policy.sh: where a sector of a partition or a dm
+# device lies below it, and what daxhold logged about a failure.
+
+# part_start PART: first sector of partition PART (pmem0p1) on its disk.
+part_start() {
+	cat "/sys/class/block/${1##*/}/start"
+}
+
+# part_at DISK SECTOR: "PART SECTOR_ON_PART" for the partition of DISK
+# (pmem0) holding SECTOR of the disk; nothing and status 1 if none does.
+part_at() {
+	for _p in "/sys/class/block/$1/$1"*; do
+		[ -e "$_p/start" ] || continue
+		_s=$(cat "$_p/start")
+		_z=$(cat "$_p/size")
+		if [ "$2" -ge "$_s" ] && [ "$2" -lt $((_s + _z)) ]; then
+			echo "${_p##*/} $(($2 - _s))"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# bdev_name MAJ:MIN: the kernel name of a block device (pmem0p1, dm-0).
+bdev_name() {
+	_l=$(readlink "/sys/dev/block/$1") || return 1
+	echo "${_l##*/}"
+}
+
+# dm_linear_down NAME SECTOR: "MAJ:MIN SECTOR" that sector SECTOR of dm
+# device NAME maps to, read from `dmsetup table NAME` (linear targets).
+dm_linear_down() {
+	dmsetup table "$1" > "$DAXTEST_STATE/dm_table.$1" 2>/dev/null || return 1
+	while read -r _b _l _t _dev _off _rest; do
+		[ "$_t" = linear ] || continue
+		if [ "$2" -ge "$_b" ] && [ "$2" -lt $((_b + _l)) ]; then
+			echo "$_dev $((_off + $2 - _b))"
+			return 0
+		fi
+	done < "$DAXTEST_STATE/dm_table.$1"
+	return 1
+}
+
+# dm_linear_up NAME MAJ:MIN SECTOR: the sector of dm device NAME that a
+# linear target of its table maps onto SECTOR of device MAJ:MIN.
+dm_linear_up() {
+	dmsetup table "$1" > "$DAXTEST_STATE/dm_table.$1" 2>/dev/null || return 1
+	while read -r _b _l _t _dev _off _rest; do
+		[ "$_t" = linear ] && [ "$_dev" = "$2" ] || continue
+		if [ "$3" -ge "$_off" ] && [ "$3" -lt $((_off + _l)) ]; then
+			echo $((_b + $3 - _off))
+			return 0
+		fi
+	done < "$DAXTEST_STATE/dm_table.$1"
+	return 1
+}
+
+# daxhold_lines: daxhold's kernel log lines since the mark, no time stamps.
+daxhold_lines() {
+	dmesg_grep_since_mark 'daxhold: ' | strip_ts
+}
+
+# nf_line PMEM: the last "notify_failure" line logged for PMEM since the mark.
+nf_line() {
+	daxhold_lines | grep "daxhold: $1: notify_failure " | tail -n 1
+}
+
+# kernel_mf_lines: what memory_failure() logged since the mark (the lines a
+# run without daxhold has to go on).
+kernel_mf_lines() {
+	dmesg_grep_since_mark 'Injecting memory failure|Memory failure:' | strip_ts
+}
+
+# hwpoison_pfn PFN: memory_failure(PFN, MF_SW_SIMULATED) through
+# hwpoison-inject's corrupt-pfn (loaded on first use); prints writefile's
+# result.  A pmem page nobody maps reads errno=EBUSY: the kernel's
+# per-page path found no mapping, after the pmem's notify_failure ran.
+hwpoison_pfn() {
+	[ -e /sys/kernel/debug/hwpoison/corrupt-pfn ] ||
+		insmod "$MODDIR/hwpoison-inject.ko" 2>/dev/null
+	writefile -e /sys/kernel/debug/hwpoison/corrupt-pfn "$1"
+}
