@@ -13,6 +13,17 @@ use daxhold_pure::rmap::{
     OWN_MIN, OWN_NULL, OWN_UNKNOWN, UNWRITTEN,
 };
 use proptest::prelude::*;
+use proptest::test_runner::RngAlgorithm;
+
+/// `cases` cases from the fast generator: these tests draw many values,
+/// and ChaCha, proptest's default, dominates their time in a debug build.
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        rng_algorithm: RngAlgorithm::XorShift,
+        ..ProptestConfig::default()
+    }
+}
 
 /// The map's key: start, owner, then the offset under the attribute-fork
 /// and extent-map bits (as XFS packs them).
@@ -300,7 +311,7 @@ fn apply(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(config(10_000))]
 
     /// Small nodes (deep trees) and ample storage.
     #[test]
@@ -309,7 +320,7 @@ proptest! {
         leaf in 4usize..7,
         inner in 4usize..7,
     ) {
-        run(&ops, 256, leaf, inner)?;
+        run(&ops, 160, leaf, inner)?;
     }
 
     /// Tight storage: insertions run out of nodes, and nothing changes.
@@ -335,7 +346,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1_000))]
+    #![proptest_config(config(1_000))]
 
     /// The default fanout, more operations: several levels.
     #[test]
