@@ -11,6 +11,7 @@
 #   make host-test  cargo test of the core-only logic
 #   make bench-host host benchmark of the stack translation (not in check)
 #   make bench-rmap host benchmark of the reverse map (not in check)
+#   make bench      host and guest benchmarks, to build/bench/ (not in check)
 #   make lint       rustfmt --check and clippy
 #   make clean
 #
@@ -25,7 +26,7 @@ KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module module-kunit deps kernel check demo host-test bench-host bench-rmap lint fmt clean
+.PHONY: all module module-kunit deps kernel check demo host-test bench-host bench-rmap bench lint fmt clean
 
 all: module
 
@@ -56,6 +57,13 @@ bench-host:
 # see Documentation/testing.rst, "Benchmarks".
 bench-rmap:
 	cd rust/pure && cargo bench --bench rmap
+
+# Every benchmark: the host ones (cargo bench) and the guest ones (poison
+# latency, DAX throughput with daxhold loaded and not); sets up what it
+# needs, writes build/bench/*.txt, prints a summary.  See
+# Documentation/testing.rst, "Benchmarks".
+bench:
+	@tools/bench/run.sh $(FLAVOUR)
 
 lint: kernel
 	tools/lint.sh $(KDIR)

@@ -6,9 +6,11 @@
 
 The image holds busybox (static), the host's storage tools with every
 library `ldd` names (ndctl, mkfs.xfs, mkfs.ext4, dmsetup, sfdisk, ...), the
-test programs of tools/testing/progs (built static), the kernel's
-hwpoison-inject.ko and mce-inject.ko from KDIR, the given modules (as
-/lib/modules/<file name>), /init, lib.sh, kunit.sh, every scenario and the harness self-tests.
+test programs of tools/testing/progs and the benchmark programs of
+tools/bench (built static), the kernel's hwpoison-inject.ko and
+mce-inject.ko from KDIR, the given modules (as /lib/modules/<file name>),
+/init, lib.sh, kunit.sh, every scenario, the harness self-tests and the
+guest benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/).
 
 The archive is written here (newc format, fixed owner and times), so the
 same inputs give the same bytes.  It is cached as
@@ -33,6 +35,10 @@ HERE = Path(__file__).resolve().parent
 TOP = HERE.parents[2]
 PROGS_SRC = TOP / "tools/testing/progs"
 PROGS = ["dax_poison", "writefile", "modctl", "statx_dax"]
+# Benchmark programs (tools/bench, same Makefile conventions) and the guest
+# benchmark scripts (run.py --bench).
+BENCH_SRC = TOP / "tools/bench"
+BENCH_PROGS = ["bench_poison", "bench_io"]
 
 # (program, required): copied with their libraries if found on the host.
 HOST_TOOLS = [
@@ -53,7 +59,8 @@ HOST_FILES = ["/etc/mke2fs.conf"]
 KERNEL_MODULES = ["hwpoison-inject", "mce-inject"]
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
-        "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests"]
+        "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests",
+        "daxtest/bench"]
 
 
 def cache_dir():
@@ -169,14 +176,14 @@ def find_tool(name):
     return None
 
 
-def build_progs():
-    """Build the static test programs into the cache; return their dir."""
-    out = cache_dir() / "progs"
+def build_progs(src=PROGS_SRC, sub="progs"):
+    """Build the static programs of SRC into the cache; return their dir."""
+    out = cache_dir() / sub
     out.mkdir(parents=True, exist_ok=True)
-    r = subprocess.run(["make", "-s", "-C", str(PROGS_SRC), f"O={out}"],
+    r = subprocess.run(["make", "-s", "-C", str(src), f"O={out}"],
                        capture_output=True, text=True)
     if r.returncode != 0:
-        raise RuntimeError("building tools/testing/progs failed:\n"
+        raise RuntimeError(f"building {src.relative_to(TOP)} failed:\n"
                            + r.stdout + r.stderr)
     return out
 
@@ -228,6 +235,9 @@ def collect(kdir, modules):
     progs = build_progs()
     for p in PROGS:
         img.add_file(f"usr/local/bin/{p}", progs / p, 0o755)
+    bench = build_progs(BENCH_SRC, "bench")
+    for p in BENCH_PROGS:
+        img.add_file(f"usr/local/bin/{p}", bench / p, 0o755)
 
     for name, path in kernel_module_paths(kdir).items():
         img.add_file(f"lib/modules/{name}.ko", path, 0o644)
@@ -243,6 +253,8 @@ def collect(kdir, modules):
     for sub in ("scenarios", "selftests"):
         for s in sorted((HERE / sub).glob("*.sh")):
             img.add_file(f"daxtest/{sub}/{s.name}", s, 0o644)
+    for s in sorted((BENCH_SRC / "guest").glob("*.sh")):
+        img.add_file(f"daxtest/bench/{s.name}", s, 0o644)
     return img
 
 

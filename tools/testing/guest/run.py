@@ -4,11 +4,14 @@
 
     run.py --kdir KDIR [--module daxhold.ko ...] [--scenario NAME ...]
     run.py --kdir KDIR --module daxhold.ko --kunit [--kunit-suites a,b]
+    run.py --kdir KDIR --module daxhold.ko --bench [--scenario NAME ...]
 
 Each scenario (tools/testing/guest/scenarios/NAME.sh) gets its own guest
 boot.  One TAP-ish line is printed per scenario, then "N passed, N failed";
 the exit status is 1 if anything failed.  Full serial logs go to the
 results directory (default: build/test-results/ in the repository).
+--bench runs the guest benchmarks (tools/bench/guest/NAME.sh) the same way
+and also prints their "# bench: " result lines.
 Documentation/guest-harness.rst describes headers and failure rules.
 """
 
@@ -34,6 +37,7 @@ import mkinitramfs  # noqa: E402
 
 SCENARIO_DIR = HERE / "scenarios"
 SELFTEST_DIR = HERE / "selftests"
+BENCH_DIR = TOP / "tools/bench/guest"
 HEADER_RE = re.compile(r"^#\s*daxhold-test:\s*([A-Za-z_]+)\s*=\s*(.*?)\s*$")
 
 # Kernel log lines that fail a run unless the scenario expects them.
@@ -633,7 +637,9 @@ def selftest_verdict(v, hdr):
 
 def run_scenarios(args, kernel, initrd, results):
     selftest = args.selftest
-    sdir = SELFTEST_DIR if selftest else SCENARIO_DIR
+    kind = "selftest" if selftest else "bench" if args.bench else "scenario"
+    sdir = {"selftest": SELFTEST_DIR, "bench": BENCH_DIR,
+            "scenario": SCENARIO_DIR}[kind]
     names = args.scenario or scenario_names(sdir)
     unknown = [n for n in names if not (sdir / f"{n}.sh").exists()]
     if unknown:
@@ -663,7 +669,7 @@ def run_scenarios(args, kernel, initrd, results):
         cmdline = " ".join(filter(None, [
             "console=ttyS0", f"loglevel={hdr.loglevel}", "panic=-1",
             "" if hdr.expect_oops else "oops=panic",
-            f"daxtest.{'selftest' if selftest else 'scenario'}={name}",
+            f"daxtest.{kind}={name}",
             "daxtest.ctl=ttyS1", "daxtest.data=ttyS2",
             hdr.append, args.append]))
         res = boot(kernel, initrd, cmdline, hdr, results, name,
@@ -683,6 +689,10 @@ def run_scenarios(args, kernel, initrd, results):
             passed += 1
         print(line, flush=True)
         summary.append(line)
+        if args.bench:
+            for ln in split_console(guest_stream(res))[0]:
+                if ln.startswith("# bench: "):
+                    print(ln, flush=True)
         for f in v.failures[:30]:
             print(f"#   {f}")
             summary.append(f"#   {f}")
@@ -712,6 +722,9 @@ def main():
     ap.add_argument("--selftest", action="store_true",
                     help="run the harness self-tests (selftests/*.sh), "
                     "which check that failures are detected")
+    ap.add_argument("--bench", action="store_true",
+                    help="run the guest benchmarks (tools/bench/guest/*.sh) "
+                    "and print their result lines")
     ap.add_argument("--results", default=str(TOP / "build/test-results"),
                     help="where logs go (default: %(default)s)")
     ap.add_argument("--timeout", type=int,

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make bench`: every benchmark daxhold has, from a fresh machine.
+#
+#   tools/bench/run.sh [FLAVOUR]
+#
+# Sets up what it needs as `make check` does (packages, test kernel,
+# daxhold.ko), then runs the host benchmarks (cargo bench: `stack`, and
+# `rmap` if the crate has it) and the guest benchmarks
+# (tools/bench/guest/*.sh, one QEMU boot each, through
+# tools/testing/guest/run.py --bench).  Outputs go to build/bench/:
+#
+#   host-stack.txt, host-rmap.txt    what each cargo bench printed
+#   guest-NAME.txt                   the result lines of guest benchmark NAME
+#   guest/                           its logs (NAME.log, NAME.out, ...)
+#   summary.txt                      all of the above, as printed at the end
+#   *.log                            set-up, build and compiler output
+#
+# DAXBENCH_APPEND adds kernel command-line words to the guest boots, e.g.
+# DAXBENCH_APPEND="daxbench.rounds=20 daxbench.pages=400" (see
+# tools/bench/guest/dax.sh).  Benchmarks report, they do not judge
+# timings; the exit status is non-zero if a step failed: the set-up, a
+# guest benchmark (its set-up, or a missing SIGBUS), or a host benchmark
+# (those exit non-zero when they miss a target of their issue).
+set -uo pipefail
+flavour=${1:-default}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+. tools/setup/lib.sh
+out=$top/build/bench
+mkdir -p "$out"
+failed=0
+t0=$(date +%s)
+
+# step NAME OUT CMD...: run CMD, stdout to OUT, stderr to build/bench/NAME.log.
+step() {
+	local name=$1 o=$2 s rc
+	shift 2
+	s=$(date +%s)
+	"$@" >"$o" 2>"$out/$name.log"
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "ok - $name ($(( $(date +%s) - s )) s)"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $name ($(( $(date +%s) - s )) s), exit status $rc," \
+			"log: build/bench/$name.log"
+		tail -n 15 "$out/$name.log" | sed 's/^/#   /'
+	fi
+	return $rc
+}
+
+finish() {
+	echo "# total $(( $(date +%s) - t0 )) s"
+	[ "$failed" -eq 0 ]
+	exit $?
+}
+
+step setup-deps "$out/setup-deps.log" tools/setup/deps.sh || finish
+step setup-kernel "$out/setup-kernel.log" tools/setup/kernel.sh "$flavour" || finish
+kdir=$(tools/setup/kernel.sh "$flavour")
+step module-build "$out/module-build.log" make -s FLAVOUR="$flavour" module || finish
+
+rm -f "$out"/host-*.txt "$out"/guest-*.txt
+for b in stack rmap; do
+	[ -f "rust/pure/benches/$b.rs" ] || continue
+	step "host-$b" "$out/host-$b.txt" \
+		bash -c "cd rust/pure && exec cargo bench --bench $b"
+done
+
+rm -rf "$out/guest"
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
+step guest "$out/guest-run.txt" python3 tools/testing/guest/run.py \
+	--kdir "$kdir" --module daxhold.ko --bench --results "$out/guest" \
+	--append "${DAXBENCH_APPEND:-}"
+load1=$(cut -d' ' -f1-3 /proc/loadavg)
+cat "$out/guest-run.txt" >>"$out/guest.log"
+for f in "$out"/guest/*.out; do
+	[ -e "$f" ] || continue
+	n=$(basename "$f" .out)
+	sed -n 's/^# bench: //p' "$f" >"$out/guest-$n.txt"
+done
+
+{
+	# Other load on the host slows guest runs down unevenly: say how much.
+	echo "== host =="
+	echo "$(nproc) CPUs; load average (1, 5, 15 min) before the guest" \
+		"benchmarks: $load0, after: $load1"
+	echo
+	for f in "$out"/host-*.txt "$out"/guest-*.txt; do
+		[ -e "$f" ] || continue
+		case $f in */guest-run.txt) continue ;; esac
+		echo "== ${f#"$top"/} =="
+		cat "$f"
+		echo
+	done
+} >"$out/summary.txt"
+echo
+cat "$out/summary.txt"
+finish
