@@ -14,6 +14,7 @@ use crate::holder::{self, Holder, Registry};
 use crate::pure::fixedbuf::FixedBuf;
 use crate::pure::name::{self, DevPath, NameError};
 use crate::pure::policy::Policy;
+use crate::pure::request;
 
 fn parse(op: &str, input: &[u8]) -> core::result::Result<DevPath, NameError> {
     name::parse(input).inspect_err(|e| {
@@ -132,4 +133,24 @@ pub(crate) fn policy_show(out: &mut [u8]) -> usize {
         let _ = writeln!(buf, "{}", r.policy().name());
     });
     buf.len()
+}
+
+/// Write to `translate`: `<disk> <offset> <len>` of a held disk, translated
+/// and logged without acting on it.
+pub(crate) fn translate(input: &[u8]) -> c_int {
+    let req = match request::parse(input) {
+        Ok(r) => r,
+        Err(e) => {
+            pr_err!("translate: {}\n", e.what());
+            return e.errno();
+        }
+    };
+    let r = holder::with_registry(|r| {
+        let Some(h) = r.find_by_name(req.disk) else {
+            pr_err!("translate: not attached\n");
+            return code::ENOENT.to_errno();
+        };
+        crate::notify::dry_run(r, &h, req.extent)
+    });
+    r.unwrap_or(code::ENODEV.to_errno())
 }

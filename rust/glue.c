@@ -56,6 +56,14 @@ static ssize_t rescan_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return rc ? rc : count;
 }
 
+static ssize_t translate_store(struct kobject *kobj, struct kobj_attribute *attr,
+			       const char *buf, size_t count)
+{
+	int rc = daxhold_ctl_translate(buf, count);
+
+	return rc ? rc : count;
+}
+
 static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t count)
 {
@@ -81,6 +89,7 @@ static struct kobj_attribute attach_attr = __ATTR(attach, 0200, NULL, attach_sto
 static struct kobj_attribute detach_attr = __ATTR(detach, 0200, NULL, detach_store);
 static struct kobj_attribute holders_attr = __ATTR(holders, 0400, holders_show, NULL);
 static struct kobj_attribute rescan_attr = __ATTR(rescan, 0200, NULL, rescan_store);
+static struct kobj_attribute translate_attr = __ATTR(translate, 0200, NULL, translate_store);
 static struct kobj_attribute policy_attr = __ATTR(policy, 0600, policy_show, policy_store);
 
 static struct attribute *daxhold_attrs[] = {
@@ -88,6 +97,7 @@ static struct attribute *daxhold_attrs[] = {
 	&detach_attr.attr,
 	&holders_attr.attr,
 	&rescan_attr.attr,
+	&translate_attr.attr,
 	&policy_attr.attr,
 	NULL,
 };

@@ -317,6 +317,16 @@ impl Registry {
         slots.iter().flatten().find(|h| h.dax.id() == id).cloned()
     }
 
+    /// The holder of the disk named `name` (`pmem0`).
+    pub(crate) fn find_by_name(&self, name: &[u8]) -> Option<Arc<Holder>> {
+        let slots = self.slots.lock();
+        slots
+            .iter()
+            .flatten()
+            .find(|h| h.name().as_bytes() == name)
+            .cloned()
+    }
+
     /// Call `f` on every holder, in slot order, under the table lock.
     pub(crate) fn for_each(&self, mut f: impl FnMut(&Holder)) {
         let slots = self.slots.lock();

@@ -233,3 +233,48 @@ impl core::fmt::Display for Origin<'_> {
 fn count(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
 }
+
+/// Requests run by [`dry_run`], numbered in its log lines.
+static DRY_RUNS: AtomicU64 = AtomicU64::new(0);
+
+/// Translate `extent` of `holder`'s disk as a failure would be, and log
+/// what it reaches, without calling any holder (`translate` control).
+pub(crate) fn dry_run(r: &Registry, holder: &Holder, extent: notify::Extent) -> c_int {
+    let snap = match stack::current(r) {
+        Ok(s) => s,
+        Err(e) => return e.to_errno(),
+    };
+    let n = DRY_RUNS.fetch_add(1, Ordering::Relaxed);
+    let name = holder.name();
+    let walked = snap.stack().translate(DevId(holder.devt()), extent, |hit| {
+        let (kind, device, depth, offset, len) = match hit {
+            Hit::Top {
+                device,
+                depth,
+                offset,
+                len,
+            } => ("top", device, depth, offset, len),
+            Hit::Unmapped {
+                device,
+                depth,
+                offset,
+                len,
+            } => ("unmapped", device, depth, offset, len),
+            Hit::Mapped { .. } | Hit::Whole { .. } => return ControlFlow::Continue(()),
+        };
+        pr_info!(
+            "translate #{n}: {name} -> {kind} {} sector {} sectors {} depth {depth}\n",
+            snap.name(device),
+            offset / SECTOR_SIZE,
+            len.div_ceil(SECTOR_SIZE),
+        );
+        ControlFlow::Continue(())
+    });
+    match walked {
+        Ok(_) => 0,
+        Err(e) => {
+            pr_err!("translate #{n}: {name}: {e:?}\n");
+            e.errno()
+        }
+    }
+}

@@ -56,6 +56,7 @@ int daxhold_ctl_attach(const char *buf, size_t len);
 int daxhold_ctl_detach(const char *buf, size_t len);
 ssize_t daxhold_ctl_holders(char *buf, size_t size);
 int daxhold_ctl_rescan(const char *buf, size_t len);
+int daxhold_ctl_translate(const char *buf, size_t len);
 int daxhold_ctl_policy_store(const char *buf, size_t len);
 ssize_t daxhold_ctl_policy_show(char *buf, size_t size);
 

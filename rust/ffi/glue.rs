@@ -116,6 +116,17 @@ unsafe extern "C" fn daxhold_ctl_rescan(buf: *const c_char, len: usize) -> c_int
     control::rescan(unsafe { input(buf, len) })
 }
 
+/// `translate` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_translate(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::translate(unsafe { input(buf, len) })
+}
+
 /// `policy` store.
 ///
 /// # Safety

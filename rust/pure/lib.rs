@@ -13,6 +13,7 @@ pub mod mf;
 pub mod name;
 pub mod notify;
 pub mod policy;
+pub mod request;
 pub mod rmap;
 pub mod selftest;
 pub mod stack;

@@ -5,7 +5,7 @@
 
 /// A block device of the stack: the pmem disk, a partition, a dm device.
 ///
-/// The number is the caller's (the module uses its own small ids); the model
+/// The number is the caller's (the module uses the device's `dev_t`); the model
 /// only compares them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DevId(pub u32);
