@@ -196,11 +196,12 @@ static struct kretprobe daxhold_change_probes[] = {
 /*
  * The slot-loss signal: a filesystem that asks fs_dax_get_by_bdev() for the
  * holder slot of a dax_device daxhold holds gets NULL and runs without DAX.
- * Say so, once per mount, naming its holder operations.
+ * Say so, once per mount, naming the filesystem: during its mount the block
+ * device is claimed with the super_block as holder (fs_holder_ops).  (%ps on
+ * its holder operations would need CONFIG_KALLSYMS_ALL for a data symbol.)
  */
 struct daxhold_dax_get_args {
 	struct block_device *bdev;
-	const struct dax_holder_operations *ops;
 };
 
 static int daxhold_dax_get_entry(struct kretprobe_instance *ri,
@@ -209,9 +210,18 @@ static int daxhold_dax_get_entry(struct kretprobe_instance *ri,
 	struct daxhold_dax_get_args *a = (void *)ri->data;
 
 	a->bdev = (struct block_device *)regs_get_kernel_argument(regs, 0);
-	a->ops = (void *)regs_get_kernel_argument(regs, 3);
-	/* Only calls that want the slot matter. */
-	return regs_get_kernel_argument(regs, 2) && a->ops ? 0 : 1;
+	/* Only calls that want the slot (holder and ops given) matter. */
+	return regs_get_kernel_argument(regs, 2) &&
+	       regs_get_kernel_argument(regs, 3) ? 0 : 1;
+}
+
+static const char *daxhold_fs_name(struct block_device *bdev)
+{
+	struct super_block *sb = bdev->bd_holder;
+
+	if (bdev->bd_holder_ops != &fs_holder_ops || !sb || !sb->s_type)
+		return "a filesystem";
+	return sb->s_type->name;
 }
 
 static int daxhold_dax_get_return(struct kretprobe_instance *ri,
@@ -221,8 +231,8 @@ static int daxhold_dax_get_return(struct kretprobe_instance *ri,
 	struct block_device *whole = bdev_whole(a->bdev);
 
 	if (!regs_return_value(regs) && daxhold_holds_dev(whole->bd_dev))
-		pr_warn("daxhold: %pg: %ps cannot hold the dax_device of %pg, which daxhold holds: that filesystem runs without DAX and without its own notify_failure\n",
-			a->bdev, a->ops, whole);
+		pr_warn("daxhold: %pg: %s cannot hold the dax_device of %pg, which daxhold holds: it runs without DAX and without its own notify_failure\n",
+			a->bdev, daxhold_fs_name(a->bdev), whole);
 	return 0;
 }
 
