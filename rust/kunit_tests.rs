@@ -2,7 +2,7 @@
 
 //! KUnit suites of daxhold, run by KUnit when the module goes live.
 //!
-//! - `daxhold_mf`, `daxhold_name`, `daxhold_stack`, `daxhold_dmtable`,
+//! - `daxhold_mf`, `daxhold_name`, `daxhold_stack`, `daxhold_dispatch`, `daxhold_dmtable`,
 //!   `daxhold_rmap`: the shared case tables of `pure/selftest.rs` (the same
 //!   cases `cargo test` runs on the host), compiled for the kernel;
 //! - `daxhold_holder`: the kernel side: control errors against real
@@ -29,6 +29,10 @@ kunit_suite!(suite_name, "daxhold_name",
 kunit_suite!(suite_stack, "daxhold_stack",
     plain: [],
     shared: [cases => crate::pure::selftest::STACK_CASES]);
+
+kunit_suite!(suite_dispatch, "daxhold_dispatch",
+    plain: [],
+    shared: [cases => crate::pure::selftest::DISPATCH_CASES]);
 
 kunit_suite!(suite_dmtable, "daxhold_dmtable",
     plain: [],

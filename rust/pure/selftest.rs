@@ -36,6 +36,7 @@ macro_rules! ensure {
     };
 }
 
+mod dispatch;
 mod dmtable;
 mod rmap;
 mod stack;
@@ -87,6 +88,15 @@ pub const STACK_CASES: &[Case] = &[
     ("stack_top_of_address_space", stack::top_of_address_space),
     ("stack_sink_stops", stack::sink_stops),
     ("stack_errnos", stack::errnos),
+];
+
+/// Cases of the `daxhold_dispatch` suite: attach policy, return values,
+/// `translate` requests.
+pub const DISPATCH_CASES: &[Case] = &[
+    ("policy_words", dispatch::policy_words),
+    ("policy_decisions", dispatch::policy_decisions),
+    ("verdicts", dispatch::verdicts),
+    ("requests", dispatch::requests),
 ];
 
 /// Cases of the `daxhold_dmtable` suite: dm target lines read into a stack.

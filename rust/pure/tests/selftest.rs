@@ -2,7 +2,7 @@
 
 //! Runs the shared case tables (also run by KUnit in the module).
 
-use daxhold_pure::selftest::{Case, MF_CASES, NAME_CASES, STACK_CASES};
+use daxhold_pure::selftest::{Case, DISPATCH_CASES, MF_CASES, NAME_CASES, STACK_CASES};
 
 fn run(cases: &[Case]) {
     for (name, case) in cases {
@@ -25,4 +25,9 @@ fn name_cases() {
 #[test]
 fn stack_cases() {
     run(STACK_CASES);
+}
+
+#[test]
+fn dispatch_cases() {
+    run(DISPATCH_CASES);
 }
