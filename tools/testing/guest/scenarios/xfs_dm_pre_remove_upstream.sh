@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: GPL-2.0
+# The baseline of xfs_dm_pre_remove.sh without daxhold: the same stack
+# (XFS -m reflink=1,rmapbt=1 -o dax on dm-linear over pmem0 + pmem1), the
+# same three mappers (a file on pmem1, its reflink copy, a file on pmem0),
+# the same removal of pmem1 (unbind of its fsdax device from nd_pmem).
+# Nobody holds pmem1's dax_device, so kill_dax() notifies nobody: XFS never
+# hears of it, nobody is signalled, and the mappings of pmem1 stay in the
+# page tables and in the files' DAX entries although the kernel has torn
+# down the memory and its struct pages.  A process keeps reading pmem1
+# through its old mapping; a new mapping gets BUS_ADRERR; XFS stays up.
+# The first eviction of an inode whose DAX entries point into pmem1 (here
+# unlinking the file; umount's evict_inodes() does the same) oopses in
+# dax_disassociate_entry(), which reads the struct page of a removed pfn.
+# The oops is in unlink rather than umount because a task killed in umount
+# keeps s_umount, and the guest's final sync would then hang.
+#
+# daxhold-test: nvdimms=2
+# daxhold-test: timeout=240
+# daxhold-test: expect_oops=1
+. /daxtest/lib.sh
+
+plan 32
+
+check "daxhold is not loaded" test ! -d /sys/module/daxhold
+check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
+check "dm-linear 'cat' = pmem0 + pmem1" dm_concat cat pmem0 pmem1
+dm=$(dm_name_dev cat)
+check "mkfs.xfs -m reflink=1,rmapbt=1 -d agcount=4" \
+	mkfs.xfs -q -f -m reflink=1,rmapbt=1 -d agcount=4 /dev/mapper/cat
+mkdir -p /mnt/x
+check "mount -o dax /dev/mapper/cat" mount -t xfs -o dax /dev/mapper/cat /mnt/x
+
+split=$(($(sectors pmem0) * 512))
+for d in 0 1 2 3 4 5 6 7; do
+	mkdir -p /mnt/x/d$d
+	dd if=/dev/urandom of=/mnt/x/d$d/f bs=4096 count=16 2>/dev/null
+done
+sync
+on0= on1=
+for d in 0 1 2 3 4 5 6 7; do
+	dax_poison /mnt/x/d$d/f 3 --read-only --no-poison > /tmp/where.out 2>&1 || continue
+	o=$(kv fs_offset /tmp/where.out)
+	if [ $((o)) -lt $split ]; then
+		[ -n "$on0" ] || on0=/mnt/x/d$d/f
+	else
+		[ -n "$on1" ] || on1=/mnt/x/d$d/f
+	fi
+done
+diag "file on pmem0: $on0, file on pmem1: $on1"
+check "a file on each namespace" test -n "$on0" -a -n "$on1"
+check "xfs_io reflink $on1 -> $on1.reflink" xfs_io -f -c "reflink $on1" "$on1.reflink"
+sync
+
+# The same three mappers; each waits 10 s for a SIGBUS, then reads page 3
+# through its mapping again (--access).
+dax_poison "$on1" 3 --read-only --no-poison --wait 10 --access > /tmp/A.out 2>&1 &
+pA=$!
+dax_poison "$on1.reflink" 3 --read-only --no-poison --wait 10 --access > /tmp/B.out 2>&1 &
+pB=$!
+dax_poison "$on0" 3 --read-only --no-poison --wait 10 --access > /tmp/C.out 2>&1 &
+pC=$!
+all_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
+	grep -q '^ready' /tmp/C.out; }
+check "three processes map their files" until_ok all_ready
+
+ns=$(cat /sys/block/pmem1/device/namespace)
+pdev=$(basename "$(readlink -f /sys/block/pmem1/device)")
+drv=$(readlink -f /sys/block/pmem1/device/driver)
+diag "pmem1 is $pdev of $ns, bound to ${drv##*/}"
+like "$(timeout 60 ndctl disable-namespace "$ns" 2>&1)" 'Device or resource busy' \
+	"ndctl disable-namespace $ns refuses while dm holds /dev/pmem1"
+
+dmesg_mark remove
+t0=$(date +%s)
+( timeout 60 writefile -e "$drv/unbind" "$pdev" > /tmp/unbind.out 2>&1
+  echo $? > /tmp/unbind.rc ) &
+pU=$!
+unbind_done() { [ -s /tmp/unbind.rc ]; }
+if ! UNTIL_SECONDS=90 check "unbind $pdev returned (no hang)" until_ok unbind_done; then
+	echo w > /proc/sysrq-trigger
+	dmesg_since_mark | strip_ts > /tmp/hang.lines
+	diag_file /tmp/hang.lines 80
+	bail_out "the removal of $pdev hangs"
+fi
+wait $pU
+diag "the unbind took $(($(date +%s) - t0)) s"
+is "$(cat /tmp/unbind.out)" ok "unbind $pdev: ok"
+alive() { kill -0 "$pA" && kill -0 "$pB" && kill -0 "$pC"; }
+check "the three still map their files after the removal" alive
+check "/dev/pmem1 is gone" test ! -e /dev/pmem1
+
+mapper() {
+	n=$1 pid=$2 what=$3
+	wait "$pid"
+	rc=$?
+	diag_file /tmp/$n.out
+	is "$rc" 3 "$n ($what) got no signal in 10 s"
+}
+mapper A "$pA" "file on pmem1"
+mapper B "$pB" "its reflink copy"
+mapper C "$pC" "file on pmem0"
+is "$(kv access /tmp/A.out)" ok "A still reads pmem1 through its old mapping"
+is "$(kv access /tmp/B.out)" ok "B still reads pmem1 through its old mapping"
+
+dmesg_since_mark | strip_ts > /tmp/rm.lines
+diag_file /tmp/rm.lines 60
+is "$(grep -c 'Device is about to be removed' /tmp/rm.lines)" 0 \
+	"XFS was not told: no 'Device is about to be removed!'"
+is "$(grep -c 'Sending SIGBUS' /tmp/rm.lines)" 0 "memory_failure signalled nobody"
+is "$(grep -Ec 'XFS .*([Ss]hut|shutdown)' /tmp/rm.lines)" 0 "XFS did not shut down"
+
+# XFS stays up over a device that is gone.
+is "$(stat -c %s "$on0" 2>&1)" 65536 "stat works"
+check "the file on pmem0 still reads" cat "$on0"
+like "$(cat "$on1" 2>&1 > /dev/null)" 'No such device or address' \
+	"read(2) of the file on pmem1: ENXIO"
+dax_poison "$on1" 3 --read-only --no-poison > /tmp/D.out 2>&1
+rc=$?
+diag_file /tmp/D.out
+is "$rc" 2 "a new mapping of the file on pmem1 cannot be touched"
+like "$(grep '^touch=' /tmp/D.out)" 'si_code=2 \(BUS_ADRERR\)' "touching it: SIGBUS BUS_ADRERR"
+
+# Evicting an inode with DAX entries into the removed pmem: the oops.
+dmesg_mark unlink
+( rm "$on1" & echo $! > /tmp/rm.pid; wait $!; echo $? > /tmp/rm.rc ) > /tmp/rm.out 2>&1 &
+rm_done() { [ -s /tmp/rm.rc ]; }
+UNTIL_SECONDS=60 check "rm $on1 returned" until_ok rm_done
+diag_file /tmp/rm.out
+is "$(cat /tmp/rm.rc)" 137 "rm was killed (SIGKILL from the oops)"
+dmesg_since_mark | strip_ts > /tmp/oops.lines
+diag_file /tmp/oops.lines 80
+like "$(grep -m 1 'BUG: ' /tmp/oops.lines)" '^BUG: unable to handle page fault for address: ' \
+	"BUG: unable to handle page fault"
+like "$(grep -m 1 '^CPU: ' /tmp/oops.lines)" " PID: $(cat /tmp/rm.pid) " "in the rm process"
+like "$(grep -m 1 '^RIP: ' /tmp/oops.lines)" 'dax_disassociate_entry' \
+	"in dax_disassociate_entry (the struct page of a removed pfn)"
+like "$(tr '\n' ' ' < /tmp/oops.lines)" '__dax_invalidate_entry.*truncate_inode_pages_range.*evict' \
+	"evict -> truncate_inode_pages_range -> __dax_invalidate_entry"
+diag "with daxhold (xfs_dm_pre_remove.sh) XFS is told before the removal: it signals every mapper (BUS_MCEERR_AO), drops their mappings and DAX entries, shuts down, and unmounts cleanly"
+done_testing
