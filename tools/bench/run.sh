@@ -87,7 +87,7 @@ done
 	echo "$(nproc) CPUs; load average (1, 5, 15 min) before the guest" \
 		"benchmarks: $load0, after: $load1"
 	echo
-	for f in "$out"/host-*.txt "$out"/guest-*.txt; do
+	for f in "$out"/host-stack.txt "$out"/host-rmap.txt "$out"/guest-*.txt; do
 		[ -e "$f" ] || continue
 		case $f in */guest-run.txt) continue ;; esac
 		echo "== ${f#"$top"/} =="
