@@ -276,6 +276,16 @@ impl Registry {
         }
     }
 
+    /// The disks the attach policy took.
+    pub(crate) fn auto_devs(&self) -> [Option<u32>; MAX_HOLDERS] {
+        let mut out = [None; MAX_HOLDERS];
+        let slots = self.slots.lock();
+        for (o, h) in out.iter_mut().zip(slots.iter()) {
+            *o = h.as_ref().filter(|h| h.mode == Mode::Auto).map(|h| h.dev);
+        }
+        out
+    }
+
     /// Whether daxhold holds the disk `dev` (takes only the table lock).
     pub(crate) fn holds_dev(&self, dev: u32) -> bool {
         self.slots.lock().iter().flatten().any(|h| h.dev == dev)

@@ -269,11 +269,19 @@ pub(crate) fn rescan(r: &Registry) -> Result {
     let snap = current(r)?;
     let policy = r.policy();
     for d in snap.pmem_disks() {
-        let wanted = policy.wants(d.has_users);
-        if wanted {
+        if policy.wants(d.has_users) {
             r.attach_auto(d.info.dev, d.name());
-        } else {
-            r.detach_auto(d.info.dev);
+        }
+    }
+    // Let go of what the policy took and no longer wants, or whose disk is
+    // gone (it is not in the snapshot any more).
+    for dev in r.auto_devs().into_iter().flatten() {
+        let wanted = snap
+            .pmem_disks()
+            .find(|d| d.info.dev == dev)
+            .is_some_and(|d| policy.wants(d.has_users));
+        if !wanted {
+            r.detach_auto(dev);
         }
     }
     Ok(())

@@ -27,7 +27,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 41
+plan 42
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -152,6 +152,8 @@ check "umount" umount /mnt/x
 check "dmsetup remove cat" dmsetup remove cat
 pmem0_gone() { ! daxhold_holders | grep -q '^pmem0 '; }
 check "the policy lets pmem0 go once nothing is stacked on it" until_ok pmem0_gone
+pmem1_gone() { ! daxhold_holders | grep -q '^pmem1 '; }
+check "the policy let pmem1 go once its disk was gone" until_ok pmem1_gone
 diag "holders after dmsetup remove: $(daxhold_holders | tr '\n' ';')"
 dmesg_mark unload
 check "rmmod daxhold" daxhold_unload

@@ -26,7 +26,7 @@ dm=$(dm_name_dev cat)
 diag "table: $(dmsetup table cat | tr '\n' ';')"
 wait_for_holders() { [ "$(daxhold_nholders)" = 2 ]; }
 check "daxhold picked up pmem0 and pmem1 by itself" until_ok wait_for_holders
-like "$(daxhold_holders | tr '\n' ' ')" 'pmem0 .*mode=auto.*pmem1 .*mode=auto' \
+is "$(daxhold_field pmem0 mode) $(daxhold_field pmem1 mode)" "auto auto" \
 	"both held by policy"
 
 check "mkfs.xfs -m reflink=1,rmapbt=1 -d agcount=4" \
