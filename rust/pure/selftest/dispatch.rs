@@ -15,10 +15,10 @@ pub(super) fn policy_words() -> Result<(), Fail> {
     ensure!(Policy::parse(b"stacked\n") == Some(Policy::Stacked));
     ensure!(Policy::parse(b"all") == Some(Policy::All));
     ensure!(Policy::parse(b"list") == Some(Policy::List));
-    ensure!(Policy::parse(b"") == None);
-    ensure!(Policy::parse(b"Stacked") == None);
-    ensure!(Policy::parse(b"all\n\n") == None);
-    ensure!(Policy::parse(b" all") == None);
+    ensure!(Policy::parse(b"").is_none());
+    ensure!(Policy::parse(b"Stacked").is_none());
+    ensure!(Policy::parse(b"all\n\n").is_none());
+    ensure!(Policy::parse(b" all").is_none());
     Ok(())
 }
 
