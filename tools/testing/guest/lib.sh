@@ -575,3 +575,26 @@ hwpoison_pfn() {
 		insmod "$MODDIR/hwpoison-inject.ko" 2>/dev/null
 	writefile -e /sys/kernel/debug/hwpoison/corrupt-pfn "$1"
 }
+
+# spread_files MNT SPLIT: one 64 KiB file in each of 8 directories of MNT
+# (XFS spreads new directories over its allocation groups), then set ON0 to
+# the first whose page 3 lies below byte SPLIT of the filesystem's device
+# and ON1 to the first at or above it (empty if none).  With SPLIT the end
+# of the first pmem of a dm concatenation: a file on each pmem.
+spread_files() {
+	for _d in 0 1 2 3 4 5 6 7; do
+		mkdir -p "$1/d$_d"
+		dd if=/dev/urandom of="$1/d$_d/f" bs=4096 count=16 2>/dev/null
+	done
+	sync
+	ON0= ON1=
+	for _d in 0 1 2 3 4 5 6 7; do
+		dax_poison "$1/d$_d/f" 3 --read-only --no-poison > /tmp/where.out 2>&1 || continue
+		_o=$(kv fs_offset /tmp/where.out)
+		if [ $((_o)) -lt "$2" ]; then
+			[ -n "$ON0" ] || ON0=$1/d$_d/f
+		else
+			[ -n "$ON1" ] || ON1=$1/d$_d/f
+		fi
+	done
+}

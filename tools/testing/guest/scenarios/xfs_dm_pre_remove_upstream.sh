@@ -31,21 +31,8 @@ mkdir -p /mnt/x
 check "mount -o dax /dev/mapper/cat" mount -t xfs -o dax /dev/mapper/cat /mnt/x
 
 split=$(($(sectors pmem0) * 512))
-for d in 0 1 2 3 4 5 6 7; do
-	mkdir -p /mnt/x/d$d
-	dd if=/dev/urandom of=/mnt/x/d$d/f bs=4096 count=16 2>/dev/null
-done
-sync
-on0= on1=
-for d in 0 1 2 3 4 5 6 7; do
-	dax_poison /mnt/x/d$d/f 3 --read-only --no-poison > /tmp/where.out 2>&1 || continue
-	o=$(kv fs_offset /tmp/where.out)
-	if [ $((o)) -lt $split ]; then
-		[ -n "$on0" ] || on0=/mnt/x/d$d/f
-	else
-		[ -n "$on1" ] || on1=/mnt/x/d$d/f
-	fi
-done
+spread_files /mnt/x $split
+on0=$ON0 on1=$ON1
 diag "file on pmem0: $on0, file on pmem1: $on1"
 check "a file on each namespace" test -n "$on0" -a -n "$on1"
 check "xfs_io reflink $on1 -> $on1.reflink" xfs_io -f -c "reflink $on1" "$on1.reflink"

@@ -39,25 +39,9 @@ s0=$(sectors pmem0)
 split=$((s0 * 512))
 diag "pmem0 ends at byte $split of $dm"
 
-# One 64 KiB file per directory: XFS spreads directories over the AGs, so
-# some land on pmem0 and some on pmem1.
-for d in 0 1 2 3 4 5 6 7; do
-	mkdir -p /mnt/x/d$d
-	dd if=/dev/urandom of=/mnt/x/d$d/f bs=4096 count=16 2>/dev/null
-done
-sync
-fs_offset_of() {
-	dax_poison "$1" 3 --read-only --no-poison > /tmp/where.out 2>&1 && kv fs_offset /tmp/where.out
-}
-on0= on1=
-for d in 0 1 2 3 4 5 6 7; do
-	o=$(fs_offset_of /mnt/x/d$d/f) || continue
-	if [ $((o)) -lt $split ]; then
-		[ -n "$on0" ] || on0=/mnt/x/d$d/f
-	else
-		[ -n "$on1" ] || on1=/mnt/x/d$d/f
-	fi
-done
+# A file on each pmem (XFS spreads directories over its AGs).
+spread_files /mnt/x $split
+on0=$ON0 on1=$ON1
 diag "file on pmem0: $on0, file on pmem1: $on1"
 
 # round FILE PMEM BASE: reflink FILE, map the copy and an unrelated file in

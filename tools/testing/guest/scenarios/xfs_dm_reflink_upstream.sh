@@ -31,20 +31,8 @@ check "mount -o dax /dev/mapper/cat" mount -t xfs -o dax /dev/mapper/cat /mnt/x
 
 # As in xfs_dm_reflink.sh: one 64 KiB file per directory; take one on pmem0.
 split=$(($(sectors pmem0) * 512))
-for d in 0 1 2 3 4 5 6 7; do
-	mkdir -p /mnt/x/d$d
-	dd if=/dev/urandom of=/mnt/x/d$d/f bs=4096 count=16 2>/dev/null
-done
-sync
-f=
-for d in 0 1 2 3 4 5 6 7; do
-	dax_poison /mnt/x/d$d/f 3 --read-only --no-poison > /tmp/where.out 2>&1 || continue
-	o=$(kv fs_offset /tmp/where.out)
-	if [ $((o)) -lt $split ]; then
-		f=/mnt/x/d$d/f
-		break
-	fi
-done
+spread_files /mnt/x $split
+f=$ON0
 diag "file on pmem0: $f"
 check "a file on pmem0" test -n "$f"
 g=$f.reflink
