@@ -31,46 +31,25 @@ const char *daxhold_param_devices(void)
 	return devices;
 }
 
-/* sysfs store: Rust parses and acts; C turns 0 into "all consumed". */
-static ssize_t attach_store(struct kobject *kobj, struct kobj_attribute *attr,
-			    const char *buf, size_t count)
-{
-	int rc = daxhold_ctl_attach(buf, count);
-
-	return rc ? rc : count;
+/*
+ * sysfs stores: Rust parses and acts (daxhold_ctl_<fn>); C turns 0 into
+ * "all consumed".  One macro, as the kernel's own __ATTR family does.
+ */
+#define DAXHOLD_STORE(name, fn)						\
+static ssize_t name##_store(struct kobject *kobj,			\
+			    struct kobj_attribute *attr,		\
+			    const char *buf, size_t count)		\
+{									\
+	int rc = daxhold_ctl_##fn(buf, count);				\
+									\
+	return rc ? rc : count;						\
 }
 
-static ssize_t detach_store(struct kobject *kobj, struct kobj_attribute *attr,
-			    const char *buf, size_t count)
-{
-	int rc = daxhold_ctl_detach(buf, count);
-
-	return rc ? rc : count;
-}
-
-static ssize_t rescan_store(struct kobject *kobj, struct kobj_attribute *attr,
-			    const char *buf, size_t count)
-{
-	int rc = daxhold_ctl_rescan(buf, count);
-
-	return rc ? rc : count;
-}
-
-static ssize_t translate_store(struct kobject *kobj, struct kobj_attribute *attr,
-			       const char *buf, size_t count)
-{
-	int rc = daxhold_ctl_translate(buf, count);
-
-	return rc ? rc : count;
-}
-
-static ssize_t policy_store(struct kobject *kobj, struct kobj_attribute *attr,
-			    const char *buf, size_t count)
-{
-	int rc = daxhold_ctl_policy_store(buf, count);
-
-	return rc ? rc : count;
-}
+DAXHOLD_STORE(attach, attach)
+DAXHOLD_STORE(detach, detach)
+DAXHOLD_STORE(rescan, rescan)
+DAXHOLD_STORE(translate, translate)
+DAXHOLD_STORE(policy, policy_store)
 
 /* sysfs show: Rust formats into the page sysfs gives us. */
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,

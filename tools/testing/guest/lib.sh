@@ -598,3 +598,42 @@ spread_files() {
 		fi
 	done
 }
+
+# sigbus_ar_ok FILE LABEL: dax_poison's output FILE shows SIGBUS
+# BUS_MCEERR_AR at the poisoned page, lsb 12 (three tests).
+sigbus_ar_ok() {
+	_sig=$(grep '^sigbus ' "$1")
+	is "$(field si_code "$_sig")" 4 "$2: SIGBUS si_code BUS_MCEERR_AR"
+	is "$(field si_addr "$_sig")" "$(kv vaddr "$1")" "$2: si_addr is the poisoned page"
+	is "$(field si_addr_lsb "$_sig")" 12 "$2: si_addr_lsb 12"
+}
+
+# unbind_pmem PMEM: remove PMEM's namespace while dm holds it (three
+# tests): ndctl disable-namespace refuses (EBUSY), so unbind the pfn device
+# from its driver directly, in the background, and bail out with the
+# blocked tasks (sysrq-w) if it has not returned after 90 s.  Puts a
+# dmesg mark "remove" first.
+unbind_pmem() {
+	_ns=$(cat "/sys/block/$1/device/namespace")
+	_pdev=$(basename "$(readlink -f "/sys/block/$1/device")")
+	_drv=$(readlink -f "/sys/block/$1/device/driver")
+	diag "$1 is $_pdev of $_ns, bound to ${_drv##*/}"
+	like "$(timeout 60 ndctl disable-namespace "$_ns" 2>&1)" 'Device or resource busy' \
+		"ndctl disable-namespace $_ns refuses while dm holds /dev/$1"
+	dmesg_mark remove
+	_t0=$(date +%s)
+	rm -f /tmp/unbind.rc
+	( timeout 60 writefile -e "$_drv/unbind" "$_pdev" > /tmp/unbind.out 2>&1
+	  echo $? > /tmp/unbind.rc ) &
+	_pu=$!
+	_unbind_done() { [ -s /tmp/unbind.rc ]; }
+	if ! UNTIL_SECONDS=90 check "unbind $_pdev returned (no hang)" until_ok _unbind_done; then
+		echo w > /proc/sysrq-trigger
+		dmesg_since_mark | strip_ts > /tmp/hang.lines
+		diag_file /tmp/hang.lines 80
+		bail_out "the removal of $_pdev hangs"
+	fi
+	wait $_pu
+	diag "the unbind took $(($(date +%s) - _t0)) s"
+	is "$(cat /tmp/unbind.out)" ok "unbind $_pdev: ok"
+}

@@ -67,19 +67,12 @@ expect() {
 	diag "FIEMAP: $outer sector $s -> $inner sector $si -> pmem0p1 sector $sp -> pmem0 sector $s0 (byte $(printf '0x%x' $((s0 * 512))))"
 }
 
-sigbus_ok() {
-	_sig=$(grep '^sigbus ' "$1")
-	is "$(field si_code "$_sig")" 4 "$2: SIGBUS si_code BUS_MCEERR_AR"
-	is "$(field si_addr "$_sig")" "$(kv vaddr "$1")" "$2: si_addr is the poisoned page"
-	is "$(field si_addr_lsb "$_sig")" 12 "$2: si_addr_lsb 12"
-}
-
 # --- 1. Upstream: no holder on pmem0 -------------------------------------
 check "daxhold is not loaded" sh -c '! [ -d /sys/module/daxhold ]'
 dmesg_mark "without daxhold"
 dax_poison /mnt/o/before 3 > /tmp/before.out 2>&1
 is $? 0 "without daxhold: dax_poison got a SIGBUS"
-sigbus_ok /tmp/before.out "without daxhold"
+sigbus_ar_ok /tmp/before.out "without daxhold"
 expect /tmp/before.out
 kernel_mf_lines > /tmp/before.k
 diag "without daxhold, the kernel logged:"
@@ -96,7 +89,7 @@ dec0=$(daxhold_field pmem0 declined)
 dmesg_mark "with daxhold"
 dax_poison /mnt/o/with 3 > /tmp/with.out 2>&1
 is $? 0 "dax_poison got a SIGBUS"
-sigbus_ok /tmp/with.out "with daxhold"
+sigbus_ar_ok /tmp/with.out "with daxhold"
 expect /tmp/with.out
 cmp_ok $s -ge $len_a "the page is in outer's second target (sector $s >= $len_a)"
 daxhold_lines > /tmp/with.dh

@@ -59,19 +59,12 @@ where() {
 	stripe_of $s
 }
 
-sigbus_ok() {
-	_sig=$(grep '^sigbus ' "$1")
-	is "$(field si_code "$_sig")" 4 "$2: SIGBUS si_code BUS_MCEERR_AR"
-	is "$(field si_addr "$_sig")" "$(kv vaddr "$1")" "$2: si_addr is the poisoned page"
-	is "$(field si_addr_lsb "$_sig")" 12 "$2: si_addr_lsb 12"
-}
-
 # --- 1. Upstream: no holder on either pmem -------------------------------
 check "daxhold is not loaded" sh -c '! [ -d /sys/module/daxhold ]'
 dmesg_mark "without daxhold"
 dax_poison /mnt/s/before 3 > /tmp/before.out 2>&1
 is $? 0 "without daxhold: dax_poison got a SIGBUS"
-sigbus_ok /tmp/before.out "without daxhold"
+sigbus_ar_ok /tmp/before.out "without daxhold"
 where /tmp/before.out
 kernel_mf_lines > /tmp/before.k
 diag "without daxhold: $st sector $s = stripe $stripe = $pm sector $ps; the kernel logged:"
@@ -100,7 +93,7 @@ for i in 0 1 2 3; do
 	dmesg_mark "f$i page $page"
 	dax_poison /mnt/s/f$i $page > /tmp/f$i.out 2>&1
 	is $? 0 "f$i page $page: dax_poison got a SIGBUS"
-	sigbus_ok /tmp/f$i.out "f$i page $page"
+	sigbus_ar_ok /tmp/f$i.out "f$i page $page"
 	where /tmp/f$i.out
 	eval "hit$stripe=\$((hit$stripe + 1))"
 	daxhold_lines > /tmp/f$i.dh

@@ -39,21 +39,13 @@ sync
 diag "pmem0p1 starts at sector $start1, pmem0p2 at sector $start2 of pmem0"
 data_start=$(pmem_data_start pmem0)
 
-# sigbus_ok OUT WHAT: 3 tests on dax_poison's SIGBUS.
-sigbus_ok() {
-	_sig=$(grep '^sigbus ' "$1")
-	is "$(field si_code "$_sig")" 4 "$2: SIGBUS si_code BUS_MCEERR_AR"
-	is "$(field si_addr "$_sig")" "$(kv vaddr "$1")" "$2: si_addr is the poisoned page"
-	is "$(field si_addr_lsb "$_sig")" 12 "$2: si_addr_lsb 12"
-}
-
 # --- 1. Upstream: no holder on pmem0 -------------------------------------
 check "daxhold is not loaded" sh -c '! [ -d /sys/module/daxhold ]'
 for n in 1 2; do
 	dmesg_mark "pmem0p$n without daxhold"
 	dax_poison /mnt/p$n/before 3 > /tmp/before$n.out 2>&1
 	is $? 0 "without daxhold, pmem0p$n: dax_poison got a SIGBUS"
-	sigbus_ok /tmp/before$n.out "without daxhold, pmem0p$n"
+	sigbus_ar_ok /tmp/before$n.out "without daxhold, pmem0p$n"
 	kernel_mf_lines > /tmp/before$n.k
 	diag "without daxhold, page 3 of /mnt/p$n/before (pmem0p$n sector" \
 		"$(($(kv fs_offset /tmp/before$n.out) / 512))) poisoned; the kernel logged:"
@@ -74,7 +66,7 @@ for n in 1 2; do
 	dmesg_mark "$part with daxhold"
 	dax_poison /mnt/p$n/with 3 > /tmp/with$n.out 2>&1
 	is $? 0 "$part: dax_poison got a SIGBUS"
-	sigbus_ok /tmp/with$n.out "$part"
+	sigbus_ar_ok /tmp/with$n.out "$part"
 	fs=$(kv fs_offset /tmp/with$n.out)
 	phys=$(kv phys /tmp/with$n.out)
 	daxhold_lines > /tmp/with$n.dh
@@ -127,7 +119,7 @@ else
 	dmesg_mark gap
 	dax_poison "$gapfile" 3 > /tmp/gap.out 2>&1
 	is $? 0 "no partition: dax_poison got a SIGBUS"
-	sigbus_ok /tmp/gap.out "no partition"
+	sigbus_ar_ok /tmp/gap.out "no partition"
 	daxhold_lines > /tmp/gap.dh
 	diag_file /tmp/gap.dh
 	is "$(field offset "$(nf_line pmem0)")" "$(printf '0x%x' $((s * 512)))" \

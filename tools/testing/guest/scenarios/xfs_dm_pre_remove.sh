@@ -62,29 +62,7 @@ all_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
 	grep -q '^ready' /tmp/C.out; }
 check "three processes map their files" until_ok all_ready
 
-ns=$(cat /sys/block/pmem1/device/namespace)
-pdev=$(basename "$(readlink -f /sys/block/pmem1/device)")
-drv=$(readlink -f /sys/block/pmem1/device/driver)
-diag "pmem1 is $pdev of $ns, bound to ${drv##*/}"
-like "$(timeout 60 ndctl disable-namespace "$ns" 2>&1)" 'Device or resource busy' \
-	"ndctl disable-namespace $ns refuses while dm holds /dev/pmem1"
-
-# The removal, in the background: a hang shows as no answer after 90 s.
-dmesg_mark remove
-t0=$(date +%s)
-( timeout 60 writefile -e "$drv/unbind" "$pdev" > /tmp/unbind.out 2>&1
-  echo $? > /tmp/unbind.rc ) &
-pU=$!
-unbind_done() { [ -s /tmp/unbind.rc ]; }
-if ! UNTIL_SECONDS=90 check "unbind $pdev returned (no hang)" until_ok unbind_done; then
-	echo w > /proc/sysrq-trigger
-	dmesg_since_mark | strip_ts > /tmp/hang.lines
-	diag_file /tmp/hang.lines 80
-	bail_out "the removal of $pdev hangs"
-fi
-wait $pU
-diag "the unbind took $(($(date +%s) - t0)) s"
-is "$(cat /tmp/unbind.out)" ok "unbind $pdev: ok"
+unbind_pmem pmem1
 check "/dev/pmem1 is gone" test ! -e /dev/pmem1
 
 # The mappers: each got BUS_MCEERR_AO for a page of its own mapping.
