@@ -13,7 +13,7 @@ use kernel::prelude::*;
 use crate::holder::{self, Holder, Registry};
 use crate::pure::fixedbuf::FixedBuf;
 use crate::pure::name::{self, DevPath, NameError};
-use crate::pure::policy::Policy;
+use crate::pure::policy::{MetadataPolicy, Policy};
 use crate::pure::request;
 
 fn parse(op: &str, input: &[u8]) -> core::result::Result<DevPath, NameError> {
@@ -131,6 +131,37 @@ pub(crate) fn policy_show(out: &mut [u8]) -> usize {
     let mut buf = FixedBuf::new(out);
     holder::with_registry(|r| {
         let _ = writeln!(buf, "{}", r.policy().name());
+    });
+    buf.len()
+}
+
+/// Read of `index`: the DAX index and the reverse-map path's counters.
+pub(crate) fn index_show(out: &mut [u8]) -> usize {
+    let mut buf = FixedBuf::new(out);
+    holder::with_registry(|r| {
+        let _ = crate::owners::status(&r.owners, &mut buf);
+    });
+    buf.len()
+}
+
+/// Write to `metadata`: `shutdown` or `report`.
+pub(crate) fn metadata_store(input: &[u8]) -> c_int {
+    let Some(p) = MetadataPolicy::parse(input) else {
+        pr_err!("metadata: unknown policy (shutdown or report)\n");
+        return code::EINVAL.to_errno();
+    };
+    errno_of(holder::with_registry(|r| {
+        r.owners.set_metadata(p);
+        pr_info!("metadata: {}\n", p.name());
+        Ok(())
+    }))
+}
+
+/// Read of `metadata`.
+pub(crate) fn metadata_show(out: &mut [u8]) -> usize {
+    let mut buf = FixedBuf::new(out);
+    holder::with_registry(|r| {
+        let _ = writeln!(buf, "{}", r.owners.metadata().name());
     });
     buf.len()
 }

@@ -19,6 +19,7 @@ mod holder;
 #[cfg(daxhold_kunit)]
 mod kunit_tests;
 mod notify;
+mod owners;
 mod stack;
 // Shared with the host crate, which needs these items `pub` and uses some
 // the module does not (host-only helpers and tests).
@@ -43,9 +44,15 @@ struct Daxhold {
 impl kernel::Module for Daxhold {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let policy = control::parse_policy("policy=", ffi::glue::param_policy())?;
-        let registry = KBox::pin_init(Registry::new(policy), GFP_KERNEL)?;
+        let owners = owners::Owners::new()?;
+        let registry = KBox::pin_init(Registry::new(policy, owners), GFP_KERNEL)?;
         holder::publish(&registry);
         if let Err(e) = ffi::stack::probes_init() {
+            holder::unpublish();
+            return Err(e);
+        }
+        if let Err(e) = ffi::index::probes_init() {
+            ffi::stack::probes_exit();
             holder::unpublish();
             return Err(e);
         }
@@ -53,6 +60,7 @@ impl kernel::Module for Daxhold {
         let started = control::attach_param(&registry, ffi::glue::param_devices())
             .and_then(|()| ffi::glue::sysfs_init());
         if let Err(e) = started {
+            ffi::index::probes_exit();
             ffi::stack::probes_exit();
             registry.detach_all();
             holder::unpublish();
@@ -60,6 +68,10 @@ impl kernel::Module for Daxhold {
         }
         // A stack that cannot be read now is read again on the next change.
         let _ = stack::rescan(&registry);
+        // Likewise the index: a failure rebuilds it if this one fails.
+        if let Err(e) = registry.owners.sync() {
+            pr_warn!("DAX index not built yet ({})\n", errno::Name(e));
+        }
         pr_info!(
             "loaded (policy {}); control in /sys/kernel/daxhold\n",
             policy.name()
@@ -74,6 +86,7 @@ impl Drop for Daxhold {
         ffi::glue::sysfs_exit();
         ffi::stack::probes_exit();
         self.registry.detach_all();
+        ffi::index::probes_exit();
         *self.registry.snapshot.lock() = None;
         holder::unpublish();
         pr_info!("unloaded\n");

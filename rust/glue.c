@@ -50,6 +50,7 @@ DAXHOLD_STORE(detach, detach)
 DAXHOLD_STORE(rescan, rescan)
 DAXHOLD_STORE(translate, translate)
 DAXHOLD_STORE(policy, policy_store)
+DAXHOLD_STORE(metadata, metadata_store)
 
 /* sysfs show: Rust formats into the page sysfs gives us. */
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -64,12 +65,26 @@ static ssize_t holders_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return daxhold_ctl_holders(buf, PAGE_SIZE);
 }
 
+static ssize_t index_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return daxhold_ctl_index(buf, PAGE_SIZE);
+}
+
+static ssize_t metadata_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return daxhold_ctl_metadata_show(buf, PAGE_SIZE);
+}
+
 static struct kobj_attribute attach_attr = __ATTR(attach, 0200, NULL, attach_store);
 static struct kobj_attribute detach_attr = __ATTR(detach, 0200, NULL, detach_store);
 static struct kobj_attribute holders_attr = __ATTR(holders, 0400, holders_show, NULL);
 static struct kobj_attribute rescan_attr = __ATTR(rescan, 0200, NULL, rescan_store);
 static struct kobj_attribute translate_attr = __ATTR(translate, 0200, NULL, translate_store);
 static struct kobj_attribute policy_attr = __ATTR(policy, 0600, policy_show, policy_store);
+static struct kobj_attribute index_attr = __ATTR(index, 0400, index_show, NULL);
+static struct kobj_attribute metadata_attr = __ATTR(metadata, 0600, metadata_show, metadata_store);
 
 static struct attribute *daxhold_attrs[] = {
 	&attach_attr.attr,
@@ -78,6 +93,8 @@ static struct attribute *daxhold_attrs[] = {
 	&rescan_attr.attr,
 	&translate_attr.attr,
 	&policy_attr.attr,
+	&index_attr.attr,
+	&metadata_attr.attr,
 	NULL,
 };
 

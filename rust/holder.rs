@@ -20,6 +20,7 @@ use crate::ffi::bdev::{BdevFile, DISK_NAME_LEN};
 use crate::ffi::dax::{DaxId, DaxRef, HolderState};
 use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::msleep;
+use crate::owners::Owners;
 use crate::pure::name::DevPath;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::Policy;
@@ -119,6 +120,11 @@ impl Holder {
     pub(crate) fn devt(&self) -> u32 {
         self.dev
     }
+
+    /// The held dax_device.
+    pub(crate) fn dax(&self) -> &DaxRef {
+        &self.dax
+    }
 }
 
 type Slots = [Option<Arc<Holder>>; MAX_HOLDERS];
@@ -139,17 +145,20 @@ pub(crate) struct Registry {
     #[pin]
     pub(crate) snapshot: SpinLock<Option<Arc<Snapshot>>>,
     policy: AtomicU8,
+    /// The reverse map of DAX mappings, for holder-less filesystems.
+    pub(crate) owners: Owners,
 }
 
 impl Registry {
     /// An empty registry.
-    pub(crate) fn new(policy: Policy) -> impl PinInit<Self> {
+    pub(crate) fn new(policy: Policy, owners: Owners) -> impl PinInit<Self> {
         pin_init!(Registry {
             ctl <- new_mutex!(()),
             slots <- new_spinlock!([EMPTY; MAX_HOLDERS]),
             scan <- new_mutex!(()),
             snapshot <- new_spinlock!(None),
             policy: AtomicU8::new(policy_code(policy)),
+            owners,
         })
     }
 

@@ -18,6 +18,7 @@ use crate::ffi::dax::DaxId;
 use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::msleep;
 use crate::holder::{self, Holder, Registry};
+use crate::owners;
 use crate::pure::errname::errname;
 use crate::pure::mf::MfFlags;
 use crate::pure::notify::{self, Failure};
@@ -100,6 +101,8 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
         failure: &failure,
         mf_flags,
         verdict: Verdict::default(),
+        handled: [DevId(0); MAX_HANDLED],
+        nr_handled: 0,
     };
     let walked = snap
         .stack()
@@ -107,9 +110,23 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
     if let Err(e) = walked {
         pr_err!("{name}: translation stopped: {e:?}; the rest is left to the kernel\n");
         job.verdict.add(EOPNOTSUPP);
+        return job.verdict.result();
+    }
+    if job.verdict.declined > 0 {
+        // The parts no filesystem above handled: the reverse map's.
+        let disk_bytes = snap
+            .dev(DevId(holder.devt()))
+            .map_or(0, |d| d.info.nr_sects.saturating_mul(SECTOR_SIZE));
+        let handled = job.handled.get(..job.nr_handled).unwrap_or(&[]);
+        let rc = owners::handle(&r.owners, holder, &failure, disk_bytes, mf_flags, handled);
+        job.verdict.settle_declined(rc);
     }
     job.verdict.result()
 }
+
+/// Tops whose holder handled their part that one failure remembers, so the
+/// reverse map leaves their files alone (a page reaches a few tops at most).
+const MAX_HANDLED: usize = 16;
 
 /// One failure being dispatched.
 struct Job<'a> {
@@ -118,6 +135,8 @@ struct Job<'a> {
     failure: &'a Failure,
     mf_flags: c_int,
     verdict: Verdict,
+    handled: [DevId; MAX_HANDLED],
+    nr_handled: usize,
 }
 
 impl Job<'_> {
@@ -189,11 +208,15 @@ impl Job<'_> {
         let outcome = match rc {
             0 => {
                 count(&stats.forwarded);
+                if let Some(slot) = self.handled.get_mut(self.nr_handled) {
+                    *slot = device;
+                    self.nr_handled += 1;
+                }
                 "handled by its holder"
             }
             EOPNOTSUPP => {
                 count(&stats.declined);
-                "no holder; left to the kernel (EOPNOTSUPP)"
+                "no holder handled it; to the reverse map"
             }
             _ => {
                 count(&stats.failed);

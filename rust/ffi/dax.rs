@@ -143,6 +143,11 @@ impl DaxRef {
         }
     }
 
+    /// The dax_device, for calls into the kernel; live while `self` is.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::dax_device {
+        self.dax.as_ptr()
+    }
+
     /// This device's identity.
     pub(crate) fn id(&self) -> DaxId {
         DaxId(self.dax.as_ptr() as usize)

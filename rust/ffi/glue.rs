@@ -68,6 +68,18 @@ unsafe fn input<'a>(buf: *const c_char, len: usize) -> &'a [u8] {
     unsafe { core::slice::from_raw_parts(buf.cast(), len) }
 }
 
+/// # Safety
+///
+/// `buf` points to `size` writable bytes that nothing else uses for the
+/// duration of the call (or is NULL).
+unsafe fn output<'a>(buf: *mut c_char, size: usize) -> &'a mut [u8] {
+    if buf.is_null() {
+        return &mut [];
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { core::slice::from_raw_parts_mut(buf.cast(), size) }
+}
+
 /// `attach` store.
 ///
 /// # Safety
@@ -97,12 +109,8 @@ unsafe extern "C" fn daxhold_ctl_detach(buf: *const c_char, len: usize) -> c_int
 /// Called by the sysfs glue with a writable buffer of `size` bytes.
 #[no_mangle]
 unsafe extern "C" fn daxhold_ctl_holders(buf: *mut c_char, size: usize) -> isize {
-    if buf.is_null() {
-        return 0;
-    }
-    // SAFETY: sysfs passes a writable, exclusively owned page of `size` bytes.
-    let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
-    control::holders(out) as isize
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::holders(unsafe { output(buf, size) }) as isize
 }
 
 /// `rescan` store.
@@ -145,10 +153,39 @@ unsafe extern "C" fn daxhold_ctl_policy_store(buf: *const c_char, len: usize) ->
 /// Called by the sysfs glue with a writable buffer of `size` bytes.
 #[no_mangle]
 unsafe extern "C" fn daxhold_ctl_policy_show(buf: *mut c_char, size: usize) -> isize {
-    if buf.is_null() {
-        return 0;
-    }
-    // SAFETY: sysfs passes a writable, exclusively owned page of `size` bytes.
-    let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
-    control::policy_show(out) as isize
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::policy_show(unsafe { output(buf, size) }) as isize
+}
+
+/// `index` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_index(buf: *mut c_char, size: usize) -> isize {
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::index_show(unsafe { output(buf, size) }) as isize
+}
+
+/// `metadata` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_metadata_show(buf: *mut c_char, size: usize) -> isize {
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::metadata_show(unsafe { output(buf, size) }) as isize
+}
+
+/// `metadata` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_metadata_store(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::metadata_store(unsafe { input(buf, len) })
 }

@@ -9,6 +9,7 @@ pub(crate) mod bindings;
 pub(crate) mod dax;
 pub(crate) mod dm;
 pub(crate) mod glue;
+pub(crate) mod index;
 #[cfg(daxhold_kunit)]
 pub(crate) mod kunit;
 pub(crate) mod stack;

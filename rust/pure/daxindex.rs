@@ -114,7 +114,8 @@ impl<S: DerefMut<Target = [Node]>> DaxIndex<S> {
         loop {
             let mut batch = [None::<Record>; FORGET_BATCH];
             let mut n = 0usize;
-            self.by_owner.query_range(owner, owner, |r| {
+            // Stopped or not, the batch holds what was found.
+            let _ = self.by_owner.query_range(owner, owner, |r| {
                 if r.start != owner {
                     // A record of a lower owner long enough to reach here.
                     return ControlFlow::Continue(());

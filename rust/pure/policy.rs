@@ -53,3 +53,34 @@ impl Policy {
         }
     }
 }
+
+/// What daxhold does when a failure hits filesystem metadata that the
+/// filesystem cannot handle itself (ext4, ext2: no notify_failure).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataPolicy {
+    /// Report it and shut the filesystem down (`->shutdown`), as XFS does
+    /// for its own metadata: the default.
+    Shutdown,
+    /// Report it only.
+    Report,
+}
+
+impl MetadataPolicy {
+    /// Parse `shutdown` or `report` (one trailing newline allowed).
+    pub fn parse(input: &[u8]) -> Option<MetadataPolicy> {
+        let word = input.strip_suffix(b"\n").unwrap_or(input);
+        match word {
+            b"shutdown" => Some(MetadataPolicy::Shutdown),
+            b"report" => Some(MetadataPolicy::Report),
+            _ => None,
+        }
+    }
+
+    /// The policy's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MetadataPolicy::Shutdown => "shutdown",
+            MetadataPolicy::Report => "report",
+        }
+    }
+}

@@ -34,6 +34,16 @@ impl Verdict {
         }
     }
 
+    /// The reverse map dealt with every declined top at once and returned
+    /// `rc`: they count as that result instead (still declined if it
+    /// returned `-EOPNOTSUPP`).
+    pub fn settle_declined(&mut self, rc: i32) {
+        if self.declined > 0 && rc != -EOPNOTSUPP {
+            self.declined = 0;
+            self.add(rc);
+        }
+    }
+
     /// The value for memory_failure().
     pub fn result(&self) -> i32 {
         match self.error {

@@ -103,7 +103,7 @@ is "$(field offset "$nf")" "$(printf '0x%x' $(($(kv phys /tmp/with.out) - $(pmem
 is "$(field len "$nf")" 0x1000 "notify_failure len 4096"
 is "$(grep -c ' -> ' /tmp/with.dh)" 1 "one translated piece"
 like "$(grep ' -> ' /tmp/with.dh)" \
-	"daxhold: pmem0: offset $(field offset "$nf") len 0x1000 -> top $outer sector $s sectors 8 depth 3: no holder; left to the kernel \(EOPNOTSUPP\) \(EOPNOTSUPP\)$" \
+	"daxhold: pmem0: offset $(field offset "$nf") len 0x1000 -> top $outer sector $s sectors 8 depth 3: no holder handled it; to the reverse map \(EOPNOTSUPP\)$" \
 	"-> top $outer sector == FIEMAP offset / 512, depth 3, EOPNOTSUPP"
 is "$(daxhold_field pmem0 declined)" $((dec0 + 1)) "declined +1"
 

@@ -107,7 +107,7 @@ for i in 0 1 2 3; do
 		"$(printf '0x%x' $(($(kv phys /tmp/f$i.out) - $(pmem_data_start "$pm"))))" \
 		"f$i page $page: offset == phys - $pm data start"
 	like "$(grep ' -> ' /tmp/f$i.dh)" \
-		"^daxhold: $pm: offset $(field offset "$nf") len 0x1000 -> top $st sector $s sectors 8 depth 1: no holder; left to the kernel \(EOPNOTSUPP\) \(EOPNOTSUPP\)$" \
+		"^daxhold: $pm: offset $(field offset "$nf") len 0x1000 -> top $st sector $s sectors 8 depth 1: no holder handled it; to the reverse map \(EOPNOTSUPP\)$" \
 		"f$i page $page: -> top $st sector == FIEMAP offset / 512, depth 1, EOPNOTSUPP"
 done
 cmp_ok $hit0 -ge 1 "stripe 0 (pmem0) was hit ($hit0 pages)"

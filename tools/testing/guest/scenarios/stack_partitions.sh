@@ -81,7 +81,7 @@ for n in 1 2; do
 	is "$(field len "$nf")" 0x1000 "$part: notify_failure len 4096"
 	is "$(grep -c ' -> ' /tmp/with$n.dh)" 1 "$part: one translated piece"
 	like "$(grep ' -> ' /tmp/with$n.dh)" \
-		"daxhold: pmem0: offset $(field offset "$nf") len 0x1000 -> top $part sector $((fs / 512)) sectors 8 depth 1: no holder; left to the kernel \(EOPNOTSUPP\) \(EOPNOTSUPP\)$" \
+		"daxhold: pmem0: offset $(field offset "$nf") len 0x1000 -> top $part sector $((fs / 512)) sectors 8 depth 1: no holder handled it; to the reverse map \(EOPNOTSUPP\)$" \
 		"$part: -> top $part sector == FIEMAP offset / 512, depth 1, EOPNOTSUPP"
 	is "$(daxhold_field pmem0 declined)" $((dec0 + 1)) "$part: declined +1"
 done

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The reverse-map path: for the part of a failure that no filesystem
+//! above could handle itself (ext4, ext2, XFS without rmapbt, or nothing
+//! at all on a dm device or partition), find every file that maps the
+//! failed pages in the DAX index and kill the tasks that map them, by
+//! `<mapping, index, count>` (`mf_dax_kill_procs()`, as XFS does), never
+//! from `struct page`.
+//!
+//! The index (`ffi::index::Index`, Documentation/design.rst, "Where the
+//! records come from") is kept up to date by the fault and eviction probes;
+//! the failure path drains what they queued before it asks, so a mapping
+//! made just before the failure is found.
+
+use core::fmt::Write;
+use core::ops::ControlFlow;
+use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use kernel::ffi::c_int;
+
+use kernel::error::{code, Result};
+use kernel::prelude::*;
+use kernel::sync::Mutex;
+
+use crate::errno::{self, EOPNOTSUPP};
+use crate::ffi::index::{self, Index, Inode, PAGE_SHIFT};
+use crate::holder::Holder;
+use crate::pure::daxindex::Owner;
+use crate::pure::notify::{Extent, Failure, Kind};
+use crate::pure::policy::MetadataPolicy;
+use crate::pure::stack::DevId;
+
+/// What the reverse-map path has done since load, for the holders file.
+#[derive(Default)]
+pub(crate) struct OwnerStats {
+    /// Failures it was asked about.
+    pub(crate) queries: AtomicU64,
+    /// `<file, range>` owners found (and their tasks signalled).
+    pub(crate) owners: AtomicU64,
+    /// Failures where no file maps the pages.
+    pub(crate) unowned: AtomicU64,
+    /// `mf_dax_kill_procs()` calls that failed.
+    pub(crate) kill_errors: AtomicU64,
+}
+
+/// The reverse-map state: the index, its counters and the metadata policy.
+pub(crate) struct Owners {
+    pub(crate) index: Pin<KBox<Mutex<Index>>>,
+    pub(crate) stats: OwnerStats,
+    /// [`MetadataPolicy`]: 0 shutdown, 1 report.
+    metadata: AtomicU8,
+}
+
+impl Owners {
+    /// An empty index (built on first use) and its probes.
+    pub(crate) fn new() -> Result<Self> {
+        let index = KBox::pin_init(kernel::new_mutex!(Index::new()), GFP_KERNEL)?;
+        Ok(Owners {
+            index,
+            stats: OwnerStats::default(),
+            metadata: AtomicU8::new(0),
+        })
+    }
+
+    /// Switch the metadata policy.
+    pub(crate) fn set_metadata(&self, p: MetadataPolicy) {
+        let code = match p {
+            MetadataPolicy::Shutdown => 0,
+            MetadataPolicy::Report => 1,
+        };
+        self.metadata.store(code, Ordering::Relaxed);
+    }
+
+    /// The metadata policy.
+    pub(crate) fn metadata(&self) -> MetadataPolicy {
+        match self.metadata.load(Ordering::Relaxed) {
+            0 => MetadataPolicy::Shutdown,
+            _ => MetadataPolicy::Report,
+        }
+    }
+
+    /// Bring the index up to date (the drain work, and module load).
+    pub(crate) fn sync(&self) -> Result {
+        self.index.lock().sync()
+    }
+}
+
+/// The `index` file: one line of `key=value` pairs.
+pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result {
+    let (st, (mappings, bytes)) = {
+        let index = owners.index.lock();
+        (index.stats, index.size())
+    };
+    let s = &owners.stats;
+    let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    writeln!(
+        out,
+        "mappings={mappings} bytes={bytes} faults={} evictions={} rebuilds={} gone={} dropped={} \
+         queries={} owners={} unowned={} kill_errors={} metadata={}",
+        st.faults,
+        st.evictions,
+        st.rebuilds,
+        st.gone,
+        index::dropped(),
+        get(&s.queries),
+        get(&s.owners),
+        get(&s.unowned),
+        get(&s.kill_errors),
+        owners.metadata().name(),
+    )
+}
+
+/// Drain the index's events between failures (the glue's work item).
+pub(crate) fn sync_work() {
+    let _ = crate::holder::with_registry(|r| {
+        if let Err(e) = r.owners.sync() {
+            pr_warn!(
+                "DAX index update failed ({}); the next failure rebuilds it\n",
+                errno::Name(e)
+            );
+        }
+    });
+}
+
+/// The pfns a failure covers: `[lo, hi]`.
+fn pfn_range(holder: &Holder, failure: &Failure, disk_bytes: u64) -> Result<(u64, u64)> {
+    let (offset, len) = match failure.extent {
+        Extent::Range { .. } => failure.extent.offset_len(),
+        Extent::WholeDevice => (0, disk_bytes),
+    };
+    let first = offset >> PAGE_SHIFT;
+    let end = offset
+        .checked_add(len)
+        .ok_or(code::ERANGE)?
+        .div_ceil(1 << PAGE_SHIFT);
+    let pages = end
+        .checked_sub(first)
+        .filter(|&p| p > 0)
+        .ok_or(code::EINVAL)?;
+    let lo = index::dax_pfn(holder.dax(), first)?;
+    let hi = lo.checked_add(pages - 1).ok_or(code::ERANGE)?;
+    Ok((lo, hi))
+}
+
+/// Kill the tasks mapping the failed pages of `holder`'s disk, for every
+/// file the index says maps them, except files on `handled` devices (whose
+/// filesystem handled its part). Returns 0 when done (also when no file
+/// maps them), the first kill error otherwise, and `-EOPNOTSUPP` if the
+/// index cannot be read (then the kernel's per-page path runs).
+pub(crate) fn handle(
+    owners: &Owners,
+    holder: &Holder,
+    failure: &Failure,
+    disk_bytes: u64,
+    mf_flags: c_int,
+    handled: &[DevId],
+) -> c_int {
+    let name = holder.name();
+    owners.stats.queries.fetch_add(1, Ordering::Relaxed);
+    let (lo, hi) = match pfn_range(holder, failure, disk_bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            pr_err!(
+                "{name}: no pfn for the failed range ({}); left to the kernel\n",
+                errno::Name(e)
+            );
+            return EOPNOTSUPP;
+        }
+    };
+    let mut index = owners.index.lock();
+    let mut kill = Kill {
+        owners,
+        name,
+        pre_remove: failure.kind == Kind::PreRemove,
+        mf_flags,
+        handled,
+        found: 0,
+        error: None,
+    };
+    // One retry: events lost in the middle of a query (a full ring) make
+    // the index rebuild, and the query run again.
+    let mut walked = Err(code::EAGAIN);
+    for _ in 0..2 {
+        walked = index
+            .sync()
+            .and_then(|()| index.owners(lo, hi, |inode, o| kill.owner(inode, o)));
+        if walked.is_ok() {
+            break;
+        }
+    }
+    if let Err(e) = walked {
+        pr_err!(
+            "{name}: the DAX index cannot be read ({}); left to the kernel\n",
+            errno::Name(e)
+        );
+        return EOPNOTSUPP;
+    }
+    if kill.found == 0 {
+        owners.stats.unowned.fetch_add(1, Ordering::Relaxed);
+        pr_info!("{name}: pfn {lo:#x}-{hi:#x}: no DAX file maps it (unowned)\n");
+    }
+    kill.error.unwrap_or(0)
+}
+
+/// One failure's kills.
+struct Kill<'a> {
+    owners: &'a Owners,
+    name: &'a str,
+    pre_remove: bool,
+    mf_flags: c_int,
+    handled: &'a [DevId],
+    found: u64,
+    error: Option<c_int>,
+}
+
+impl Kill<'_> {
+    /// Signal the tasks that map `o` of the (pinned) `inode`.
+    fn owner(&mut self, inode: &Inode, o: Owner) -> ControlFlow<()> {
+        let dev = inode.dev();
+        if self.handled.contains(&DevId(dev)) {
+            return ControlFlow::Continue(());
+        }
+        self.found = self.found.saturating_add(1);
+        self.owners.stats.owners.fetch_add(1, Ordering::Relaxed);
+        let rc = inode.kill_procs(o.pgoff, o.count, self.mf_flags);
+        if self.pre_remove {
+            inode.invalidate(o.pgoff, o.count);
+        }
+        if rc != 0 {
+            self.owners
+                .stats
+                .kill_errors
+                .fetch_add(1, Ordering::Relaxed);
+            self.error.get_or_insert(rc);
+        }
+        pr_info!(
+            "{}: pfn {:#x} pages {} owned by dev {}:{} ino {} pgoff {}: {} ({})\n",
+            self.name,
+            o.pfn,
+            o.count,
+            dev >> 20,
+            dev & 0xfffff,
+            inode.ino(),
+            o.pgoff,
+            if rc == 0 {
+                "mapping tasks signalled"
+            } else {
+                "kill failed"
+            },
+            if rc == 0 {
+                "0"
+            } else {
+                crate::pure::errname::errname(rc)
+            },
+        );
+        ControlFlow::Continue(())
+    }
+}
