@@ -221,3 +221,23 @@ fn errnames() -> Result<(), Fail> {
     ensure!(errname(0) == "E?" && errname(i32::MIN) == "E?");
     Ok(())
 }
+
+// The ext4meta cases live next to the decoder (rust/pure/ext4meta/).
+#[path = "ext4meta/selftest.rs"]
+mod ext4meta;
+
+/// Cases of the `daxhold_ext4meta` suite: ext4/ext2 static metadata from
+/// synthetic superblocks.
+pub const EXT4META_CASES: &[Case] = &[
+    ("ext4meta_parse_flex_1k", ext4meta::parse_flex_1k),
+    ("ext4meta_static_flex_1k", ext4meta::static_flex_1k),
+    ("ext4meta_descs_flex_1k", ext4meta::descs_flex_1k),
+    ("ext4meta_records_flex_1k", ext4meta::records_flex_1k),
+    ("ext4meta_meta_bg_4k", ext4meta::meta_bg_4k),
+    ("ext4meta_bigalloc_1k", ext4meta::bigalloc_1k),
+    ("ext4meta_backup_groups", ext4meta::backup_groups),
+    ("ext4meta_journal_backup", ext4meta::journal_backup),
+    ("ext4meta_rejects", ext4meta::rejects),
+    ("ext4meta_bad_descriptors", ext4meta::bad_descriptors),
+    ("ext4meta_errnos_and_names", ext4meta::errnos_and_names),
+];

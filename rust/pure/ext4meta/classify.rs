@@ -49,10 +49,6 @@ fn checked_desc<D: Descriptors + ?Sized>(
 /// Whether `block` is in the static metadata at the start of its group:
 /// a superblock, descriptor blocks, reserved GDT blocks. `O(1)`.
 fn static_hit(geo: &Geometry, block: u64) -> Result<Option<Meta>, Ext4Error> {
-    if block < u64::from(geo.first_data_block()) {
-        // The boot block of a 1 KiB-block filesystem: in no group.
-        return Ok(None);
-    }
     let group = geo.group_of(block)?;
     let pieces = geo.static_meta(group)?;
     Ok(pieces.into_iter().flatten().find(|m| m.contains(block)))
@@ -118,6 +114,11 @@ pub fn classify<D: Descriptors + ?Sized>(
 ) -> Result<Option<Meta>, Ext4Error> {
     if block >= geo.blocks_count() {
         return Err(Ext4Error::OutOfRange(block));
+    }
+    if block < u64::from(geo.first_data_block()) {
+        // The boot block of a 1 KiB-block filesystem: in no group, and no
+        // checked descriptor points there.
+        return Ok(None);
     }
     if let Some(m) = static_hit(geo, block)? {
         return Ok(Some(m));

@@ -122,7 +122,7 @@ impl Geometry {
         let after_sb = base.checked_add(sb).ok_or(Ext4Error::Overflow)?;
         if let Some(primary) = self.holds_meta_desc(group) {
             piece(1, What::GroupDescs { group, primary }, after_sb, 1);
-        } else if sb == 1 {
+        } else if sb == 1 && self.in_old_gdt_area(group) {
             let gdt = u64::from(self.old_gdt_blocks());
             let primary = group == 0;
             piece(1, What::GroupDescs { group, primary }, after_sb, gdt);
@@ -139,12 +139,12 @@ impl Geometry {
         let sb = u32::from(self.has_super(group));
         let count = match self.holds_meta_desc(group) {
             Some(_) => sb + 1,
-            None if sb == 1 => self
+            None if sb == 1 && self.in_old_gdt_area(group) => self
                 .old_gdt_blocks()
                 .checked_add(self.reserved_gdt_blocks())
                 .and_then(|n| n.checked_add(1))
                 .ok_or(Ext4Error::Overflow)?,
-            None => 0,
+            None => sb,
         };
         base.checked_add(count.into()).ok_or(Ext4Error::Overflow)
     }
