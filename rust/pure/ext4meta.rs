@@ -50,7 +50,9 @@
 //! tree, which is file metadata, not static.
 //!
 //! Nothing here allocates, panics or indexes out of bounds: every read is
-//! a `get()`, every sum and product checked.
+//! a `get()`, every sum and product of on-disk values checked (the rest is
+//! arithmetic on constants and on sizes already checked: shifts by a
+//! checked log2, divisions by a checked non-zero size).
 
 mod classify;
 mod desc;
