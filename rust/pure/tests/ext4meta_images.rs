@@ -109,7 +109,7 @@ impl Config {
 
 /// ext4 as mkfs makes it by default (flex_bg, 64bit, sparse_super,
 /// resize_inode, metadata_csum): one group, a few, many; every block size
-/// but 64 KiB.
+/// (64 KiB with groups of 65528 blocks, not a power of two).
 const DEFAULTS: &[Config] = &[
     ext4(8, &[]),
     ext4(64, &["-b", "1024"]),
@@ -117,6 +117,7 @@ const DEFAULTS: &[Config] = &[
     ext4(300, &["-b", "1024"]),
     ext4(300, &["-b", "2048"]),
     ext4(300, &["-b", "4096", "-g", "4096"]),
+    ext4(300, &["-b", "65536"]),
     // A small flex group: packing spread over several groups.
     ext4(300, &["-b", "1024", "-G", "4", "-I", "128"]),
 ];
