@@ -14,6 +14,7 @@ use kernel::prelude::*;
 
 mod control;
 mod errno;
+mod events;
 mod ffi;
 mod holder;
 #[cfg(daxhold_kunit)]
@@ -45,7 +46,8 @@ impl kernel::Module for Daxhold {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let policy = control::parse_policy("policy=", ffi::glue::param_policy())?;
         let owners = owners::Owners::new()?;
-        let registry = KBox::pin_init(Registry::new(policy, owners), GFP_KERNEL)?;
+        let log = events::new_ring()?;
+        let registry = KBox::pin_init(Registry::new(policy, owners, log), GFP_KERNEL)?;
         holder::publish(&registry);
         if let Err(e) = ffi::stack::probes_init() {
             holder::unpublish();
@@ -63,6 +65,8 @@ impl kernel::Module for Daxhold {
             ffi::index::probes_exit();
             ffi::stack::probes_exit();
             registry.detach_all();
+            events::stop(&registry);
+            registry.set_snapshot(None);
             holder::unpublish();
             return Err(e);
         }
@@ -87,7 +91,11 @@ impl Drop for Daxhold {
         ffi::stack::probes_exit();
         self.registry.detach_all();
         ffi::index::probes_exit();
-        *self.registry.snapshot.lock() = None;
+        // No failure handler runs any more (detach waited for them): print
+        // the rest of the failure log before the last line.
+        notify::wait_idle();
+        events::stop(&self.registry);
+        self.registry.set_snapshot(None);
         holder::unpublish();
         pr_info!("unloaded\n");
     }

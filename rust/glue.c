@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * daxhold C glue.  Only what 6.12's Rust cannot do: module_param() and
- * sysfs attributes are C macro families with no Rust abstraction in 6.12.
- * Each function forwards to Rust (rust/ffi/glue.rs) at once.
+ * sysfs attributes are C macro families with no Rust abstraction in 6.12,
+ * and its workqueue abstraction cannot cancel a work item (the failure
+ * log's, which unload must wait for).  Each function forwards to Rust
+ * (rust/ffi/glue.rs) at once.
  */
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/sysfs.h>
+#include <linux/workqueue.h>
 #include <daxhold/glue.h>
 
 static char *devices;
@@ -125,4 +128,33 @@ void daxhold_sysfs_exit(void)
 {
 	kobject_put(daxhold_kobj);
 	daxhold_kobj = NULL;
+}
+
+/*
+ * The failure log's work item (rust/events.rs): the failure path records
+ * its lines in a ring and kicks this work, which prints them.  Delayed by
+ * one tick, on the unbound workqueue: on a PREEMPT_NONE kernel a per-CPU
+ * work queued at once runs on the poisoned task's CPU before that task
+ * returns to user space to take its SIGBUS (the printing would be back in
+ * the failure's latency), and an immediate wake-up costs an IPI per
+ * failure.  Delayed, a kick is one test_and_set_bit() while a print is
+ * pending (and arms a timer otherwise), and a burst of failures is printed
+ * in one go, on whichever CPU is free.
+ */
+static void daxhold_log_fn(struct work_struct *work)
+{
+	daxhold_log_print();
+}
+static DECLARE_DELAYED_WORK(daxhold_log_work, daxhold_log_fn);
+
+/* Queue the print (a no-op while it is queued already); never sleeps. */
+void daxhold_log_kick(void)
+{
+	queue_delayed_work(system_unbound_wq, &daxhold_log_work, 1);
+}
+
+/* Cancel a queued print and wait for a running one (unload). */
+void daxhold_log_stop(void)
+{
+	cancel_delayed_work_sync(&daxhold_log_work);
 }

@@ -16,6 +16,7 @@ use kernel::sync::{Arc, Mutex, SpinLock};
 use kernel::{new_mutex, new_spinlock};
 
 use crate::errno;
+use crate::events::EventRing;
 use crate::ffi::bdev::{BdevFile, DISK_NAME_LEN};
 use crate::ffi::dax::{DaxId, DaxRef, HolderState};
 use crate::ffi::dm::MappedDevice;
@@ -103,6 +104,11 @@ impl Holder {
             .unwrap_or("?")
     }
 
+    /// The disk name as the kernel keeps it, NUL-padded.
+    pub(crate) fn name_bytes(&self) -> [u8; DISK_NAME_LEN] {
+        self.name
+    }
+
     /// `(major, minor)` of the disk.
     pub(crate) fn dev(&self) -> (u32, u32) {
         (self.dev >> 20, self.dev & 0xfffff)
@@ -141,25 +147,39 @@ pub(crate) struct Registry {
     /// Serialises snapshot builds (never taken under `ctl`'s waits).
     #[pin]
     pub(crate) scan: Mutex<()>,
-    /// The last snapshot of the stack.
+    /// The last snapshot of the stack. Replace it with
+    /// [`Registry::set_snapshot`]: dropping one may sleep.
     #[pin]
     pub(crate) snapshot: SpinLock<Option<Arc<Snapshot>>>,
+    /// The failure log (`crate::events`), allocated at load.
+    #[pin]
+    pub(crate) log: SpinLock<EventRing>,
     policy: AtomicU8,
     /// The reverse map of DAX mappings, for holder-less filesystems.
     pub(crate) owners: Owners,
 }
 
 impl Registry {
-    /// An empty registry.
-    pub(crate) fn new(policy: Policy, owners: Owners) -> impl PinInit<Self> {
+    /// An empty registry, with `log` (allocated by the caller) as its
+    /// failure log.
+    pub(crate) fn new(policy: Policy, owners: Owners, log: EventRing) -> impl PinInit<Self> {
         pin_init!(Registry {
             ctl <- new_mutex!(()),
             slots <- new_spinlock!([EMPTY; MAX_HOLDERS]),
             scan <- new_mutex!(()),
             snapshot <- new_spinlock!(None),
+            log <- new_spinlock!(log),
             policy: AtomicU8::new(policy_code(policy)),
             owners,
         })
+    }
+
+    /// Store `snap` as the last snapshot. The one it replaces is dropped
+    /// after the lock is released: its dax_device references are put with
+    /// `iput()`, which may sleep.
+    pub(crate) fn set_snapshot(&self, snap: Option<Arc<Snapshot>>) {
+        let old = core::mem::replace(&mut *self.snapshot.lock(), snap);
+        drop(old);
     }
 
     /// Switch the attach policy.

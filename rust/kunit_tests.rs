@@ -3,10 +3,11 @@
 //! KUnit suites of daxhold, run by KUnit when the module goes live.
 //!
 //! - `daxhold_mf`, `daxhold_name`, `daxhold_stack`, `daxhold_dispatch`, `daxhold_dmtable`,
-//!   `daxhold_rmap`: the shared case tables of `pure/selftest.rs` (the same
+//!   `daxhold_rmap`, `daxhold_events`: the shared case tables of `pure/selftest.rs` (the same
 //!   cases `cargo test` runs on the host), compiled for the kernel;
 //! - `daxhold_holder`: the kernel side: control errors against real
-//!   devices, the failure path with an unknown dax_device, counters.
+//!   devices, the failure path with an unknown dax_device, counters, the
+//!   failure log's ring as allocated at load.
 
 use crate::errno::EOPNOTSUPP;
 use crate::ffi::dax::DaxId;
@@ -14,7 +15,7 @@ use crate::ffi::kunit::{kunit_expect, kunit_suite, Test};
 use crate::holder::{self, Stats};
 use crate::pure::name;
 use crate::pure::notify;
-use crate::{control, notify as handler};
+use crate::{control, events, notify as handler};
 use core::sync::atomic::Ordering;
 use kernel::error::code;
 
@@ -42,6 +43,10 @@ kunit_suite!(suite_rmap, "daxhold_rmap",
     plain: [],
     shared: [cases => crate::pure::selftest::RMAP_CASES]);
 
+kunit_suite!(suite_events, "daxhold_events",
+    plain: [],
+    shared: [cases => crate::pure::selftest::EVENTS_CASES]);
+
 kunit_suite!(suite_holder, "daxhold_holder",
     plain: [
         attach_missing_is_enoent => crate::kunit_tests::attach_missing_is_enoent,
@@ -50,6 +55,7 @@ kunit_suite!(suite_holder, "daxhold_holder",
         control_rejects_bad_names => crate::kunit_tests::control_rejects_bad_names,
         notify_unknown_dax_declines => crate::kunit_tests::notify_unknown_dax_declines,
         stats_count_by_kind => crate::kunit_tests::stats_count_by_kind,
+        log_ring_allocated => crate::kunit_tests::log_ring_allocated,
     ],
     shared: []);
 
@@ -103,4 +109,9 @@ fn stats_count_by_kind(t: &Test) {
     // The whole-device form adds no bytes.
     kunit_expect!(t, get(&s.bytes) == 4096 + 8192);
     kunit_expect!(t, get(&s.last_flags) == 0x80);
+}
+
+fn log_ring_allocated(t: &Test) {
+    let got = holder::with_registry(|r| r.log.lock().capacity());
+    kunit_expect!(t, got == Some(events::CAPACITY), "got {got:?}");
 }

@@ -6,6 +6,10 @@
 //! `dax_holder_notify_failure()`. Pieces with no holder above them are left
 //! to the kernel (`-EOPNOTSUPP`) until the reverse map handles them; see
 //! [`Verdict`] for what memory_failure() gets back.
+//!
+//! Nothing here calls `printk` for a failure that was accepted: its lines
+//! go to the failure log ([`crate::events`]), printed by a work item after
+//! the failure is handled. Refused calls are logged at once.
 
 use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -13,15 +17,15 @@ use kernel::ffi::c_int;
 
 use kernel::prelude::*;
 
-use crate::errno::{self, EOPNOTSUPP};
+use crate::errno::EOPNOTSUPP;
+use crate::events;
 use crate::ffi::dax::DaxId;
-use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::msleep;
 use crate::holder::{self, Holder, Registry};
 use crate::owners;
-use crate::pure::errname::errname;
+use crate::pure::events::{Event, Name, Piece, What};
 use crate::pure::mf::MfFlags;
-use crate::pure::notify::{self, Failure};
+use crate::pure::notify;
 use crate::pure::stack::{DevId, Hit, SECTOR_SIZE};
 use crate::pure::verdict::Verdict;
 use crate::stack::{self, Snapshot};
@@ -55,16 +59,47 @@ pub(crate) fn wait_idle() {
 /// `id` failed. Returns 0 if handled, a negative errno otherwise.
 pub(crate) fn notify_failure(id: DaxId, offset: u64, len: u64, mf_flags: c_int) -> c_int {
     let _inflight = InFlight::enter();
-    match holder::with_registry(|r| r.find(id)).flatten() {
-        Some(holder) => holder::with_registry(|r| handle(r, &holder, offset, len, mf_flags))
-            .unwrap_or(EOPNOTSUPP),
-        // Detached meanwhile, or not ours: let the kernel handle it.
-        None => EOPNOTSUPP,
+    holder::with_registry(|r| {
+        r.find(id)
+            .map(|holder| handle(r, &holder, offset, len, mf_flags))
+    })
+    .flatten()
+    // Detached meanwhile, or not ours: let the kernel handle it.
+    .unwrap_or(EOPNOTSUPP)
+}
+
+/// Failures accepted so far; each one's records in the failure log carry
+/// its number.
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// The records of one failure, added to the failure log as they happen.
+/// The log's work item is queued once, when the failure is done (on drop).
+struct Log<'a> {
+    r: &'a Registry,
+    seq: u64,
+    holder: Name,
+    extent: notify::Extent,
+}
+
+impl Log<'_> {
+    fn add(&self, what: What) {
+        let e = Event {
+            seq: self.seq,
+            holder: self.holder,
+            extent: self.extent,
+            what,
+        };
+        events::record(self.r, e);
+    }
+}
+
+impl Drop for Log<'_> {
+    fn drop(&mut self) {
+        events::kick();
     }
 }
 
 fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
-    let name = holder.name();
     let raw = MfFlags::from_raw(mf_flags);
     holder.stats.calls.fetch_add(1, Ordering::Relaxed);
     let failure = match notify::check(offset, len, mf_flags) {
@@ -72,33 +107,36 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
         Err(e) => {
             holder.stats.rejected.fetch_add(1, Ordering::Relaxed);
             pr_err!(
-                "{name}: notify_failure refused ({e:?}): offset={offset:#x} len={len:#x} mf_flags={:#x}\n",
+                "{}: notify_failure refused ({e:?}): offset={offset:#x} len={len:#x} mf_flags={:#x}\n",
+                holder.name(),
                 raw.0
             );
             return e.errno();
         }
     };
     holder.stats.record(&failure);
-    pr_info!(
-        "{name}: notify_failure offset={offset:#x} len={len:#x} mf_flags={:#x} ({raw})\n",
-        raw.0
-    );
+    let log = Log {
+        r,
+        seq: SEQ.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+        holder: Name(holder.name_bytes()),
+        extent: failure.extent,
+    };
+    log.add(What::Failure { mf_flags: raw.0 });
     let snap = match stack::current(r) {
         Ok(s) => s,
         Err(e) => {
             // The fallback when the stack cannot be read (no memory, or it
             // kept changing): the kernel's own per-page path.
-            pr_err!(
-                "{name}: cannot read the stack ({}); left to the kernel\n",
-                errno::Name(e)
-            );
+            log.add(What::NoStack {
+                errno: e.to_errno(),
+            });
             return EOPNOTSUPP;
         }
     };
     let mut job = Job {
         snap: &snap,
         holder,
-        failure: &failure,
+        log: &log,
         mf_flags,
         verdict: Verdict::default(),
         handled: [DevId(0); MAX_HANDLED],
@@ -107,8 +145,8 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
     let walked = snap
         .stack()
         .translate(DevId(holder.devt()), failure.extent, |hit| job.hit(hit));
-    if let Err(e) = walked {
-        pr_err!("{name}: translation stopped: {e:?}; the rest is left to the kernel\n");
+    if let Err(error) = walked {
+        log.add(What::Stopped { error });
         job.verdict.add(EOPNOTSUPP);
         return job.verdict.result();
     }
@@ -132,7 +170,7 @@ const MAX_HANDLED: usize = 16;
 struct Job<'a> {
     snap: &'a Snapshot,
     holder: &'a Holder,
-    failure: &'a Failure,
+    log: &'a Log<'a>,
     mf_flags: c_int,
     verdict: Verdict,
     handled: [DevId; MAX_HANDLED],
@@ -150,14 +188,8 @@ impl Job<'_> {
                 len,
             } => {
                 count(&self.holder.stats.unmapped);
-                pr_info!(
-                    "{}: {} -> unmapped {} sector {} sectors {} depth {depth}: nothing above uses it\n",
-                    self.holder.name(),
-                    Origin(self.failure),
-                    self.snap.name(device),
-                    offset / SECTOR_SIZE,
-                    len.div_ceil(SECTOR_SIZE),
-                );
+                let piece = self.piece(device, depth, offset, len);
+                self.log.add(What::Unmapped { piece });
             }
             Hit::Top {
                 device,
@@ -186,18 +218,33 @@ impl Job<'_> {
         self.to_holder(device, offset, len)
     }
 
-    /// Hand a range of dm device `device` to the holder of its dax_device.
+    /// Hand a range of dm device `device` to the holder of its dax_device,
+    /// through the reference the snapshot keeps (Documentation/design.rst,
+    /// "Dispatch at the top": a dm device removed since makes the dax core
+    /// answer `-ENXIO`, or `-EOPNOTSUPP` once its filesystem let go).
     fn to_holder(&self, device: DevId, offset: u64, len: u64) -> c_int {
-        if !self.snap.dev(device).is_some_and(|d| d.info.dm) {
+        match self.snap.dev(device) {
+            Some(d) if d.info.dm => match &d.dax {
+                Some(dax) => dax.notify_failure(offset, len, self.mf_flags),
+                // Its table does not support DAX: no filesystem holds it.
+                None => EOPNOTSUPP,
+            },
             // A partition shares the pmem's dax_device, which we hold.
-            return EOPNOTSUPP;
+            _ => EOPNOTSUPP,
         }
-        let Some(md) = MappedDevice::get(device.0) else {
-            return -(crate::pure::errname::ENODEV);
-        };
-        match md.dax() {
-            Some(dax) => dax.notify_failure(offset, len, self.mf_flags),
-            None => EOPNOTSUPP,
+    }
+
+    /// `len` bytes of `device` from `offset`, for the failure log.
+    fn piece(&self, device: DevId, depth: u32, offset: u64, len: u64) -> Piece {
+        Piece {
+            device: self
+                .snap
+                .dev(device)
+                .map_or(Name::NONE, |d| Name(d.info.name)),
+            dev: device.0,
+            depth,
+            offset,
+            len,
         }
     }
 
@@ -205,51 +252,28 @@ impl Job<'_> {
     fn report(&mut self, device: DevId, depth: u32, range: Option<(u64, u64)>, rc: c_int) {
         self.verdict.add(rc);
         let stats = &self.holder.stats;
-        let outcome = match rc {
+        match rc {
             0 => {
                 count(&stats.forwarded);
                 if let Some(slot) = self.handled.get_mut(self.nr_handled) {
                     *slot = device;
                     self.nr_handled += 1;
                 }
-                "handled by its holder"
             }
-            EOPNOTSUPP => {
-                count(&stats.declined);
-                "no holder handled it; to the reverse map"
-            }
-            _ => {
-                count(&stats.failed);
-                "holder failed"
-            }
+            EOPNOTSUPP => count(&stats.declined),
+            _ => count(&stats.failed),
+        }
+        let what = match range {
+            Some((offset, len)) => What::Top {
+                piece: self.piece(device, depth, offset, len),
+                rc,
+            },
+            None => What::Whole {
+                piece: self.piece(device, depth, 0, u64::MAX),
+                rc,
+            },
         };
-        let (name, dev) = (self.holder.name(), self.snap.name(device));
-        let code = if rc == 0 { "0" } else { errname(rc) };
-        let origin = Origin(self.failure);
-        match range {
-            Some((offset, len)) => pr_info!(
-                "{name}: {origin} -> top {dev} sector {} sectors {} depth {depth}: {outcome} ({})\n",
-                offset / SECTOR_SIZE,
-                len.div_ceil(SECTOR_SIZE),
-                code,
-            ),
-            None => pr_info!("{name}: {origin} -> whole {dev} depth {depth}: {outcome} ({code})\n"),
-        }
-    }
-}
-
-/// `offset 0x.. len 0x..` or `pre-remove` for a log line.
-struct Origin<'a>(&'a Failure);
-
-impl core::fmt::Display for Origin<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.0.extent {
-            notify::Extent::Range { .. } => {
-                let (offset, len) = self.0.extent.offset_len();
-                write!(f, "offset {offset:#x} len {len:#x}")
-            }
-            notify::Extent::WholeDevice => f.write_str("whole device"),
-        }
+        self.log.add(what);
     }
 }
 

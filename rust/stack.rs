@@ -14,12 +14,19 @@
 //! failure path uses a snapshot only if its generation is still the
 //! current one, and rebuilds it otherwise, so a failure is translated
 //! against one whole view of the stack, never a torn one.
+//!
+//! The snapshot also keeps a reference to the dax_device of each DAX dm
+//! device (no holder slot), which the failure path hands the pieces at the
+//! top to, instead of looking each one up per failure (Documentation/
+//! design.rst, "Dispatch at the top", for why a reference is enough).
 
 use kernel::alloc::KVec;
 use kernel::error::{code, Result};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+use crate::ffi::dax::DaxRef;
+use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::msleep;
 use crate::ffi::stack::{self, BdevInfo, DevName};
 use crate::holder::{self, Registry};
@@ -34,6 +41,10 @@ pub(crate) struct DevEntry {
     pub(crate) info: BdevInfo,
     /// Something (a partition, a dm target) uses it.
     pub(crate) has_users: bool,
+    /// A DAX dm device's dax_device (a counted reference, no holder slot),
+    /// where the failure path sends the pieces at the top; `None` for
+    /// other devices.
+    pub(crate) dax: Option<DaxRef>,
 }
 
 impl DevEntry {
@@ -94,6 +105,7 @@ fn read_devs() -> Result<KVec<DevEntry>> {
             DevEntry {
                 info: *info,
                 has_users: false,
+                dax: None,
             },
             GFP_KERNEL,
         )?;
@@ -205,9 +217,19 @@ fn mark_users(devs: &mut [DevEntry], segs: &[Segment]) {
     }
 }
 
+/// Take a reference to the dax_device of every DAX dm device. A device
+/// removed meanwhile gets none; the generation check after the build sees
+/// the removal and the snapshot is not kept.
+fn take_dax_refs(devs: &mut [DevEntry]) {
+    for d in devs.iter_mut().filter(|d| d.info.dm && d.info.dax) {
+        d.dax = MappedDevice::get(d.info.dev).and_then(|md| md.dax());
+    }
+}
+
 /// Build one snapshot now, at generation `gen` (read before).
 fn build(gen: u64) -> Result<Snapshot> {
     let mut devs = read_devs()?;
+    take_dax_refs(&mut devs);
     let n = counts(&devs)?;
     let mut segs = KVec::with_capacity(n, GFP_KERNEL)?;
     let mut links = KVec::with_capacity(n, GFP_KERNEL)?;
@@ -254,7 +276,7 @@ pub(crate) fn current(r: &Registry) -> Result<Arc<Snapshot>> {
         return Ok(s);
     }
     let snap = Arc::new(build_stable()?, GFP_KERNEL)?;
-    *r.snapshot.lock() = Some(snap.clone());
+    r.set_snapshot(Some(snap.clone()));
     Ok(snap)
 }
 

@@ -14,6 +14,8 @@ const char *daxhold_param_devices(void);
 const char *daxhold_param_policy(void);
 int daxhold_sysfs_init(void);
 void daxhold_sysfs_exit(void);
+void daxhold_log_kick(void);
+void daxhold_log_stop(void);
 
 /* One block device, as stack discovery sees it (rust/stack_glue.c). */
 struct daxhold_bdev_info {
@@ -100,6 +102,9 @@ int daxhold_invalidate(struct inode *inode, __u64 start, __u64 end);
 
 /* Implemented in Rust (rust/owners.rs), run by the index glue's work. */
 void daxhold_index_work(void);
+
+/* Implemented in Rust (rust/ffi/glue.rs), run by the log work item. */
+void daxhold_log_print(void);
 
 /* Implemented in Rust (rust/control.rs), called from the sysfs glue. */
 int daxhold_ctl_attach(const char *buf, size_t len);

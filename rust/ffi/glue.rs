@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The C glue (`rust/glue.c`): module parameter and sysfs controls, which
-//! 6.12's Rust cannot declare. The sysfs callbacks land here and are handed
-//! to the safe control layer (`crate::control`).
+//! 6.12's Rust cannot declare, and the failure log's work item, which its
+//! Rust workqueue cannot cancel. The sysfs callbacks land here and are
+//! handed to the safe control layer (`crate::control`), the work item to
+//! `crate::events`.
 
 use core::ffi::CStr;
 use kernel::ffi::{c_char, c_int};
@@ -49,6 +51,26 @@ pub(crate) fn sysfs_init() -> Result {
 pub(crate) fn sysfs_exit() {
     // SAFETY: called once from module exit after a successful `sysfs_init()`.
     unsafe { bindings::daxhold_sysfs_exit() }
+}
+
+/// Queue the failure log's work item; callable in any context.
+pub(crate) fn log_kick() {
+    // SAFETY: `queue_delayed_work()` on the glue's static work item: no
+    // arguments, no sleeping.
+    unsafe { bindings::daxhold_log_kick() }
+}
+
+/// Cancel the failure log's work item, waiting for it if it runs.
+pub(crate) fn log_stop() {
+    // SAFETY: `cancel_delayed_work_sync()` on the glue's static work item,
+    // from process context (module init's error path, or exit).
+    unsafe { bindings::daxhold_log_stop() }
+}
+
+/// The failure log's work item (process context).
+#[no_mangle]
+extern "C" fn daxhold_log_print() {
+    crate::events::print_work();
 }
 
 /// Sleep for `ms` milliseconds.

@@ -9,6 +9,7 @@
 pub mod daxindex;
 pub mod dmtable;
 pub mod errname;
+pub mod events;
 pub mod ext4meta;
 pub mod fixedbuf;
 pub mod mf;

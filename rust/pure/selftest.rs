@@ -38,6 +38,7 @@ macro_rules! ensure {
 
 mod dispatch;
 mod dmtable;
+mod events;
 mod rmap;
 mod stack;
 
@@ -97,6 +98,19 @@ pub const DISPATCH_CASES: &[Case] = &[
     ("policy_decisions", dispatch::policy_decisions),
     ("verdicts", dispatch::verdicts),
     ("requests", dispatch::requests),
+];
+
+/// Cases of the `daxhold_events` suite: the failure log's ring and lines.
+pub const EVENTS_CASES: &[Case] = &[
+    ("events_ring_fifo", events::ring_fifo),
+    (
+        "events_ring_full_counts_lost",
+        events::ring_full_counts_lost,
+    ),
+    ("events_ring_wraps", events::ring_wraps),
+    ("events_ring_without_room", events::ring_without_room),
+    ("events_names", events::names),
+    ("events_lines", events::lines),
 ];
 
 /// Cases of the `daxhold_dmtable` suite: dm target lines read into a stack.

@@ -2,7 +2,9 @@
 
 //! Runs the shared case tables (also run by KUnit in the module).
 
-use daxhold_pure::selftest::{Case, DISPATCH_CASES, MF_CASES, NAME_CASES, STACK_CASES};
+use daxhold_pure::selftest::{
+    Case, DISPATCH_CASES, EVENTS_CASES, MF_CASES, NAME_CASES, STACK_CASES,
+};
 
 fn run(cases: &[Case]) {
     for (name, case) in cases {
@@ -30,4 +32,9 @@ fn stack_cases() {
 #[test]
 fn dispatch_cases() {
     run(DISPATCH_CASES);
+}
+
+#[test]
+fn events_cases() {
+    run(EVENTS_CASES);
 }

@@ -555,6 +555,21 @@ daxhold_lines() {
 	dmesg_grep_since_mark 'daxhold: ' | strip_ts
 }
 
+# daxhold_wait ERE [N]: wait until daxhold has logged N (default 1) lines
+# matching ERE since the mark, for up to $UNTIL_SECONDS (default 10) s.
+# daxhold prints a failure's lines from a work item a moment after the
+# failure was handled (its failure log: Documentation/design.rst), all of
+# them in order, so once a failure's last line (its last "-> top",
+# "-> unmapped" or "-> whole" piece) is there, the others are too.  Call
+# it after an injection, before reading daxhold's lines.  Prints nothing;
+# one diagnostic if the lines never came (the tests that read them fail).
+daxhold_wait() {
+	_daxhold_seen() { [ "$(daxhold_lines | grep -Ec -- "$1")" -ge "$2" ]; }
+	until_ok _daxhold_seen "$1" "${2:-1}" && return 0
+	diag "daxhold did not log ${2:-1} line(s) matching /$1/ within ${UNTIL_SECONDS:-10} s"
+	return 1
+}
+
 # nf_line PMEM: the last "notify_failure" line logged for PMEM since the mark.
 nf_line() {
 	daxhold_lines | grep "daxhold: $1: notify_failure " | tail -n 1

@@ -58,6 +58,8 @@ say "   the copy's page 3 is byte $(kv fs_offset /tmp/copy.out): the same block,
 
 say ""
 say "== 6. What reached daxhold, and where it sent it =="
+# daxhold logs from a work item, a moment after the failure.
+daxhold_wait ' -> top '
 dmesg_grep_since_mark 'daxhold: ' | strip_ts > /tmp/dh.lines
 while read -r l; do say "   $l"; done < /tmp/dh.lines
 nf=$(grep 'notify_failure' /tmp/dh.lines | head -n 1)

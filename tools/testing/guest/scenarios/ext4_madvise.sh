@@ -43,6 +43,7 @@ fs_off=$(kv fs_offset $out)
 vaddr=$(kv vaddr $out)
 diag "pmem0 data area starts at $start"
 
+daxhold_wait ' -> top pmem0 '
 dmesg_grep_since_mark 'daxhold: ' | strip_ts > /tmp/dh.lines
 diag_file /tmp/dh.lines
 nf=$(grep -c 'daxhold: pmem0: notify_failure ' /tmp/dh.lines)

@@ -22,6 +22,7 @@ diag "pmem0 is $ns"
 
 dmesg_mark remove1
 check "ndctl disable-namespace $ns" ndctl disable-namespace "$ns"
+daxhold_wait 'pmem0: notify_failure offset=0x0 len=0xffffffffffffffff '
 dmesg_grep_since_mark 'daxhold: ' | strip_ts > /tmp/rm.lines
 diag_file /tmp/rm.lines
 is "$(grep -c 'pmem0: notify_failure offset=0x0 len=0xffffffffffffffff mf_flags=0x80 (MF_MEM_PRE_REMOVE)' /tmp/rm.lines)" 1 \

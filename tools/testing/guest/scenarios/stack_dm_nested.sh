@@ -92,6 +92,7 @@ is $? 0 "dax_poison got a SIGBUS"
 sigbus_ar_ok /tmp/with.out "with daxhold"
 expect /tmp/with.out
 cmp_ok $s -ge $len_a "the page is in outer's second target (sector $s >= $len_a)"
+daxhold_wait ' -> top '
 daxhold_lines > /tmp/with.dh
 diag "with daxhold, daxhold logged:"
 diag_file /tmp/with.dh

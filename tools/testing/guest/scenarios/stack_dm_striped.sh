@@ -96,6 +96,7 @@ for i in 0 1 2 3; do
 	sigbus_ar_ok /tmp/f$i.out "f$i page $page"
 	where /tmp/f$i.out
 	eval "hit$stripe=\$((hit$stripe + 1))"
+	daxhold_wait ' -> top '
 	daxhold_lines > /tmp/f$i.dh
 	diag "f$i page $page: $st sector $s -> chunk $(((s / chunk) / 2)) of stripe $stripe = $pm sector $ps; daxhold logged:"
 	diag_file /tmp/f$i.dh

@@ -69,6 +69,7 @@ for n in 1 2; do
 	sigbus_ar_ok /tmp/with$n.out "$part"
 	fs=$(kv fs_offset /tmp/with$n.out)
 	phys=$(kv phys /tmp/with$n.out)
+	daxhold_wait ' -> top '
 	daxhold_lines > /tmp/with$n.dh
 	diag "with daxhold, page 3 of /mnt/p$n/with: FIEMAP offset $fs on $part," \
 		"partition start $((pstart * 512)) bytes; daxhold logged:"
@@ -120,6 +121,7 @@ else
 	dax_poison "$gapfile" 3 > /tmp/gap.out 2>&1
 	is $? 0 "no partition: dax_poison got a SIGBUS"
 	sigbus_ar_ok /tmp/gap.out "no partition"
+	daxhold_wait ' -> unmapped '
 	daxhold_lines > /tmp/gap.dh
 	diag_file /tmp/gap.dh
 	is "$(field offset "$(nf_line pmem0)")" "$(printf '0x%x' $((s * 512)))" \

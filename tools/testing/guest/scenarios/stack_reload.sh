@@ -104,6 +104,8 @@ dax_poison /mnt/lv/f 7 > /tmp/lv.out 2>&1
 is $? 0 "$lv: dax_poison got a SIGBUS"
 dax_poison /mnt/p/f 7 > /tmp/p.out 2>&1
 is $? 0 "pmem1p1: dax_poison got a SIGBUS"
+daxhold_wait 'daxhold: pmem0: .* -> '
+daxhold_wait 'daxhold: pmem1: .* -> '
 daxhold_lines > /tmp/dh.1
 diag "layout 1: $lv: $(dmsetup table lv | tr '\n' ';') pmem1p1 at $(part_start pmem1p1)"
 diag_file /tmp/dh.1
@@ -149,6 +151,8 @@ for f in lv p; do
 	r=$(hwpoison_pfn "$(kv pfn /tmp/$f.out)")
 	diag "corrupt-pfn $(kv pfn /tmp/$f.out): $r"
 done
+daxhold_wait 'daxhold: pmem0: .* -> '
+daxhold_wait 'daxhold: pmem1: .* -> '
 daxhold_lines > /tmp/dh.2
 diag_file /tmp/dh.2
 is "$(field offset "$(nf_line pmem0)")" "$off0" "layout 2: pmem0 notify_failure offset unchanged"

@@ -84,6 +84,7 @@ mapper A "$pA" "file on pmem1"
 mapper B "$pB" "its reflink copy"
 mapper C "$pC" "file on pmem0"
 
+daxhold_wait "pmem1: whole device -> whole $dm "
 dmesg_since_mark | strip_ts > /tmp/rm.lines
 diag_file /tmp/rm.lines 60
 is "$(grep -c '^daxhold: pmem1: notify_failure offset=0x0 len=0xffffffffffffffff mf_flags=0x80 (MF_MEM_PRE_REMOVE)$' /tmp/rm.lines)" 1 \

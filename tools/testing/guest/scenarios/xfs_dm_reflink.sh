@@ -74,6 +74,7 @@ round() {
 	is "$(field si_addr_lsb "$sig")" 12 "si_addr_lsb 12"
 	is "$rc2" 3 "the process mapping the reflink copy got no signal (early kill off)"
 	is "$rc3" 3 "the process mapping an unrelated file got no signal"
+	daxhold_wait " -> top $dm "
 	dmesg_grep_since_mark 'daxhold: |Memory failure|XFS' | strip_ts > /tmp/dh.lines
 	diag_file /tmp/dh.lines
 	nf=$(grep "daxhold: $pm: notify_failure " /tmp/dh.lines | head -n 1)

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The failure log: what each failure did, as fixed-size records in a ring
+//! of fixed capacity.
+//!
+//! The failure path fills the ring ([`Ring::push`]: no allocation, never
+//! waits, a full ring counts the record as lost) and a work item empties
+//! it into the kernel log ([`Ring::pop`], each record printed as its
+//! [`Display`](fmt::Display) line), so `printk` is off the path that a
+//! poisoned process waits on. One failure is one [`What::Failure`] record
+//! and then one record per piece it reached, all with the failure's
+//! sequence number, so a reader can put them back together and see a gap.
+
+use core::fmt;
+use core::ops::DerefMut;
+
+use crate::pure::errname::{errname, EOPNOTSUPP};
+use crate::pure::mf::MfFlags;
+use crate::pure::notify::Extent;
+use crate::pure::stack::{StackError, SECTOR_SIZE};
+
+/// Longest device name kept, terminating NUL included (`DISK_NAME_LEN`).
+pub const NAME_LEN: usize = 32;
+
+/// A device name as the kernel keeps it: bytes up to the first NUL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Name(pub [u8; NAME_LEN]);
+
+impl Name {
+    /// No name (shown as `?`).
+    pub const NONE: Name = Name([0; NAME_LEN]);
+
+    /// `s`, cut at `NAME_LEN - 1` bytes.
+    pub fn new(s: &[u8]) -> Self {
+        let mut n = [0u8; NAME_LEN];
+        for (d, &b) in n.iter_mut().take(NAME_LEN - 1).zip(s) {
+            *d = b;
+        }
+        Name(n)
+    }
+
+    /// The name, or `?` if it is empty or not UTF-8.
+    pub fn as_str(&self) -> &str {
+        let end = self.0.iter().position(|&b| b == 0).unwrap_or(NAME_LEN);
+        match self.0.get(..end).map(core::str::from_utf8) {
+            Some(Ok(s)) if !s.is_empty() => s,
+            _ => "?",
+        }
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Bytes of one device above the failed one that the failure reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// The device's name (`dm-0`, `pmem0p1`).
+    pub device: Name,
+    /// Its `dev_t`.
+    pub dev: u32,
+    /// Its level above the failed device (0: the failed device itself).
+    pub depth: u32,
+    /// First byte on the device (0 for a whole device).
+    pub offset: u64,
+    /// Bytes (`u64::MAX` for a whole device).
+    pub len: u64,
+}
+
+/// What a record says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum What {
+    /// The checked call, first of every failure: `mf_flags` as given.
+    Failure {
+        /// The raw `mf_flags` word.
+        mf_flags: u32,
+    },
+    /// A piece at the top of the stack, and what its holder returned.
+    Top {
+        /// Where.
+        piece: Piece,
+        /// 0 or a negative errno (`-EOPNOTSUPP`: no holder there).
+        rc: i32,
+    },
+    /// A piece of a device that others use, but not these bytes.
+    Unmapped {
+        /// Where.
+        piece: Piece,
+    },
+    /// All of an upper device (pre-remove), and what its holder returned.
+    Whole {
+        /// The device, `offset` 0 and `len` `u64::MAX`.
+        piece: Piece,
+        /// 0 or a negative errno.
+        rc: i32,
+    },
+    /// The stack could not be read: the failure was left to the kernel.
+    NoStack {
+        /// The negative errno.
+        errno: i32,
+    },
+    /// The translation stopped part way; the rest was left to the kernel.
+    Stopped {
+        /// Why.
+        error: StackError,
+    },
+}
+
+/// One record of the failure log: one line of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// The failure's sequence number, the same in each of its records.
+    pub seq: u64,
+    /// The held pmem disk that reported it.
+    pub holder: Name,
+    /// The failed bytes of that disk, as reported.
+    pub extent: Extent,
+    /// What happened.
+    pub what: What,
+}
+
+impl Event {
+    /// A placeholder for empty ring slots.
+    pub const EMPTY: Event = Event {
+        seq: 0,
+        holder: Name::NONE,
+        extent: Extent::WholeDevice,
+        what: What::Failure { mf_flags: 0 },
+    };
+
+    /// Whether the record reports an error (logged as such).
+    pub fn is_error(&self) -> bool {
+        matches!(self.what, What::NoStack { .. } | What::Stopped { .. })
+    }
+}
+
+/// What the holder's result means, for a top's log line.
+pub fn outcome(rc: i32) -> &'static str {
+    match rc {
+        0 => "handled by its holder",
+        rc if rc == -EOPNOTSUPP => "no holder handled it; to the reverse map",
+        _ => "holder failed",
+    }
+}
+
+/// `0` or the errno's name.
+fn code(rc: i32) -> &'static str {
+    if rc == 0 {
+        "0"
+    } else {
+        errname(rc)
+    }
+}
+
+/// `offset 0x.. len 0x..`, or `whole device`.
+struct Origin(Extent);
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Extent::Range { .. } => {
+                let (offset, len) = self.0.offset_len();
+                write!(f, "offset {offset:#x} len {len:#x}")
+            }
+            Extent::WholeDevice => f.write_str("whole device"),
+        }
+    }
+}
+
+/// The log line, without the module's `daxhold: ` prefix and the newline.
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = &self.holder;
+        let origin = Origin(self.extent);
+        match self.what {
+            What::Failure { mf_flags } => {
+                let (offset, len) = self.extent.offset_len();
+                write!(
+                    f,
+                    "{name}: notify_failure offset={offset:#x} len={len:#x} mf_flags={mf_flags:#x} ({})",
+                    MfFlags(mf_flags)
+                )
+            }
+            What::Top { piece: p, rc } => write!(
+                f,
+                "{name}: {origin} -> top {} sector {} sectors {} depth {}: {} ({})",
+                p.device,
+                p.offset / SECTOR_SIZE,
+                p.len.div_ceil(SECTOR_SIZE),
+                p.depth,
+                outcome(rc),
+                code(rc)
+            ),
+            What::Unmapped { piece: p } => write!(
+                f,
+                "{name}: {origin} -> unmapped {} sector {} sectors {} depth {}: nothing above uses it",
+                p.device,
+                p.offset / SECTOR_SIZE,
+                p.len.div_ceil(SECTOR_SIZE),
+                p.depth
+            ),
+            What::Whole { piece: p, rc } => write!(
+                f,
+                "{name}: {origin} -> whole {} depth {}: {} ({})",
+                p.device,
+                p.depth,
+                outcome(rc),
+                code(rc)
+            ),
+            What::NoStack { errno } => write!(
+                f,
+                "{name}: cannot read the stack ({}); left to the kernel",
+                errname(errno)
+            ),
+            What::Stopped { error } => write!(
+                f,
+                "{name}: translation stopped: {error:?}; the rest is left to the kernel"
+            ),
+        }
+    }
+}
+
+/// A ring of [`Event`]s in storage the caller owns and sizes (`KVVec` in
+/// the module, filled with [`Event::EMPTY`] once at load): first in, first
+/// out; a record that finds it full is dropped and counted.
+pub struct Ring<S> {
+    slots: S,
+    /// Slot of the oldest record.
+    head: usize,
+    /// Records held.
+    len: usize,
+    /// Records dropped because the ring was full, not yet reported.
+    lost: u64,
+}
+
+impl<S: DerefMut<Target = [Event]>> Ring<S> {
+    /// An empty ring over `slots`, whose length is its capacity.
+    pub fn new(slots: S) -> Self {
+        Ring {
+            slots,
+            head: 0,
+            len: 0,
+            lost: 0,
+        }
+    }
+
+    /// Most records held at once.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Records held now.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no record is held.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The slot `n` places after the oldest.
+    fn slot(&self, n: usize) -> Option<usize> {
+        self.head.checked_add(n)?.checked_rem(self.capacity())
+    }
+
+    /// Add `e` after the newest record; if the ring is full, count it as
+    /// lost instead and return `false`. Never waits, never allocates.
+    pub fn push(&mut self, e: Event) -> bool {
+        if self.len < self.capacity() {
+            if let Some(s) = self.slot(self.len).and_then(|i| self.slots.get_mut(i)) {
+                *s = e;
+                self.len = self.len.saturating_add(1);
+                return true;
+            }
+        }
+        self.lost = self.lost.saturating_add(1);
+        false
+    }
+
+    /// Take the oldest record.
+    pub fn pop(&mut self) -> Option<Event> {
+        if self.len == 0 {
+            return None;
+        }
+        let e = *self.slots.get(self.head)?;
+        self.head = self.slot(1).unwrap_or(0);
+        self.len = self.len.saturating_sub(1);
+        Some(e)
+    }
+
+    /// Records lost since the last call.
+    pub fn take_lost(&mut self) -> u64 {
+        core::mem::take(&mut self.lost)
+    }
+}
