@@ -7,6 +7,8 @@
 # The tree is $DAXHOLD_CACHE/kernel/<flavour>-<key>, where <key> hashes the
 # installed kernel source package version and the config fragments.  A
 # change to either builds a new tree; otherwise this returns at once.
+# The nfit flavour also builds the kernel's tools/testing/nvdimm modules
+# into its tree (tools/setup/nfit.sh, with a stamp of its own).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,7 +24,22 @@ key=$( { echo "$ksrc_ver"; cat "$frag_dir/base.config" \
 kdir=$DAXHOLD_CACHE/kernel/$flavour-$key
 stamp=$kdir/.daxhold-built
 
+# What a flavour builds into its tree after the kernel (idempotent).
+flavour_extras() {
+	case $flavour in
+	nfit) "$DAXHOLD_TOP/tools/setup/nfit.sh" "$kdir" >&2 ||
+		die "building tools/testing/nvdimm in $kdir failed" ;;
+	esac
+}
+
+# One build of a tree at a time: a second caller waits, then finds the
+# stamp, instead of removing a tree that is being built.
+mkdir -p "$DAXHOLD_CACHE/kernel"
+exec 9>"$DAXHOLD_CACHE/kernel/.$flavour-$key.lock"
+flock 9
+
 if [ -f "$stamp" ]; then
+	flavour_extras
 	echo "$kdir"
 	exit 0
 fi
@@ -38,20 +55,21 @@ scripts/kconfig/merge_config.sh -m .config "$frag_dir/base.config" \
 	"$frag_dir/$flavour.config" >/dev/null
 make -s LLVM=1 olddefconfig >/dev/null
 
-# Every option the fragments ask for must have survived olddefconfig.
+# Every option the fragments ask for must have survived olddefconfig.  A
+# flavour may override a base.config option: the last setting counts.
 bad=0
 while IFS= read -r line; do
-	case "$line" in
-	CONFIG_*=*)
-		grep -qx "$line" .config || { log "not applied: $line"; bad=1; } ;;
-	"# CONFIG_"*" is not set")
-		grep -qx "$line" .config || { log "not applied: $line"; bad=1; } ;;
-	esac
-done < <(cat "$frag_dir/base.config" "$frag_dir/$flavour.config")
+	grep -qx "$line" .config || { log "not applied: $line"; bad=1; }
+done < <(cat "$frag_dir/base.config" "$frag_dir/$flavour.config" | awk '
+	/^CONFIG_[A-Za-z0-9_]+=/ { s = $0; sub(/=.*/, "", s) }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { s = $2 }
+	s != "" { if (!(s in last)) order[++n] = s; last[s] = $0; s = "" }
+	END { for (i = 1; i <= n; i++) print last[order[i]] }')
 [ $bad -eq 0 ] || die "config fragment not fully applied (see above)"
 
 make -s LLVM=1 BINDGEN="$DAXHOLD_CACHE/tools/bin/bindgen" \
 	-j"$(nproc)" bzImage modules
 touch "$stamp"
 log "kernel ready: $kdir"
+flavour_extras
 echo "$kdir"
