@@ -6,6 +6,7 @@
 #
 #   make            build daxhold.ko against the test kernel
 #   make module-kunit   also build build/kunit/daxhold.ko with the KUnit suites
+#   make module-flavour FLAVOUR=nfit   build/nfit/daxhold.ko for that kernel
 #   make check      host tests, lint, module build, KUnit, guest scenarios
 #   make demo       boot a guest, poison a page, show what daxhold saw
 #   make host-test  cargo test of the core-only logic
@@ -26,7 +27,7 @@ KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module module-kunit deps kernel check demo host-test bench-host bench-rmap bench lint fmt clean
+.PHONY: all module module-kunit module-flavour deps kernel check demo host-test bench-host bench-rmap bench lint fmt clean
 
 all: module
 
@@ -44,6 +45,11 @@ module-kunit: kernel
 	$(KMAKE) DAXHOLD_KUNIT=y modules
 	mkdir -p build/kunit && cp daxhold.ko build/kunit/daxhold.ko
 	$(KMAKE) modules
+
+# daxhold.ko for FLAVOUR's kernel as build/$(FLAVOUR)/daxhold.ko, built from
+# a copy of the sources so the in-tree daxhold.ko stays the default's.
+module-flavour: kernel
+	@tools/build/flavour-module.sh $(FLAVOUR) $(KDIR)
 
 host-test:
 	cd rust/pure && cargo test --quiet

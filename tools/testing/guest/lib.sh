@@ -298,6 +298,44 @@ mount_has_dax() {
 		tr ',' '\n' | grep -Eq '^dax(=always)?$'
 }
 
+# --------------------------------------------------------- nfit_test --
+#
+# Scenarios with the header `flavour=nfit` boot the nfit kernel, whose
+# initramfs has the kernel's NVDIMM test modules in /lib/modules/nfit
+# (tools/setup/nfit.sh, mkinitramfs.py).  Nothing loads them by itself.
+
+NFIT_MODDIR=$MODDIR/nfit
+
+# nfit_load: insmod the test modules in the order of $NFIT_MODDIR/order
+# (the --wrap'ed libnvdimm and its drivers, then nfit_test) and wait for
+# the emulated buses nfit_test.0 and nfit_test.1.  Loaded ones are skipped.
+nfit_load() {
+	if [ ! -f "$NFIT_MODDIR/order" ]; then
+		echo "no $NFIT_MODDIR/order: not an nfit flavour initramfs"
+		return 1
+	fi
+	for _m in $(cat "$NFIT_MODDIR/order"); do
+		[ -d "/sys/module/$_m" ] && continue
+		_r=$(modctl load "$NFIT_MODDIR/$_m.ko")
+		[ "$_r" = ok ] || { echo "insmod $_m.ko: $_r"; return 1; }
+	done
+	for _b in nfit_test.0 nfit_test.1; do
+		UNTIL_SECONDS=30 until_ok nfit_bus "$_b" > /dev/null ||
+			{ echo "bus $_b did not appear"; return 1; }
+	done
+}
+
+# nfit_bus PROVIDER: the ndbusN whose provider is PROVIDER (nfit_test.0).
+nfit_bus() {
+	for _p in /sys/bus/nd/devices/ndbus*/provider; do
+		[ "$(cat "$_p" 2>/dev/null)" = "$1" ] || continue
+		_p=${_p%/provider}
+		echo "${_p##*/}"
+		return 0
+	done
+	return 1
+}
+
 # ------------------------------------------------------------ daxhold --
 
 # require_module NAME: skip the whole scenario unless NAME.ko is present.

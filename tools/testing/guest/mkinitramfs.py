@@ -9,8 +9,10 @@ library `ldd` names (ndctl, mkfs.xfs, mkfs.ext4, dmsetup, sfdisk, ...), the
 test programs of tools/testing/progs and the benchmark programs of
 tools/bench (built static), the kernel's hwpoison-inject.ko and
 mce-inject.ko from KDIR, the given modules (as /lib/modules/<file name>),
-/init, lib.sh, kunit.sh, every scenario, the harness self-tests and the
-guest benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/).
+for a kernel of the nfit flavour its NVDIMM test modules (as
+/lib/modules/nfit/, their load order in /lib/modules/nfit/order), /init,
+lib.sh, kunit.sh, every scenario, the harness self-tests and the guest
+benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/).
 
 The archive is written here (newc format, fixed owner and times), so the
 same inputs give the same bytes.  It is cached as
@@ -57,6 +59,13 @@ HOST_TOOLS = [
 HOST_FILES = ["/etc/mke2fs.conf"]
 # Kernel modules the scenarios may load, found through KDIR/modules.order.
 KERNEL_MODULES = ["hwpoison-inject", "mce-inject"]
+# The nfit flavour's test modules (tools/setup/nfit.sh builds them into
+# KDIR/tools/testing/nvdimm), in the order lib.sh's nfit_load inserts them:
+# the --wrap'ed libnvdimm and drivers first, nfit_test last.
+NFIT_DIR = "tools/testing/nvdimm"
+NFIT_STAMP = ".daxhold-nfit-built"
+NFIT_MODULES = ["test/nfit_test_iomap", "libnvdimm", "nd_btt", "nd_pmem",
+                "device_dax", "dax_pmem", "nfit", "test/nfit_test"]
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
         "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests",
@@ -86,6 +95,10 @@ class Image:
         if mode is None:
             mode = 0o755 if os.access(src, os.X_OK) else 0o644
         self.entries[path.strip("/")] = ("file", mode, src)
+
+    def add_data(self, path, data, mode=0o644):
+        """A regular file with DATA (bytes) as its contents."""
+        self.entries[path.strip("/")] = ("data", mode, bytes(data))
 
     def add_symlink(self, path, target):
         self.entries[path.strip("/")] = ("symlink", 0o777, target)
@@ -128,6 +141,8 @@ class Image:
                     data, mode = b"", stat.S_IFDIR | mode
                 elif kind == "file":
                     data, mode = Path(payload).read_bytes(), stat.S_IFREG | mode
+                elif kind == "data":
+                    data, mode = payload, stat.S_IFREG | mode
                 elif kind == "symlink":
                     data, mode = payload.encode(), stat.S_IFLNK | mode
                 else:
@@ -204,6 +219,33 @@ def kernel_module_paths(kdir):
     return found
 
 
+def nfit_module_paths(kdir):
+    """[(name, path)] of the nfit flavour's test modules in load order, or
+    [] if KDIR is not an nfit tree.  Checks that each module's depends
+    (modinfo) come before it or are not NVDIMM test modules at all."""
+    ndir = Path(kdir) / NFIT_DIR
+    if not (ndir / NFIT_STAMP).exists():
+        return []
+    out, seen = [], set()
+    names = {Path(x).name for x in NFIT_MODULES}
+    for m in NFIT_MODULES:
+        p = ndir / f"{m}.ko"
+        if not p.exists():
+            raise RuntimeError(f"{p} missing (tools/setup/nfit.sh)")
+        r = subprocess.run(["modinfo", "-F", "depends", str(p)],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"modinfo {p}: {r.stderr.strip()}")
+        late = [d for d in r.stdout.strip().split(",")
+                if d and d in names and d not in seen]
+        if late:
+            raise RuntimeError(f"{p.name} depends on {', '.join(late)}, "
+                               "which NFIT_MODULES loads after it")
+        seen.add(p.stem)
+        out.append((p.stem, p))
+    return out
+
+
 def collect(kdir, modules):
     img = Image()
     for d in DIRS:
@@ -241,6 +283,12 @@ def collect(kdir, modules):
 
     for name, path in kernel_module_paths(kdir).items():
         img.add_file(f"lib/modules/{name}.ko", path, 0o644)
+    nfit = nfit_module_paths(kdir)
+    for name, path in nfit:
+        img.add_file(f"lib/modules/nfit/{name}.ko", path, 0o644)
+    if nfit:
+        img.add_data("lib/modules/nfit/order",
+                     "".join(f"{name}\n" for name, _ in nfit).encode())
     for m in modules:
         m = Path(m)
         if not m.is_file():

@@ -5,11 +5,15 @@
     run.py --kdir KDIR [--module daxhold.ko ...] [--scenario NAME ...]
     run.py --kdir KDIR --module daxhold.ko --kunit [--kunit-suites a,b]
     run.py --kdir KDIR --module daxhold.ko --bench [--scenario NAME ...]
+    run.py ... --flavour nfit=NFIT_KDIR[,build/nfit/daxhold.ko]
 
 Each scenario (tools/testing/guest/scenarios/NAME.sh) gets its own guest
 boot.  One TAP-ish line is printed per scenario, then "N passed, N failed";
 the exit status is 1 if anything failed.  Full serial logs go to the
 results directory (default: build/test-results/ in the repository).
+A scenario whose header asks for another kernel flavour (flavour=nfit)
+boots the kernel and modules given for it with --flavour, and is skipped
+if none were.
 --bench runs the guest benchmarks (tools/bench/guest/NAME.sh) the same way
 and also prints their "# bench: " result lines.
 Documentation/guest-harness.rst describes headers and failure rules.
@@ -69,6 +73,9 @@ class Header:
     loglevel: int = 5
     mem: str = "2G"
     modules: list = field(default_factory=list)
+    # The test kernel it boots (tools/kconfig/<flavour>.config); anything
+    # but "default" comes from --flavour.
+    flavour: str = "default"
     # Harness self-tests (selftests/*.sh) only: the verdict they must get.
     expect_result: str = "pass"
     expect_failure: list = field(default_factory=list)
@@ -118,6 +125,10 @@ def parse_header(path):
             h.mem = val
         elif key == "modules":
             h.modules += [m.strip() for m in val.split(",") if m.strip()]
+        elif key == "flavour":
+            if not re.fullmatch(r"[a-z0-9_]+", val):
+                raise ValueError(f"bad flavour '{val}'")
+            h.flavour = val
         elif key == "expect_result":
             if val not in ("pass", "fail", "skip"):
                 raise ValueError("expect_result must be pass, fail or skip")
@@ -635,6 +646,46 @@ def selftest_verdict(v, hdr):
             + "; ".join(v.failures) for m in missing]
 
 
+class Flavours:
+    """The kernel tree, modules and initramfs of each flavour: "default"
+    from --kdir/--module/--initramfs, the others from --flavour."""
+
+    def __init__(self, args, initrd):
+        self.trees = {"default": (args.kdir, list(args.module))}
+        self.initrds = {"default": initrd}
+        for spec in args.flavour:
+            name, sep, rest = spec.partition("=")
+            parts = rest.split(",")
+            if not sep or not re.fullmatch(r"[a-z0-9_]+", name) \
+                    or not parts[0]:
+                sys.exit(f"run.py: --flavour {spec}: want "
+                         "NAME=KDIR[,MODULE.ko...]")
+            for m in parts[1:]:
+                if not Path(m).is_file():
+                    sys.exit(f"run.py: module {m} does not exist")
+            if not (Path(parts[0]) / "arch/x86/boot/bzImage").exists():
+                sys.exit(f"run.py: --flavour {name}: no bzImage in "
+                         f"{parts[0]}")
+            self.trees[name] = (parts[0], parts[1:])
+
+    def has(self, name):
+        return name in self.trees
+
+    def kernel(self, name):
+        return Path(self.trees[name][0]) / "arch/x86/boot/bzImage"
+
+    def modules(self, name):
+        return {Path(m).name[:-3] for m in self.trees[name][1]}
+
+    def initrd(self, name):
+        if name not in self.initrds:
+            try:
+                self.initrds[name] = mkinitramfs.build(*self.trees[name])
+            except RuntimeError as e:
+                sys.exit(f"run.py: initramfs ({name}): {e}")
+        return self.initrds[name]
+
+
 def run_scenarios(args, kernel, initrd, results):
     selftest = args.selftest
     kind = "selftest" if selftest else "bench" if args.bench else "scenario"
@@ -645,7 +696,7 @@ def run_scenarios(args, kernel, initrd, results):
     if unknown:
         sys.exit(f"run.py: no such scenario: {', '.join(unknown)} "
                  f"(have: {', '.join(scenario_names(sdir))})")
-    given = {Path(m).name[:-3] for m in args.module}
+    flavours = Flavours(args, initrd)
     passed = failed = skipped = 0
     summary = []
     print(f"1..{len(names)}", flush=True)
@@ -658,7 +709,15 @@ def run_scenarios(args, kernel, initrd, results):
             continue
         if args.timeout:
             hdr.timeout = args.timeout
-        missing = [m for m in hdr.modules if m not in given]
+        if not flavours.has(hdr.flavour):
+            line = (f"ok {i} - {name} (0.0 s) # SKIP needs the "
+                    f"{hdr.flavour} kernel (--flavour {hdr.flavour}=KDIR)")
+            print(line, flush=True)
+            summary.append(line)
+            skipped += 1
+            continue
+        missing = [m for m in hdr.modules
+                   if m not in flavours.modules(hdr.flavour)]
         if missing:
             line = (f"ok {i} - {name} (0.0 s) # SKIP needs "
                     f"{', '.join(m + '.ko' for m in missing)} (--module)")
@@ -672,8 +731,9 @@ def run_scenarios(args, kernel, initrd, results):
             f"daxtest.{kind}={name}",
             "daxtest.ctl=ttyS1", "daxtest.data=ttyS2",
             hdr.append, args.append]))
-        res = boot(kernel, initrd, cmdline, hdr, results, name,
-                   args.verbose, args.keep_tmp)
+        res = boot(flavours.kernel(hdr.flavour),
+                   flavours.initrd(hdr.flavour), cmdline, hdr, results,
+                   name, args.verbose, args.keep_tmp)
         v = judge(res, hdr)
         if selftest:
             v.failures, v.skip = selftest_verdict(v, hdr), None
@@ -712,6 +772,10 @@ def main():
     ap.add_argument("--kdir", required=True, help="built kernel tree")
     ap.add_argument("--module", action="append", default=[],
                     help="a .ko to put in /lib/modules (repeatable)")
+    ap.add_argument("--flavour", action="append", default=[],
+                    metavar="NAME=KDIR[,MODULE.ko...]",
+                    help="the kernel tree (and modules) for scenarios whose "
+                    "header says flavour=NAME (repeatable)")
     ap.add_argument("--scenario", action="append",
                     help="run only this scenario (repeatable)")
     ap.add_argument("--kunit", action="store_true",
