@@ -23,8 +23,8 @@ mod notify;
 mod owners;
 mod stack;
 // Shared with the host crate, which needs these items `pub` and uses some
-// the module does not (host-only helpers and tests).
-#[allow(unreachable_pub, dead_code)]
+// the module does not (host-only helpers and tests, re-exports).
+#[allow(unreachable_pub, dead_code, unused_imports)]
 #[path = "pure/lib.rs"]
 mod pure;
 

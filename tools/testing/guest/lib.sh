@@ -690,3 +690,76 @@ unbind_pmem() {
 	diag "the unbind took $(($(date +%s) - _t0)) s"
 	is "$(cat /tmp/unbind.out)" ok "unbind $_pdev: ok"
 }
+
+# rmap_start NAME FILE ARGS...: dax_poison FILE 3 --no-poison $RMAP_ARGS
+# ARGS in the background, output in /tmp/NAME.out, pid in $NAME_pid.
+rmap_start() {
+	_n=$1 _f=$2
+	shift 2
+	dax_poison "$_f" 3 --no-poison $RMAP_ARGS "$@" > /tmp/$_n.out 2>&1 &
+	eval "${_n}_pid=$!"
+}
+
+# rmap_round DEV HOW POISON AO QUIET BY INO...: the reverse-map path, one
+# injection.  Page 3 of AO is mapped by an early-kill process (expects
+# BUS_MCEERR_AO at its own address, lsb 12), of QUIET by a process without
+# early kill and of BY (an unrelated file) by an early-kill process (both
+# expect nothing); then page 3 of POISON is poisoned, HOW being
+#   madvise  madvise(MADV_HWPOISON) by a process mapping it (expects AR)
+#   pfn      hwpoison-inject corrupt-pfn of its pfn
+#   mce      QEMU monitor `mce` (action optional) at its physical address
+# and daxhold must log "owned by dev DEV ino INO pgoff 3" for every INO,
+# memory_failure() "Recovered", and the index's owners count grow by the
+# number of INOs.  RMAP_ARGS adds dax_poison options (--read-only).
+# 10 + #INO tests (+4 for madvise).
+rmap_round() {
+	_dev=$1 _how=$2 _poison=$3 _ao=$4 _quiet=$5 _by=$6
+	shift 6
+	rmap_start ao "$_ao" --early-kill --wait 30
+	rmap_start quiet "$_quiet" --wait 30
+	rmap_start by "$_by" --early-kill --wait 30
+	_ready() { grep -q '^ready' /tmp/ao.out && grep -q '^ready' /tmp/quiet.out &&
+		grep -q '^ready' /tmp/by.out; }
+	check "$_dev $_how: three processes map their pages" until_ok _ready
+	# The poisoned page's physical address, from a mapping of POISON.
+	dax_poison "$_poison" 3 --no-poison $RMAP_ARGS > /tmp/where.out 2>&1
+	_phys=$(kv phys /tmp/where.out)
+	_own0=$(cat /sys/kernel/daxhold/index)
+	dmesg_mark "$_dev-$_how"
+	case $_how in
+	madvise)
+		dax_poison "$_poison" 3 $RMAP_ARGS > /tmp/ar.out 2>&1
+		is $? 0 "$_dev madvise: the poisoning process got SIGBUS"
+		sigbus_ar_ok /tmp/ar.out "$_dev madvise: poisoner" ;;
+	pfn)
+		_r=$(hwpoison_pfn $((_phys >> 12)))
+		is "$_r" ok "$_dev pfn: corrupt-pfn $(printf '0x%x' $((_phys >> 12))) accepted" ;;
+	mce)
+		_r=$(host_cmd mce -b 0 9 0xbd000000000000c0 5 $_phys 0x8c)
+		is "$?" 0 "$_dev mce: host injected the machine check ($_r)" ;;
+	esac
+	_alive=0
+	kill -0 $quiet_pid 2>/dev/null && kill -0 $by_pid 2>/dev/null && _alive=1
+	is $_alive 1 "$_dev $_how: the bystanders were still waiting after the injection"
+	wait $ao_pid
+	is $? 0 "$_dev $_how: the early-kill process mapping the page got SIGBUS"
+	kill $quiet_pid $by_pid 2>/dev/null
+	wait $quiet_pid $by_pid
+	_sig=$(grep '^sigbus ' /tmp/ao.out)
+	is "$(field si_code "$_sig")" 5 "$_dev $_how: early kill: BUS_MCEERR_AO"
+	is "$(field si_addr "$_sig")" "$(kv vaddr /tmp/ao.out)" "$_dev $_how: early kill: si_addr is its page"
+	is "$(field si_addr_lsb "$_sig")" 12 "$_dev $_how: early kill: si_addr_lsb 12"
+	is "$(grep -c '^sigbus ' /tmp/quiet.out)" 0 "$_dev $_how: the mapper without early kill got nothing"
+	is "$(grep -c '^sigbus ' /tmp/by.out)" 0 "$_dev $_how: the unrelated mapper got nothing"
+	_d=$(devnum "$_dev")
+	for _ino in "$@"; do
+		_owner() { daxhold_lines | grep -q "owned by dev $_d ino $_ino pgoff 3: mapping tasks signalled"; }
+		check "$_dev $_how: daxhold names the owner dev $_d ino $_ino pgoff 3" until_ok _owner
+	done
+	daxhold_lines > /tmp/dh.lines
+	diag_file /tmp/dh.lines
+	like "$(dmesg_grep_since_mark 'Memory failure' | strip_ts)" \
+		'recovery action for dax page: Recovered' "$_dev $_how: memory_failure: Recovered"
+	is "$(field owners "$(cat /sys/kernel/daxhold/index)")" \
+		$(($(field owners "$_own0") + $#)) "$_dev $_how: index owners +$#"
+}
