@@ -19,6 +19,7 @@ mod ffi;
 mod holder;
 #[cfg(daxhold_kunit)]
 mod kunit_tests;
+mod metadata;
 mod notify;
 mod owners;
 mod stack;

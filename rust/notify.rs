@@ -141,6 +141,8 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
         verdict: Verdict::default(),
         handled: [DevId(0); MAX_HANDLED],
         nr_handled: 0,
+        declined: [owners::Piece::default(); MAX_HANDLED],
+        nr_declined: 0,
     };
     let walked = snap
         .stack()
@@ -155,15 +157,19 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
         let disk_bytes = snap
             .dev(DevId(holder.devt()))
             .map_or(0, |d| d.info.nr_sects.saturating_mul(SECTOR_SIZE));
-        let handled = job.handled.get(..job.nr_handled).unwrap_or(&[]);
-        let rc = owners::handle(&r.owners, holder, &failure, disk_bytes, mf_flags, handled);
+        let tops = owners::Tops {
+            handled: job.handled.get(..job.nr_handled).unwrap_or(&[]),
+            declined: job.declined.get(..job.nr_declined).unwrap_or(&[]),
+        };
+        let rc = owners::handle(&r.owners, holder, &failure, disk_bytes, mf_flags, &tops);
         job.verdict.settle_declined(rc);
     }
     job.verdict.result()
 }
 
-/// Tops whose holder handled their part that one failure remembers, so the
-/// reverse map leaves their files alone (a page reaches a few tops at most).
+/// Tops of each kind one failure remembers: the reverse map leaves the files
+/// of handled ones alone and checks declined ones for metadata (a page
+/// reaches a few tops at most).
 const MAX_HANDLED: usize = 16;
 
 /// One failure being dispatched.
@@ -175,6 +181,9 @@ struct Job<'a> {
     verdict: Verdict,
     handled: [DevId; MAX_HANDLED],
     nr_handled: usize,
+    /// Tops no holder handled, for the reverse map's metadata check.
+    declined: [owners::Piece; MAX_HANDLED],
+    nr_declined: usize,
 }
 
 impl Job<'_> {
@@ -198,6 +207,16 @@ impl Job<'_> {
                 len,
             } => {
                 let rc = self.top(device, depth, offset, len);
+                if rc == EOPNOTSUPP {
+                    if let Some(slot) = self.declined.get_mut(self.nr_declined) {
+                        *slot = owners::Piece {
+                            dev: device,
+                            offset,
+                            len,
+                        };
+                        self.nr_declined += 1;
+                    }
+                }
                 self.report(device, depth, Some((offset, len)), rc);
             }
             Hit::Whole { device, depth } => {

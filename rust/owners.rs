@@ -40,6 +40,9 @@ pub(crate) struct OwnerStats {
     pub(crate) unowned: AtomicU64,
     /// `mf_dax_kill_procs()` calls that failed.
     pub(crate) kill_errors: AtomicU64,
+    /// Failures in filesystem metadata, and the shutdowns they caused.
+    pub(crate) metadata: AtomicU64,
+    pub(crate) shutdowns: AtomicU64,
 }
 
 /// The reverse-map state: the index, its counters and the metadata policy.
@@ -95,7 +98,7 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
     writeln!(
         out,
         "mappings={mappings} bytes={bytes} faults={} evictions={} rebuilds={} gone={} dropped={} \
-         queries={} owners={} unowned={} kill_errors={} metadata={}",
+         queries={} owners={} unowned={} kill_errors={} metadata_hits={} shutdowns={} metadata={}",
         st.faults,
         st.evictions,
         st.rebuilds,
@@ -105,6 +108,8 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
         get(&s.owners),
         get(&s.unowned),
         get(&s.kill_errors),
+        get(&s.metadata),
+        get(&s.shutdowns),
         owners.metadata().name(),
     )
 }
@@ -141,19 +146,38 @@ fn pfn_range(holder: &Holder, failure: &Failure, disk_bytes: u64) -> Result<(u64
     Ok((lo, hi))
 }
 
+/// A piece of a failure at the top of the stack: bytes `[offset, offset +
+/// len)` of `dev`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Piece {
+    pub(crate) dev: DevId,
+    pub(crate) offset: u64,
+    pub(crate) len: u64,
+}
+
+/// What the tops of the stack did with a failure.
+pub(crate) struct Tops<'a> {
+    /// Devices whose filesystem handled its part.
+    pub(crate) handled: &'a [DevId],
+    /// Pieces nobody above handled.
+    pub(crate) declined: &'a [Piece],
+}
+
 /// Kill the tasks mapping the failed pages of `holder`'s disk, for every
-/// file the index says maps them, except files on `handled` devices (whose
-/// filesystem handled its part). Returns 0 when done (also when no file
-/// maps them), the first kill error otherwise, and `-EOPNOTSUPP` if the
-/// index cannot be read (then the kernel's per-page path runs).
+/// file the index says maps them, except files on `tops.handled` devices
+/// (whose filesystem handled its part); if no file maps them, check the
+/// declined pieces for filesystem metadata. Returns 0 when done (also when
+/// nothing owns them), the first kill error otherwise, and `-EOPNOTSUPP`
+/// if the index cannot be read (then the kernel's per-page path runs).
 pub(crate) fn handle(
     owners: &Owners,
     holder: &Holder,
     failure: &Failure,
     disk_bytes: u64,
     mf_flags: c_int,
-    handled: &[DevId],
+    tops: &Tops<'_>,
 ) -> c_int {
+    let handled = tops.handled;
     let name = holder.name();
     owners.stats.queries.fetch_add(1, Ordering::Relaxed);
     let (lo, hi) = match pfn_range(holder, failure, disk_bytes) {
@@ -194,9 +218,17 @@ pub(crate) fn handle(
         );
         return EOPNOTSUPP;
     }
+    drop(index);
     if kill.found == 0 {
-        owners.stats.unowned.fetch_add(1, Ordering::Relaxed);
-        pr_info!("{name}: pfn {lo:#x}-{hi:#x}: no DAX file maps it (unowned)\n");
+        let metadata = tops
+            .declined
+            .iter()
+            .filter(|p| crate::metadata::check(owners, name, p))
+            .count();
+        if metadata == 0 {
+            owners.stats.unowned.fetch_add(1, Ordering::Relaxed);
+            pr_info!("{name}: pfn {lo:#x}-{hi:#x}: no DAX file maps it and it is no known metadata (unowned)\n");
+        }
     }
     kill.error.unwrap_or(0)
 }

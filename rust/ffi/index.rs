@@ -146,8 +146,6 @@ impl DaxEntry {
     }
 }
 
-// The metadata path (ext4/ext2 layout, shutdown policy) uses the rest.
-#[allow(dead_code)]
 /// A mounted ext4, ext2 or XFS filesystem, inside [`for_each_sb`]'s
 /// callback (which holds its `s_umount`).
 pub(crate) struct Sb<'a> {
@@ -159,7 +157,6 @@ pub(crate) struct Sb<'a> {
     _walk: PhantomData<&'a ()>,
 }
 
-#[allow(dead_code)]
 impl Sb<'_> {
     /// Shut the filesystem down (`->shutdown`), as a dying device would.
     pub(crate) fn shutdown(&self) -> Result {

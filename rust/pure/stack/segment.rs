@@ -7,7 +7,7 @@
 ///
 /// The number is the caller's (the module uses the device's `dev_t`); the model
 /// only compares them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct DevId(pub u32);
 
 /// Through what an upper range is reached from the lower device.

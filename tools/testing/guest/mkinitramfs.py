@@ -48,6 +48,7 @@ HOST_TOOLS = [
     ("daxctl", False),
     ("mkfs.xfs", True),
     ("mkfs.ext4", True),
+    ("dumpe2fs", True),
     ("dmsetup", True),
     ("sfdisk", True),
     ("losetup", False),
