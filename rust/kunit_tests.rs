@@ -43,6 +43,14 @@ kunit_suite!(suite_rmap, "daxhold_rmap",
     plain: [],
     shared: [cases => crate::pure::selftest::RMAP_CASES]);
 
+kunit_suite!(suite_daxindex, "daxhold_daxindex",
+    plain: [],
+    shared: [cases => crate::pure::selftest::DAXINDEX_CASES]);
+
+kunit_suite!(suite_ext4meta, "daxhold_ext4meta",
+    plain: [],
+    shared: [cases => crate::pure::selftest::EXT4META_CASES]);
+
 kunit_suite!(suite_events, "daxhold_events",
     plain: [],
     shared: [cases => crate::pure::selftest::EVENTS_CASES]);

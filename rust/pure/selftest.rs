@@ -36,6 +36,7 @@ macro_rules! ensure {
     };
 }
 
+mod daxindex;
 mod dispatch;
 mod dmtable;
 mod events;
@@ -73,6 +74,14 @@ pub const RMAP_CASES: &[Case] = &[
     ("rmap_no_room", rmap::no_room),
     ("rmap_load", rmap::load),
     ("rmap_errnos", rmap::errnos),
+];
+
+/// Cases of the `daxhold_daxindex` suite: the index of DAX mappings.
+pub const DAXINDEX_CASES: &[Case] = &[
+    ("daxindex_shared_page", daxindex::shared_page),
+    ("daxindex_pmd_clipped", daxindex::pmd_clipped),
+    ("daxindex_forget_owner", daxindex::forget_owner),
+    ("daxindex_no_room", daxindex::no_room),
 ];
 
 /// Cases of the `daxhold_stack` suite: the stack model and its translation.

@@ -3,7 +3,7 @@
 //! Runs the shared case tables (also run by KUnit in the module).
 
 use daxhold_pure::selftest::{
-    Case, DISPATCH_CASES, EVENTS_CASES, MF_CASES, NAME_CASES, STACK_CASES,
+    Case, DAXINDEX_CASES, DISPATCH_CASES, EVENTS_CASES, MF_CASES, NAME_CASES, STACK_CASES,
 };
 
 fn run(cases: &[Case]) {
@@ -37,4 +37,9 @@ fn dispatch_cases() {
 #[test]
 fn events_cases() {
     run(EVENTS_CASES);
+}
+
+#[test]
+fn daxindex_cases() {
+    run(DAXINDEX_CASES);
 }
