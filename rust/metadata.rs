@@ -64,10 +64,7 @@ fn find(sb: &Sb<'_>, piece: &Piece) -> Result<Option<Meta>> {
     let geo = Geometry::parse(&raw).map_err(ext4_err)?;
     let descs = |group: u32| read_desc(sb, &geo, group);
     let first = piece.offset / bs;
-    let last = piece
-        .offset
-        .saturating_add(piece.len.saturating_sub(1))
-        / bs;
+    let last = piece.offset.saturating_add(piece.len.saturating_sub(1)) / bs;
     for block in first..=last {
         if let Some(meta) = classify(&geo, block, &descs).map_err(ext4_err)? {
             return Ok(Some(meta));
@@ -77,7 +74,11 @@ fn find(sb: &Sb<'_>, piece: &Piece) -> Result<Option<Meta>> {
 }
 
 /// Group descriptor `group`, read through the buffer cache.
-fn read_desc(sb: &Sb<'_>, geo: &Geometry, group: u32) -> core::result::Result<GroupDesc, Ext4Error> {
+fn read_desc(
+    sb: &Sb<'_>,
+    geo: &Geometry,
+    group: u32,
+) -> core::result::Result<GroupDesc, Ext4Error> {
     let (block, off) = geo.desc_location(group).ok_or(Ext4Error::NoDesc(group))?;
     let mut buf = [0u8; DESC_MAX];
     let raw = buf

@@ -253,7 +253,12 @@ pub(crate) fn descs_flex_1k() -> Result<(), Fail> {
         ensure!(false);
         return Ok(());
     };
-    ensure!(is(classify(&geo, 235, &table), What::InodeTable { group: 3 }, 234, 64));
+    ensure!(is(
+        classify(&geo, 235, &table),
+        What::InodeTable { group: 3 },
+        234,
+        64
+    ));
     ensure!(DescTable::new(&geo, &raw[..100]).err() == Some(Ext4Error::Short));
     Ok(())
 }
@@ -362,7 +367,12 @@ pub(crate) fn meta_bg_4k() -> Result<(), Fail> {
     ensure!(is(c(127 * 32768), desc(127, false), 127 * 32768, 1));
     ensure!(is(c(129 * 32768), desc(129, false), 129 * 32768, 1));
     // A backup superblock with no descriptors behind it (125 = 5^3).
-    ensure!(is(c(125 * 32768), What::Superblock { group: 125 }, 125 * 32768, 1));
+    ensure!(is(
+        c(125 * 32768),
+        What::Superblock { group: 125 },
+        125 * 32768,
+        1
+    ));
     ensure!(c(125 * 32768 + 1) == Ok(None) && c(63 * 32768) == Ok(None));
     ensure!(is(c(131), What::BlockBitmap { group: 129 }, 131, 1));
     ensure!(is(c(1439), What::InodeTable { group: 129 }, 1432, 8));
@@ -404,7 +414,15 @@ pub(crate) fn bigalloc_1k() -> Result<(), Fail> {
     let c = |block| classify(&geo, block, none);
     ensure!(is(c(1), What::Superblock { group: 0 }, 1, 1));
     ensure!(is(c(7), What::ReservedGdt { group: 0 }, 3, 5));
-    ensure!(is(c(131073), What::GroupDescs { group: 1, primary: false }, 131073, 1));
+    ensure!(is(
+        c(131073),
+        What::GroupDescs {
+            group: 1,
+            primary: false
+        },
+        131073,
+        1
+    ));
     ensure!(c(0) == Err(Ext4Error::NoDesc(0)));
     // Without bigalloc, block 0 cannot be the first data block.
     let plain = Shape {
@@ -435,15 +453,29 @@ pub(crate) fn backup_groups() -> Result<(), Fail> {
     ensure!(geo.backup_bgs() == Some([1, 29]));
     ensure!(geo.has_super(0) && geo.has_super(1) && geo.has_super(29));
     ensure!(!geo.has_super(3) && !geo.has_super(2) && !geo.has_super(28));
-    let Ok(sparse) = Shape { compat: 0, ro_compat: RO_COMPAT_SPARSE_SUPER, ..shape }.sb().parse()
-    else {
+    let Ok(sparse) = Shape {
+        compat: 0,
+        ro_compat: RO_COMPAT_SPARSE_SUPER,
+        ..shape
+    }
+    .sb()
+    .parse() else {
         ensure!(false);
         return Ok(());
     };
     let with: [bool; 30] = core::array::from_fn(|g| sparse.has_super(g as u32));
     let powers = [0, 1, 3, 5, 7, 9, 25, 27];
-    ensure!(with.iter().enumerate().all(|(g, &s)| s == powers.contains(&g)));
-    let Ok(all) = Shape { compat: 0, ro_compat: 0, ..shape }.sb().parse() else {
+    ensure!(with
+        .iter()
+        .enumerate()
+        .all(|(g, &s)| s == powers.contains(&g)));
+    let Ok(all) = Shape {
+        compat: 0,
+        ro_compat: 0,
+        ..shape
+    }
+    .sb()
+    .parse() else {
         ensure!(false);
         return Ok(());
     };
@@ -480,7 +512,10 @@ fn refused(sb: &Sb, err: Ext4Error) -> bool {
 /// Superblocks the kernel would not mount.
 pub(crate) fn rejects() -> Result<(), Fail> {
     let bad = Ext4Error::Bad;
-    ensure!(refused(flex_1k().u16(S_MAGIC, 0x1234), Ext4Error::BadMagic(0x1234)));
+    ensure!(refused(
+        flex_1k().u16(S_MAGIC, 0x1234),
+        Ext4Error::BadMagic(0x1234)
+    ));
     ensure!(refused(flex_1k().u32(S_REV_LEVEL, 2), bad(Field::RevLevel)));
     let incompat = FLEX_1K.incompat;
     ensure!(refused(
@@ -493,12 +528,30 @@ pub(crate) fn rejects() -> Result<(), Fail> {
     ));
     ensure!(refused(flex_1k().u32(0x18, 7), bad(Field::LogBlockSize)));
     ensure!(refused(flex_1k().u32(0x1C, 1), bad(Field::LogClusterSize)));
-    ensure!(refused(flex_1k().u32(S_BLOCKS_PER_GROUP, 0), bad(Field::BlocksPerGroup)));
-    ensure!(refused(flex_1k().u32(S_BLOCKS_PER_GROUP, 16384), bad(Field::BlocksPerGroup)));
-    ensure!(refused(flex_1k().u16(S_INODE_SIZE, 100), bad(Field::InodeSize)));
-    ensure!(refused(flex_1k().u32(S_INODES_PER_GROUP, 12), bad(Field::InodesPerGroup)));
-    ensure!(refused(flex_1k().u32(S_INODES_COUNT, 1025), bad(Field::InodesCount)));
-    ensure!(refused(flex_1k().u16(0xCE, 257), bad(Field::ReservedGdtBlocks)));
+    ensure!(refused(
+        flex_1k().u32(S_BLOCKS_PER_GROUP, 0),
+        bad(Field::BlocksPerGroup)
+    ));
+    ensure!(refused(
+        flex_1k().u32(S_BLOCKS_PER_GROUP, 16384),
+        bad(Field::BlocksPerGroup)
+    ));
+    ensure!(refused(
+        flex_1k().u16(S_INODE_SIZE, 100),
+        bad(Field::InodeSize)
+    ));
+    ensure!(refused(
+        flex_1k().u32(S_INODES_PER_GROUP, 12),
+        bad(Field::InodesPerGroup)
+    ));
+    ensure!(refused(
+        flex_1k().u32(S_INODES_COUNT, 1025),
+        bad(Field::InodesCount)
+    ));
+    ensure!(refused(
+        flex_1k().u16(0xCE, 257),
+        bad(Field::ReservedGdtBlocks)
+    ));
     ensure!(refused(flex_1k().u32(0x04, 1), bad(Field::FirstDataBlock)));
     let wide = incompat | INCOMPAT_64BIT;
     ensure!(refused(
@@ -577,7 +630,10 @@ pub(crate) fn errnos_and_names() -> Result<(), Fail> {
     ensure!(Ext4Error::Bad(Field::DescSize).errno() == -EINVAL);
     ensure!(Ext4Error::NoDesc(1).errno() == -ENOENT);
     ensure!(Ext4Error::OutOfRange(1).errno() == -ERANGE);
-    ensure!(shows(&What::InodeTable { group: 5 }, "inode table of group 5"));
+    ensure!(shows(
+        &What::InodeTable { group: 5 },
+        "inode table of group 5"
+    ));
     ensure!(shows(&What::Superblock { group: 0 }, "primary superblock"));
     ensure!(shows(
         &Ext4Error::BadDesc {
