@@ -6,8 +6,10 @@
 #
 # Steps: set-up, host tests (cargo test), module build (warnings are
 # errors), lint (rustfmt, clippy), KUnit in the guest, guest scenarios (one
-# result each).  Logs go to build/check/.  The last line is
-# "N passed, N failed"; the exit status is non-zero if anything failed.
+# result each).  The nfit kernel flavour (nfit_test) is set up too, for
+# the scenarios whose header says flavour=nfit.  Logs go to build/check/.
+# The last line is "N passed, N failed"; the exit status is non-zero if
+# anything failed.
 set -uo pipefail
 flavour=${1:-default}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -47,6 +49,11 @@ summary() {
 step setup-deps tools/setup/deps.sh || summary
 step setup-kernel tools/setup/kernel.sh "$flavour" || summary
 kdir=$(tools/setup/kernel.sh "$flavour")
+# The nfit flavour: the kernel's nfit_test for error injection (ndctl
+# inject-error).  If it fails, its scenarios are skipped, the rest runs.
+nfit_kdir=
+step setup-kernel-nfit tools/setup/kernel.sh nfit &&
+	nfit_kdir=$(tools/setup/kernel.sh nfit)
 
 step host-test bash -c 'cd rust/pure && cargo test --quiet'
 step lint tools/lint.sh "$kdir"
@@ -54,6 +61,13 @@ step lint tools/lint.sh "$kdir"
 # KUnit), which is what the guest scenarios load.
 step module-build-kunit make -s FLAVOUR="$flavour" module-kunit
 step module-build make -s FLAVOUR="$flavour" module || summary
+# build/nfit/daxhold.ko, for flavour=nfit scenarios that load daxhold.
+nfit=()
+if [ -n "$nfit_kdir" ]; then
+	nfit=(--flavour "nfit=$nfit_kdir")
+	step module-build-nfit make -s FLAVOUR=nfit module-flavour &&
+		nfit=(--flavour "nfit=$nfit_kdir,build/nfit/daxhold.ko")
+fi
 # The harness must catch what it claims to: one selftest per failure rule.
 step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
 step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \
@@ -63,7 +77,7 @@ step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \
 # Guest scenarios: one result per scenario, as run.py reports them.
 n_before=$n
 python3 tools/testing/guest/run.py --kdir "$kdir" --module daxhold.ko \
-	>"$logs/guest.log" 2>&1
+	"${nfit[@]}" >"$logs/guest.log" 2>&1
 while IFS= read -r line; do
 	case "$line" in
 	"ok "*)
