@@ -10,10 +10,11 @@ use super::superblock::{Geometry, SUPERBLOCK_OFFSET};
 
 /// Whether `n` is a power of `base` (1 included), as `test_root()`.
 fn is_power_of(mut n: u32, base: u32) -> bool {
-    if n == 0 {
-        return false;
+    if n == 0 || base < 2 {
+        return n == 1;
     }
-    while n.is_multiple_of(base) {
+    // `is_multiple_of` is newer than the kernel's minimum Rust (1.78).
+    while n % base == 0 {
         n /= base;
     }
     n == 1
@@ -158,7 +159,7 @@ impl Geometry {
         if nr >= self.desc_blocks() {
             return None;
         }
-        let old = self.first_meta_bg().is_none_or(|first| nr < first);
+        let old = self.first_meta_bg().map_or(true, |first| nr < first);
         let (group, skip) = if old {
             (0, u64::from(nr).checked_add(1)?)
         } else {

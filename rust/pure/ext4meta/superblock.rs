@@ -628,7 +628,7 @@ fn journal_extents(
         let start = (u64::from(le16(sb, e + 6)?) << 32) | u64::from(le32(sb, e + 8)?);
         let logical = le32(sb, e)?;
         let end = start.checked_add(len.into());
-        if len == 0 || u64::from(logical) != next || end.is_none_or(|end| end > blocks_count) {
+        if len == 0 || u64::from(logical) != next || end.map_or(true, |end| end > blocks_count) {
             return Ok(None);
         }
         next = next.checked_add(len.into()).ok_or(Ext4Error::Overflow)?;

@@ -59,7 +59,7 @@ fn op() -> impl Strategy<Value = Op> {
 fn model_query(model: &BTreeSet<Map>, lo: u64, hi: u64) -> Vec<Owner> {
     let mut out: Vec<Owner> = model
         .iter()
-        .filter(|&&(pfn, n, _, _)| pfn <= hi && pfn + n - 1 >= lo)
+        .filter(|&&(pfn, n, _, _)| pfn <= hi && pfn + n > lo)
         .map(|&(pfn, n, owner, pgoff)| {
             let first = pfn.max(lo);
             let last = (pfn + n - 1).min(hi);
