@@ -756,6 +756,8 @@ rmap_round() {
 		_owner() { daxhold_lines | grep -q "owned by dev $_d ino $_ino pgoff 3: mapping tasks signalled"; }
 		check "$_dev $_how: daxhold names the owner dev $_d ino $_ino pgoff 3" until_ok _owner
 	done
+	# The notify_failure and top lines come from the failure log's work item.
+	daxhold_wait ' -> top '
 	daxhold_lines > /tmp/dh.lines
 	diag_file /tmp/dh.lines
 	like "$(dmesg_grep_since_mark 'Memory failure' | strip_ts)" \
