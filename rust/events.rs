@@ -22,7 +22,7 @@ kernel::static_assert!(NAME_LEN == DISK_NAME_LEN);
 
 /// Records the ring holds: one per line, a failure takes one plus one per
 /// piece of the stack it reaches (two for a page under one dm device).
-/// 512 records of 136 bytes: 68 KiB, allocated once.
+/// 512 records of 128 bytes: 64 KiB, allocated once.
 pub(crate) const CAPACITY: usize = 512;
 
 /// The ring, as the registry keeps it.
