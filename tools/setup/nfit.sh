@@ -36,7 +36,7 @@ for opt in LIBNVDIMM BLK_DEV_PMEM ND_BTT ND_PFN ACPI_NFIT DEV_DAX \
 		die "CONFIG_$opt is not =m in $kdir/.config (tools/kconfig/nfit.config)"
 done
 
-log "building tools/testing/nvdimm in $kdir (about a minute)"
+log "building tools/testing/nvdimm in $kdir (about 15 s)"
 rm -f "$stamp"
 # The objects of drivers/nvdimm, drivers/acpi/nfit and drivers/dax that the
 # test Kbuild names by relative path are rebuilt in the tree's own
