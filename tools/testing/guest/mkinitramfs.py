@@ -40,7 +40,7 @@ PROGS = ["dax_poison", "writefile", "modctl", "statx_dax"]
 # Benchmark programs (tools/bench, same Makefile conventions) and the guest
 # benchmark scripts (run.py --bench).
 BENCH_SRC = TOP / "tools/bench"
-BENCH_PROGS = ["bench_poison", "bench_io"]
+BENCH_PROGS = ["bench_poison", "bench_io", "bench_rmap"]
 
 # (program, required): copied with their libraries if found on the host.
 HOST_TOOLS = [

@@ -1,0 +1,328 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest scale benchmarks of daxhold's reverse-map path (issue 4 item 6;
+# Documentation/testing.rst, "Benchmarks"), in one boot, one NVDIMM:
+#
+#  c. plain ext4 -o dax directly on pmem0: the time from
+#     madvise(MADV_HWPOISON) to the SIGBUS handler for one page, daxhold
+#     loaded and holding pmem0 (attached by hand: policy stacked leaves a
+#     bare pmem alone), whose reverse map finds the owner and calls
+#     mf_dax_kill_procs(), against daxhold not loaded (the kernel's own
+#     per-page path, mf_generic_kill_procs()); batches alternate the
+#     order.  Ratio loaded / not loaded.
+#  a. ext4 -o dax on dm-linear over pmem0, daxhold holding pmem0 by
+#     policy (stacked): the same time with 10, 1,000 and 100,000 mapped DAX
+#     files on the filesystem (each file one page, mapped and written once,
+#     so that it has a DAX entry and daxhold's index a record), the files
+#     created between the points and kept mapped by a process each step
+#     (bench_rmap populate).  Then the files of the larger steps are
+#     deleted and the first point measured again (drift over the run).
+#     Ratio to the first point; the index's size at each.
+#  b. at the first point of a.: 1, 10, 100 and 1,000 processes mapping
+#     the poisoned file (the poisoning one and children that map and read
+#     every page, early kill off).  Ratio to 1 process.
+#
+# Each point poisons fresh pages of a fresh file (bench_rmap poison): page
+# 0 first, untimed, whose failure also drains daxhold's queue of fault
+# events (and rebuilds its index if events were lost), then one page per
+# round.  Median, p90, min, max per point.
+#
+# Result lines are "# bench: ..." (make bench collects them); TAP tests
+# cover the set-up, that every poisoned page raised its SIGBUS and that
+# daxhold (when loaded) found the owner of each, never the timings.
+# Kernel command line (run.py --append), all optional:
+#   daxbench.rmap_files=10,1000,100000   the points of a. (ascending)
+#   daxbench.rmap_procs=1,10,100,1000    the points of b.
+#   daxbench.rmap_rounds=N    timed pages per point (default 30)
+#   daxbench.rmap_batches=N   batches per side in c. (default 4)
+#   daxbench.rmap_unmap=1     populate map-touch-unmap, no process keeps
+#                             the files mapped (default: kept mapped)
+#   daxbench.rmap_again=0     skip the deletion and the last point of a.
+# or the same as RMAP_FILES, RMAP_PROCS, RMAP_ROUNDS, RMAP_BATCHES,
+# RMAP_UNMAP, RMAP_AGAIN in the environment.  100,000 files take a few
+# minutes to create in a TCG guest (the figure is printed): size, mem and
+# timeout below fit the defaults; more files need a larger NVDIMM (about
+# 5 KiB per file) and a longer --timeout.
+#
+# daxhold-test: nvdimms=1
+# daxhold-test: size=2G+128K
+# daxhold-test: modules=daxhold
+# daxhold-test: timeout=3000
+# daxhold-test: loglevel=3
+. /daxtest/lib.sh
+require_module daxhold
+
+for _a in $(cat /proc/cmdline); do
+	case $_a in
+	daxbench.rmap_files=*) RMAP_FILES=${_a#*=} ;;
+	daxbench.rmap_procs=*) RMAP_PROCS=${_a#*=} ;;
+	daxbench.rmap_rounds=*) RMAP_ROUNDS=${_a#*=} ;;
+	daxbench.rmap_batches=*) RMAP_BATCHES=${_a#*=} ;;
+	daxbench.rmap_unmap=*) RMAP_UNMAP=${_a#*=} ;;
+	daxbench.rmap_again=*) RMAP_AGAIN=${_a#*=} ;;
+	esac
+done
+files=$(echo "${RMAP_FILES:-10,1000,100000}" | tr ',' ' ')
+procs=$(echo "${RMAP_PROCS:-1,10,100,1000}" | tr ',' ' ')
+rounds=${RMAP_ROUNDS:-30}
+batches=${RMAP_BATCHES:-4}
+unmap=${RMAP_UNMAP:-0}
+again=${RMAP_AGAIN:-1}
+per=$(( (rounds + batches - 1) / batches ))
+set -- $files
+nfiles=$#
+first=$1
+for _n in $files; do maxfiles=$_n; done
+nprocs=$(echo $procs | wc -w)
+[ "$nfiles" -ge 2 ] || again=0
+
+report() {
+	echo "# bench: $*"
+}
+
+# stats FILE: "n median p90 min max" of the numbers in FILE (median of an
+# even count: the mean of the middle two; p90: nearest rank).
+stats() {
+	sort -n "$1" | awk '{ v[NR] = $1 }
+		END {
+			n = NR
+			if (n == 0) { print "0 0 0 0 0"; exit }
+			m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+			r = int(0.9 * n); if (r < 0.9 * n) r++
+			printf "%d %.6g %.6g %.6g %.6g\n", n, m, v[r], v[1], v[n]
+		}'
+}
+
+# ratio A B: A/B with three decimals.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.3f\n", a / b }'
+}
+
+# us NS: nanoseconds as microseconds, one decimal.
+us() {
+	awk -v x="$1" 'BEGIN { printf "%.1f\n", x / 1000 }'
+}
+
+# summary FILE: "median M us  p90 P us  min A us  max B us  (n N)".
+summary() {
+	set -- $(stats "$1")
+	echo "median $(us $2) us  p90 $(us $3) us  min $(us $4) us  max $(us $5) us  (n $1)"
+}
+
+# ix KEY: a field of /sys/kernel/daxhold/index.
+ix() {
+	field "$1" "$(cat /sys/kernel/daxhold/index)"
+}
+
+# poison_run ROUNDS LABEL FILE CHILDREN OUT: bench_rmap poison on FILE,
+# fresh, of ROUNDS + 1 pages, with CHILDREN children mapping it too; the
+# latencies are appended to OUT.  Two tests.
+poison_run() {
+	_pages=$(($1 + 1))
+	dd if=/dev/zero of="$3" bs=4096 count=$_pages conv=fsync 2>/dev/null
+	bench_rmap poison "$3" $_pages "$4" > /tmp/poison.out 2> /tmp/poison.err
+	_rc=$?
+	_kids=
+	[ "$4" -gt 0 ] && _kids=", the $4 children mapping the file got nothing"
+	is "$_rc" 0 "$2: $_pages pages poisoned, each raised BUS_MCEERR_AR at its address$_kids"
+	[ "$_rc" -eq 0 ] || { diag_file /tmp/poison.err; diag_file /tmp/poison.out 3; }
+	sed -n 's/^lat_ns=\([0-9]*\) .*/\1/p' /tmp/poison.out >> "$5"
+	is "$(sed -n 's/^lat_ns=\([0-9]*\) .*/\1/p' /tmp/poison.out | grep -c .)" "$1" \
+		"$2: $1 timed pages"
+	diag "$2: $(grep -E '^(setup_ns|warmup_ns)=' /tmp/poison.out | tr '\n' ' ')"
+}
+
+# 8 set-up and tear-down tests; c.: 4 per batch and side, and 2; a.: 6
+# per point (populate, measure), 7 for the deletion and the last point;
+# b.: 3 per point.
+plan $((8 + batches * 2 * 4 + 2 + nfiles * 6 + again * 7 + nprocs * 3))
+
+check "ndctl create-namespace -m fsdax" make_fsdax_all
+is "$(cat /proc/sys/vm/memory_failure_early_kill)" 0 "vm.memory_failure_early_kill is 0 (early kill off)"
+diag "pmem0: $(($(pmem_data_size pmem0) >> 20)) MiB; files $files; procs $procs; $rounds rounds; $batches batches; unmap=$unmap again=$again"
+
+# ------------------------------------ c. plain ext4: daxhold vs kernel --
+
+check "mkfs.ext4 + mount -o dax /dev/pmem0 (plain)" mkfs_mount_dax ext4 /dev/pmem0 /mnt/plain
+: > /tmp/lat.loaded
+: > /tmp/lat.unloaded
+# state loaded|unloaded: daxhold loaded and holding pmem0, or not loaded.
+held0() { daxhold_holders | awk '$1 == "pmem0"' | grep -q .; }
+state() {
+	if [ "$1" = loaded ]; then
+		daxhold_loaded || daxhold_load || return 1
+		held0 || [ "$(daxhold_attach pmem0)" = ok ] || return 1
+		held0
+	else
+		! daxhold_loaded || daxhold_unload
+	fi
+}
+# cbatch STATE B: one batch of $per pages.
+cbatch() {
+	check "c. batch $2: daxhold $1" state "$1"
+	_q0=$(ix owners 2>/dev/null)
+	poison_run $per "c. batch $2 ($1)" /mnt/plain/poison.$2.$1 0 /tmp/lat.$1
+	if [ "$1" = loaded ]; then
+		is "$(ix owners)" $((_q0 + per + 1)) "c. batch $2: daxhold's index found the owner of each page"
+	else
+		ok "c. batch $2: daxhold not loaded: the kernel's per-page path"
+	fi
+}
+b=0
+while [ $b -lt $batches ]; do
+	if [ $((b % 2)) -eq 0 ]; then
+		cbatch loaded $b
+		cbatch unloaded $b
+	else
+		cbatch unloaded $b
+		cbatch loaded $b
+	fi
+	b=$((b + 1))
+done
+check "daxhold not loaded, umount /mnt/plain" \
+	eval '{ ! daxhold_loaded || daxhold_unload; } && umount /mnt/plain'
+set -- $(stats /tmp/lat.loaded)
+l_med=$2 l_min=$4
+set -- $(stats /tmp/lat.unloaded)
+u_med=$2 u_min=$4
+report "c. plain ext4 -o dax on pmem0: madvise(MADV_HWPOISON) -> SIGBUS handler, $batches alternating batches of $per pages per side"
+report "   daxhold holding pmem0 (its index, mf_dax_kill_procs):       $(summary /tmp/lat.loaded)"
+report "   daxhold not loaded (the kernel's mf_generic_kill_procs):   $(summary /tmp/lat.unloaded)"
+report "   ratio daxhold / kernel: median $(ratio $l_med $u_med)x  min $(ratio $l_min $u_min)x  (issue 4 target: at most 1.5x)"
+is "$(grep -c . /tmp/lat.loaded) $(grep -c . /tmp/lat.unloaded)" "$((per * batches)) $((per * batches))" \
+	"c. $((per * batches)) latencies per side"
+
+# ---------------------------- a. and b. ext4 on dm-linear over pmem0 --
+
+inodes=$((maxfiles + maxfiles / 10 + 10000))
+check "dm-linear 'rm' over pmem0; mkfs.ext4 -N $inodes; mount -o dax" \
+	eval 'dm_concat rm pmem0 && mkfs.ext4 -q -F -b 4096 -N $inodes /dev/mapper/rm &&
+		mkdir -p /mnt/rm && mount -t ext4 -o dax /dev/mapper/rm /mnt/rm && mount_has_dax /mnt/rm'
+check "insmod daxhold (policy stacked)" daxhold_load
+held_auto() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
+check "daxhold holds pmem0 by policy" until_ok held_auto
+if [ "$unmap" = 1 ]; then
+	ok "populate map-touch-unmap: no process keeps the files mapped # SKIP vm.max_map_count"
+else
+	check "vm.max_map_count = $((maxfiles + 65530)) (each file stays mapped)" \
+		eval "echo $((maxfiles + 65530)) > /proc/sys/vm/max_map_count"
+fi
+
+# drained: wait until the index's fault count stops moving (the drain work
+# runs when the event ring is half full; the rest is drained by the first
+# failure, bench_rmap's untimed page 0).
+drained() {
+	_f=$(ix faults)
+	_i=0
+	while [ $_i -lt 60 ]; do
+		sleep 1
+		_g=$(ix faults)
+		[ "$_g" = "$_f" ] && return 0
+		_f=$_g
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# apoint KEY N: measure point a. with N files (KEY: N, or "again"); the
+# latencies in /tmp/lat.a.KEY, the index after it in /tmp/ix.a.KEY.
+apoint() {
+	_w="a. $2 files"
+	[ "$1" = again ] && _w="$_w again"
+	check "$_w: the index has stopped draining" drained
+	_o0=$(ix owners) _k0=$(ix kill_errors) _r0=$(ix rebuilds)
+	: > /tmp/lat.a.$1
+	poison_run $rounds "$_w" /mnt/rm/poison.a.$1 0 /tmp/lat.a.$1
+	cat /sys/kernel/daxhold/index > /tmp/ix.a.$1
+	is "$(ix owners) $(ix kill_errors)" "$((_o0 + rounds + 1)) $_k0" \
+		"$_w: daxhold's index found the owner of each page, no kill errors"
+	cmp_ok "$(ix mappings)" -ge $(($2 + rounds + 1)) \
+		"$_w: the index has a record for every file (mappings $(ix mappings))"
+	diag "$_w: index $(cat /tmp/ix.a.$1); rebuilds during the point: $(($(ix rebuilds) - _r0))"
+}
+
+: > /tmp/holders
+have=0
+step=0
+for n in $files; do
+	step=$((step + 1))
+	if [ "$unmap" = 1 ]; then
+		check "populate files $have..$((n - 1)) (map, touch, unmap)" \
+			eval "bench_rmap populate /mnt/rm/s$step $have $n --unmap > /tmp/pop.$step"
+	else
+		check "populate files $have..$((n - 1)) (kept mapped)" \
+			eval "bench_rmap populate /mnt/rm/s$step $have $n > /tmp/pop.$step"
+	fi
+	diag "$(cat /tmp/pop.$step)"
+	echo "$step $(field holder "$(cat /tmp/pop.$step)")" >> /tmp/holders
+	have=$n
+	apoint $n $n
+	if [ $step -eq 1 ]; then
+		# b. at the first point: processes mapping the poisoned file.
+		for p in $procs; do
+			: > /tmp/lat.b.$p
+			check "b. $p processes: the index has stopped draining" drained
+			poison_run $rounds "b. $p processes" /mnt/rm/poison.b.$p $((p - 1)) /tmp/lat.b.$p
+			diag "b. $p processes: index $(cat /sys/kernel/daxhold/index)"
+		done
+	fi
+done
+
+if [ "$again" = 1 ]; then
+	# Back to the first point: the holders of the later steps let go of
+	# their files and the files are deleted (evicted: evict events).
+	t0=$(date +%s)
+	while read -r _s _pid; do
+		[ "$_s" -gt 1 ] && [ "$_pid" -gt 0 ] && kill "$_pid"
+	done < /tmp/holders
+	_dirs=
+	_s=2
+	while [ $_s -le $nfiles ]; do _dirs="$_dirs /mnt/rm/s$_s"; _s=$((_s + 1)); done
+	check "delete the files of steps 2..$nfiles" eval "rm -rf $_dirs /mnt/rm/poison.*"
+	diag "deleting took $(($(date +%s) - t0)) s"
+	apoint again $first
+	cmp_ok "$(ix mappings)" -lt $((first + 10 * rounds + 1000)) \
+		"a. again: the index forgot the deleted files (mappings $(ix mappings))"
+fi
+
+# ------------------------------------------------------------ results --
+
+# created FILE: "N files created in S s (U us per file)" from populate's line.
+created() {
+	_l=$(cat "$1")
+	echo "$(field files "$_l") files created in $(awk -v x="$(field ns "$_l")" 'BEGIN { printf "%.1f", x / 1e9 }') s ($(field us_per_file "$_l") us per file)"
+}
+
+set -- $(stats /tmp/lat.a.$first)
+a_med=$2 a_min=$4
+report "a. ext4 -o dax on dm-linear/pmem0, daxhold holding pmem0 (policy stacked): madvise(MADV_HWPOISON) -> SIGBUS handler, $rounds fresh pages per point; files $([ "$unmap" = 1 ] && echo "mapped, touched and unmapped" || echo "kept mapped")"
+step=0
+for n in $files; do
+	step=$((step + 1))
+	set -- $(stats /tmp/lat.a.$n)
+	report "   $(printf '%7d' $n) files: $(summary /tmp/lat.a.$n)  ratio to $first files: median $(ratio $2 $a_med)x  min $(ratio $4 $a_min)x"
+	report "                  index mappings=$(field mappings "$(cat /tmp/ix.a.$n)") bytes=$(field bytes "$(cat /tmp/ix.a.$n)"); $(created /tmp/pop.$step)"
+done
+if [ "$again" = 1 ]; then
+	set -- $(stats /tmp/lat.a.again)
+	report "   $(printf '%7d' $first) files again (after deleting the others): $(summary /tmp/lat.a.again)  ratio to the first: median $(ratio $2 $a_med)x  min $(ratio $4 $a_min)x"
+	report "                  index mappings=$(field mappings "$(cat /tmp/ix.a.again)") bytes=$(field bytes "$(cat /tmp/ix.a.again)")"
+fi
+set -- $(stats /tmp/lat.a.$maxfiles)
+report "   ratio $maxfiles / $first files: median $(ratio $2 $a_med)x  min $(ratio $4 $a_min)x  (issue 4 target: at most 2x)"
+report "b. the same, $first files, N processes map the poisoned file (the poisoning one and N - 1 children that read every page; early kill off)"
+set -- $procs
+b1=$1
+set -- $(stats /tmp/lat.b.$b1)
+b_med=$2 b_min=$4
+for p in $procs; do
+	set -- $(stats /tmp/lat.b.$p)
+	report "   $(printf '%5d' $p) processes: $(summary /tmp/lat.b.$p)  ratio to $b1: median $(ratio $2 $b_med)x  min $(ratio $4 $b_min)x"
+done
+
+while read -r _s _pid; do
+	[ "$_pid" -gt 0 ] && kill "$_pid" 2>/dev/null
+done < /tmp/holders
+sleep 1
+check "umount, dmsetup remove, rmmod daxhold" \
+	eval 'umount /mnt/rm && dmsetup remove rm && daxhold_unload'
+done_testing
