@@ -219,6 +219,12 @@ pub(crate) fn handle(
         return EOPNOTSUPP;
     }
     drop(index);
+    if kill.pre_remove {
+        pr_info!(
+            "{name}: pre-remove: {} owner ranges of pfn {lo:#x}-{hi:#x}: mapping tasks signalled, DAX entries invalidated\n",
+            kill.found
+        );
+    }
     if kill.found == 0 {
         let metadata = tops
             .declined
@@ -263,6 +269,10 @@ impl Kill<'_> {
                 .kill_errors
                 .fetch_add(1, Ordering::Relaxed);
             self.error.get_or_insert(rc);
+        }
+        if self.pre_remove && rc == 0 {
+            // A whole device can have many owners: one summary line (below).
+            return ControlFlow::Continue(());
         }
         pr_info!(
             "{}: pfn {:#x} pages {} owned by dev {}:{} ino {} pgoff {}: {} ({})\n",

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+# MF_MEM_PRE_REMOVE through the reverse map: ext4 -o dax on dm-linear over
+# pmem0, three processes mapping pages of three files (no early kill), then
+# pmem0's namespace is unbound (lib.sh unbind_pmem).  kill_dax() sends
+# notify_failure(0, U64_MAX, MF_MEM_PRE_REMOVE); nobody above holds the dm
+# device, so daxhold's reverse map finds every indexed mapping of pmem0 and
+# calls mf_dax_kill_procs() with MF_MEM_PRE_REMOVE for each, which signals
+# every mapping task (BUS_MCEERR_AO: none of them is current), then
+# invalidates the DAX entries.  The unbind completes; umount, dmsetup
+# remove and rmmod are clean.
+#
+# daxhold-test: nvdimms=1
+# daxhold-test: modules=daxhold
+# daxhold-test: timeout=240
+. /daxtest/lib.sh
+require_module daxhold
+
+plan 23
+
+check "ndctl create-namespace -m fsdax" make_fsdax_all
+check "dmsetup create lv (linear on pmem0 from sector 2048)" \
+	dmsetup create lv --table "0 $(($(sectors pmem0) - 2048)) linear $(devnum pmem0) 2048"
+lv=$(dm_name_dev lv)
+check "mkfs.ext4 + mount -o dax /dev/mapper/lv" mkfs_mount_dax ext4 /dev/mapper/lv /mnt/l
+check "insmod daxhold" daxhold_load
+held() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
+check "daxhold holds pmem0" until_ok held
+for n in A B C; do
+	dd if=/dev/urandom of=/mnt/l/$n bs=4096 count=16 2>/dev/null
+done
+sync
+for n in A B C; do
+	dax_poison /mnt/l/$n 3 --no-poison --wait 60 > /tmp/$n.out 2>&1 &
+	eval "p$n=$!"
+done
+all_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
+	grep -q '^ready' /tmp/C.out; }
+check "three processes map their files" until_ok all_ready
+
+unbind_pmem pmem0
+
+in_map() { [ -n "$1" ] && [ $(($1 - $2)) -ge 0 ] && [ $(($1 - $2)) -lt 65536 ]; }
+for n in A B C; do
+	eval "pid=\$p$n"
+	wait "$pid"
+	is $? 0 "$n got SIGBUS"
+	sig=$(grep '^sigbus ' /tmp/$n.out | head -n 1)
+	is "$(field si_code "$sig")" 5 "$n: BUS_MCEERR_AO (not the current task)"
+	a=$(field si_addr "$sig")
+	check "$n: si_addr $a lies in its mapping" in_map "$a" "$(kv map /tmp/$n.out)"
+done
+pre() { daxhold_lines | grep -q "daxhold: pmem0: pre-remove: [0-9]* owner ranges of pfn .*: mapping tasks signalled, DAX entries invalidated"; }
+check "daxhold: pre-remove summary line" until_ok pre
+dmesg_since_mark | strip_ts > /tmp/rm.lines
+diag_file /tmp/rm.lines 40
+like "$(grep 'whole device' /tmp/rm.lines)" "whole device -> whole $lv depth 1: no holder handled it; to the reverse map" \
+	"daxhold: whole device -> whole $lv, to the reverse map"
+n=$(sed -n 's/.*pre-remove: \([0-9]*\) owner ranges.*/\1/p' /tmp/rm.lines | head -n 1)
+cmp_ok "${n:-0}" -ge 3 "at least one owner range per mapped file ($n)"
+umount /mnt/l 2>/dev/null || umount -l /mnt/l
+check "dmsetup remove lv" dmsetup remove lv
+check "rmmod daxhold" daxhold_unload
+done_testing
