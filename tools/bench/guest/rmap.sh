@@ -8,7 +8,8 @@
 #     bare pmem alone), whose reverse map finds the owner and calls
 #     mf_dax_kill_procs(), against daxhold not loaded (the kernel's own
 #     per-page path, mf_generic_kill_procs()); batches alternate the
-#     order.  Ratio loaded / not loaded.
+#     order.  Ratio loaded / not loaded.  Then the same with b.'s numbers
+#     of processes mapping the poisoned file, one run per side.
 #  a. ext4 -o dax on dm-linear over pmem0, daxhold holding pmem0 by
 #     policy (stacked): the same time with 10, 1,000 and 100,000 mapped DAX
 #     files on the filesystem (each file one page, mapped and written once,
@@ -46,7 +47,7 @@
 # daxhold-test: nvdimms=1
 # daxhold-test: size=2G+128K
 # daxhold-test: modules=daxhold
-# daxhold-test: timeout=3000
+# daxhold-test: timeout=1200
 # daxhold-test: loglevel=3
 . /daxtest/lib.sh
 require_module daxhold
@@ -131,10 +132,12 @@ poison_run() {
 	diag "$2: $(grep -E '^(setup_ns|warmup_ns)=' /tmp/poison.out | tr '\n' ' ')"
 }
 
-# 8 set-up and tear-down tests; c.: 4 per batch and side, and 2; a.: 6
-# per point (populate, measure), 7 for the deletion and the last point;
-# b.: 3 per point.
-plan $((8 + batches * 2 * 4 + 2 + nfiles * 6 + again * 7 + nprocs * 3))
+# 8 set-up and tear-down tests; c.: 4 per batch and side, 7 per count of
+# processes above 1, and 2; a.: 6 per point (populate, measure), 7 for the
+# deletion and the last point; b.: 3 per point.
+nmany=0
+for _p in $procs; do [ "$_p" -gt 1 ] && nmany=$((nmany + 1)); done
+plan $((8 + batches * 2 * 4 + nmany * 7 + 2 + nfiles * 6 + again * 7 + nprocs * 3))
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 is "$(cat /proc/sys/vm/memory_failure_early_kill)" 0 "vm.memory_failure_early_kill is 0 (early kill off)"
@@ -178,6 +181,22 @@ while [ $b -lt $batches ]; do
 	fi
 	b=$((b + 1))
 done
+# With more processes mapping the poisoned file (b.'s counts above 1): one
+# run per side and count, the order alternating.
+: > /tmp/cprocs
+for p in $procs; do
+	[ "$p" -gt 1 ] || continue
+	echo $p >> /tmp/cprocs
+	if [ $(($(grep -c . /tmp/cprocs) % 2)) -eq 1 ]; then order="unloaded loaded"; else order="loaded unloaded"; fi
+	for side in $order; do
+		: > /tmp/lat.c.$side.$p
+		check "c. $p processes: daxhold $side" state $side
+		_q0=$(ix owners 2>/dev/null)
+		poison_run $rounds "c. $p processes ($side)" /mnt/plain/poison.p$p.$side $((p - 1)) /tmp/lat.c.$side.$p
+		[ $side = loaded ] && is "$(ix owners)" $((_q0 + rounds + 1)) \
+			"c. $p processes: daxhold's index found the owner of each page"
+	done
+done
 check "daxhold not loaded, umount /mnt/plain" \
 	eval '{ ! daxhold_loaded || daxhold_unload; } && umount /mnt/plain'
 set -- $(stats /tmp/lat.loaded)
@@ -188,6 +207,12 @@ report "c. plain ext4 -o dax on pmem0: madvise(MADV_HWPOISON) -> SIGBUS handler,
 report "   daxhold holding pmem0 (its index, mf_dax_kill_procs):       $(summary /tmp/lat.loaded)"
 report "   daxhold not loaded (the kernel's mf_generic_kill_procs):   $(summary /tmp/lat.unloaded)"
 report "   ratio daxhold / kernel: median $(ratio $l_med $u_med)x  min $(ratio $l_min $u_min)x  (issue 4 target: at most 1.5x)"
+for p in $(cat /tmp/cprocs); do
+	set -- $(stats /tmp/lat.c.loaded.$p)
+	_lm=$2 _ln=$4
+	set -- $(stats /tmp/lat.c.unloaded.$p)
+	report "   $(printf '%5d' $p) processes map the file: daxhold median $(us $_lm) us (min $(us $_ln)), kernel median $(us $2) us (min $(us $4)); ratio median $(ratio $_lm $2)x  min $(ratio $_ln $4)x  ($rounds pages per side, one run each)"
+done
 is "$(grep -c . /tmp/lat.loaded) $(grep -c . /tmp/lat.unloaded)" "$((per * batches)) $((per * batches))" \
 	"c. $((per * batches)) latencies per side"
 
