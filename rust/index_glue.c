@@ -50,6 +50,54 @@ static struct {
 	struct daxhold_ix_event ev[DAXHOLD_IX_RING];
 } daxhold_ix = { .lock = __SPIN_LOCK_UNLOCKED(daxhold_ix.lock) };
 
+/*
+ * The superblocks whose DAX faults are indexed: the filesystems whose
+ * failures reach daxhold's reverse map (added on their first such failure,
+ * see rust/owners.rs).  Faults elsewhere (XFS that handles its own
+ * failures, any DAX filesystem not above a held pmem) cost the probe one
+ * compare per entry and nothing else.  Written under daxhold_ix.lock,
+ * read without it: a stale read only indexes or skips one fault too many,
+ * and the pointers are compared, never dereferenced.
+ */
+#define DAXHOLD_IX_SBS	32
+static struct super_block *daxhold_ix_sbs[DAXHOLD_IX_SBS];
+static unsigned int daxhold_ix_nr_sbs;
+
+static bool daxhold_ix_watched(struct super_block *sb)
+{
+	unsigned int i, n = READ_ONCE(daxhold_ix_nr_sbs);
+
+	for (i = 0; i < n && i < DAXHOLD_IX_SBS; i++)
+		if (READ_ONCE(daxhold_ix_sbs[i]) == sb)
+			return true;
+	return false;
+}
+
+/* Index sb's DAX faults from now on: 1 if added, 0 if it was, -ENOSPC. */
+int daxhold_ix_watch(struct super_block *sb)
+{
+	unsigned long flags;
+	int rc = 1;
+
+	spin_lock_irqsave(&daxhold_ix.lock, flags);
+	if (daxhold_ix_watched(sb))
+		rc = 0;
+	else if (daxhold_ix_nr_sbs == DAXHOLD_IX_SBS)
+		rc = -ENOSPC;
+	else {
+		WRITE_ONCE(daxhold_ix_sbs[daxhold_ix_nr_sbs], sb);
+		WRITE_ONCE(daxhold_ix_nr_sbs, daxhold_ix_nr_sbs + 1);
+	}
+	spin_unlock_irqrestore(&daxhold_ix.lock, flags);
+	return rc;
+}
+
+/* Whether sb's DAX faults are indexed. */
+bool daxhold_ix_is_watched(struct super_block *sb)
+{
+	return daxhold_ix_watched(sb);
+}
+
 static void daxhold_ix_work_fn(struct work_struct *work)
 {
 	daxhold_index_work();
@@ -77,7 +125,10 @@ static void daxhold_ix_push(u32 kind, struct inode *inode, u64 pgoff,
 		schedule_work(&daxhold_ix_work);
 }
 
-/* dax_iomap_fault(vmf, order, ...): a DAX entry may be inserted at pgoff. */
+/*
+ * dax_iomap_fault(vmf, order, ...): a DAX entry may be inserted at pgoff of
+ * a file on a watched superblock.
+ */
 static int daxhold_fault_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
@@ -85,7 +136,7 @@ static int daxhold_fault_pre(struct kprobe *p, struct pt_regs *regs)
 	struct file *file = vmf->vma->vm_file;
 	unsigned long flags;
 
-	if (!file)
+	if (!file || !daxhold_ix_watched(file_inode(file)->i_sb))
 		return 0;
 	spin_lock_irqsave(&daxhold_ix.lock, flags);
 	daxhold_ix_push(DAXHOLD_IX_FAULT, file_inode(file), vmf->pgoff, order);

@@ -143,6 +143,8 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
         nr_handled: 0,
         declined: [owners::Piece::default(); MAX_HANDLED],
         nr_declined: 0,
+        whole: [DevId(0); MAX_HANDLED],
+        nr_whole: 0,
     };
     let walked = snap
         .stack()
@@ -160,6 +162,7 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
         let tops = owners::Tops {
             handled: job.handled.get(..job.nr_handled).unwrap_or(&[]),
             declined: job.declined.get(..job.nr_declined).unwrap_or(&[]),
+            whole: job.whole.get(..job.nr_whole).unwrap_or(&[]),
         };
         let rc = owners::handle(&r.owners, holder, &failure, disk_bytes, mf_flags, &tops);
         job.verdict.settle_declined(rc);
@@ -184,6 +187,9 @@ struct Job<'a> {
     /// Tops no holder handled, for the reverse map's metadata check.
     declined: [owners::Piece; MAX_HANDLED],
     nr_declined: usize,
+    /// Whole devices (pre-remove) nobody above handled.
+    whole: [DevId; MAX_HANDLED],
+    nr_whole: usize,
 }
 
 impl Job<'_> {
@@ -221,6 +227,12 @@ impl Job<'_> {
             }
             Hit::Whole { device, depth } => {
                 let rc = self.to_holder(device, 0, u64::MAX);
+                if rc == EOPNOTSUPP {
+                    if let Some(slot) = self.whole.get_mut(self.nr_whole) {
+                        *slot = device;
+                        self.nr_whole += 1;
+                    }
+                }
                 self.report(device, depth, None, rc);
             }
         }

@@ -97,8 +97,9 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
     writeln!(
         out,
-        "mappings={mappings} bytes={bytes} faults={} evictions={} rebuilds={} gone={} dropped={} \
+        "mappings={mappings} bytes={bytes} filesystems={} faults={} evictions={} rebuilds={} gone={} dropped={} \
          queries={} owners={} unowned={} kill_errors={} metadata_hits={} shutdowns={} metadata={}",
+        st.watched,
         st.faults,
         st.evictions,
         st.rebuilds,
@@ -161,6 +162,8 @@ pub(crate) struct Tops<'a> {
     pub(crate) handled: &'a [DevId],
     /// Pieces nobody above handled.
     pub(crate) declined: &'a [Piece],
+    /// Whole devices (pre-remove) nobody above handled.
+    pub(crate) whole: &'a [DevId],
 }
 
 /// Kill the tasks mapping the failed pages of `holder`'s disk, for every
@@ -191,6 +194,23 @@ pub(crate) fn handle(
         }
     };
     let mut index = owners.index.lock();
+    // The filesystems on the declined pieces are indexed from their first
+    // failure on (their files mapped so far are read now).
+    let devs = Iterator::chain(
+        tops.declined.iter().map(|p| p.dev),
+        tops.whole.iter().copied(),
+    );
+    for dev in devs {
+        let watched = index::for_each_sb(|sb| {
+            if sb.dev == dev.0 {
+                index.watch(sb)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = watched {
+            pr_err!("{name}: cannot index the filesystem on the failed device ({}); its owners may be missed\n", errno::Name(e));
+        }
+    }
     let mut kill = Kill {
         owners,
         name,

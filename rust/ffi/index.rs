@@ -180,6 +180,12 @@ impl Sb<'_> {
         size as u64
     }
 
+    /// Whether its DAX faults are indexed.
+    fn watched(&self) -> bool {
+        // SAFETY: the pointer is only compared.
+        unsafe { bindings::daxhold_ix_is_watched(self.sb.as_ptr()) }
+    }
+
     /// Calls `f` on each of its DAX files that has DAX entries.
     fn for_each_dax_inode<F: FnMut(&Inode) -> Result>(&self, mut f: F) -> Result {
         let ctx = core::ptr::addr_of_mut!(f).cast::<c_void>();
@@ -310,6 +316,8 @@ pub(crate) struct IndexStats {
     pub(crate) faults: u64,
     pub(crate) evictions: u64,
     pub(crate) rebuilds: u64,
+    /// Filesystems whose faults are indexed.
+    pub(crate) watched: u64,
     /// Owners found in the index but gone (evicted) when pinned.
     pub(crate) gone: u64,
 }
@@ -370,10 +378,40 @@ impl Index {
         self.ix.clear();
         self.stats.rebuilds = self.stats.rebuilds.saturating_add(1);
         for_each_sb(|sb| {
-            sb.for_each_dax_inode(|inode| inode.for_each_entry(|e| self.add(inode, e)))
+            if !sb.watched() {
+                return Ok(());
+            }
+            self.add_sb(sb)
         })?;
         self.stale = false;
         Ok(())
+    }
+
+    /// Index `sb`'s DAX faults from now on, and its DAX files now: called
+    /// on the first failure of a filesystem that reaches the reverse map.
+    /// Nothing to do if it is indexed already.
+    pub(crate) fn watch(&mut self, sb: &Sb<'_>) -> Result {
+        // SAFETY: s_umount is held for the callback `sb` comes from; the
+        // glue only records the pointer.
+        let added = unsafe { bindings::daxhold_ix_watch(sb.sb.as_ptr()) };
+        if added < 0 {
+            return Err(Error::from_errno(added));
+        }
+        if added == 1 {
+            self.stats.watched = self.stats.watched.saturating_add(1);
+        }
+        // A stale index is rebuilt from every watched filesystem anyway.
+        if added == 1 && !self.stale {
+            // Faults from now on are queued; the files mapped so far are
+            // read here (both may record a page: adding is idempotent).
+            self.add_sb(sb)?;
+        }
+        Ok(())
+    }
+
+    /// Record every DAX entry of `sb`'s in-core files.
+    fn add_sb(&mut self, sb: &Sb<'_>) -> Result {
+        sb.for_each_dax_inode(|inode| inode.for_each_entry(|e| self.add(inode, e)))
     }
 
     /// Record one entry of a pinned inode, growing the storage first.
