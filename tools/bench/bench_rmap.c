@@ -7,34 +7,35 @@
  *   bench_rmap poison FILE PAGES [PROCS]
  *
  * populate: create the files DIR/dK/fI for I in [FROM, TO) (K = I / 1000,
- * so no directory holds more than 1,000 files), each one 4 KiB page:
- * open(O_CREAT), ftruncate(4096), mmap(MAP_SHARED, read/write), write one
- * byte into the page (a DAX write fault: the filesystem allocates the block
- * and the kernel inserts the file's DAX entry, which daxhold's fault probe
- * queues for its index), close().  The work is done by a child process
- * which keeps every mapping and stays alive (in pause()) after it is done,
- * so that the files stay mapped; the command itself returns once the child
- * is done and prints:
+ * so no directory holds more than 1,000 files; DIR is created if needed),
+ * each one 4 KiB page: open(O_CREAT), ftruncate(4096), mmap(MAP_SHARED,
+ * read/write), write one byte into the page (a DAX write fault: the
+ * filesystem allocates the block and the kernel inserts the file's DAX
+ * entry, which daxhold's fault probe queues for its index), close().  The
+ * first file must be a DAX file (statx STATX_ATTR_DAX).  The work is done
+ * by a child process which keeps every mapping and stays alive (in pause())
+ * after it is done, so that the files stay mapped; the command itself
+ * returns once the child is done and prints:
  *   populate files=N ns=N us_per_file=X holder=PID
- * Kill PID (SIGTERM) to unmap them.  DIR is created if needed; the first
- * file must be a DAX file (statx STATX_ATTR_DAX).  More than vm.max_map_count (65530 by
+ * Kill PID (SIGTERM) to unmap them.  More than vm.max_map_count (65530 by
  * default) mappings need the sysctl raised first.  With --unmap each page
  * is unmapped again after its fault (map-touch-unmap) and no process is
  * left behind (holder=0): the DAX entries, and daxhold's records of them,
  * stay as long as the inode is in core.
  *
- * poison: FILE must be a DAX file (statx STATX_ATTR_DAX).  Fork PROCS children (default 0) that each map FILE (MAP_SHARED,
- * read-only, a mapping of their own), read every page of it, set early
- * kill off (prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_LATE)) and
- * wait.  Then map the first PAGES pages of FILE read/write, read each,
- * install a SA_SIGINFO SIGBUS handler and poison the pages one after the
- * other with madvise(MADV_HWPOISON), timing each from just before the
- * madvise() to the SIGBUS handler (CLOCK_MONOTONIC), as bench_poison does.
- * Page 0 is the warm-up: its failure also drains whatever daxhold's fault
- * probes queued (the pages just read, by every process), and rebuilds the
- * index if events were lost; it is printed apart.  Pages 1 to PAGES - 1
- * are the measurements, each a fresh page.  Then every child gets SIGTERM;
- * each must die of it (early kill is off, so none may have got SIGBUS).
+ * poison: FILE must be a DAX file.  Fork PROCS children (default 0) that
+ * each map FILE (MAP_SHARED, read-only, a mapping of their own), read
+ * every page of it, set early kill off (prctl(PR_MCE_KILL, PR_MCE_KILL_SET,
+ * PR_MCE_KILL_LATE)) and wait.  Then map the first PAGES pages of FILE
+ * read/write, read each, install a SA_SIGINFO SIGBUS handler and poison
+ * the pages one after the other with madvise(MADV_HWPOISON), timing each
+ * from just before the madvise() to the SIGBUS handler (CLOCK_MONOTONIC),
+ * as bench_poison does.  Page 0 is the warm-up: its failure also drains
+ * whatever daxhold's fault probes queued (the pages just read, by every
+ * process), and rebuilds the index if events were lost; it is printed
+ * apart.  Pages 1 to PAGES - 1 are the measurements, each a fresh page.
+ * Then every child gets SIGTERM; each must die of it (early kill is off,
+ * so none may have got SIGBUS).
  * Output on stdout:
  *   setup_ns=N procs=N          (forking and mapping, until all are ready)
  *   warmup_ns=N

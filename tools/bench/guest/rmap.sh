@@ -130,6 +130,8 @@ poison_run() {
 	is "$(sed -n 's/^lat_ns=\([0-9]*\) .*/\1/p' /tmp/poison.out | grep -c .)" "$1" \
 		"$2: $1 timed pages"
 	diag "$2: $(grep -E '^(setup_ns|warmup_ns)=' /tmp/poison.out | tr '\n' ' ')"
+	diag "$2: raw us: $(sed -n 's/^lat_ns=\([0-9]*\) .*/\1/p' /tmp/poison.out |
+		awk '{ printf "%.0f ", $1 / 1000 }')"
 }
 
 # 8 set-up and tear-down tests; c.: 4 per batch and side, 7 per count of
@@ -278,6 +280,10 @@ for n in $files; do
 			eval "bench_rmap populate /mnt/rm/s$step $have $n > /tmp/pop.$step"
 	fi
 	diag "$(cat /tmp/pop.$step)"
+	# Write the new inodes back now, not while the point is measured.
+	_t=$(date +%s)
+	sync
+	diag "sync after populating: $(($(date +%s) - _t)) s"
 	echo "$step $(field holder "$(cat /tmp/pop.$step)")" >> /tmp/holders
 	have=$n
 	apoint $n $n
