@@ -25,6 +25,7 @@
 #include <linux/fs.h>
 #include <linux/kprobes.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/pfn_t.h>
 #include <linux/spinlock.h>
@@ -173,35 +174,58 @@ static int daxhold_clear_inode_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe daxhold_ix_probes[] = {
-	{ .symbol_name = "dax_iomap_fault", .pre_handler = daxhold_fault_pre },
-	{ .symbol_name = "clear_inode", .pre_handler = daxhold_clear_inode_pre },
+static struct kprobe daxhold_evict_probe = {
+	.symbol_name = "clear_inode", .pre_handler = daxhold_clear_inode_pre,
 };
+
+/*
+ * The fault probe is registered with the first watched filesystem, so
+ * DAX faults cost nothing at all while no filesystem needs the reverse map
+ * (XFS handling its own failures, or no failure yet).
+ */
+static struct kprobe daxhold_fault_probe = {
+	.symbol_name = "dax_iomap_fault", .pre_handler = daxhold_fault_pre,
+};
+static DEFINE_MUTEX(daxhold_fault_probe_lock);
+static bool daxhold_fault_probe_on;
 
 int daxhold_ix_probes_init(void)
 {
-	int i, rc;
+	int rc = register_kprobe(&daxhold_evict_probe);
 
-	for (i = 0; i < ARRAY_SIZE(daxhold_ix_probes); i++) {
-		rc = register_kprobe(&daxhold_ix_probes[i]);
-		if (rc) {
-			pr_err("daxhold: cannot probe %s (%d): no index of DAX mappings\n",
-			       daxhold_ix_probes[i].symbol_name, rc);
-			while (--i >= 0)
-				unregister_kprobe(&daxhold_ix_probes[i]);
-			return rc;
-		}
+	if (rc)
+		pr_err("daxhold: cannot probe clear_inode (%d): no index of DAX mappings\n",
+		       rc);
+	return rc;
+}
+
+/* Register the fault probe if it is not yet: 0 or a negative errno. */
+int daxhold_ix_fault_probe_enable(void)
+{
+	int rc = 0;
+
+	mutex_lock(&daxhold_fault_probe_lock);
+	if (!daxhold_fault_probe_on) {
+		rc = register_kprobe(&daxhold_fault_probe);
+		if (rc)
+			pr_err("daxhold: cannot probe dax_iomap_fault (%d): new DAX mappings are not indexed\n",
+			       rc);
+		else
+			daxhold_fault_probe_on = true;
 	}
-	return 0;
+	mutex_unlock(&daxhold_fault_probe_lock);
+	return rc;
 }
 
 /* After this, no handler runs and no drain work is queued or running. */
 void daxhold_ix_probes_exit(void)
 {
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(daxhold_ix_probes); i++)
-		unregister_kprobe(&daxhold_ix_probes[i]);
+	mutex_lock(&daxhold_fault_probe_lock);
+	if (daxhold_fault_probe_on)
+		unregister_kprobe(&daxhold_fault_probe);
+	daxhold_fault_probe_on = false;
+	mutex_unlock(&daxhold_fault_probe_lock);
+	unregister_kprobe(&daxhold_evict_probe);
 	cancel_work_sync(&daxhold_ix_work);
 }
 

@@ -391,6 +391,10 @@ impl Index {
     /// on the first failure of a filesystem that reaches the reverse map.
     /// Nothing to do if it is indexed already.
     pub(crate) fn watch(&mut self, sb: &Sb<'_>) -> Result {
+        // The fault probe first, so no fault of `sb` falls between it and
+        // the walk below.
+        // SAFETY: process context (the failure path or a control write).
+        to_result(unsafe { bindings::daxhold_ix_fault_probe_enable() })?;
         // SAFETY: s_umount is held for the callback `sb` comes from; the
         // glue only records the pointer.
         let added = unsafe { bindings::daxhold_ix_watch(sb.sb.as_ptr()) };
