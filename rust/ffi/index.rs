@@ -453,11 +453,12 @@ impl Index {
                 let Some(ptr) = NonNull::new(o.owner as *mut bindings::inode) else {
                     return ControlFlow::Continue(());
                 };
-                // SAFETY: `o.owner` was added from a pinned inode and is
-                // still indexed, so its evict event has not been drained:
+                // `o.owner` was added from a pinned inode and is still
+                // indexed, so its evict event has not been drained;
                 // `daxhold_ix_pin()` checks, under the lock the eviction
                 // probe takes, that it is not queued either (nor lost),
                 // before it takes a reference (module documentation).
+                // SAFETY: so the address is a live inode when pinned.
                 let rc = unsafe { bindings::daxhold_ix_pin(ptr.as_ptr()) };
                 match rc {
                     0 => f(&Inode(ptr), o),
