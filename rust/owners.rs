@@ -200,13 +200,20 @@ pub(crate) fn handle(
         tops.declined.iter().map(|p| p.dev),
         tops.whole.iter().copied(),
     );
+    // Declined devices with no ext4, ext2 or XFS on them: not ours to answer.
+    let mut foreign = 0u32;
     for dev in devs {
+        let mut served = false;
         let watched = index::for_each_sb(|sb| {
             if sb.dev == dev.0 {
+                served = true;
                 index.watch(sb)?;
             }
             Ok(())
         });
+        if !served {
+            foreign = foreign.saturating_add(1);
+        }
         if let Err(e) = watched {
             pr_err!("{name}: cannot index the filesystem on the failed device ({}); its owners may be missed\n", errno::Name(e));
         }
@@ -244,6 +251,12 @@ pub(crate) fn handle(
             "{name}: pre-remove: {} owner ranges of pfn {lo:#x}-{hi:#x}: mapping tasks signalled, DAX entries invalidated\n",
             kill.found
         );
+    }
+    if kill.found == 0 && foreign > 0 {
+        // No filesystem daxhold indexes sits there (none, or another type):
+        // the kernel's own path may still know better.
+        pr_info!("{name}: pfn {lo:#x}-{hi:#x}: no DAX file of ext4, ext2 or XFS maps it; left to the kernel\n");
+        return EOPNOTSUPP;
     }
     if kill.found == 0 {
         let metadata = tops
