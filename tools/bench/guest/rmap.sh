@@ -7,42 +7,47 @@
 #     loaded and holding pmem0 (attached by hand: policy stacked leaves a
 #     bare pmem alone), whose reverse map finds the owner and calls
 #     mf_dax_kill_procs(), against daxhold not loaded (the kernel's own
-#     per-page path, mf_generic_kill_procs()); batches alternate the
-#     order.  Ratio loaded / not loaded.  Then the same with b.'s numbers
-#     of processes mapping the poisoned file, one run per side.
+#     per-page path, mf_generic_kill_procs()), with 1 to 1,000 processes
+#     mapping the poisoned file (as in b.).  Ratio loaded / not loaded.
 #  a. ext4 -o dax on dm-linear over pmem0, daxhold holding pmem0 by
 #     policy (stacked): the same time with 10, 1,000 and 100,000 mapped DAX
 #     files on the filesystem (each file one page, mapped and written once,
 #     so that it has a DAX entry and daxhold's index a record), the files
 #     created between the points and kept mapped by a process each step
-#     (bench_rmap populate).  Then the files of the larger steps are
-#     deleted and the first point measured again (drift over the run).
-#     Ratio to the first point; the index's size at each.
+#     (bench_rmap populate), then written back (sync).  Then the files of
+#     the larger steps are deleted and the first point measured again
+#     (drift over the run).  Ratio to the first point; the index's size.
 #  b. at the first point of a.: 1, 10, 100 and 1,000 processes mapping
 #     the poisoned file (the poisoning one and children that map and read
 #     every page, early kill off).  Ratio to 1 process.
 #
-# Each point poisons fresh pages of a fresh file (bench_rmap poison): page
+# Every run of bench_rmap poison poisons fresh pages of a fresh file: page
 # 0 first, untimed, whose failure also drains daxhold's queue of fault
 # events (and rebuilds its index if events were lost), then one page per
-# round.  Median, p90, min, max per point.
+# round.  a. is one run of N pages per point (the points cannot be
+# interleaved: the index is global); b. and c. are B batches of runs of
+# N / B pages, each batch visiting every count of processes (ascending,
+# then descending) and in c. both sides (which one first alternates), so
+# that load that comes and goes hits every point alike.  Median, p90,
+# min and max per point.
 #
 # Result lines are "# bench: ..." (make bench collects them); TAP tests
-# cover the set-up, that every poisoned page raised its SIGBUS and that
-# daxhold (when loaded) found the owner of each, never the timings.
-# Kernel command line (run.py --append), all optional:
+# cover the set-up, that every poisoned page raised its SIGBUS (and no
+# child got one) and that daxhold (when loaded) found the owner of each,
+# never the timings.  Kernel command line (run.py --append), all optional:
 #   daxbench.rmap_files=10,1000,100000   the points of a. (ascending)
-#   daxbench.rmap_procs=1,10,100,1000    the points of b.
-#   daxbench.rmap_rounds=N    timed pages per point (default 30)
-#   daxbench.rmap_batches=N   batches per side in c. (default 4)
+#   daxbench.rmap_procs=1,10,100,1000    the points of b. and c.
+#   daxbench.rmap_rounds=N    timed pages per point (default 32)
+#   daxbench.rmap_batches=B   batches in b. and c. (default 4)
 #   daxbench.rmap_unmap=1     populate map-touch-unmap, no process keeps
 #                             the files mapped (default: kept mapped)
 #   daxbench.rmap_again=0     skip the deletion and the last point of a.
 # or the same as RMAP_FILES, RMAP_PROCS, RMAP_ROUNDS, RMAP_BATCHES,
-# RMAP_UNMAP, RMAP_AGAIN in the environment.  100,000 files take a few
-# minutes to create in a TCG guest (the figure is printed): size, mem and
-# timeout below fit the defaults; more files need a larger NVDIMM (about
-# 5 KiB per file) and a longer --timeout.
+# RMAP_UNMAP, RMAP_AGAIN in the environment.  Creating 100,000 files takes
+# 35 to 60 s in a TCG guest (the figure is printed), the whole run about
+# 2 minutes: size, mem and timeout below fit the defaults with a wide
+# margin; more files need a larger NVDIMM (about 5 KiB per file) and
+# perhaps a longer --timeout.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: size=2G+128K
@@ -64,7 +69,7 @@ for _a in $(cat /proc/cmdline); do
 done
 files=$(echo "${RMAP_FILES:-10,1000,100000}" | tr ',' ' ')
 procs=$(echo "${RMAP_PROCS:-1,10,100,1000}" | tr ',' ' ')
-rounds=${RMAP_ROUNDS:-30}
+rounds=${RMAP_ROUNDS:-32}
 batches=${RMAP_BATCHES:-4}
 unmap=${RMAP_UNMAP:-0}
 again=${RMAP_AGAIN:-1}
@@ -134,12 +139,20 @@ poison_run() {
 		awk '{ printf "%.0f ", $1 / 1000 }')"
 }
 
-# 8 set-up and tear-down tests; c.: 4 per batch and side, 7 per count of
-# processes above 1, and 2; a.: 6 per point (populate, measure), 7 for the
-# deletion and the last point; b.: 3 per point.
-nmany=0
-for _p in $procs; do [ "$_p" -gt 1 ] && nmany=$((nmany + 1)); done
-plan $((8 + batches * 2 * 4 + nmany * 7 + 2 + nfiles * 6 + again * 7 + nprocs * 3))
+# porder B: the counts of processes, ascending in even batches and
+# descending in odd ones.
+porder() {
+	if [ $(($1 % 2)) -eq 0 ]; then
+		echo $procs
+	else
+		echo $procs | awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }'
+	fi
+}
+
+# 8 set-up and tear-down tests; c.: 4 per batch, count and side, and 2;
+# a.: 6 per point (populate, measure), 7 for the deletion and the last
+# point; b.: 2 per batch and count.
+plan $((8 + batches * nprocs * 2 * 4 + 2 + nfiles * 6 + again * 7 + batches * nprocs * 2))
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 is "$(cat /proc/sys/vm/memory_failure_early_kill)" 0 "vm.memory_failure_early_kill is 0 (early kill off)"
@@ -161,62 +174,53 @@ state() {
 		! daxhold_loaded || daxhold_unload
 	fi
 }
-# cbatch STATE B: one batch of $per pages.
-cbatch() {
-	check "c. batch $2: daxhold $1" state "$1"
+# crun STATE P B: batch B of c. with P processes mapping the file: $per
+# pages.  Four tests.
+crun() {
+	check "c. $2 processes, batch $3: daxhold $1" state "$1"
 	_q0=$(ix owners 2>/dev/null)
-	poison_run $per "c. batch $2 ($1)" /mnt/plain/poison.$2.$1 0 /tmp/lat.$1
+	poison_run $per "c. $2 processes, batch $3 ($1)" /mnt/plain/poison.$2.$3.$1 \
+		$(($2 - 1)) /tmp/lat.c.$1.$2
 	if [ "$1" = loaded ]; then
-		is "$(ix owners)" $((_q0 + per + 1)) "c. batch $2: daxhold's index found the owner of each page"
+		is "$(ix owners)" $((_q0 + per + 1)) \
+			"c. $2 processes, batch $3: daxhold's index found the owner of each page"
 	else
-		ok "c. batch $2: daxhold not loaded: the kernel's per-page path"
+		ok "c. $2 processes, batch $3: daxhold not loaded: the kernel's per-page path"
 	fi
 }
-b=0
-while [ $b -lt $batches ]; do
-	if [ $((b % 2)) -eq 0 ]; then
-		cbatch loaded $b
-		cbatch unloaded $b
-	else
-		cbatch unloaded $b
-		cbatch loaded $b
-	fi
-	b=$((b + 1))
-done
-# With more processes mapping the poisoned file (b.'s counts above 1): one
-# run per side and count, the order alternating.
-: > /tmp/cprocs
 for p in $procs; do
-	[ "$p" -gt 1 ] || continue
-	echo $p >> /tmp/cprocs
-	if [ $(($(grep -c . /tmp/cprocs) % 2)) -eq 1 ]; then order="unloaded loaded"; else order="loaded unloaded"; fi
-	for side in $order; do
-		: > /tmp/lat.c.$side.$p
-		check "c. $p processes: daxhold $side" state $side
-		_q0=$(ix owners 2>/dev/null)
-		poison_run $rounds "c. $p processes ($side)" /mnt/plain/poison.p$p.$side $((p - 1)) /tmp/lat.c.$side.$p
-		[ $side = loaded ] && is "$(ix owners)" $((_q0 + rounds + 1)) \
-			"c. $p processes: daxhold's index found the owner of each page"
+	: > /tmp/lat.c.loaded.$p
+	: > /tmp/lat.c.unloaded.$p
+done
+b=0
+k=0
+while [ $b -lt $batches ]; do
+	for p in $(porder $b); do
+		if [ $((k % 2)) -eq 0 ]; then
+			crun loaded $p $b
+			crun unloaded $p $b
+		else
+			crun unloaded $p $b
+			crun loaded $p $b
+		fi
+		k=$((k + 1))
 	done
+	b=$((b + 1))
 done
 check "daxhold not loaded, umount /mnt/plain" \
 	eval '{ ! daxhold_loaded || daxhold_unload; } && umount /mnt/plain'
-set -- $(stats /tmp/lat.loaded)
-l_med=$2 l_min=$4
-set -- $(stats /tmp/lat.unloaded)
-u_med=$2 u_min=$4
-report "c. plain ext4 -o dax on pmem0: madvise(MADV_HWPOISON) -> SIGBUS handler, $batches alternating batches of $per pages per side"
-report "   daxhold holding pmem0 (its index, mf_dax_kill_procs):       $(summary /tmp/lat.loaded)"
-report "   daxhold not loaded (the kernel's mf_generic_kill_procs):   $(summary /tmp/lat.unloaded)"
-report "   ratio daxhold / kernel: median $(ratio $l_med $u_med)x  min $(ratio $l_min $u_min)x  (issue 4 target: at most 1.5x)"
-for p in $(cat /tmp/cprocs); do
+report "c. plain ext4 -o dax on pmem0: madvise(MADV_HWPOISON) -> SIGBUS handler, daxhold holding pmem0 (its index, mf_dax_kill_procs) vs not loaded (the kernel's mf_generic_kill_procs), N processes mapping the poisoned file; $batches batches of $per pages per side and N, order alternating"
+for p in $procs; do
 	set -- $(stats /tmp/lat.c.loaded.$p)
 	_lm=$2 _ln=$4
 	set -- $(stats /tmp/lat.c.unloaded.$p)
-	report "   $(printf '%5d' $p) processes map the file: daxhold median $(us $_lm) us (min $(us $_ln)), kernel median $(us $2) us (min $(us $4)); ratio median $(ratio $_lm $2)x  min $(ratio $_ln $4)x  ($rounds pages per side, one run each)"
+	report "   $(printf '%5d' $p) processes: daxhold $(summary /tmp/lat.c.loaded.$p)"
+	report "                    kernel  $(summary /tmp/lat.c.unloaded.$p)"
+	report "                    ratio daxhold / kernel: median $(ratio $_lm $2)x  min $(ratio $_ln $4)x  (issue 4 target: at most 1.5x)"
 done
-is "$(grep -c . /tmp/lat.loaded) $(grep -c . /tmp/lat.unloaded)" "$((per * batches)) $((per * batches))" \
-	"c. $((per * batches)) latencies per side"
+set -- $procs
+is "$(grep -c . /tmp/lat.c.loaded.$1) $(grep -c . /tmp/lat.c.unloaded.$1)" \
+	"$((per * batches)) $((per * batches))" "c. $((per * batches)) latencies per side with $1 process(es)"
 
 # ---------------------------- a. and b. ext4 on dm-linear over pmem0 --
 
@@ -288,13 +292,18 @@ for n in $files; do
 	have=$n
 	apoint $n $n
 	if [ $step -eq 1 ]; then
-		# b. at the first point: processes mapping the poisoned file.
-		for p in $procs; do
-			: > /tmp/lat.b.$p
-			check "b. $p processes: the index has stopped draining" drained
-			poison_run $rounds "b. $p processes" /mnt/rm/poison.b.$p $((p - 1)) /tmp/lat.b.$p
-			diag "b. $p processes: index $(cat /sys/kernel/daxhold/index)"
+		# b. at the first point: processes mapping the poisoned file,
+		# $batches batches of a run of $per pages per count.
+		for p in $procs; do : > /tmp/lat.b.$p; done
+		_b=0
+		while [ $_b -lt $batches ]; do
+			for p in $(porder $_b); do
+				poison_run $per "b. $p processes, batch $_b" /mnt/rm/poison.b.$p.$_b \
+					$((p - 1)) /tmp/lat.b.$p
+			done
+			_b=$((_b + 1))
 		done
+		diag "b.: index $(cat /sys/kernel/daxhold/index)"
 	fi
 done
 
@@ -340,7 +349,7 @@ if [ "$again" = 1 ]; then
 fi
 set -- $(stats /tmp/lat.a.$maxfiles)
 report "   ratio $maxfiles / $first files: median $(ratio $2 $a_med)x  min $(ratio $4 $a_min)x  (issue 4 target: at most 2x)"
-report "b. the same, $first files, N processes map the poisoned file (the poisoning one and N - 1 children that read every page; early kill off)"
+report "b. the same, $first files, N processes map the poisoned file (the poisoning one and N - 1 children that read every page; early kill off); $batches batches of $per pages per N, order alternating"
 set -- $procs
 b1=$1
 set -- $(stats /tmp/lat.b.$b1)
