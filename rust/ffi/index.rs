@@ -17,7 +17,7 @@ use core::ops::ControlFlow;
 use core::ptr::NonNull;
 use kernel::ffi::{c_char, c_int, c_void};
 
-use kernel::alloc::KVec;
+use kernel::alloc::KVVec;
 use kernel::error::{code, to_result, Error, Result};
 
 /// `-EOVERFLOW`: the ring lost events.
@@ -324,7 +324,7 @@ pub(crate) struct IndexStats {
 
 /// The reverse map of DAX mappings (module documentation).
 pub(crate) struct Index {
-    ix: DaxIndex<KVec<Node>>,
+    ix: DaxIndex<KVVec<Node>>,
     /// Must be rebuilt before use (load, or events lost).
     stale: bool,
     pub(crate) stats: IndexStats,
@@ -334,7 +334,7 @@ impl Index {
     /// An empty index, to be built on first use.
     pub(crate) fn new() -> Self {
         Index {
-            ix: DaxIndex::new(KVec::new(), KVec::new()),
+            ix: DaxIndex::new(KVVec::new(), KVVec::new()),
             stale: true,
             stats: IndexStats::default(),
         }
@@ -482,7 +482,7 @@ impl Index {
 }
 
 /// Append `n` empty nodes; `ENOMEM` if the allocation fails.
-fn push_nodes(s: &mut KVec<Node>, n: usize) -> Result {
+fn push_nodes(s: &mut KVVec<Node>, n: usize) -> Result {
     for _ in 0..n {
         s.push(Node::default(), GFP_KERNEL)?;
     }
