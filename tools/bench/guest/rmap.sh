@@ -24,12 +24,12 @@
 # Every run of bench_rmap poison poisons fresh pages of a fresh file: page
 # 0 first, untimed, whose failure also drains daxhold's queue of fault
 # events (rebuilds its index if events were lost, reads in a filesystem
-# it does not watch yet), then one page per round.  a. is one run of N pages per point (the points cannot be
-# interleaved: the index is global); b. and c. are B batches of runs of
-# N / B pages, each batch visiting every count of processes (ascending,
-# then descending) and in c. both sides (which one first alternates), so
-# that load that comes and goes hits every point alike.  Median, p90,
-# min and max per point.
+# it does not watch yet), then one page per round.  a. is one run of N
+# pages per point (the points cannot be interleaved: the index is
+# global); b. and c. are B batches of runs of N / B pages, each batch
+# visiting every count of processes (ascending, then descending) and in
+# c. both sides (which one first alternates), so that load that comes and
+# goes hits every point alike.  Median, p90, min and max per point.
 #
 # Result lines are "# bench: ..." (make bench collects them); TAP tests
 # cover the set-up, that every poisoned page raised its SIGBUS (and no
