@@ -18,9 +18,11 @@
 #
 # DAXBENCH_APPEND adds kernel command-line words to the guest boots, e.g.
 # DAXBENCH_APPEND="daxbench.rounds=20 daxbench.pages=400" (see
-# tools/bench/guest/dax.sh).  Benchmarks report, they do not judge
+# tools/bench/guest/dax.sh; the daxbench.rmap_* words of
+# tools/bench/guest/rmap.sh).  Benchmarks report, they do not judge
 # timings; the exit status is non-zero if a step failed: the set-up, a
-# guest benchmark (its set-up, or a missing SIGBUS), or a host benchmark
+# guest benchmark (its set-up, a missing SIGBUS, a check of daxhold's
+# counters, or a kernel warning), or a host benchmark
 # (those exit non-zero when they miss a target of their issue).
 set -uo pipefail
 flavour=${1:-default}
