@@ -52,51 +52,53 @@ static struct {
 } daxhold_ix = { .lock = __SPIN_LOCK_UNLOCKED(daxhold_ix.lock) };
 
 /*
- * The superblocks whose DAX faults are indexed: the filesystems whose
- * failures reach daxhold's reverse map (added on their first such failure,
- * see rust/owners.rs).  Faults elsewhere (XFS that handles its own
- * failures, any DAX filesystem not above a held pmem) cost the probe one
- * compare per entry and nothing else.  Written under daxhold_ix.lock,
- * read without it: a stale read only indexes or skips one fault too many,
- * and the pointers are compared, never dereferenced.
+ * The filesystems whose DAX faults are indexed, by the dev_t of their block
+ * device: those whose failures reach daxhold's reverse map (added on their
+ * first such failure, see rust/owners.rs).  By device, not superblock, so
+ * a filesystem mounted again on a watched device is watched too, and the
+ * failure path can tell a watched device from its number alone.  Faults
+ * elsewhere (XFS that handles its own failures, any DAX filesystem not
+ * above a held pmem) cost the probe one compare per entry and nothing
+ * else.  Written under daxhold_ix.lock, read without it: a stale read only
+ * indexes or skips one fault too many.
  */
-#define DAXHOLD_IX_SBS	32
-static struct super_block *daxhold_ix_sbs[DAXHOLD_IX_SBS];
-static unsigned int daxhold_ix_nr_sbs;
+#define DAXHOLD_IX_DEVS	32
+static u32 daxhold_ix_devs[DAXHOLD_IX_DEVS];
+static unsigned int daxhold_ix_nr_devs;
 
-static bool daxhold_ix_watched(struct super_block *sb)
+static bool daxhold_ix_watched(u32 dev)
 {
-	unsigned int i, n = READ_ONCE(daxhold_ix_nr_sbs);
+	unsigned int i, n = READ_ONCE(daxhold_ix_nr_devs);
 
-	for (i = 0; i < n && i < DAXHOLD_IX_SBS; i++)
-		if (READ_ONCE(daxhold_ix_sbs[i]) == sb)
+	for (i = 0; i < n && i < DAXHOLD_IX_DEVS; i++)
+		if (READ_ONCE(daxhold_ix_devs[i]) == dev)
 			return true;
 	return false;
 }
 
-/* Index sb's DAX faults from now on: 1 if added, 0 if it was, -ENOSPC. */
-int daxhold_ix_watch(struct super_block *sb)
+/* Index dev's DAX faults from now on: 1 if added, 0 if it was, -ENOSPC. */
+int daxhold_ix_watch(u32 dev)
 {
 	unsigned long flags;
 	int rc = 1;
 
 	spin_lock_irqsave(&daxhold_ix.lock, flags);
-	if (daxhold_ix_watched(sb))
+	if (daxhold_ix_watched(dev))
 		rc = 0;
-	else if (daxhold_ix_nr_sbs == DAXHOLD_IX_SBS)
+	else if (daxhold_ix_nr_devs == DAXHOLD_IX_DEVS)
 		rc = -ENOSPC;
 	else {
-		WRITE_ONCE(daxhold_ix_sbs[daxhold_ix_nr_sbs], sb);
-		WRITE_ONCE(daxhold_ix_nr_sbs, daxhold_ix_nr_sbs + 1);
+		WRITE_ONCE(daxhold_ix_devs[daxhold_ix_nr_devs], dev);
+		WRITE_ONCE(daxhold_ix_nr_devs, daxhold_ix_nr_devs + 1);
 	}
 	spin_unlock_irqrestore(&daxhold_ix.lock, flags);
 	return rc;
 }
 
-/* Whether sb's DAX faults are indexed. */
-bool daxhold_ix_is_watched(struct super_block *sb)
+/* Whether dev's DAX faults are indexed. */
+bool daxhold_ix_is_watched(u32 dev)
 {
-	return daxhold_ix_watched(sb);
+	return daxhold_ix_watched(dev);
 }
 
 static void daxhold_ix_work_fn(struct work_struct *work)
@@ -128,7 +130,7 @@ static void daxhold_ix_push(u32 kind, struct inode *inode, u64 pgoff,
 
 /*
  * dax_iomap_fault(vmf, order, ...): a DAX entry may be inserted at pgoff of
- * a file on a watched superblock.
+ * a file on a watched device.
  */
 static int daxhold_fault_pre(struct kprobe *p, struct pt_regs *regs)
 {
@@ -137,7 +139,7 @@ static int daxhold_fault_pre(struct kprobe *p, struct pt_regs *regs)
 	struct file *file = vmf->vma->vm_file;
 	unsigned long flags;
 
-	if (!file || !daxhold_ix_watched(file_inode(file)->i_sb))
+	if (!file || !daxhold_ix_watched(file_inode(file)->i_sb->s_dev))
 		return 0;
 	spin_lock_irqsave(&daxhold_ix.lock, flags);
 	daxhold_ix_push(DAXHOLD_IX_FAULT, file_inode(file), vmf->pgoff, order);

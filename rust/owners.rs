@@ -22,7 +22,7 @@ use kernel::prelude::*;
 use kernel::sync::Mutex;
 
 use crate::errno::{self, EOPNOTSUPP};
-use crate::ffi::index::{self, Index, Inode, PAGE_SHIFT};
+use crate::ffi::index::{self, Index, Inode, Sb, PAGE_SHIFT};
 use crate::holder::Holder;
 use crate::pure::daxindex::Owner;
 use crate::pure::notify::{Extent, Failure, Kind};
@@ -194,27 +194,20 @@ pub(crate) fn handle(
         }
     };
     let mut index = owners.index.lock();
+    let devs = || {
+        Iterator::chain(
+            tops.declined.iter().map(|p| p.dev),
+            tops.whole.iter().copied(),
+        )
+    };
     // The filesystems on the declined pieces are indexed from their first
-    // failure on (their files mapped so far are read now).
-    let devs = Iterator::chain(
-        tops.declined.iter().map(|p| p.dev),
-        tops.whole.iter().copied(),
-    );
-    // Declined devices with no ext4, ext2 or XFS on them: not ours to answer.
-    let mut foreign = 0u32;
-    for dev in devs {
-        let mut served = false;
-        let watched = index::for_each_sb(|sb| {
-            if sb.dev == dev.0 {
-                served = true;
-                index.watch(sb)?;
-            }
-            Ok(())
-        });
-        if !served {
-            foreign = foreign.saturating_add(1);
+    // failure on (their files mapped so far are read now); a device that
+    // is watched already costs nothing here.
+    for dev in devs() {
+        if index::is_watched(dev.0) {
+            continue;
         }
-        if let Err(e) = watched {
+        if let Err(e) = fs_on(dev, |sb| index.watch(sb)) {
             pr_err!("{name}: cannot index the filesystem on the failed device ({}); its owners may be missed\n", errno::Name(e));
         }
     }
@@ -252,7 +245,9 @@ pub(crate) fn handle(
             kill.found
         );
     }
-    if kill.found == 0 && foreign > 0 {
+    // Declined devices with no ext4, ext2 or XFS on them: not ours to answer.
+    let foreign = || devs().any(|dev| !matches!(fs_on(dev, |_| Ok(())), Ok(true)));
+    if kill.found == 0 && foreign() {
         // No filesystem daxhold indexes sits there (none, or another type):
         // the kernel's own path may still know better.
         pr_info!("{name}: pfn {lo:#x}-{hi:#x}: no DAX file of ext4, ext2 or XFS maps it; left to the kernel\n");
@@ -270,6 +265,20 @@ pub(crate) fn handle(
         }
     }
     kill.error.unwrap_or(0)
+}
+
+/// Calls `f` on the ext4, ext2 or XFS filesystem on `dev`, if there is
+/// one (`Ok(false)` if not).
+fn fs_on(dev: DevId, mut f: impl FnMut(&Sb<'_>) -> Result) -> Result<bool> {
+    let mut found = false;
+    index::for_each_sb(|sb| {
+        if sb.dev != dev.0 {
+            return Ok(());
+        }
+        found = true;
+        f(sb)
+    })?;
+    Ok(found)
 }
 
 /// One failure's kills.

@@ -86,9 +86,9 @@ void daxhold_ix_probes_exit(void);
 void daxhold_ix_reset(void);
 int daxhold_ix_pop(struct daxhold_ix_event *ev);
 int daxhold_ix_pin(struct inode *inode);
-int daxhold_ix_watch(struct super_block *sb);
+int daxhold_ix_watch(__u32 dev);
 int daxhold_ix_fault_probe_enable(void);
-bool daxhold_ix_is_watched(struct super_block *sb);
+bool daxhold_ix_is_watched(__u32 dev);
 __u64 daxhold_ix_dropped(void);
 int daxhold_dax_entry(struct inode *inode, __u64 pgoff,
 		      struct daxhold_dax_entry *out);

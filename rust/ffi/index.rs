@@ -182,8 +182,7 @@ impl Sb<'_> {
 
     /// Whether its DAX faults are indexed.
     fn watched(&self) -> bool {
-        // SAFETY: the pointer is only compared.
-        unsafe { bindings::daxhold_ix_is_watched(self.sb.as_ptr()) }
+        is_watched(self.dev)
     }
 
     /// Calls `f` on each of its DAX files that has DAX entries.
@@ -259,6 +258,12 @@ pub(crate) fn for_each_sb<F: FnMut(&Sb<'_>) -> Result>(mut f: F) -> Result {
     let ctx = core::ptr::addr_of_mut!(f).cast::<c_void>();
     // SAFETY: the trampoline matches `F`; `ctx` points to `f` for the call.
     to_result(unsafe { bindings::daxhold_for_each_sb(Some(sb_trampoline::<F>), ctx) })
+}
+
+/// Whether the DAX faults of filesystems on device `dev` are indexed.
+pub(crate) fn is_watched(dev: u32) -> bool {
+    // SAFETY: plain call with a number.
+    unsafe { bindings::daxhold_ix_is_watched(dev) }
 }
 
 /// Register the fault and eviction probes.
@@ -387,17 +392,16 @@ impl Index {
         Ok(())
     }
 
-    /// Index `sb`'s DAX faults from now on, and its DAX files now: called
-    /// on the first failure of a filesystem that reaches the reverse map.
-    /// Nothing to do if it is indexed already.
+    /// Index the DAX faults of `sb`'s device from now on, and `sb`'s DAX
+    /// files now: called on the first failure of a filesystem that reaches
+    /// the reverse map. Nothing to do if the device is watched already.
     pub(crate) fn watch(&mut self, sb: &Sb<'_>) -> Result {
         // The fault probe first, so no fault of `sb` falls between it and
         // the walk below.
         // SAFETY: process context (the failure path or a control write).
         to_result(unsafe { bindings::daxhold_ix_fault_probe_enable() })?;
-        // SAFETY: s_umount is held for the callback `sb` comes from; the
-        // glue only records the pointer.
-        let added = unsafe { bindings::daxhold_ix_watch(sb.sb.as_ptr()) };
+        // SAFETY: plain call with a number.
+        let added = unsafe { bindings::daxhold_ix_watch(sb.dev) };
         if added < 0 {
             return Err(Error::from_errno(added));
         }
