@@ -74,7 +74,7 @@ static SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// The records of one failure, added to the failure log as they happen.
 /// The log's work item is queued once, when the failure is done (on drop).
-struct Log<'a> {
+pub(crate) struct Log<'a> {
     r: &'a Registry,
     seq: u64,
     holder: Name,
@@ -82,7 +82,8 @@ struct Log<'a> {
 }
 
 impl Log<'_> {
-    fn add(&self, what: What) {
+    /// Add one record of this failure.
+    pub(crate) fn add(&self, what: What) {
         let e = Event {
             seq: self.seq,
             holder: self.holder,
@@ -164,7 +165,9 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
             declined: job.declined.get(..job.nr_declined).unwrap_or(&[]),
             whole: job.whole.get(..job.nr_whole).unwrap_or(&[]),
         };
-        let rc = owners::handle(&r.owners, holder, &failure, disk_bytes, mf_flags, &tops);
+        let rc = owners::handle(
+            &r.owners, job.log, holder, &failure, disk_bytes, mf_flags, &tops,
+        );
         job.verdict.settle_declined(rc);
     }
     job.verdict.result()

@@ -24,7 +24,9 @@ use kernel::sync::Mutex;
 use crate::errno::{self, EOPNOTSUPP};
 use crate::ffi::index::{self, Index, Inode, Sb, PAGE_SHIFT};
 use crate::holder::Holder;
+use crate::notify::Log;
 use crate::pure::daxindex::Owner;
+use crate::pure::events::What;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::MetadataPolicy;
 use crate::pure::stack::DevId;
@@ -174,6 +176,7 @@ pub(crate) struct Tops<'a> {
 /// if the index cannot be read (then the kernel's per-page path runs).
 pub(crate) fn handle(
     owners: &Owners,
+    log: &Log<'_>,
     holder: &Holder,
     failure: &Failure,
     disk_bytes: u64,
@@ -213,7 +216,7 @@ pub(crate) fn handle(
     }
     let mut kill = Kill {
         owners,
-        name,
+        log,
         pre_remove: failure.kind == Kind::PreRemove,
         mf_flags,
         handled,
@@ -240,17 +243,18 @@ pub(crate) fn handle(
     }
     drop(index);
     if kill.pre_remove {
-        pr_info!(
-            "{name}: pre-remove: {} owner ranges of pfn {lo:#x}-{hi:#x}: mapping tasks signalled, DAX entries invalidated\n",
-            kill.found
-        );
+        log.add(What::PreRemoveOwners {
+            ranges: kill.found,
+            lo,
+            hi,
+        });
     }
     // Declined devices with no ext4, ext2 or XFS on them: not ours to answer.
     let foreign = || devs().any(|dev| !matches!(fs_on(dev, |_| Ok(())), Ok(true)));
     if kill.found == 0 && foreign() {
         // No filesystem daxhold indexes sits there (none, or another type):
         // the kernel's own path may still know better.
-        pr_info!("{name}: pfn {lo:#x}-{hi:#x}: no DAX file of ext4, ext2 or XFS maps it; left to the kernel\n");
+        log.add(What::NotOurs { lo, hi });
         return EOPNOTSUPP;
     }
     if kill.found == 0 {
@@ -261,7 +265,7 @@ pub(crate) fn handle(
             .count();
         if metadata == 0 {
             owners.stats.unowned.fetch_add(1, Ordering::Relaxed);
-            pr_info!("{name}: pfn {lo:#x}-{hi:#x}: no DAX file maps it and it is no known metadata (unowned)\n");
+            log.add(What::Unowned { lo, hi });
         }
     }
     kill.error.unwrap_or(0)
@@ -284,7 +288,7 @@ fn fs_on(dev: DevId, mut f: impl FnMut(&Sb<'_>) -> Result) -> Result<bool> {
 /// One failure's kills.
 struct Kill<'a> {
     owners: &'a Owners,
-    name: &'a str,
+    log: &'a Log<'a>,
     pre_remove: bool,
     mf_flags: c_int,
     handled: &'a [DevId],
@@ -313,29 +317,17 @@ impl Kill<'_> {
             self.error.get_or_insert(rc);
         }
         if self.pre_remove && rc == 0 {
-            // A whole device can have many owners: one summary line (below).
+            // A whole device can have many owners: one summary line.
             return ControlFlow::Continue(());
         }
-        pr_info!(
-            "{}: pfn {:#x} pages {} owned by dev {}:{} ino {} pgoff {}: {} ({})\n",
-            self.name,
-            o.pfn,
-            o.count,
-            dev >> 20,
-            dev & 0xfffff,
-            inode.ino(),
-            o.pgoff,
-            if rc == 0 {
-                "mapping tasks signalled"
-            } else {
-                "kill failed"
-            },
-            if rc == 0 {
-                "0"
-            } else {
-                crate::pure::errname::errname(rc)
-            },
-        );
+        self.log.add(What::Owner {
+            pfn: o.pfn,
+            pages: o.count,
+            dev,
+            ino: inode.ino(),
+            pgoff: o.pgoff,
+            rc,
+        });
         ControlFlow::Continue(())
     }
 }

@@ -97,6 +97,30 @@ pub enum What {
         /// 0 or a negative errno.
         rc: i32,
     },
+    /// The reverse map found an owner of failed pfns and had its mapping
+    /// tasks signalled (`rc` 0) or not (`mf_dax_kill_procs()`'s error).
+    Owner {
+        /// First pfn, and pages.
+        pfn: u64,
+        pages: u64,
+        /// The `dev_t` of the owner's filesystem, its inode number, and
+        /// the page of the file at `pfn`.
+        dev: u32,
+        ino: u64,
+        pgoff: u64,
+        /// 0 or a negative errno.
+        rc: i32,
+    },
+    /// A pre-remove through the reverse map: so many owner ranges of pfns
+    /// `[lo, hi]` had their mapping tasks signalled (one line, not one per
+    /// owner).
+    PreRemoveOwners { ranges: u64, lo: u64, hi: u64 },
+    /// No indexed file maps pfns `[lo, hi]` and no filesystem metadata is
+    /// known there: nothing to kill.
+    Unowned { lo: u64, hi: u64 },
+    /// No indexed file maps pfns `[lo, hi]`, and a device nobody above
+    /// handled carries no ext4, ext2 or XFS: left to the kernel.
+    NotOurs { lo: u64, hi: u64 },
     /// The stack could not be read: the failure was left to the kernel.
     NoStack {
         /// The negative errno.
@@ -209,6 +233,38 @@ impl fmt::Display for Event {
                 p.depth,
                 outcome(rc),
                 code(rc)
+            ),
+            What::Owner {
+                pfn,
+                pages,
+                dev,
+                ino,
+                pgoff,
+                rc,
+            } => write!(
+                f,
+                "{name}: pfn {pfn:#x} pages {pages} owned by dev {}:{} ino {ino} pgoff {pgoff}: {} ({})",
+                dev >> 20,
+                dev & 0xfffff,
+                if rc == 0 {
+                    "mapping tasks signalled"
+                } else {
+                    "kill failed"
+                },
+                code(rc)
+            ),
+            What::PreRemoveOwners { ranges, lo, hi } => write!(
+                f,
+                "{name}: pre-remove: {ranges} owner ranges of pfn {lo:#x}-{hi:#x}: \
+                 mapping tasks signalled, DAX entries invalidated"
+            ),
+            What::Unowned { lo, hi } => write!(
+                f,
+                "{name}: pfn {lo:#x}-{hi:#x}: no DAX file maps it and it is no known metadata (unowned)"
+            ),
+            What::NotOurs { lo, hi } => write!(
+                f,
+                "{name}: pfn {lo:#x}-{hi:#x}: no DAX file of ext4, ext2 or XFS maps it; left to the kernel"
             ),
             What::NoStack { errno } => write!(
                 f,

@@ -184,6 +184,51 @@ pub(super) fn lines() -> Result<(), Fail> {
         }),
         "pmem1: whole device -> whole dm-0 depth 1: handled by its holder (0)"
     ));
+    // The reverse map's lines (rust/owners.rs).
+    let owner = |rc| {
+        event(
+            1,
+            What::Owner {
+                pfn: 0x101218,
+                pages: 1,
+                dev: (254 << 20) | 1,
+                ino: 131,
+                pgoff: 3,
+                rc,
+            },
+        )
+    };
+    ensure!(shows(
+        &owner(0),
+        "pmem0: pfn 0x101218 pages 1 owned by dev 254:1 ino 131 pgoff 3: mapping tasks signalled (0)"
+    ));
+    ensure!(shows(
+        &owner(-ENXIO),
+        "pmem0: pfn 0x101218 pages 1 owned by dev 254:1 ino 131 pgoff 3: kill failed (ENXIO)"
+    ));
+    ensure!(shows(
+        &pre_remove(What::PreRemoveOwners {
+            ranges: 48,
+            lo: 0x101200,
+            hi: 0x13ffff
+        }),
+        "pmem1: pre-remove: 48 owner ranges of pfn 0x101200-0x13ffff: \
+         mapping tasks signalled, DAX entries invalidated"
+    ));
+    ensure!(shows(
+        &event(
+            1,
+            What::Unowned {
+                lo: 0x1112d8,
+                hi: 0x1112d8
+            }
+        ),
+        "pmem0: pfn 0x1112d8-0x1112d8: no DAX file maps it and it is no known metadata (unowned)"
+    ));
+    ensure!(shows(
+        &event(1, What::NotOurs { lo: 0x10, hi: 0x10 }),
+        "pmem0: pfn 0x10-0x10: no DAX file of ext4, ext2 or XFS maps it; left to the kernel"
+    ));
     let no_stack = event(1, What::NoStack { errno: -ENOMEM });
     ensure!(no_stack.is_error() && !failure(1).is_error());
     ensure!(shows(
