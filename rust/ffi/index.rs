@@ -26,6 +26,7 @@ use kernel::prelude::*;
 
 use super::bindings;
 use super::dax::DaxRef;
+use super::stack::to_c;
 use crate::pure::daxindex::{DaxIndex, Owner};
 use crate::pure::rmap::{Node, RmapError};
 
@@ -197,14 +198,6 @@ impl Sb<'_> {
                 ctx,
             )
         })
-    }
-}
-
-/// Errors as the C callbacks' `int`.
-fn to_c(r: Result) -> c_int {
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
     }
 }
 

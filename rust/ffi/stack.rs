@@ -71,7 +71,7 @@ pub(crate) struct DmTarget<'a> {
 }
 
 /// Turn a closure result into the C callbacks' `int`.
-fn to_c(r: Result) -> c_int {
+pub(super) fn to_c(r: Result) -> c_int {
     match r {
         Ok(()) => 0,
         Err(e) => e.to_errno(),

@@ -41,39 +41,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef MADV_HWPOISON
-#define MADV_HWPOISON 100
-#endif
-#ifndef BUS_MCEERR_AR
-#define BUS_MCEERR_AR 4
-#endif
+#include "sigbus_timer.h"
 
-static volatile sig_atomic_t sig_count;
-static struct timespec sig_time;
-static volatile int sig_code;
-static void *volatile sig_addr;
-
-static void on_sigbus(int sig, siginfo_t *si, void *uctx)
-{
-	(void)sig;
-	(void)uctx;
-	clock_gettime(CLOCK_MONOTONIC, &sig_time);
-	sig_code = si->si_code;
-	sig_addr = si->si_addr;
-	sig_count++;
-}
-
-static int64_t ns_between(const struct timespec *a, const struct timespec *b)
-{
-	return (int64_t)(b->tv_sec - a->tv_sec) * 1000000000 +
-	       (b->tv_nsec - a->tv_nsec);
-}
 
 int main(int argc, char **argv)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	unsigned long count, i, missing = 0, wrong = 0, got = 0;
-	struct sigaction sa;
 	struct stat st;
 	char *map;
 	int fd;
@@ -101,11 +75,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, NULL)) {
+	if (sigbus_timer_install()) {
 		fprintf(stderr, "error: sigaction: %s\n", strerror(errno));
 		return 2;
 	}
@@ -118,29 +88,21 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < count; i++) {
-		char *page = map + i * psz;
-		sig_atomic_t before = sig_count;
-		struct timespec t0;
-		int r;
+		int64_t ns;
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		r = madvise(page, psz, MADV_HWPOISON);
-		if (sig_count == before) {
-			fprintf(stderr, "error: page %lu: no SIGBUS (madvise=%d %s)\n",
-				i, r, r ? strerror(errno) : "");
+		switch (poison_timed(map + i * psz, psz, i, &ns)) {
+		case POISON_NO_SIGBUS:
 			missing++;
 			continue;
-		}
-		got++;
-		if (sig_code != BUS_MCEERR_AR || sig_addr != page) {
-			fprintf(stderr, "error: page %lu: si_code=%d si_addr=%p, "
-				"expected %d at %p\n", i, sig_code, sig_addr,
-				BUS_MCEERR_AR, (void *)page);
+		case POISON_WRONG_SIGBUS:
+			got++;
 			wrong++;
 			continue;
+		case POISON_OK:
+			got++;
+			break;
 		}
-		printf("lat_ns=%lld page=%lu\n",
-		       (long long)ns_between(&t0, &sig_time), i);
+		printf("lat_ns=%lld page=%lu\n", (long long)ns, i);
 	}
 	printf("pages=%lu sigbus=%lu missing=%lu wrong=%lu\n", count, got,
 	       missing, wrong);

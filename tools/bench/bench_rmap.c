@@ -66,12 +66,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef MADV_HWPOISON
-#define MADV_HWPOISON 100
-#endif
-#ifndef BUS_MCEERR_AR
-#define BUS_MCEERR_AR 4
-#endif
+#include "sigbus_timer.h"
+
 #ifndef STATX_ATTR_DAX
 #define STATX_ATTR_DAX 0x00200000
 #endif
@@ -268,21 +264,6 @@ done:
 
 /* -------------------------------------------------------------- poison */
 
-static volatile sig_atomic_t sig_count;
-static struct timespec sig_time;
-static volatile int sig_code;
-static void *volatile sig_addr;
-
-static void on_sigbus(int sig, siginfo_t *si, void *uctx)
-{
-	(void)sig;
-	(void)uctx;
-	clock_gettime(CLOCK_MONOTONIC, &sig_time);
-	sig_code = si->si_code;
-	sig_addr = si->si_addr;
-	sig_count++;
-}
-
 /* A child: map the file, read every page, say so, wait for SIGTERM. */
 static void child(const char *file, unsigned long pages, int ready)
 {
@@ -313,7 +294,6 @@ static int poison(int argc, char **argv)
 {
 	unsigned long pages, procs = 0, i, missing = 0, wrong = 0, got = 0;
 	unsigned long survived = 0, nready = 0;
-	struct sigaction sa;
 	struct stat st;
 	int64_t t0;
 	pid_t *kids;
@@ -379,11 +359,7 @@ static int poison(int argc, char **argv)
 	map = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return err("mmap", argv[2]);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGBUS, &sa, NULL))
+	if (sigbus_timer_install())
 		return err("sigaction", NULL);
 	for (i = 0; i < pages; i++)
 		(void)*(volatile char *)(map + i * psz);
@@ -394,30 +370,20 @@ static int poison(int argc, char **argv)
 	printf("setup_ns=%lld procs=%lu\n", (long long)(now_ns() - t0), procs);
 
 	for (i = 0; i < pages; i++) {
-		char *page = map + i * psz;
-		sig_atomic_t before = sig_count;
-		struct timespec t;
 		int64_t ns;
-		int r;
 
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		r = madvise(page, psz, MADV_HWPOISON);
-		if (sig_count == before) {
-			fprintf(stderr, "error: page %lu: no SIGBUS (madvise=%d %s)\n",
-				i, r, r ? strerror(errno) : "");
+		switch (poison_timed(map + i * psz, psz, i, &ns)) {
+		case POISON_NO_SIGBUS:
 			missing++;
 			continue;
-		}
-		got++;
-		if (sig_code != BUS_MCEERR_AR || sig_addr != page) {
-			fprintf(stderr, "error: page %lu: si_code=%d si_addr=%p, "
-				"expected %d at %p\n", i, sig_code, sig_addr,
-				BUS_MCEERR_AR, (void *)page);
+		case POISON_WRONG_SIGBUS:
+			got++;
 			wrong++;
 			continue;
+		case POISON_OK:
+			got++;
+			break;
 		}
-		ns = (int64_t)(sig_time.tv_sec - t.tv_sec) * 1000000000 +
-		     (sig_time.tv_nsec - t.tv_nsec);
 		if (i == 0)
 			printf("warmup_ns=%lld\n", (long long)ns);
 		else
