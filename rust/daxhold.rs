@@ -73,10 +73,6 @@ impl kernel::Module for Daxhold {
         }
         // A stack that cannot be read now is read again on the next change.
         let _ = stack::rescan(&registry);
-        // Likewise the index: a failure rebuilds it if this one fails.
-        if let Err(e) = registry.owners.sync() {
-            pr_warn!("DAX index not built yet ({})\n", errno::Name(e));
-        }
         pr_info!(
             "loaded (policy {}); control in /sys/kernel/daxhold\n",
             policy.name()
