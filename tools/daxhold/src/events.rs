@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `daxhold events`: the recent failures of /proc/fs/daxhold/events,
+//! grouped by sequence number, oldest first.
+
+use serde::Serialize;
+use serde_json::{Map as JsonMap, Value};
+
+use crate::error::Result;
+use crate::parse::{self, Record};
+
+/// Kinds shown as they are (kind and fields): the failure log's other
+/// records. Any other kind is ignored (a newer module's).
+const OTHER_KINDS: [&str; 8] = [
+    "unmapped",
+    "whole",
+    "metadata",
+    "unowned",
+    "pre_remove_owners",
+    "notours",
+    "nostack",
+    "stopped",
+];
+
+/// The kernel's `mf_flags` bits (include/linux/mm.h, 6.12), for a
+/// `failure` record without `flags=`.
+const MF_FLAGS: [(u64, &str); 8] = [
+    (1 << 0, "MF_COUNT_INCREASED"),
+    (1 << 1, "MF_ACTION_REQUIRED"),
+    (1 << 2, "MF_MUST_KILL"),
+    (1 << 3, "MF_SOFT_OFFLINE"),
+    (1 << 4, "MF_UNPOISON"),
+    (1 << 5, "MF_SW_SIMULATED"),
+    (1 << 6, "MF_NO_RETRY"),
+    (1 << 7, "MF_MEM_PRE_REMOVE"),
+];
+
+/// One failure: every record with its sequence number.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Failure {
+    pub seq: u64,
+    /// The held pmem disk.
+    pub dev: String,
+    /// Byte offset and length on it, and the raw `mf_flags` (absent when
+    /// the `failure` record has left the log's history).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mf_flags: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tops: Vec<Top>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<Owner>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<Signal>,
+    /// Every other record (unmapped, metadata, unowned, ...), its kind
+    /// and fields as the kernel gave them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<JsonMap<String, Value>>,
+    /// The `result` record's errno (absent while still being handled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<i64>,
+    /// The text lines, in the file's order.
+    #[serde(skip)]
+    pub lines: Vec<String>,
+}
+
+/// A `top` record: a translated piece at the top of the stack.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Top {
+    pub dev: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devt: Option<String>,
+    pub sector: u64,
+    pub sectors: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub depth: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<i64>,
+}
+
+/// An `owner` record: a file the reverse map had signalled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    pub fsdev: String,
+    pub ino: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pgoff: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pfn: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<i64>,
+}
+
+/// A `signal` record: a task daxhold's handling sent SIGBUS.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Signal {
+    pub pid: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comm: Option<String>,
+    /// `AR` or `AO` (BUS_MCEERR_AR/AO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addr: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lsb: Option<u64>,
+}
+
+fn opt_hex(v: Option<u64>) -> String {
+    v.map(|v| format!("{v:#x}")).unwrap_or_else(|| "?".into())
+}
+
+/// The failures of `recs`, oldest first.
+pub fn from_records(recs: &[Record]) -> Result<Vec<Failure>> {
+    let mut out: Vec<Failure> = Vec::new();
+    for r in recs {
+        let seq_word = r.pos.first().map(String::as_str).unwrap_or("");
+        let seq = parse::number(seq_word)
+            .filter(|_| !seq_word.starts_with("0x"))
+            .ok_or_else(|| r.malformed(format!("{seq_word:?} is not a sequence number")))?;
+        let pmem = r.pos.get(1).ok_or_else(|| r.malformed("no device name"))?;
+        let kind = r.pos.get(2).ok_or_else(|| r.malformed("no record kind"))?;
+        if !parse::is_word(kind) {
+            return Err(r.malformed(format!("{kind:?} is not a record kind")));
+        }
+        let known = matches!(
+            kind.as_str(),
+            "failure" | "top" | "owner" | "signal" | "result"
+        ) || OTHER_KINDS.contains(&kind.as_str());
+        if !known {
+            continue;
+        }
+        r.expect_pos(3)?;
+        let idx = match out.iter().position(|f| f.seq == seq) {
+            Some(i) => i,
+            None => {
+                out.push(Failure {
+                    seq,
+                    dev: pmem.clone(),
+                    ..Failure::default()
+                });
+                out.len().saturating_sub(1)
+            }
+        };
+        let Some(f) = out.get_mut(idx) else { continue };
+        add(f, kind, r)?;
+    }
+    Ok(out)
+}
+
+/// Add record `r` of kind `kind` to failure `f`.
+fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
+    match kind {
+        "failure" => {
+            let offset = r.req_num("offset")?;
+            let len = r.req_num("len")?;
+            let mf = r.req_num("mf_flags")?;
+            f.offset = Some(offset);
+            f.length = Some(len);
+            f.mf_flags = Some(mf);
+            f.flags = match r.get("flags") {
+                Some(s) if !s.is_empty() => s.split('|').map(str::to_string).collect(),
+                _ => MF_FLAGS
+                    .iter()
+                    .filter(|(b, _)| mf & b != 0)
+                    .map(|(_, n)| n.to_string())
+                    .collect(),
+            };
+        }
+        "top" => {
+            let t = Top {
+                dev: r.req("dev")?.to_string(),
+                devt: r.devt("devt")?,
+                sector: r.req_num("sector")?,
+                sectors: r.req_num("sectors")?,
+                depth: r.num("depth")?,
+                result: r.get("result").map(str::to_string),
+                errno: r.int("errno")?,
+            };
+            f.lines.push(format!(
+                "top      {}{} sector {} sectors {}{}: {}{}",
+                t.dev,
+                t.devt
+                    .as_ref()
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default(),
+                t.sector,
+                t.sectors,
+                t.depth.map(|d| format!(" depth {d}")).unwrap_or_default(),
+                t.result.as_deref().unwrap_or("?"),
+                t.errno.map(|e| format!(" (errno {e})")).unwrap_or_default(),
+            ));
+            f.tops.push(t);
+        }
+        "owner" => {
+            let o = Owner {
+                fsdev: r.req_devt("fsdev")?,
+                ino: r.req_num("ino")?,
+                pgoff: r.num("pgoff")?,
+                pfn: r.num("pfn")?,
+                pages: r.num("pages")?,
+                errno: r.int("errno")?,
+            };
+            f.lines.push(format!(
+                "owner    fs {} ino {}{} pfn {} pages {}{}",
+                o.fsdev,
+                o.ino,
+                o.pgoff.map(|p| format!(" pgoff {p}")).unwrap_or_default(),
+                opt_hex(o.pfn),
+                o.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+                o.errno.map(|e| format!(" (errno {e})")).unwrap_or_default(),
+            ));
+            f.owners.push(o);
+        }
+        "signal" => {
+            let s = Signal {
+                pid: r.req_num("pid")?,
+                comm: r.get("comm").map(str::to_string),
+                code: r.get("code").map(str::to_string),
+                addr: r.num("addr")?,
+                lsb: r.num("lsb")?,
+            };
+            f.lines.push(format!(
+                "signal   pid {}{} SIGBUS{}{}{}",
+                s.pid,
+                s.comm
+                    .as_ref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default(),
+                s.code
+                    .as_ref()
+                    .map(|c| format!(" BUS_MCEERR_{c}"))
+                    .unwrap_or_default(),
+                s.addr.map(|a| format!(" addr {a:#x}")).unwrap_or_default(),
+                s.lsb.map(|l| format!(" lsb {l}")).unwrap_or_default(),
+            ));
+            f.signals.push(s);
+        }
+        "result" => {
+            let e = r
+                .int("errno")?
+                .ok_or_else(|| r.malformed("no errno= field"))?;
+            f.errno = Some(e);
+        }
+        other => {
+            f.records.push(crate::json::generic(other, &r.kv));
+            let fields: Vec<String> = r.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            f.lines.push(format!("{other:<8} {}", fields.join(" ")));
+        }
+    }
+    Ok(())
+}
+
+/// The last `last` failures (all if None).
+pub fn tail(mut v: Vec<Failure>, last: Option<usize>) -> Vec<Failure> {
+    if let Some(n) = last {
+        let skip = v.len().saturating_sub(n);
+        v.drain(..skip);
+    }
+    v
+}
+
+/// The text form: a heading per failure, then its records.
+pub fn render(v: &[Failure]) -> String {
+    if v.is_empty() {
+        return "no failures recorded\n".into();
+    }
+    let mut out = String::new();
+    for f in v {
+        out.push_str(&format!("failure {} on {}: ", f.seq, f.dev));
+        match (f.offset, f.length, f.mf_flags) {
+            (Some(o), Some(l), Some(m)) => out.push_str(&format!(
+                "offset {o:#x} len {l:#x} mf_flags {m:#x} ({})\n",
+                f.flags.join("|")
+            )),
+            _ => out.push_str("(its first records have left the log)\n"),
+        }
+        for l in &f.lines {
+            out.push_str("  ");
+            out.push_str(l);
+            out.push('\n');
+        }
+        match f.errno {
+            Some(0) => out.push_str("  result   ok (errno 0)\n"),
+            Some(e) => out.push_str(&format!("  result   errno {e}\n")),
+            None => out.push_str("  result   (none yet)\n"),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    pub const SPEC: &str = "# daxhold events v1
+7 pmem0 failure offset=0x8203000 len=0x1000 mf_flags=0x23 flags=MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED
+7 pmem0 top dev=dm-0 devt=254:0 sector=2191576 sectors=8 depth=1 result=handled errno=0
+7 pmem0 unmapped sector=0 sectors=8
+7 pmem0 owner fsdev=254:0 ino=131 pgoff=3 pfn=0x101218 pages=1 errno=0
+7 pmem0 signal pid=345 comm=dax_poison code=AR addr=0x7f12345000 lsb=12
+7 pmem0 metadata fsdev=254:0 sector=392 sectors=8 what=inode_table_group_0 action=shutdown
+7 pmem0 unowned fsdev=254:0 sector=392 sectors=8
+7 pmem0 result errno=0
+";
+
+    fn events(t: &str) -> Result<Vec<Failure>> {
+        from_records(&parse("/proc/fs/daxhold/events", "events", t)?)
+    }
+
+    #[test]
+    fn spec_example() {
+        let v = events(SPEC).unwrap();
+        assert_eq!(v.len(), 1);
+        let f = &v[0];
+        assert_eq!((f.seq, f.dev.as_str()), (7, "pmem0"));
+        assert_eq!(f.offset, Some(0x8203000));
+        assert_eq!(f.flags.len(), 3);
+        assert_eq!(f.tops[0].sector, 2191576);
+        assert_eq!(f.owners[0].ino, 131);
+        assert_eq!(f.signals[0].pid, 345);
+        assert_eq!(f.records.len(), 3);
+        assert_eq!(f.errno, Some(0));
+        assert_eq!(
+            render(&v),
+            "failure 7 on pmem0: offset 0x8203000 len 0x1000 mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
+  top      dm-0 (254:0) sector 2191576 sectors 8 depth 1: handled (errno 0)
+  unmapped sector=0 sectors=8
+  owner    fs 254:0 ino 131 pgoff 3 pfn 0x101218 pages 1 (errno 0)
+  signal   pid 345 (dax_poison) SIGBUS BUS_MCEERR_AR addr 0x7f12345000 lsb 12
+  metadata fsdev=254:0 sector=392 sectors=8 what=inode_table_group_0 action=shutdown
+  unowned  fsdev=254:0 sector=392 sectors=8
+  result   ok (errno 0)
+"
+        );
+    }
+
+    #[test]
+    fn grouping_last_and_gaps() {
+        let t = "# daxhold events v1
+3 pmem1 top dev=dm-1 sector=8 sectors=8
+3 pmem1 result errno=-95
+4 pmem0 failure offset=0x0 len=0x1000 mf_flags=0x22
+4 pmem0 some_future_kind a=b
+5 pmem0 failure offset=0x1000 len=0x1000 mf_flags=0x80 new_key=1
+";
+        let v = events(t).unwrap();
+        assert_eq!(v.iter().map(|f| f.seq).collect::<Vec<_>>(), [3, 4, 5]);
+        assert_eq!(v[0].offset, None);
+        assert_eq!(v[0].errno, Some(-95));
+        assert_eq!(v[1].flags, ["MF_ACTION_REQUIRED", "MF_SW_SIMULATED"]);
+        assert!(v[1].lines.is_empty());
+        assert_eq!(v[2].flags, ["MF_MEM_PRE_REMOVE"]);
+        let r = render(&v);
+        assert!(r.contains("failure 3 on pmem1: (its first records have left the log)"));
+        assert!(r.contains("  result   errno -95\n"));
+        assert!(r.contains("  result   (none yet)\n"));
+        let last = tail(v.clone(), Some(2));
+        assert_eq!(last.iter().map(|f| f.seq).collect::<Vec<_>>(), [4, 5]);
+        assert!(tail(v.clone(), Some(0)).is_empty());
+        assert_eq!(tail(v, Some(10)).len(), 3);
+        assert_eq!(render(&[]), "no failures recorded\n");
+    }
+
+    #[test]
+    fn malformed() {
+        let e =
+            events("# daxhold events v1\nx pmem0 failure offset=0 len=0 mf_flags=0\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/proc/fs/daxhold/events:2: malformed line: \"x\" is not a sequence number"
+        );
+        let e = events("# daxhold events v1\n1 pmem0\n").unwrap_err();
+        assert!(e.to_string().contains(":2: malformed line: no record kind"));
+        let e = events("# daxhold events v1\n1 pmem0 top sector=1 sectors=8\n").unwrap_err();
+        assert!(e.to_string().contains(":2: malformed line: no dev= field"));
+        let e = events("# daxhold events v1\n1 pmem0 owner fsdev=254 ino=1\n").unwrap_err();
+        assert!(e.to_string().contains("fsdev=254 is not MAJ:MIN"));
+        let e = events("# daxhold events v1\n1 pmem0 result errno=zero\n").unwrap_err();
+        assert!(e.to_string().contains("errno=zero is not a number"));
+        let e = events("# daxhold events v1\n1 pmem0 Top dev=x\n").unwrap_err();
+        assert!(e.to_string().contains("\"Top\" is not a record kind"));
+    }
+}

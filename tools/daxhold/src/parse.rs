@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The common syntax of /proc/fs/daxhold/* (Documentation/tool.rst):
+//! a header line `# daxhold <file> v1`, then one record per line:
+//! positional words, then `key=value` fields. This module only splits
+//! lines; what a record means is for stack.rs, events.rs and report.rs.
+//! Later lines starting with `#` and blank lines are skipped.
+
+use crate::error::{Error, Result};
+
+/// The format version this tool reads.
+pub const VERSION: &str = "v1";
+
+/// One line of an interface file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// The file it came from (for error messages).
+    pub file: String,
+    /// Its line number, from 1.
+    pub line: usize,
+    /// The words before the first `key=value`.
+    pub pos: Vec<String>,
+    /// The `key=value` fields, in order (keys unique).
+    pub kv: Vec<(String, String)>,
+}
+
+/// A word made of `[a-z0-9_]`, starting with a letter or `_`: record
+/// kinds and keys.
+pub fn is_word(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_lowercase() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A number as the interface writes it: decimal, or hex with `0x`.
+pub fn number(s: &str) -> Option<u64> {
+    match s.strip_prefix("0x") {
+        Some(hex) if !hex.is_empty() => u64::from_str_radix(hex, 16).ok(),
+        Some(_) => None,
+        None if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+        None => None,
+    }
+}
+
+/// A signed decimal (errno fields: `0`, `-95`).
+pub fn signed(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+impl Record {
+    /// An error about this line.
+    pub fn malformed(&self, msg: impl Into<String>) -> Error {
+        Error::Malformed {
+            file: self.file.clone(),
+            line: self.line,
+            msg: msg.into(),
+        }
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.kv
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `key`, which the record must have.
+    pub fn req(&self, key: &str) -> Result<&str> {
+        self.get(key)
+            .ok_or_else(|| self.malformed(format!("no {key}= field")))
+    }
+
+    /// The number in `key`, if present; a malformed number is an error.
+    pub fn num(&self, key: &str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => number(v)
+                .map(Some)
+                .ok_or_else(|| self.malformed(format!("{key}={v} is not a number"))),
+        }
+    }
+
+    /// The number in `key`, which the record must have.
+    pub fn req_num(&self, key: &str) -> Result<u64> {
+        self.num(key)?
+            .ok_or_else(|| self.malformed(format!("no {key}= field")))
+    }
+
+    /// The signed decimal in `key`, if present.
+    pub fn int(&self, key: &str) -> Result<Option<i64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => signed(v)
+                .map(Some)
+                .ok_or_else(|| self.malformed(format!("{key}={v} is not a number"))),
+        }
+    }
+
+    /// A `MAJ:MIN` device number in `key`, if present (checked, kept as
+    /// text).
+    pub fn devt(&self, key: &str) -> Result<Option<String>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) if is_devt(v) => Ok(Some(v.to_string())),
+            Some(v) => Err(self.malformed(format!("{key}={v} is not MAJ:MIN"))),
+        }
+    }
+
+    /// A `MAJ:MIN` in `key`, which the record must have.
+    pub fn req_devt(&self, key: &str) -> Result<String> {
+        self.devt(key)?
+            .ok_or_else(|| self.malformed(format!("no {key}= field")))
+    }
+
+    /// Exactly `n` positional words, or an error.
+    pub fn expect_pos(&self, n: usize) -> Result<()> {
+        if self.pos.len() == n {
+            Ok(())
+        } else {
+            Err(self.malformed(format!(
+                "{} positional field(s) where {n} belong",
+                self.pos.len()
+            )))
+        }
+    }
+}
+
+/// `MAJ:MIN`, both decimal.
+pub fn is_devt(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((a, b)) => {
+            let dec =
+                |x: &str| !x.is_empty() && x.len() <= 10 && x.bytes().all(|c| c.is_ascii_digit());
+            dec(a) && dec(b)
+        }
+        None => false,
+    }
+}
+
+/// Split `text`, the contents of `/proc/fs/daxhold/<name>` (shown as
+/// `file` in errors), into records after checking its header.
+pub fn parse(file: &str, name: &str, text: &str) -> Result<Vec<Record>> {
+    let mut lines = text.lines().enumerate();
+    let header = lines.next().map(|(_, l)| l).unwrap_or("");
+    check_header(file, name, header)?;
+    let mut out = Vec::new();
+    for (i, raw) in lines {
+        let line = i.saturating_add(1);
+        let l = raw.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        out.push(split(file, line, l)?);
+    }
+    Ok(out)
+}
+
+/// `# daxhold <name> v1`, or the error saying what is wrong.
+fn check_header(file: &str, name: &str, header: &str) -> Result<()> {
+    let words: Vec<&str> = header.split_whitespace().collect();
+    match words.as_slice() {
+        ["#", "daxhold", n, v] if *n == name => {
+            if *v == VERSION {
+                Ok(())
+            } else {
+                Err(Error::Version {
+                    file: file.to_string(),
+                    found: v.to_string(),
+                })
+            }
+        }
+        _ => Err(Error::Malformed {
+            file: file.to_string(),
+            line: 1,
+            msg: format!("expected the header \"# daxhold {name} {VERSION}\", found {header:?}"),
+        }),
+    }
+}
+
+/// One record line: positional words, then `key=value` fields.
+fn split(file: &str, line: usize, l: &str) -> Result<Record> {
+    let mut rec = Record {
+        file: file.to_string(),
+        line,
+        pos: Vec::new(),
+        kv: Vec::new(),
+    };
+    for tok in l.split_whitespace() {
+        match tok.split_once('=') {
+            Some((k, v)) => {
+                if !is_word(k) {
+                    return Err(rec.malformed(format!("bad key in {tok:?}")));
+                }
+                if rec.get(k).is_some() {
+                    return Err(rec.malformed(format!("{k}= given twice")));
+                }
+                rec.kv.push((k.to_string(), v.to_string()));
+            }
+            None if rec.kv.is_empty() => rec.pos.push(tok.to_string()),
+            None => return Err(rec.malformed(format!("{tok:?} after the key=value fields"))),
+        }
+    }
+    Ok(rec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(number("0"), Some(0));
+        assert_eq!(number("4194304"), Some(4194304));
+        assert_eq!(number("0x8203000"), Some(0x8203000));
+        assert_eq!(number("0x"), None);
+        assert_eq!(number(""), None);
+        assert_eq!(number("-1"), None);
+        assert_eq!(number("12a"), None);
+        assert_eq!(number("0xfffffffffffffffff"), None);
+        assert_eq!(number("99999999999999999999"), None);
+        assert_eq!(signed("-95"), Some(-95));
+        assert_eq!(signed("-"), None);
+        assert_eq!(signed("+1"), None);
+    }
+
+    #[test]
+    fn words_and_devt() {
+        assert!(is_word("pre_remove_owners"));
+        assert!(!is_word("Held"));
+        assert!(!is_word("1x"));
+        assert!(!is_word(""));
+        assert!(is_devt("259:0"));
+        assert!(!is_devt("259"));
+        assert!(!is_devt("259:"));
+        assert!(!is_devt("a:1"));
+    }
+
+    #[test]
+    fn header_ok_and_records() {
+        let t = "# daxhold stack v1\nheld pmem0 dev=259:0 sectors=8\n\n# note\nfs dm-0 type=xfs\n";
+        let r = parse("/f", "stack", t).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].line, 2);
+        assert_eq!(r[0].pos, ["held", "pmem0"]);
+        assert_eq!(r[0].get("dev"), Some("259:0"));
+        assert_eq!(r[1].line, 5);
+        assert_eq!(r[1].get("type"), Some("xfs"));
+    }
+
+    #[test]
+    fn header_errors() {
+        let e = parse("/f", "stack", "# daxhold stack v2\n").unwrap_err();
+        assert!(matches!(e, Error::Version { ref found, .. } if found == "v2"));
+        let e = parse("/f", "stack", "held pmem0\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/f:1: malformed line: expected the header \"# daxhold stack v1\", found \"held pmem0\""
+        );
+        let e = parse("/f", "stack", "").unwrap_err();
+        assert!(e.to_string().starts_with("/f:1: "));
+        let e = parse("/f", "events", "# daxhold stack v1\n").unwrap_err();
+        assert!(e.to_string().starts_with("/f:1: "));
+    }
+
+    #[test]
+    fn line_errors() {
+        let e = parse("/f", "stack", "# daxhold stack v1\nheld a=1 b\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/f:2: malformed line: \"b\" after the key=value fields"
+        );
+        let e = parse("/f", "stack", "# daxhold stack v1\nheld x a=1 a=2\n").unwrap_err();
+        assert!(e.to_string().contains("/f:2: ") && e.to_string().contains("twice"));
+        let e = parse("/f", "stack", "# daxhold stack v1\n\nheld x =3\n").unwrap_err();
+        assert!(e.to_string().contains("/f:3: "));
+    }
+
+    #[test]
+    fn field_errors() {
+        let r = parse(
+            "/f",
+            "stack",
+            "# daxhold stack v1\nheld x n=12q d=1:2 e=-4\n",
+        )
+        .unwrap();
+        let r = &r[0];
+        assert!(r.num("n").is_err());
+        assert_eq!(r.num("missing").unwrap(), None);
+        assert!(r.req_num("missing").is_err());
+        assert_eq!(r.devt("d").unwrap().as_deref(), Some("1:2"));
+        assert!(r.devt("n").is_err());
+        assert_eq!(r.int("e").unwrap(), Some(-4));
+        assert!(r.expect_pos(2).is_ok());
+        assert!(r.expect_pos(3).is_err());
+    }
+}

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The built `daxhold` binary against fixture trees (`--root` and
+//! `DAXHOLD_ROOT`): output, JSON shape, exit status and error messages.
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const STACK: &str = "# daxhold stack v1
+held pmem0 dev=259:0 mode=auto sectors=4194304
+dev pmem0p1 dev=259:1 kind=part sectors=2093056
+dev dm-0 dev=254:0 kind=dm sectors=2093056 holder=yes
+map dm-0 lower=pmem0p1 start=0 sectors=2093056 lower_start=0 target=linear
+map pmem0p1 lower=pmem0 start=0 sectors=2093056 lower_start=2048 target=part
+fs dm-0 type=ext4
+";
+
+const EVENTS: &str = "# daxhold events v1
+6 pmem0 failure offset=0x100000 len=0x1000 mf_flags=0x22
+6 pmem0 top dev=dm-0 devt=254:0 sector=0 sectors=8 depth=2 result=handled errno=0
+6 pmem0 result errno=0
+7 pmem0 failure offset=0x8203000 len=0x1000 mf_flags=0x23 flags=MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED
+7 pmem0 top dev=dm-0 devt=254:0 sector=2191576 sectors=8 depth=2 result=declined errno=-95
+7 pmem0 owner fsdev=254:0 ino=131 pgoff=3 pfn=0x101218 pages=1 errno=0
+7 pmem0 signal pid=345 comm=dax_poison code=AR addr=0x7f12345000 lsb=12
+7 pmem0 brand_new_kind x=1
+7 pmem0 result errno=0 new_key=5
+";
+
+/// A fixture root: a fresh directory per test.
+struct Fixture(PathBuf);
+
+impl Fixture {
+    fn new(name: &str) -> Fixture {
+        let d = std::env::temp_dir().join(format!("daxhold-cli-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        Fixture(d)
+    }
+
+    /// The module's directories and, if given, its three files.
+    fn module(name: &str, stack: &str, events: &str, poison: &str) -> Fixture {
+        let f = Fixture::new(name);
+        f.write("sys/kernel/daxhold/holders", "");
+        f.write("proc/fs/daxhold/stack", stack);
+        f.write("proc/fs/daxhold/events", events);
+        f.write("proc/fs/daxhold/poison", poison);
+        f
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.0.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_daxhold"))
+            .arg("--root")
+            .arg(&self.0)
+            .args(args)
+            .env_remove("DAXHOLD_ROOT")
+            .output()
+            .unwrap()
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+#[test]
+fn not_loaded() {
+    let f = Fixture::new("none");
+    for cmd in ["status", "events", "report"] {
+        let o = f.run(&[cmd]);
+        assert_eq!(o.status.code(), Some(1));
+        assert_eq!(stdout(&o), "");
+        assert_eq!(
+            stderr(&o),
+            "daxhold: module not loaded (no /proc/fs/daxhold): insmod daxhold.ko\n"
+        );
+    }
+}
+
+#[test]
+fn older_module() {
+    let f = Fixture::new("older");
+    f.write("sys/kernel/daxhold/holders", "");
+    let o = f.run(&["status"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "daxhold: the loaded daxhold module is older than this tool: it has /sys/kernel/daxhold but no /proc/fs/daxhold (this tool reads /proc/fs/daxhold/stack v1)\n"
+    );
+    // A module with the directory but not this file.
+    f.write("proc/fs/daxhold/stack", STACK);
+    let o = f.run(&["report"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "daxhold: /proc/fs/daxhold/poison does not exist: the loaded daxhold module is older than this tool (it has /proc/fs/daxhold but no poison file)\n"
+    );
+}
+
+#[test]
+fn newer_format() {
+    let f = Fixture::module(
+        "v2",
+        "# daxhold stack v2\nheld pmem0 whatever\n",
+        EVENTS,
+        "",
+    );
+    let o = f.run(&["status"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "daxhold: /proc/fs/daxhold/stack: format v2, this tool reads v1: the module is newer than the tool (update the tool)\n"
+    );
+}
+
+#[test]
+fn malformed_lines_name_file_and_line() {
+    let bad = format!("{STACK}map dm-0 lower=pmem0p1 start=zero sectors=1 lower_start=0\n");
+    let f = Fixture::module(
+        "malformed",
+        &bad,
+        "# daxhold events v1\n\n\u{1}\u{2}garbage\n",
+        "garbage",
+    );
+    let o = f.run(&["status"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "daxhold: /proc/fs/daxhold/stack:8: malformed line: start=zero is not a number\n"
+    );
+    let o = f.run(&["events"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).starts_with("daxhold: /proc/fs/daxhold/events:3: malformed line: "),
+        "{}",
+        stderr(&o)
+    );
+    let o = f.run(&["report"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        stderr(&o),
+        "daxhold: /proc/fs/daxhold/poison:1: malformed line: expected the header \"# daxhold poison v1\", found \"garbage\"\n"
+    );
+}
+
+#[test]
+fn status_tree_and_json() {
+    let f = Fixture::module("status", STACK, EVENTS, "# daxhold poison v1\n");
+    let o = f.run(&["status"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "NAME      MAJ:MIN KIND  SIZE HOLDER        FS
+pmem0       259:0 pmem    2G daxhold(auto)
+└─pmem0p1   259:1 part 1022M
+  └─dm-0    254:0 dm   1022M yes           ext4
+"
+    );
+    let o = f.run(&["status", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("\"dev\":\"pmem0\""),
+        "ndctl style: no space after the colon"
+    );
+    let j = json(&o);
+    assert_eq!(j[0]["dev"], "pmem0");
+    assert_eq!(j[0]["devt"], "259:0");
+    assert_eq!(j[0]["kind"], "pmem");
+    assert_eq!(j[0]["mode"], "auto");
+    assert_eq!(j[0]["size"], 4194304u64 * 512);
+    let p1 = &j[0]["children"][0];
+    assert_eq!(p1["dev"], "pmem0p1");
+    assert_eq!(p1["holder"], false);
+    assert_eq!(p1["maps"][0]["lower_start"], 2048);
+    assert_eq!(p1["maps"][0]["target"], "part");
+    let dm = &p1["children"][0];
+    assert_eq!(dm["dev"], "dm-0");
+    assert_eq!(dm["holder"], true);
+    assert_eq!(dm["filesystem"], "ext4");
+    assert!(dm.get("children").is_none(), "absent fields are omitted");
+}
+
+#[test]
+fn status_empty() {
+    let f = Fixture::module("empty", "# daxhold stack v1\n", EVENTS, "");
+    assert_eq!(stdout(&f.run(&["status"])), "daxhold holds no pmem disk\n");
+    assert_eq!(json(&f.run(&["status", "--json"])), serde_json::json!([]));
+}
+
+#[test]
+fn events_text_json_last() {
+    let f = Fixture::module("events", STACK, EVENTS, "");
+    let o = f.run(&["events", "--last", "1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "failure 7 on pmem0: offset 0x8203000 len 0x1000 mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
+  top      dm-0 (254:0) sector 2191576 sectors 8 depth 2: declined (errno -95)
+  owner    fs 254:0 ino 131 pgoff 3 pfn 0x101218 pages 1 (errno 0)
+  signal   pid 345 (dax_poison) SIGBUS BUS_MCEERR_AR addr 0x7f12345000 lsb 12
+  result   ok (errno 0)
+"
+    );
+    let j = json(&f.run(&["events", "--json"]));
+    let a = j.as_array().unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0]["seq"], 6);
+    assert_eq!(
+        a[0]["flags"],
+        serde_json::json!(["MF_ACTION_REQUIRED", "MF_SW_SIMULATED"])
+    );
+    assert!(a[0].get("owners").is_none());
+    assert_eq!(a[1]["offset"], 0x8203000);
+    assert_eq!(a[1]["length"], 0x1000);
+    assert_eq!(a[1]["mf_flags"], 0x23);
+    assert_eq!(a[1]["tops"][0]["errno"], -95);
+    assert_eq!(a[1]["owners"][0]["ino"], 131);
+    assert_eq!(a[1]["signals"][0]["pid"], 345);
+    assert_eq!(a[1]["signals"][0]["code"], "AR");
+    assert_eq!(a[1]["errno"], 0);
+    assert!(a[1].get("records").is_none(), "unknown kinds are ignored");
+    let j = json(&f.run(&["events", "--json", "--last", "0"]));
+    assert_eq!(j, serde_json::json!([]));
+}
+
+#[test]
+fn report_paths_and_json() {
+    let f = Fixture::new("report");
+    f.write("sys/kernel/daxhold/holders", "");
+    f.write("proc/fs/daxhold/stack", STACK);
+    f.write("proc/fs/daxhold/events", EVENTS);
+    f.write("mnt/lv/dir/damaged", "data");
+    f.write("mnt/lv/other", "data");
+    let ino = fs::metadata(f.path().join("mnt/lv/dir/damaged"))
+        .unwrap()
+        .ino();
+    f.write(
+        "proc/self/mountinfo",
+        "30 1 254:0 / /mnt/lv rw,relatime - ext4 /dev/mapper/lv rw,dax=always\n",
+    );
+    f.write(
+        "proc/fs/daxhold/poison",
+        &format!(
+            "# daxhold poison v1
+bad pmem0 sector=4160 sectors=8 since=3
+top pmem0 sector=4160 dev=dm-0 devt=254:0 top_sector=2112 sectors=8 depth=2 chain=pmem0>pmem0p1>dm-0
+file pmem0 sector=4160 fsdev=254:0 fs=ext4 ino={ino} offset=0x3000 len=0x1000 mapped=0
+file pmem0 sector=4160 fsdev=254:0 fs=ext4 ino=999999999 offset=0x0 len=0x1000 mapped=1
+bad pmem0 sector=8 sectors=8 since=4
+metadata pmem0 sector=8 fsdev=254:0 fs=ext4 what=superblock
+"
+        ),
+    );
+    let o = f.run(&["report"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        format!(
+            "pmem0: 2 bad ranges
+  sector 4160 sectors 8 (bytes 0x208000 len 0x1000), since generation 3
+    top      dm-0 (254:0) sector 2112 sectors 8 depth 2: pmem0 > pmem0p1 > dm-0
+    file     /mnt/lv/dir/damaged: ino {ino} offset 0x3000 len 0x1000, not mapped; ext4 on dm-0 (254:0) at /mnt/lv
+    file     inode 999999999 (path not found): ino 999999999 offset 0x0 len 0x1000, mapped; ext4 on dm-0 (254:0) at /mnt/lv
+  sector 8 sectors 8 (bytes 0x1000 len 0x1000), since generation 4
+    metadata superblock: ext4 on 254:0 at /mnt/lv
+"
+        )
+    );
+    let o = f.run(&["report", "--no-paths"]);
+    assert!(stdout(&o).contains(&format!(
+        "    file     inode {ino}: ino {ino} offset 0x3000"
+    )));
+    let j = json(&f.run(&["report", "--json"]));
+    let d = &j[0];
+    assert_eq!(d["dev"], "pmem0");
+    assert_eq!(d["badblock_count"], 2);
+    let b = &d["badblocks"][0];
+    assert_eq!(b["offset"], 4160);
+    assert_eq!(b["length"], 8);
+    assert_eq!(b["since"], 3);
+    assert_eq!(
+        b["tops"][0]["chain"],
+        serde_json::json!(["pmem0", "pmem0p1", "dm-0"])
+    );
+    let file = &b["files"][0];
+    assert_eq!(file["fsdev"], "254:0");
+    assert_eq!(file["blockdev"], "dm-0");
+    assert_eq!(file["filesystem"], "ext4");
+    assert_eq!(file["mountpoint"], "/mnt/lv");
+    assert_eq!(file["ino"], ino);
+    assert_eq!(file["offset"], 0x3000);
+    assert_eq!(file["length"], 0x1000);
+    assert_eq!(file["mapped"], false);
+    assert_eq!(file["path"], "/mnt/lv/dir/damaged");
+    assert!(b["files"][1].get("path").is_none());
+    assert_eq!(d["badblocks"][1]["metadata"][0]["what"], "superblock");
+    // A walk limit too small to reach the file says so.
+    let o = f.run(&["report", "--walk-limit", "1"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stderr(&o).contains("/mnt/lv: stopped looking for paths after 1 entries"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn report_empty() {
+    let f = Fixture::module("noreport", STACK, EVENTS, "# daxhold poison v1\n");
+    assert_eq!(
+        stdout(&f.run(&["report"])),
+        "no known poison on the held pmem disks\n"
+    );
+    assert_eq!(json(&f.run(&["report", "--json"])), serde_json::json!([]));
+}
+
+#[test]
+fn root_from_environment() {
+    let f = Fixture::module("env", STACK, EVENTS, "");
+    let o = Command::new(env!("CARGO_BIN_EXE_daxhold"))
+        .arg("status")
+        .env("DAXHOLD_ROOT", f.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("└─pmem0p1"));
+}
+
+#[test]
+fn arguments() {
+    let f = Fixture::module("args", STACK, EVENTS, "");
+    let o = f.run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    for w in ["status", "events", "report", "Documentation/tool.rst"] {
+        assert!(stdout(&o).contains(w), "--help lacks {w}");
+    }
+    assert!(!stdout(&o).contains("--root"), "--root is hidden");
+    for bad in [
+        &["frobnicate"][..],
+        &[],
+        &["events", "--last", "x"],
+        &["events", "--last", "-1"],
+        &["status", "--bogus"],
+        &["report", "extra"],
+    ] {
+        let o = f.run(bad);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("error:") || stderr(&o).contains("Usage:"),
+            "{bad:?}: {}",
+            stderr(&o)
+        );
+        assert_eq!(stdout(&o), "");
+    }
+}
