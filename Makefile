@@ -14,6 +14,7 @@
 #   make bench-rmap host benchmark of the reverse map (not in check)
 #   make bench      host and guest benchmarks, to build/bench/ (not in check)
 #   make lint       rustfmt --check and clippy
+#   make tool       the userspace tool, build/tool/daxhold (tools/daxhold)
 #   make clean
 #
 # FLAVOUR selects the test kernel (tools/kconfig/<FLAVOUR>.config).
@@ -27,7 +28,7 @@ KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module module-kunit module-flavour deps kernel check demo host-test bench-host bench-rmap bench lint fmt clean
+.PHONY: all module module-kunit module-flavour deps kernel check demo host-test bench-host bench-rmap bench lint fmt clean tool
 
 all: module
 
@@ -71,12 +72,19 @@ bench-rmap:
 bench:
 	@tools/bench/run.sh $(FLAVOUR)
 
+# The userspace tool (tools/daxhold) as build/tool/daxhold; the guest
+# initramfs takes it from there.  See Documentation/tool.rst.
+tool:
+	cargo build --quiet --release --locked --manifest-path tools/daxhold/Cargo.toml \
+		--target-dir build/tool/target
+	mkdir -p build/tool && cp build/tool/target/release/daxhold build/tool/daxhold
+
 lint: kernel
 	tools/lint.sh $(KDIR)
 
 fmt:
 	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs \
-		rust/pure/benches/*.rs
+		rust/pure/benches/*.rs tools/daxhold/src/*.rs tools/daxhold/tests/*.rs
 
 # check.sh runs the set-up itself, as its first steps.
 check:

@@ -56,6 +56,7 @@ step setup-kernel-nfit tools/setup/kernel.sh nfit &&
 	nfit_kdir=$(tools/setup/kernel.sh nfit)
 
 step host-test bash -c 'cd rust/pure && cargo test --quiet'
+step tool-test bash -c 'cd tools/daxhold && cargo test --quiet --locked'
 step lint tools/lint.sh "$kdir"
 # build/kunit/daxhold.ko with the suites, then the production module (no
 # KUnit), which is what the guest scenarios load.
@@ -68,6 +69,8 @@ if [ -n "$nfit_kdir" ]; then
 	step module-build-nfit make -s FLAVOUR=nfit module-flavour &&
 		nfit=(--flavour "nfit=$nfit_kdir,build/nfit/daxhold.ko")
 fi
+# The userspace tool, build/tool/daxhold, which the guest initramfs carries.
+step tool-build make -s tool
 # The harness must catch what it claims to: one selftest per failure rule.
 step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
 step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # rustfmt (the kernel's .rustfmt.toml) and clippy (kbuild's CLIPPY=1) over
-# the module, and clippy over the host crate.  Any finding fails.
+# the module, and clippy over the host crate and the userspace tool
+# (tools/daxhold).  Any finding fails.
 #
 #   tools/lint.sh KDIR
 set -euo pipefail
@@ -10,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . tools/setup/lib.sh
 
-files=$(git ls-files 'rust/*.rs' 'rust/**/*.rs')
+files=$(git ls-files 'rust/*.rs' 'rust/**/*.rs' 'tools/daxhold/*.rs')
 rustfmt --check --edition 2021 --config-path .rustfmt.toml $files
 
 # Rebuild the Rust object under clippy-driver (warnings are errors in Kbuild),
@@ -21,4 +22,5 @@ for kunit in y n; do
 		CLIPPY=1 DAXHOLD_KUNIT=$kunit modules
 done
 (cd rust/pure && cargo clippy --quiet --all-targets -- -D warnings)
+(cd tools/daxhold && cargo clippy --quiet --locked --all-targets -- -D warnings)
 echo "lint: rustfmt and clippy clean"

@@ -49,20 +49,26 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
-    /// Held pmem disks and the devices above each, as a tree (like lsblk):
-    /// NAME, MAJ:MIN, KIND (pmem, part, dm), SIZE, HOLDER (daxhold and its
-    /// attach mode on the pmem; "yes" where a filesystem holds a device
-    /// above), FS (mounted filesystem type).
+    /// Held pmem disks and the devices above each, as a tree like lsblk's
+    ///
+    /// Columns: NAME (the tree: a device above several lower ones appears
+    /// under each), MAJ:MIN, KIND (pmem, part, dm), SIZE, HOLDER
+    /// ("daxhold(auto|manual)" on a held pmem, "yes" where a filesystem
+    /// such as XFS with DAX holds a device above), FS (the filesystem
+    /// mounted on it).
     Status {
         /// Print JSON (ndctl style): an array of held disks, each with its
         /// "children".
         #[arg(long)]
         json: bool,
     },
-    /// Recent failures daxhold handled, oldest first, one block per
-    /// failure: the raw offset, length and mf_flags, each translated
-    /// piece at the top of the stack and what its holder did, the files
-    /// whose mappers were signalled, the signalled pids, the result.
+    /// Recent memory failures daxhold handled and where they went
+    ///
+    /// Oldest first, one block per failure (the last 512 records of the
+    /// module's failure log): the raw byte offset, length and mf_flags on
+    /// the pmem, each translated piece at the top of the stack and what
+    /// its holder did, the files whose mapping processes were signalled,
+    /// the pids daxhold's handling signalled, and the result.
     Events {
         /// Print JSON (ndctl style): an array of failures.
         #[arg(long)]
@@ -71,10 +77,13 @@ enum Cmd {
         #[arg(long, value_name = "N")]
         last: Option<usize>,
     },
-    /// Known poison on the held pmem disks (their badblocks) and what it
-    /// damages: per bad range the device chain and top sector, the
-    /// damaged files (filesystem, mountpoint, inode, file offset and
-    /// length, path), metadata and unowned ranges.
+    /// Known poison (badblocks of held pmem disks) and the files it damages
+    ///
+    /// Per bad range: its sectors on the pmem, the device chain up to the
+    /// top of the stack and the sector there, each damaged file
+    /// (filesystem, device, mountpoint, inode, file offset and length,
+    /// path found by walking that mount), filesystem metadata and ranges
+    /// nobody owns.
     Report {
         /// Print JSON (ndctl style): an array of disks with
         /// "badblock_count" and "badblocks".

@@ -7,7 +7,8 @@
 The image holds busybox (static), the host's storage tools with every
 library `ldd` names (ndctl, mkfs.xfs, mkfs.ext4, dmsetup, sfdisk, ...), the
 test programs of tools/testing/progs and the benchmark programs of
-tools/bench (built static), the kernel's hwpoison-inject.ko and
+tools/bench (built static), the daxhold tool (`make tool`, with its
+libraries), the kernel's hwpoison-inject.ko and
 mce-inject.ko from KDIR, the given modules (as /lib/modules/<file name>),
 for a kernel of the nfit flavour its NVDIMM test modules (as
 /lib/modules/nfit/, their load order in /lib/modules/nfit/order), /init,
@@ -41,6 +42,8 @@ PROGS = ["dax_poison", "writefile", "modctl", "statx_dax"]
 # benchmark scripts (run.py --bench).
 BENCH_SRC = TOP / "tools/bench"
 BENCH_PROGS = ["bench_poison", "bench_io", "bench_rmap"]
+# The userspace tool (tools/daxhold), built by `make tool`.
+TOOL = TOP / "build/tool/daxhold"
 
 # (program, required): copied with their libraries if found on the host.
 HOST_TOOLS = [
@@ -56,6 +59,7 @@ HOST_TOOLS = [
     ("filefrag", False),
     ("xfs_io", False),
     ("strace", False),
+    ("jq", True),
 ]
 HOST_FILES = ["/etc/mke2fs.conf"]
 # Kernel modules the scenarios may load, found through KDIR/modules.order.
@@ -204,6 +208,17 @@ def build_progs(src=PROGS_SRC, sub="progs"):
     return out
 
 
+def build_tool():
+    """`make tool` (a no-op when up to date); return build/tool/daxhold."""
+    r = subprocess.run(["make", "-s", "-C", str(TOP), "tool"],
+                       capture_output=True, text=True)
+    if r.returncode != 0 or not TOOL.is_file():
+        raise RuntimeError("building the daxhold tool (make tool) failed, "
+                           f"no {TOOL.relative_to(TOP)}:\n"
+                           + r.stdout + r.stderr)
+    return TOOL
+
+
 def kernel_module_paths(kdir):
     """Paths of KERNEL_MODULES in KDIR (via modules.order)."""
     found = {}
@@ -281,6 +296,10 @@ def collect(kdir, modules):
     bench = build_progs(BENCH_SRC, "bench")
     for p in BENCH_PROGS:
         img.add_file(f"usr/local/bin/{p}", bench / p, 0o755)
+    tool = build_tool()
+    img.add_file("usr/sbin/daxhold", tool, 0o755)
+    for lib in ldd_libs(tool):
+        img.add_file(lib, os.path.realpath(lib), 0o755)
 
     for name, path in kernel_module_paths(kdir).items():
         img.add_file(f"lib/modules/{name}.ko", path, 0o644)
