@@ -22,6 +22,8 @@ mod kunit_tests;
 mod metadata;
 mod notify;
 mod owners;
+mod proc;
+mod signal;
 mod stack;
 // Shared with the host crate, which needs these items `pub` and uses some
 // the module does not (host-only helpers and tests, re-exports).
@@ -50,12 +52,18 @@ impl kernel::Module for Daxhold {
         let log = events::new_ring()?;
         let registry = KBox::pin_init(Registry::new(policy, owners, log), GFP_KERNEL)?;
         holder::publish(&registry);
+        proc::init().inspect_err(|_| holder::unpublish())?;
+        signal::init();
         if let Err(e) = ffi::stack::probes_init() {
+            signal::exit();
+            proc::exit();
             holder::unpublish();
             return Err(e);
         }
         if let Err(e) = ffi::index::probes_init() {
             ffi::stack::probes_exit();
+            signal::exit();
+            proc::exit();
             holder::unpublish();
             return Err(e);
         }
@@ -66,6 +74,8 @@ impl kernel::Module for Daxhold {
             ffi::index::probes_exit();
             ffi::stack::probes_exit();
             registry.detach_all();
+            signal::exit();
+            proc::exit();
             events::stop(&registry);
             registry.set_snapshot(None);
             holder::unpublish();
@@ -83,7 +93,9 @@ impl kernel::Module for Daxhold {
 
 impl Drop for Daxhold {
     fn drop(&mut self) {
-        // No new control calls, then no holders, then no users at all.
+        // No readers, no new control calls, then no holders, then no users
+        // at all.
+        proc::exit();
         ffi::glue::sysfs_exit();
         ffi::stack::probes_exit();
         self.registry.detach_all();
@@ -91,6 +103,7 @@ impl Drop for Daxhold {
         // No failure handler runs any more (detach waited for them): print
         // the rest of the failure log before the last line.
         notify::wait_idle();
+        signal::exit();
         events::stop(&self.registry);
         self.registry.set_snapshot(None);
         holder::unpublish();

@@ -8,6 +8,17 @@
 //! adding a record takes its spinlock for the copy of one record and
 //! never allocates or waits for anything else. A full ring drops the
 //! record and counts it; the work item says how many were lost.
+//!
+//! The history that `/proc/fs/daxhold/events` shows (the last [`HISTORY`]
+//! records) is a second ring of the same records, filled by the printer,
+//! not by the failure path: each record moves from the pending ring to the
+//! history in the same lock hold that takes it out to print it. So the
+//! failure path does not get slower at all (it is benchmarked: the choice
+//! of filling the history when recording would add a 128-byte copy per
+//! record under the lock), and a reader loses nothing either: it copies
+//! the history and the records still waiting to be printed, in one lock
+//! hold ([`recent`]). What the printer reports as lost (a full pending
+//! ring) is missing from both, as it is from dmesg.
 
 use kernel::error::Result;
 use kernel::prelude::*;
@@ -15,7 +26,7 @@ use kernel::prelude::*;
 use crate::ffi::bdev::DISK_NAME_LEN;
 use crate::ffi::glue;
 use crate::holder::{self, Registry};
-use crate::pure::events::{Event, Ring, NAME_LEN};
+use crate::pure::events::{Event, EventLog, NAME_LEN};
 
 // A record keeps a disk name whole.
 kernel::static_assert!(NAME_LEN == DISK_NAME_LEN);
@@ -25,16 +36,28 @@ kernel::static_assert!(NAME_LEN == DISK_NAME_LEN);
 /// 512 records of 128 bytes: 64 KiB, allocated once.
 pub(crate) const CAPACITY: usize = 512;
 
-/// The ring, as the registry keeps it.
-pub(crate) type EventRing = Ring<KVVec<Event>>;
+/// Records printed already that the history keeps: the last 512, 64 KiB,
+/// allocated once.
+pub(crate) const HISTORY: usize = 512;
 
-/// An empty ring of [`CAPACITY`] records, allocated now (module load).
+/// The ring and the history, as the registry keeps them.
+pub(crate) type EventRing = EventLog<KVVec<Event>>;
+
+/// An empty ring of [`CAPACITY`] records and an empty history of
+/// [`HISTORY`], allocated now (module load).
 pub(crate) fn new_ring() -> Result<EventRing> {
-    let mut slots = KVVec::with_capacity(CAPACITY, GFP_KERNEL)?;
-    for _ in 0..CAPACITY {
-        slots.push(Event::EMPTY, GFP_KERNEL)?;
-    }
-    Ok(Ring::new(slots))
+    let pending = KVVec::from_elem(Event::EMPTY, CAPACITY, GFP_KERNEL)?;
+    let history = KVVec::from_elem(Event::EMPTY, HISTORY, GFP_KERNEL)?;
+    Ok(EventLog::new(pending, history))
+}
+
+/// The newest [`HISTORY`] records, printed or not, oldest first: copied
+/// in one lock hold into storage allocated before it (process context),
+/// and how many of its slots they fill.
+pub(crate) fn recent(r: &Registry) -> Result<(KVVec<Event>, usize)> {
+    let mut out = KVVec::from_elem(Event::EMPTY, HISTORY, GFP_KERNEL)?;
+    let n = r.log.lock().recent(&mut out);
+    Ok((out, n))
 }
 
 /// Add `e` to the log (the failure path). A full ring counts it as lost.
@@ -49,7 +72,8 @@ pub(crate) fn kick() {
 }
 
 /// Print every record in the ring, oldest first, then the number lost.
-/// The lock is held only to take each record out, never across `printk`.
+/// The lock is held only to take each record out (to the history), never
+/// across `printk`.
 pub(crate) fn print(r: &Registry) {
     loop {
         let next = r.log.lock().pop();

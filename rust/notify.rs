@@ -28,6 +28,7 @@ use crate::pure::mf::MfFlags;
 use crate::pure::notify;
 use crate::pure::stack::{DevId, Hit, SECTOR_SIZE};
 use crate::pure::verdict::Verdict;
+use crate::signal;
 use crate::stack::{self, Snapshot};
 
 /// notify_failure calls running now.
@@ -123,6 +124,8 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
         extent: failure.extent,
     };
     log.add(What::Failure { mf_flags: raw.0 });
+    // SIGBUSes this thread sends from here on are this failure's.
+    let _signals = signal::enter(log.seq, holder.devt(), log.extent);
     let snap = match stack::current(r) {
         Ok(s) => s,
         Err(e) => {

@@ -84,6 +84,11 @@ impl Snapshot {
         self.devs.get(i)
     }
 
+    /// Every block device, sorted by dev_t.
+    pub(crate) fn devs(&self) -> &[DevEntry] {
+        &self.devs
+    }
+
     /// The name of `dev`, or `?`.
     pub(crate) fn name(&self, dev: DevId) -> &str {
         self.dev(dev).map_or("?", DevEntry::name)

@@ -121,4 +121,26 @@ ssize_t daxhold_ctl_index(char *buf, size_t size);
 int daxhold_ctl_metadata_store(const char *buf, size_t len);
 ssize_t daxhold_ctl_metadata_show(char *buf, size_t size);
 
+/* /proc/fs/daxhold (rust/proc_glue.c); the files by number. */
+struct seq_file;
+#define DAXHOLD_PROC_STACK	1
+#define DAXHOLD_PROC_EVENTS	2
+#define DAXHOLD_PROC_POISON	3
+int daxhold_proc_init(void);
+int daxhold_proc_add(const char *name, __u32 file);
+void daxhold_proc_exit(void);
+/* Implemented in Rust (rust/ffi/proc.rs): write file `file` into m. */
+int daxhold_proc_show(struct seq_file *m, __u32 file);
+
+/*
+ * Signal records (rust/signal_glue.c): kprobes on force_sig_mceerr() and
+ * send_sig_mceerr() report each SIGBUS to Rust, which keeps those sent
+ * while daxhold handles a failure on the calling thread.
+ */
+int daxhold_sig_probes_init(void);
+void daxhold_sig_probes_exit(void);
+/* Implemented in Rust (rust/ffi/signal.rs), from the probes (atomic). */
+void daxhold_sig_hit(const void *current_task, __s32 pid, const char *comm,
+		     __s32 code, __u64 addr, __s32 lsb);
+
 #endif /* _DAXHOLD_GLUE_H */

@@ -12,4 +12,7 @@ pub(crate) mod glue;
 pub(crate) mod index;
 #[cfg(daxhold_kunit)]
 pub(crate) mod kunit;
+pub(crate) mod proc;
+pub(crate) mod seq;
+pub(crate) mod signal;
 pub(crate) mod stack;

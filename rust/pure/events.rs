@@ -10,6 +10,11 @@
 //! poisoned process waits on. One failure is one [`What::Failure`] record
 //! and then one record per piece it reached, all with the failure's
 //! sequence number, so a reader can put them back together and see a gap.
+//!
+//! Printed records are kept in a second ring, the history ([`EventLog`]:
+//! the last so many, the oldest overwritten), which `/proc/fs/daxhold/events`
+//! shows, each record as its [`Line`] (Documentation/admin.rst, "Kernel
+//! interface for tools").
 
 use core::fmt;
 use core::ops::DerefMut;
@@ -17,6 +22,7 @@ use core::ops::DerefMut;
 use crate::pure::errname::{errname, EOPNOTSUPP};
 use crate::pure::mf::MfFlags;
 use crate::pure::notify::Extent;
+use crate::pure::procfs::{Devt, Word};
 use crate::pure::stack::{StackError, SECTOR_SIZE};
 
 /// Longest device name kept, terminating NUL included (`DISK_NAME_LEN`).
@@ -131,6 +137,34 @@ pub enum What {
         /// Why.
         error: StackError,
     },
+    /// A SIGBUS sent while daxhold handled this failure (its own reverse
+    /// map's kill, or the holder's it forwarded to): to task `pid`.
+    Signal {
+        /// The task signalled (its pid in the initial namespace).
+        pid: i32,
+        /// Its name (`comm`).
+        comm: Name,
+        /// `si_code`: [`BUS_MCEERR_AR`] or [`BUS_MCEERR_AO`].
+        code: i32,
+        /// `si_addr`: the user address of the poisoned page.
+        addr: u64,
+        /// `si_addr_lsb`: log2 of the poisoned size (12 for a page).
+        lsb: i32,
+    },
+}
+
+/// `si_code` of a SIGBUS for poison that was consumed (action required).
+pub const BUS_MCEERR_AR: i32 = 4;
+/// `si_code` of a SIGBUS for poison found but not consumed (action optional).
+pub const BUS_MCEERR_AO: i32 = 5;
+
+/// `AR`, `AO`, or `None` for another code.
+fn sig_code(code: i32) -> Option<&'static str> {
+    match code {
+        BUS_MCEERR_AR => Some("AR"),
+        BUS_MCEERR_AO => Some("AO"),
+        _ => None,
+    }
 }
 
 /// One record of the failure log: one line of it.
@@ -275,6 +309,152 @@ impl fmt::Display for Event {
                 f,
                 "{name}: translation stopped: {error:?}; the rest is left to the kernel"
             ),
+            What::Signal {
+                pid,
+                comm,
+                code,
+                addr,
+                lsb,
+            } => {
+                write!(f, "{name}: SIGBUS ")?;
+                match sig_code(code) {
+                    Some(c) => write!(f, "BUS_MCEERR_{c}")?,
+                    None => write!(f, "si_code {code}")?,
+                }
+                write!(
+                    f,
+                    " to pid {pid} ({}) at {addr:#x}, si_addr_lsb={lsb}",
+                    Word(comm.as_str())
+                )
+            }
+        }
+    }
+}
+
+/// `0` or the errno's name (`EOPNOTSUPP`), as in the dmesg lines.
+struct Errno(i32);
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 => f.write_str("0"),
+            rc => match errname(rc) {
+                "E?" => write!(f, "{rc}"),
+                name => f.write_str(name),
+            },
+        }
+    }
+}
+
+/// What a holder's result means, as the `result=` word of the `events`
+/// file: `handled`, `declined` (`-EOPNOTSUPP`: no holder, or it declined)
+/// or `failed`.
+fn result_word(rc: i32) -> &'static str {
+    match rc {
+        0 => "handled",
+        rc if rc == -EOPNOTSUPP => "declined",
+        _ => "failed",
+    }
+}
+
+/// A record as its line of `/proc/fs/daxhold/events` (no newline):
+/// `SEQ PMEM KIND key=value...` (Documentation/admin.rst, "Kernel
+/// interface for tools"). Sectors are decimal, bytes and pfns `0x` hex,
+/// `dev_t`s `MAJ:MIN`, errnos `0` or their name.
+pub struct Line<'a>(pub &'a Event);
+
+impl Line<'_> {
+    /// `KIND dev=NAME devt=MAJ:MIN` of a piece.
+    fn piece(f: &mut fmt::Formatter<'_>, kind: &str, p: &Piece) -> fmt::Result {
+        write!(
+            f,
+            "{kind} dev={} devt={}",
+            Word(p.device.as_str()),
+            Devt(p.dev)
+        )
+    }
+
+    /// ` sector=S sectors=N depth=D` of a piece.
+    fn range(f: &mut fmt::Formatter<'_>, p: &Piece) -> fmt::Result {
+        write!(
+            f,
+            " sector={} sectors={} depth={}",
+            p.offset / SECTOR_SIZE,
+            p.len.div_ceil(SECTOR_SIZE),
+            p.depth
+        )
+    }
+}
+
+impl fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        write!(f, "{} {} ", e.seq, Word(e.holder.as_str()))?;
+        match e.what {
+            What::Failure { mf_flags } => {
+                let (offset, len) = e.extent.offset_len();
+                write!(
+                    f,
+                    "failure offset={offset:#x} len={len:#x} mf_flags={mf_flags:#x} flags={}",
+                    MfFlags(mf_flags)
+                )
+            }
+            What::Top { piece: p, rc } => {
+                Self::piece(f, "top", &p)?;
+                Self::range(f, &p)?;
+                write!(f, " result={} errno={}", result_word(rc), Errno(rc))
+            }
+            What::Unmapped { piece: p } => {
+                Self::piece(f, "unmapped", &p)?;
+                Self::range(f, &p)
+            }
+            What::Whole { piece: p, rc } => {
+                Self::piece(f, "whole", &p)?;
+                write!(
+                    f,
+                    " depth={} result={} errno={}",
+                    p.depth,
+                    result_word(rc),
+                    Errno(rc)
+                )
+            }
+            What::Owner {
+                pfn,
+                pages,
+                dev,
+                ino,
+                pgoff,
+                rc,
+            } => write!(
+                f,
+                "owner fsdev={} ino={ino} pgoff={pgoff} pfn={pfn:#x} pages={pages} errno={}",
+                Devt(dev),
+                Errno(rc)
+            ),
+            What::PreRemoveOwners { ranges, lo, hi } => write!(
+                f,
+                "pre_remove_owners ranges={ranges} pfn_lo={lo:#x} pfn_hi={hi:#x}"
+            ),
+            What::Unowned { lo, hi } => write!(f, "unowned pfn_lo={lo:#x} pfn_hi={hi:#x}"),
+            What::NotOurs { lo, hi } => write!(f, "notours pfn_lo={lo:#x} pfn_hi={hi:#x}"),
+            What::NoStack { errno } => write!(f, "nostack errno={}", Errno(errno)),
+            What::Stopped { error } => {
+                write!(f, "stopped error={error:?} errno={}", Errno(error.errno()))
+            }
+            What::Signal {
+                pid,
+                comm,
+                code,
+                addr,
+                lsb,
+            } => {
+                write!(f, "signal pid={pid} comm={} code=", Word(comm.as_str()))?;
+                match sig_code(code) {
+                    Some(c) => f.write_str(c)?,
+                    None => write!(f, "{code}")?,
+                }
+                write!(f, " addr={addr:#x} lsb={lsb}")
+            }
         }
     }
 }
@@ -351,5 +531,138 @@ impl<S: DerefMut<Target = [Event]>> Ring<S> {
     /// Records lost since the last call.
     pub fn take_lost(&mut self) -> u64 {
         core::mem::take(&mut self.lost)
+    }
+}
+
+impl<S: DerefMut<Target = [Event]>> Ring<S> {
+    /// The records held, oldest first.
+    fn for_each(&self, mut f: impl FnMut(&Event)) {
+        for n in 0..self.len {
+            if let Some(e) = self.slot(n).and_then(|i| self.slots.get(i)) {
+                f(e);
+            }
+        }
+    }
+}
+
+/// The records already printed: the last `capacity` of them, oldest first;
+/// a new one overwrites the oldest. Never allocates, never waits.
+pub struct History<S> {
+    slots: S,
+    /// Slot the next record goes to.
+    next: usize,
+    /// Records held (at most the capacity).
+    len: usize,
+}
+
+impl<S: DerefMut<Target = [Event]>> History<S> {
+    /// An empty history over `slots`, whose length is its capacity.
+    pub fn new(slots: S) -> Self {
+        History {
+            slots,
+            next: 0,
+            len: 0,
+        }
+    }
+
+    /// Records held now.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no record is held.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Keep `e`, overwriting the oldest record if the history is full.
+    pub fn push(&mut self, e: Event) {
+        let cap = self.slots.len();
+        if let Some(s) = self.slots.get_mut(self.next) {
+            *s = e;
+            self.next = self.next.saturating_add(1).checked_rem(cap).unwrap_or(0);
+            self.len = self.len.saturating_add(1).min(cap);
+        }
+    }
+
+    /// The records held, oldest first.
+    fn for_each(&self, mut f: impl FnMut(&Event)) {
+        let cap = self.slots.len();
+        // The oldest is `len` slots before `next`, modulo the capacity.
+        let first = self
+            .next
+            .saturating_add(cap)
+            .saturating_sub(self.len)
+            .checked_rem(cap)
+            .unwrap_or(0);
+        for n in 0..self.len {
+            let i = first.saturating_add(n).checked_rem(cap).unwrap_or(0);
+            if let Some(e) = self.slots.get(i) {
+                f(e);
+            }
+        }
+    }
+}
+
+/// The failure log: the records waiting to be printed ([`Ring`], filled by
+/// the failure path) and those printed already ([`History`], filled by the
+/// printer as it takes each record out, so the failure path does no extra
+/// work for it).
+pub struct EventLog<S> {
+    /// Waiting to be printed.
+    pub pending: Ring<S>,
+    /// Printed.
+    pub history: History<S>,
+}
+
+impl<S: DerefMut<Target = [Event]>> EventLog<S> {
+    /// An empty log: `pending` and `history` slots, whose lengths are the
+    /// two capacities.
+    pub fn new(pending: S, history: S) -> Self {
+        EventLog {
+            pending: Ring::new(pending),
+            history: History::new(history),
+        }
+    }
+
+    /// Add `e` to be printed (the failure path): [`Ring::push`].
+    pub fn push(&mut self, e: Event) -> bool {
+        self.pending.push(e)
+    }
+
+    /// Take the oldest record to print; it moves to the history.
+    pub fn pop(&mut self) -> Option<Event> {
+        let e = self.pending.pop()?;
+        self.history.push(e);
+        Some(e)
+    }
+
+    /// Records lost since the last call (the pending ring was full).
+    pub fn take_lost(&mut self) -> u64 {
+        self.pending.take_lost()
+    }
+
+    /// Most records waiting to be printed at once.
+    pub fn capacity(&self) -> usize {
+        self.pending.capacity()
+    }
+
+    /// Copy the newest `out.len()` records (or all, if fewer), printed and
+    /// not, oldest first, to the start of `out`; returns how many.
+    pub fn recent(&self, out: &mut [Event]) -> usize {
+        let total = self.history.len().saturating_add(self.pending.len());
+        let mut skip = total.saturating_sub(out.len());
+        let mut n = 0usize;
+        let mut put = |e: &Event| {
+            if skip > 0 {
+                skip -= 1;
+            } else if let Some(o) = out.get_mut(n) {
+                *o = *e;
+                n += 1;
+            }
+        };
+        self.history.for_each(&mut put);
+        self.pending.for_each(&mut put);
+        n
     }
 }

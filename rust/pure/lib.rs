@@ -16,6 +16,7 @@ pub mod mf;
 pub mod name;
 pub mod notify;
 pub mod policy;
+pub mod procfs;
 pub mod request;
 pub mod rmap;
 pub mod selftest;

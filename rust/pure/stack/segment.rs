@@ -143,6 +143,15 @@ impl Segment {
         }
     }
 
+    /// For a stripe of a striped target: the target's stripe count and
+    /// chunk size in bytes; `None` for a partition or a linear target.
+    pub fn striping(&self) -> Option<(u32, u64)> {
+        match self.map {
+            Map::Striped { stripes, chunk, .. } => Some((stripes, chunk)),
+            Map::Partition | Map::Linear => None,
+        }
+    }
+
     /// The stripe number, 0 for anything else: orders a target's stripes.
     pub(super) fn stripe(&self) -> u32 {
         match self.map {

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/fs/daxhold: the read-only files tools read (Documentation/admin.rst,
+ * "Kernel interface for tools").  C because 6.12's Rust has no procfs
+ * abstraction: proc_mkdir(), proc_create_single_data() and proc_remove()
+ * take a C show callback.  One show callback serves every file: it hands
+ * the seq_file and the file's number (DAXHOLD_PROC_*, kept as the entry's
+ * data) to Rust (daxhold_proc_show() in rust/ffi/proc.rs), which writes the
+ * whole file through rust/ffi/seq.rs's SeqOut.  A read is one show call,
+ * so one snapshot, whatever its length (single_open() retries with a
+ * larger buffer on overflow).
+ *
+ * Adding a file (e.g. "poison"): a DAXHOLD_PROC_<NAME> number in
+ * include/daxhold/glue.h, a ProcFile variant in rust/ffi/proc.rs, a match
+ * arm in rust/proc.rs's show(), and one ffi::proc::add() call in
+ * rust/proc.rs's init().  daxhold_proc_add() below is all the C it needs.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <daxhold/glue.h>
+
+static struct proc_dir_entry *daxhold_proc_dir;
+
+static int daxhold_proc_show_one(struct seq_file *m, void *v)
+{
+	return daxhold_proc_show(m, (u32)(uintptr_t)m->private);
+}
+
+/* Create /proc/fs/daxhold (empty). */
+int daxhold_proc_init(void)
+{
+	daxhold_proc_dir = proc_mkdir("fs/daxhold", NULL);
+	return daxhold_proc_dir ? 0 : -ENOMEM;
+}
+
+/* Add /proc/fs/daxhold/<name>, mode 0400, shown by Rust as file `file`. */
+int daxhold_proc_add(const char *name, u32 file)
+{
+	if (!daxhold_proc_dir)
+		return -ENOENT;
+	if (!proc_create_single_data(name, 0400, daxhold_proc_dir,
+				     daxhold_proc_show_one,
+				     (void *)(uintptr_t)file))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Remove the directory and its files.  proc_remove() waits for every show
+ * call in progress and lets no new one start, so nothing of daxhold runs
+ * for a reader after it returns.
+ */
+void daxhold_proc_exit(void)
+{
+	proc_remove(daxhold_proc_dir);
+	daxhold_proc_dir = NULL;
+}

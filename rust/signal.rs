@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Signal records: which tasks daxhold's handling of a failure had
+//! signalled (Documentation/design.rst, "Signal records").
+//!
+//! The failure handler ([`crate::notify`]) marks its thread as handling
+//! failure `seq` of a held disk for as long as it runs ([`enter`], undone
+//! when the returned [`Active`] drops). The SIGBUS probes
+//! ([`crate::ffi::signal`]) report every `force_sig_mceerr()` and
+//! `send_sig_mceerr()` in the system to [`hit`], which keeps a
+//! [`What::Signal`] record in the failure log only when the sending thread
+//! is marked: so the records list the tasks signalled by daxhold's own
+//! reverse map and by the XFS holder it forwarded to, and no others (the
+//! kernel's fallback after daxhold declined runs after the mark is gone).
+
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+use kernel::prelude::*;
+
+use crate::events;
+use crate::ffi::signal;
+use crate::holder;
+use crate::pure::events::{Event, Name, What};
+use crate::pure::notify::Extent;
+
+/// Threads handling a failure at once that get signal records; more run
+/// fine, unmarked (no records for them).
+const MAX_ACTIVE: usize = 16;
+
+/// One marked thread: written by that thread only, read by the probes on
+/// any thread (which compare `task` with their own first).
+struct Slot {
+    /// Its `task_struct` address, 0 for a free slot.
+    task: AtomicUsize,
+    /// The failure's sequence number.
+    seq: AtomicU64,
+    /// The held disk's `dev_t`.
+    dev: AtomicU32,
+    /// The failed bytes: `offset`, and `end` (0 for the whole device).
+    offset: AtomicU64,
+    end: AtomicU64,
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const FREE: Slot = Slot {
+    task: AtomicUsize::new(0),
+    seq: AtomicU64::new(0),
+    dev: AtomicU32::new(0),
+    offset: AtomicU64::new(0),
+    end: AtomicU64::new(0),
+};
+
+static ACTIVE: [Slot; MAX_ACTIVE] = [FREE; MAX_ACTIVE];
+
+/// The mark of the running failure handler; dropping it clears the mark.
+pub(crate) struct Active(Option<&'static Slot>);
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0 {
+            slot.task.store(0, Ordering::Release);
+        }
+    }
+}
+
+/// Mark the running thread as handling failure `seq` of held disk `dev`,
+/// of bytes `extent`, until the result is dropped. Never waits.
+pub(crate) fn enter(seq: u64, dev: u32, extent: Extent) -> Active {
+    let me = signal::current_task();
+    for slot in ACTIVE.iter() {
+        // Only the thread that claimed a slot writes the rest of it, and
+        // only its own probe hits read it back: nothing to order but the
+        // claim.
+        if slot
+            .task
+            .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            let (offset, end) = match extent {
+                Extent::Range { offset, end } => (offset, end),
+                Extent::WholeDevice => (0, 0),
+            };
+            slot.seq.store(seq, Ordering::Relaxed);
+            slot.dev.store(dev, Ordering::Relaxed);
+            slot.offset.store(offset, Ordering::Relaxed);
+            slot.end.store(end, Ordering::Relaxed);
+            return Active(Some(slot));
+        }
+    }
+    Active(None)
+}
+
+/// A SIGBUS with `code`, `addr`, `lsb` is being sent to task `pid`
+/// (`comm`) by thread `sender` (a probe: atomic context, never sleeps).
+pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, lsb: i32) {
+    if sender == 0 {
+        return;
+    }
+    let Some(slot) = ACTIVE
+        .iter()
+        .find(|s| s.task.load(Ordering::Acquire) == sender)
+    else {
+        return;
+    };
+    // The sender is the thread that marked the slot (inside its handler),
+    // so the rest of the slot is as it wrote it.
+    let dev = slot.dev.load(Ordering::Relaxed);
+    let (offset, end) = (
+        slot.offset.load(Ordering::Relaxed),
+        slot.end.load(Ordering::Relaxed),
+    );
+    let extent = if end == 0 {
+        Extent::WholeDevice
+    } else {
+        Extent::Range { offset, end }
+    };
+    let seq = slot.seq.load(Ordering::Relaxed);
+    holder::with_registry(|r| {
+        let mut name = Name::NONE;
+        // The holder table's spinlock, as the other probes take it.
+        r.for_each(|h| {
+            if h.devt() == dev {
+                name = Name(h.name_bytes());
+            }
+        });
+        events::record(
+            r,
+            Event {
+                seq,
+                holder: name,
+                extent,
+                what: What::Signal {
+                    pid,
+                    comm: Name::new(comm),
+                    code,
+                    addr,
+                    lsb,
+                },
+            },
+        );
+    });
+}
+
+/// Start the SIGBUS probes; without them (one line said why) daxhold runs
+/// as before, with no signal records.
+pub(crate) fn init() {
+    if let Err(e) = signal::probes_init() {
+        pr_warn!(
+            "cannot probe force_sig_mceerr/send_sig_mceerr ({}): no signal records in /proc/fs/daxhold/events\n",
+            crate::errno::Name(e)
+        );
+    }
+}
+
+/// Stop them (unload; no failure handler runs any more).
+pub(crate) fn exit() {
+    signal::probes_exit();
+}
