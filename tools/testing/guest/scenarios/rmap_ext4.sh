@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # The reverse map for holder-less ext4: ext4 -o dax on a partition of pmem0
 # (pmem0p1) and on dm-linear over another partition (pmem0p2), daxhold
-# holding pmem0 by policy.  For each, three injections, each on a fresh
+# holding pmem0 by policy.  For each, four injections, each on a fresh
 # file:
 #   madvise    madvise(MADV_HWPOISON) by a process mapping page 3 (AR)
 #   pfn        hwpoison-inject corrupt-pfn of that page's pfn (AO only)
 #   mce        QEMU monitor `mce` with the page's physical address (AO)
+#   mceinj     the kernel's mce-inject module, hw mode, same address (AO)
 # Around each, a process mapping the same page with early kill (expects
 # BUS_MCEERR_AO at its own address, lsb 12), one mapping it without early
 # kill (expects nothing) and one mapping an unrelated file with early kill
@@ -15,11 +16,11 @@
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
-# daxhold-test: timeout=400
+# daxhold-test: timeout=500
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 89
+plan 113
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "sfdisk: pmem0p1 and pmem0p2" \
@@ -36,8 +37,8 @@ check "daxhold holds pmem0 by policy" until_ok held
 like "$(cat /sys/kernel/daxhold/index)" '^mappings=[0-9]+ bytes=[0-9]+ ' \
 	"/sys/kernel/daxhold/index reads"
 
-# round MNT DEV HOW: rmap_round on two fresh files of MNT; 11 tests (15
-# for madvise).
+# round MNT DEV HOW: rmap_round on two fresh files of MNT; 11 tests (12 for
+# mceinj, 15 for madvise).
 round() {
 	a=$1/$3.a b=$1/$3.b
 	for f in $a $b; do dd if=/dev/urandom of=$f bs=4096 count=16 2>/dev/null; done
@@ -45,7 +46,7 @@ round() {
 	RMAP_ARGS= rmap_round "$2" "$3" "$a" "$a" "$a" "$b" "$(stat -c %i "$a")"
 }
 
-for how in madvise pfn mce; do
+for how in madvise pfn mce mceinj; do
 	round /mnt/p pmem0p1 $how
 	round /mnt/l "$lv" $how
 done

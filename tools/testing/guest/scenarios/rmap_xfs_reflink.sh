@@ -22,7 +22,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 80
+plan 96
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -38,7 +38,7 @@ check "/proc/mounts shows dax" mount_has_dax /mnt/x
 split=$(($(sectors pmem0) * 512))
 
 # round HOW FILE: reflink FILE, rmap_round with both owners; 15 tests
-# (19 for madvise).
+# (16 for mceinj, 19 for madvise).
 round() {
 	f=$2 g=$2.reflink u=$2.unrelated
 	dd if=/dev/urandom of=$u bs=4096 count=16 2>/dev/null
@@ -63,6 +63,8 @@ spread_files /mnt/x/p $split
 round pfn "$ON0"
 spread_files /mnt/x/c $split
 round mce "$ON1"
+spread_files /mnt/x/i $split
+round mceinj "$ON0"
 
 diag "index: $(cat /sys/kernel/daxhold/index)"
 check "umount" umount /mnt/x
