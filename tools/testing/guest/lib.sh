@@ -793,3 +793,101 @@ rmap_round() {
 	is "$(field owners "$(cat /sys/kernel/daxhold/index)")" \
 		$(($(field owners "$_own0") + $#)) "$_dev $_how: index owners +$#"
 }
+
+# -------------------------------------------------------- known poison --
+#
+# For the nfit_test scenarios (nfit_recovery.sh, nfit_report.sh): an fsdax
+# namespace of nfit_test, its address range scrub, badblocks, and where a
+# file's page lies on the pmem below a stack of partitions and dm-linear.
+
+# nfit_fsdax BUS: after nfit_load, let go of BUS's raw namespaces and make
+# one fsdax namespace on its largest pmem region that takes one (64 MiB
+# region1 of nfit_test.0: a 62 MiB data area).  Sets NFIT_NS
+# (namespaceX.Y) and NFIT_BD (pmemN), waits for /dev/$NFIT_BD and for the
+# scrub at bus registration.  The JSON is in $DAXTEST_STATE/ns.json.
+nfit_fsdax() {
+	NFIT_NS= NFIT_BD=
+	ndctl destroy-namespace -f all -b "$1" > /dev/null 2>&1
+	for _r in $(ndctl list -R -b "$1" -t pmem |
+			sed -n 's/.*"dev":"\(region[0-9]*\)".*/\1/p'); do
+		echo "$(cat /sys/bus/nd/devices/$_r/size) $_r"
+	done | sort -rn | cut -d' ' -f2 > "$DAXTEST_STATE/regions"
+	while read -r _r; do
+		ndctl create-namespace -b "$1" -r "$_r" -t pmem -m fsdax \
+			> "$DAXTEST_STATE/ns.json" 2>&1 || continue
+		NFIT_NS=$(sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' \
+			"$DAXTEST_STATE/ns.json" | head -n 1)
+		NFIT_BD=$(sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p' \
+			"$DAXTEST_STATE/ns.json" | head -n 1)
+		break
+	done < "$DAXTEST_STATE/regions"
+	[ -n "$NFIT_BD" ] || { echo "no fsdax namespace on $1"; return 1; }
+	wait_for "/dev/$NFIT_BD" 10 || { echo "no /dev/$NFIT_BD"; return 1; }
+	ndctl wait-scrub "$1" > /dev/null 2>&1
+}
+
+# nfit_scrub BUS: start an address range scrub of BUS and wait for it.
+# EBUSY means one is already queued (the one at bus registration, or a
+# notification's): wait for that and ask again.
+nfit_scrub() {
+	_i=0
+	while ! ndctl start-scrub "$1" > "$DAXTEST_STATE/scrub.out" 2>&1; do
+		grep -q busy "$DAXTEST_STATE/scrub.out" || {
+			cat "$DAXTEST_STATE/scrub.out"; return 1; }
+		_i=$((_i + 1))
+		[ $_i -lt 20 ] || { echo "start-scrub busy 20 times"; return 1; }
+		ndctl wait-scrub "$1" > /dev/null 2>&1
+		sleep 0.5
+	done
+	ndctl wait-scrub "$1" > "$DAXTEST_STATE/scrub.out" 2>&1 || {
+		cat "$DAXTEST_STATE/scrub.out"; return 1; }
+}
+
+# badblocks_of PMEM: /sys/block/PMEM/badblocks on one line ("64 8;200 1").
+badblocks_of() {
+	tr '\n' ';' < "/sys/block/$1/badblocks" | sed 's/;$//'
+}
+
+# small_xfs_env: mkfs.xfs (xfsprogs >= 5.19) refuses file systems under
+# 300 MB unless it runs under fstests, which it recognises by these three
+# variables; nfit_test's namespaces are 62 MiB at most.
+small_xfs_env() {
+	export TEST_DIR=/tmp TEST_DEV=/dev/null QA_CHECK_FS=1
+}
+
+# fiemap_sector FILE PAGE: the 512-byte sector of FILE's page PAGE (4 KiB)
+# on its file system's device, from `xfs_io -c "fiemap -v"` (any file
+# system); nothing and status 1 if that page is a hole.
+fiemap_sector() {
+	xfs_io -c "fiemap -v" "$1" > "$DAXTEST_STATE/fiemap.out" 2>&1 ||
+		return 1
+	_s=$(awk -v s=$(($2 * 8)) '$2 ~ /^\[/ && $3 != "hole" {
+		split(substr($2, 2), a, /[].]+/); split($3, b, /[.:]+/)
+		if (s >= a[1] && s <= a[2]) print b[1] + s - a[1] }' \
+		"$DAXTEST_STATE/fiemap.out")
+	[ -n "$_s" ] || return 1
+	echo "$_s"
+}
+
+# pmem_sector DEV SECTOR: "PMEM SECTOR" of the whole disk below sector
+# SECTOR of DEV (dm-N or a /dev/mapper name over dm-linear tables,
+# partitions), walking down one layer at a time; status 1 if a layer is
+# not linear or not a partition.
+pmem_sector() {
+	_d=${1##*/} _x=$2
+	[ -e "/sys/class/block/$_d" ] || _d=$(dm_name_dev "$_d") || return 1
+	while :; do
+		if [ -e "/sys/class/block/$_d/partition" ]; then
+			_x=$((_x + $(cat "/sys/class/block/$_d/start")))
+			_d=$(basename "$(dirname "$(readlink -f "/sys/class/block/$_d")")")
+		elif [ -e "/sys/class/block/$_d/dm/name" ]; then
+			_l=$(dm_linear_down "$(cat "/sys/class/block/$_d/dm/name")" "$_x") ||
+				return 1
+			_d=$(bdev_name "${_l% *}") || return 1
+			_x=${_l#* }
+		else
+			echo "$_d $_x"
+			return 0
+		fi
+	done
+}
