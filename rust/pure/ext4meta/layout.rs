@@ -99,8 +99,8 @@ impl Geometry {
             return None;
         }
         let per = self.descs_per_block();
-        let at = group % per;
-        (at == 0 || at == 1 || at == per - 1).then_some(at == 0)
+        let at = group.checked_rem(per)?;
+        (at == 0 || at == 1 || Some(at) == per.checked_sub(1)).then_some(at == 0)
     }
 
     /// The static metadata at the start of `group`, at most three pieces

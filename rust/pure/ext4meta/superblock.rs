@@ -242,7 +242,9 @@ impl Geometry {
             u64::from(groups).checked_mul(u64::from(inodes_per_group)) == Some(inodes_count),
             Field::InodesCount,
         )?;
-        let descs_per_block = (1u32 << blocks.log_block) / desc_size;
+        let descs_per_block = (1u32 << (blocks.log_block & 31))
+            .checked_div(desc_size)
+            .ok_or(Ext4Error::Bad(Field::DescSize))?;
         let desc_blocks = div_ceil(u64::from(groups), u64::from(descs_per_block))
             .and_then(|n| u32::try_from(n).ok())
             .ok_or(Ext4Error::Bad(Field::BlocksCount))?;
@@ -290,7 +292,9 @@ impl Geometry {
 
     /// Block size in bytes: 1024 to 65536.
     pub fn block_size(&self) -> u32 {
-        1 << self.log_block_size
+        // `log_block_size` is at most 16 (parse); the mask shows the
+        // compiler the shift cannot overflow.
+        1 << (self.log_block_size & 31)
     }
 
     /// log2 of the block size.
@@ -342,7 +346,13 @@ impl Geometry {
 
     /// Group descriptors per block.
     pub fn descs_per_block(&self) -> u32 {
-        self.block_size() / self.desc_size
+        // Never 0 (parse checks `desc_size` against the block size); the
+        // `max(1)` lets the compiler see it, so callers' divisions by it
+        // have no panic path.
+        self.block_size()
+            .checked_div(self.desc_size)
+            .unwrap_or(0)
+            .max(1)
     }
 
     /// Number of block groups.
@@ -595,8 +605,9 @@ fn groups(span: Span, blocks: Blocks, desc_size: u32) -> Result<u32, Ext4Error> 
     let bad = Ext4Error::Bad(Field::BlocksCount);
     let data = span.count.checked_sub(span.first.into()).ok_or(bad)?;
     let groups = div_ceil(data, blocks.per_group.into()).ok_or(bad)?;
-    let per_block = u64::from((1u32 << blocks.log_block) / desc_size);
-    need(groups <= (1u64 << 32) - per_block, Field::BlocksCount)?;
+    let block_size = 1u32 << (blocks.log_block & 31);
+    let per_block = u64::from(block_size.checked_div(desc_size).ok_or(bad)?);
+    need(groups <= (1u64 << 32).saturating_sub(per_block), Field::BlocksCount)?;
     u32::try_from(groups).map_err(|_| bad)
 }
 
