@@ -607,7 +607,10 @@ fn groups(span: Span, blocks: Blocks, desc_size: u32) -> Result<u32, Ext4Error> 
     let groups = div_ceil(data, blocks.per_group.into()).ok_or(bad)?;
     let block_size = 1u32 << (blocks.log_block & 31);
     let per_block = u64::from(block_size.checked_div(desc_size).ok_or(bad)?);
-    need(groups <= (1u64 << 32).saturating_sub(per_block), Field::BlocksCount)?;
+    need(
+        groups <= (1u64 << 32).saturating_sub(per_block),
+        Field::BlocksCount,
+    )?;
     u32::try_from(groups).map_err(|_| bad)
 }
 
