@@ -78,6 +78,7 @@ pub(crate) fn print(r: &Registry) {
     loop {
         let next = r.log.lock().pop();
         match next {
+            Some(e) if e.is_quiet() => {}
             Some(e) if e.is_error() => pr_err!("{e}\n"),
             Some(e) => pr_info!("{e}\n"),
             None => break,

@@ -126,6 +126,21 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
     log.add(What::Failure { mf_flags: raw.0 });
     // SIGBUSes this thread sends from here on are this failure's.
     let _signals = signal::enter(log.seq, holder.devt(), log.extent);
+    let rc = dispatch(r, holder, &log, &failure, mf_flags);
+    // What memory_failure() gets back: the last record (not printed).
+    log.add(What::Result { rc });
+    rc
+}
+
+/// Translate a checked failure up the stack and hand it out; returns what
+/// memory_failure() gets.
+fn dispatch(
+    r: &Registry,
+    holder: &Holder,
+    log: &Log<'_>,
+    failure: &notify::Failure,
+    mf_flags: c_int,
+) -> c_int {
     let snap = match stack::current(r) {
         Ok(s) => s,
         Err(e) => {
@@ -140,7 +155,7 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
     let mut job = Job {
         snap: &snap,
         holder,
-        log: &log,
+        log,
         mf_flags,
         verdict: Verdict::default(),
         handled: [DevId(0); MAX_HANDLED],
@@ -169,7 +184,7 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
             whole: job.whole.get(..job.nr_whole).unwrap_or(&[]),
         };
         let rc = owners::handle(
-            &r.owners, job.log, holder, &failure, disk_bytes, mf_flags, &tops,
+            &r.owners, job.log, holder, failure, disk_bytes, mf_flags, &tops,
         );
         job.verdict.settle_declined(rc);
     }

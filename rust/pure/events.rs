@@ -137,6 +137,13 @@ pub enum What {
         /// Why.
         error: StackError,
     },
+    /// What the failure's `notify_failure` returned to memory_failure():
+    /// its last record. Kept for `/proc/fs/daxhold/events`, not printed
+    /// (the lines before it say the same).
+    Result {
+        /// 0 or a negative errno.
+        rc: i32,
+    },
     /// A SIGBUS sent while daxhold handled this failure (its own reverse
     /// map's kill, or the holder's it forwarded to): to task `pid`.
     Signal {
@@ -192,6 +199,12 @@ impl Event {
     /// Whether the record reports an error (logged as such).
     pub fn is_error(&self) -> bool {
         matches!(self.what, What::NoStack { .. } | What::Stopped { .. })
+    }
+
+    /// Whether the record is kept for `/proc/fs/daxhold/events` only, and
+    /// not printed to the kernel log.
+    pub fn is_quiet(&self) -> bool {
+        matches!(self.what, What::Result { .. })
     }
 }
 
@@ -309,6 +322,7 @@ impl fmt::Display for Event {
                 f,
                 "{name}: translation stopped: {error:?}; the rest is left to the kernel"
             ),
+            What::Result { rc } => write!(f, "{name}: notify_failure returns {}", code(rc)),
             What::Signal {
                 pid,
                 comm,
@@ -331,18 +345,12 @@ impl fmt::Display for Event {
     }
 }
 
-/// `0` or the errno's name (`EOPNOTSUPP`), as in the dmesg lines.
+/// `0` or a negative errno, in decimal (`-95`), for programs.
 struct Errno(i32);
 
 impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            0 => f.write_str("0"),
-            rc => match errname(rc) {
-                "E?" => write!(f, "{rc}"),
-                name => f.write_str(name),
-            },
-        }
+        write!(f, "{}", self.0)
     }
 }
 
@@ -360,7 +368,7 @@ fn result_word(rc: i32) -> &'static str {
 /// A record as its line of `/proc/fs/daxhold/events` (no newline):
 /// `SEQ PMEM KIND key=value...` (Documentation/admin.rst, "Kernel
 /// interface for tools"). Sectors are decimal, bytes and pfns `0x` hex,
-/// `dev_t`s `MAJ:MIN`, errnos `0` or their name.
+/// `dev_t`s `MAJ:MIN`, errnos `0` or negative decimal (`-95`).
 pub struct Line<'a>(pub &'a Event);
 
 impl Line<'_> {
@@ -438,6 +446,7 @@ impl fmt::Display for Line<'_> {
             What::Unowned { lo, hi } => write!(f, "unowned pfn_lo={lo:#x} pfn_hi={hi:#x}"),
             What::NotOurs { lo, hi } => write!(f, "notours pfn_lo={lo:#x} pfn_hi={hi:#x}"),
             What::NoStack { errno } => write!(f, "nostack errno={}", Errno(errno)),
+            What::Result { rc } => write!(f, "result errno={}", Errno(rc)),
             What::Stopped { error } => {
                 write!(f, "stopped error={error:?} errno={}", Errno(error.errno()))
             }

@@ -40,6 +40,7 @@ mod daxindex;
 mod dispatch;
 mod dmtable;
 mod events;
+mod procfs;
 mod rmap;
 mod stack;
 
@@ -120,6 +121,18 @@ pub const EVENTS_CASES: &[Case] = &[
     ("events_ring_without_room", events::ring_without_room),
     ("events_names", events::names),
     ("events_lines", events::lines),
+];
+
+/// Cases of the `daxhold_procfs` suite: the lines of `/proc/fs/daxhold`'s
+/// `stack` and `events` files, the failure log's history, the devices
+/// `stack` lists.
+pub const PROCFS_CASES: &[Case] = &[
+    ("procfs_event_lines", procfs::event_lines),
+    ("procfs_dmesg_lines", procfs::dmesg_lines),
+    ("procfs_lines_agree", procfs::lines_agree),
+    ("procfs_history", procfs::history),
+    ("procfs_levels", procfs::levels),
+    ("procfs_stack_lines", procfs::stack_lines),
 ];
 
 /// Cases of the `daxhold_dmtable` suite: dm target lines read into a stack.

@@ -3,7 +3,8 @@
 //! Runs the shared case tables (also run by KUnit in the module).
 
 use daxhold_pure::selftest::{
-    Case, DAXINDEX_CASES, DISPATCH_CASES, EVENTS_CASES, MF_CASES, NAME_CASES, STACK_CASES,
+    Case, DAXINDEX_CASES, DISPATCH_CASES, EVENTS_CASES, MF_CASES, NAME_CASES, PROCFS_CASES,
+    STACK_CASES,
 };
 
 fn run(cases: &[Case]) {
@@ -42,4 +43,9 @@ fn events_cases() {
 #[test]
 fn daxindex_cases() {
     run(DAXINDEX_CASES);
+}
+
+#[test]
+fn procfs_cases() {
+    run(PROCFS_CASES);
 }

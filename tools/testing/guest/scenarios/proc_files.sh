@@ -9,8 +9,8 @@
 #           st (XFS holds it), no on lv (ext4 does not); the filesystems
 #   events  madvise(MADV_HWPOISON) on page 3 of a file on lv (daxhold's
 #           reverse map kills) and of a file on st (forwarded to XFS,
-#           which kills): the failure, top, owner lines of one sequence
-#           number, and a signal line naming the poisoning pid, code=AR,
+#           which kills): the failure, top, owner, result lines of one
+#           sequence number, and a signal line naming the poisoning pid, code=AR,
 #           the page's address, lsb=12; still there after dmesg printed
 #           them, and the same on a second read
 #   access  mode 0400, a non-root reader gets EACCES
@@ -22,7 +22,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 50
+plan 52
 
 P=/proc/fs/daxhold
 
@@ -147,6 +147,8 @@ events_ok() {
 	like "$(grep ' top ' /tmp/ev.$1)" \
 		"^$_seq pmem. top dev=$2 devt=$(devnum $2) sector=$_s sectors=8 depth=$3 result=$4 " \
 		"$1: top line: $2 sector $_s (FIEMAP)"
+	is "$(grep ' result ' /tmp/ev.$1 | cut -d' ' -f3-)" "result errno=0" \
+		"$1: result line: notify_failure returned 0"
 	is "$(grep -c ' signal ' /tmp/ev.$1)" 1 "$1: one signal line"
 	is "$(grep ' signal ' /tmp/ev.$1 | cut -d' ' -f3-)" \
 		"signal pid=$pid comm=dax_poison code=AR addr=$(kv vaddr "$out") lsb=12" \
