@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map as JsonMap, Value};
 
 use crate::error::Result;
-use crate::parse::{self, Record};
+use crate::parse::{self, Errno, Record};
 
 /// Kinds shown as they are (kind and fields): the failure log's other
 /// records. Any other kind is ignored (a newer module's).
@@ -61,9 +61,9 @@ pub struct Failure {
     /// and fields as the kernel gave them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<JsonMap<String, Value>>,
-    /// The `result` record's errno (absent while still being handled).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub errno: Option<i64>,
+    /// The `result` record's errno, if the module gives one.
+    #[serde(flatten)]
+    pub result: Errno,
     /// The text lines, in the file's order.
     #[serde(skip)]
     pub lines: Vec<String>,
@@ -81,8 +81,8 @@ pub struct Top {
     pub depth: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub errno: Option<i64>,
+    #[serde(flatten)]
+    pub errno: Errno,
 }
 
 /// An `owner` record: a file the reverse map had signalled.
@@ -96,8 +96,8 @@ pub struct Owner {
     pub pfn: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pages: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub errno: Option<i64>,
+    #[serde(flatten)]
+    pub errno: Errno,
 }
 
 /// A `signal` record: a task daxhold's handling sent SIGBUS.
@@ -113,6 +113,15 @@ pub struct Signal {
     pub addr: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lsb: Option<u64>,
+}
+
+/// ` (errno 0)`, ` (EOPNOTSUPP)`, or nothing without an errno.
+fn paren(e: &Errno) -> String {
+    if e.is_none() {
+        String::new()
+    } else {
+        format!(" ({e})")
+    }
 }
 
 fn opt_hex(v: Option<u64>) -> String {
@@ -184,7 +193,7 @@ fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
                 sectors: r.req_num("sectors")?,
                 depth: r.num("depth")?,
                 result: r.get("result").map(str::to_string),
-                errno: r.int("errno")?,
+                errno: r.errno("errno")?,
             };
             f.lines.push(format!(
                 "top      {}{} sector {} sectors {}{}: {}{}",
@@ -197,7 +206,7 @@ fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
                 t.sectors,
                 t.depth.map(|d| format!(" depth {d}")).unwrap_or_default(),
                 t.result.as_deref().unwrap_or("?"),
-                t.errno.map(|e| format!(" (errno {e})")).unwrap_or_default(),
+                paren(&t.errno),
             ));
             f.tops.push(t);
         }
@@ -208,7 +217,7 @@ fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
                 pgoff: r.num("pgoff")?,
                 pfn: r.num("pfn")?,
                 pages: r.num("pages")?,
-                errno: r.int("errno")?,
+                errno: r.errno("errno")?,
             };
             f.lines.push(format!(
                 "owner    fs {} ino {}{} pfn {} pages {}{}",
@@ -217,7 +226,7 @@ fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
                 o.pgoff.map(|p| format!(" pgoff {p}")).unwrap_or_default(),
                 opt_hex(o.pfn),
                 o.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-                o.errno.map(|e| format!(" (errno {e})")).unwrap_or_default(),
+                paren(&o.errno),
             ));
             f.owners.push(o);
         }
@@ -246,10 +255,10 @@ fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
             f.signals.push(s);
         }
         "result" => {
-            let e = r
-                .int("errno")?
-                .ok_or_else(|| r.malformed("no errno= field"))?;
-            f.errno = Some(e);
+            f.result = r.errno("errno")?;
+            if f.result.is_none() {
+                return Err(r.malformed("no errno= field"));
+            }
         }
         other => {
             f.records.push(crate::json::generic(other, &r.kv));
@@ -289,10 +298,10 @@ pub fn render(v: &[Failure]) -> String {
             out.push_str(l);
             out.push('\n');
         }
-        match f.errno {
-            Some(0) => out.push_str("  result   ok (errno 0)\n"),
-            Some(e) => out.push_str(&format!("  result   errno {e}\n")),
-            None => out.push_str("  result   (none yet)\n"),
+        if f.result.is_ok() {
+            out.push_str("  result   ok (errno 0)\n");
+        } else if !f.result.is_none() {
+            out.push_str(&format!("  result   {}\n", f.result));
         }
     }
     out
@@ -330,7 +339,7 @@ mod tests {
         assert_eq!(f.owners[0].ino, 131);
         assert_eq!(f.signals[0].pid, 345);
         assert_eq!(f.records.len(), 3);
-        assert_eq!(f.errno, Some(0));
+        assert!(f.result.is_ok());
         assert_eq!(
             render(&v),
             "failure 7 on pmem0: offset 0x8203000 len 0x1000 mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
@@ -348,7 +357,7 @@ mod tests {
     #[test]
     fn grouping_last_and_gaps() {
         let t = "# daxhold events v1
-3 pmem1 top dev=dm-1 sector=8 sectors=8
+3 pmem1 top dev=dm-1 sector=8 sectors=8 result=declined errno=EOPNOTSUPP
 3 pmem1 result errno=-95
 4 pmem0 failure offset=0x0 len=0x1000 mf_flags=0x22
 4 pmem0 some_future_kind a=b
@@ -357,14 +366,21 @@ mod tests {
         let v = events(t).unwrap();
         assert_eq!(v.iter().map(|f| f.seq).collect::<Vec<_>>(), [3, 4, 5]);
         assert_eq!(v[0].offset, None);
-        assert_eq!(v[0].errno, Some(-95));
+        assert_eq!(v[0].result.errno, Some(-95));
+        assert_eq!(v[0].tops[0].errno.errno, Some(-95));
+        assert_eq!(v[0].tops[0].errno.error.as_deref(), Some("EOPNOTSUPP"));
         assert_eq!(v[1].flags, ["MF_ACTION_REQUIRED", "MF_SW_SIMULATED"]);
         assert!(v[1].lines.is_empty());
         assert_eq!(v[2].flags, ["MF_MEM_PRE_REMOVE"]);
         let r = render(&v);
         assert!(r.contains("failure 3 on pmem1: (its first records have left the log)"));
+        assert!(r.contains("  top      dm-1 sector 8 sectors 8: declined (EOPNOTSUPP)\n"));
         assert!(r.contains("  result   errno -95\n"));
-        assert!(r.contains("  result   (none yet)\n"));
+        assert_eq!(
+            r.matches("  result ").count(),
+            1,
+            "no result line without a result record"
+        );
         let last = tail(v.clone(), Some(2));
         assert_eq!(last.iter().map(|f| f.seq).collect::<Vec<_>>(), [4, 5]);
         assert!(tail(v.clone(), Some(0)).is_empty());
@@ -387,7 +403,9 @@ mod tests {
         let e = events("# daxhold events v1\n1 pmem0 owner fsdev=254 ino=1\n").unwrap_err();
         assert!(e.to_string().contains("fsdev=254 is not MAJ:MIN"));
         let e = events("# daxhold events v1\n1 pmem0 result errno=zero\n").unwrap_err();
-        assert!(e.to_string().contains("errno=zero is not a number"));
+        assert!(e
+            .to_string()
+            .contains("errno=zero is neither a number nor an errno name"));
         let e = events("# daxhold events v1\n1 pmem0 Top dev=x\n").unwrap_err();
         assert!(e.to_string().contains("\"Top\" is not a record kind"));
     }

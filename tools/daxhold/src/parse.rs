@@ -6,6 +6,8 @@
 //! lines; what a record means is for stack.rs, events.rs and report.rs.
 //! Later lines starting with `#` and blank lines are skipped.
 
+use serde::Serialize;
+
 use crate::error::{Error, Result};
 
 /// The format version this tool reads.
@@ -54,6 +56,95 @@ pub fn signed(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// Linux errno names the module may print (`errno=EOPNOTSUPP`), and
+/// their numbers (x86).
+const ERRNOS: [(&str, i64); 30] = [
+    ("EPERM", 1),
+    ("ENOENT", 2),
+    ("ESRCH", 3),
+    ("EINTR", 4),
+    ("EIO", 5),
+    ("ENXIO", 6),
+    ("EAGAIN", 11),
+    ("ENOMEM", 12),
+    ("EACCES", 13),
+    ("EFAULT", 14),
+    ("ENOTBLK", 15),
+    ("EBUSY", 16),
+    ("EEXIST", 17),
+    ("ENODEV", 19),
+    ("ENOTDIR", 20),
+    ("EINVAL", 22),
+    ("ENOSPC", 28),
+    ("EROFS", 30),
+    ("ERANGE", 34),
+    ("ENAMETOOLONG", 36),
+    ("ENOSYS", 38),
+    ("ELOOP", 40),
+    ("ENODATA", 61),
+    ("EOVERFLOW", 75),
+    ("EOPNOTSUPP", 95),
+    ("ESHUTDOWN", 108),
+    ("ETIMEDOUT", 110),
+    ("EUCLEAN", 117),
+    ("EHWPOISON", 133),
+    ("ENOTSUPP", 524),
+];
+
+/// An `errno=` field: `0`, a negative number, or a name (`EOPNOTSUPP`).
+/// In JSON: `errno` the (negative) number when known, `error` the name.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Errno {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Errno {
+    /// `v` as an errno, or None if it is neither a number nor a name.
+    pub fn parse(v: &str) -> Option<Errno> {
+        if let Some(n) = signed(v) {
+            return Some(Errno {
+                errno: Some(n),
+                error: None,
+            });
+        }
+        let name = v.strip_prefix('E')?;
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            return None;
+        }
+        Some(Errno {
+            errno: ERRNOS.iter().find(|(n, _)| *n == v).map(|(_, e)| -e),
+            error: Some(v.to_string()),
+        })
+    }
+
+    /// Whether it says success (`0`).
+    pub fn is_ok(&self) -> bool {
+        self.errno == Some(0)
+    }
+
+    /// Whether the field was there at all.
+    pub fn is_none(&self) -> bool {
+        self.errno.is_none() && self.error.is_none()
+    }
+}
+
+impl std::fmt::Display for Errno {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.error, self.errno) {
+            (Some(name), _) => f.write_str(name),
+            (None, Some(n)) => write!(f, "errno {n}"),
+            (None, None) => f.write_str("?"),
+        }
+    }
+}
+
 impl Record {
     /// An error about this line.
     pub fn malformed(&self, msg: impl Into<String>) -> Error {
@@ -94,13 +185,13 @@ impl Record {
             .ok_or_else(|| self.malformed(format!("no {key}= field")))
     }
 
-    /// The signed decimal in `key`, if present.
-    pub fn int(&self, key: &str) -> Result<Option<i64>> {
+    /// The errno in `key` (empty if absent).
+    pub fn errno(&self, key: &str) -> Result<Errno> {
         match self.get(key) {
-            None => Ok(None),
-            Some(v) => signed(v)
-                .map(Some)
-                .ok_or_else(|| self.malformed(format!("{key}={v} is not a number"))),
+            None => Ok(Errno::default()),
+            Some(v) => Errno::parse(v).ok_or_else(|| {
+                self.malformed(format!("{key}={v} is neither a number nor an errno name"))
+            }),
         }
     }
 
@@ -232,6 +323,26 @@ mod tests {
     }
 
     #[test]
+    fn errnos() {
+        let e = Errno::parse("EOPNOTSUPP").unwrap();
+        assert_eq!(
+            (e.errno, e.error.as_deref()),
+            (Some(-95), Some("EOPNOTSUPP"))
+        );
+        assert_eq!(e.to_string(), "EOPNOTSUPP");
+        let e = Errno::parse("EFUTURE9").unwrap();
+        assert_eq!((e.errno, e.error.as_deref()), (None, Some("EFUTURE9")));
+        let e = Errno::parse("0").unwrap();
+        assert!(e.is_ok());
+        assert_eq!(e.to_string(), "errno 0");
+        assert_eq!(Errno::parse("-523").unwrap().errno, Some(-523));
+        assert_eq!(Errno::parse("E"), None);
+        assert_eq!(Errno::parse("Eio"), None);
+        assert_eq!(Errno::parse("zero"), None);
+        assert!(Errno::default().is_none());
+    }
+
+    #[test]
     fn words_and_devt() {
         assert!(is_word("pre_remove_owners"));
         assert!(!is_word("Held"));
@@ -297,7 +408,8 @@ mod tests {
         assert!(r.req_num("missing").is_err());
         assert_eq!(r.devt("d").unwrap().as_deref(), Some("1:2"));
         assert!(r.devt("n").is_err());
-        assert_eq!(r.int("e").unwrap(), Some(-4));
+        assert_eq!(r.errno("e").unwrap().errno, Some(-4));
+        assert!(r.errno("n").is_err());
         assert!(r.expect_pos(2).is_ok());
         assert!(r.expect_pos(3).is_err());
     }

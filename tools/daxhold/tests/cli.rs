@@ -24,7 +24,8 @@ const EVENTS: &str = "# daxhold events v1
 6 pmem0 top dev=dm-0 devt=254:0 sector=0 sectors=8 depth=2 result=handled errno=0
 6 pmem0 result errno=0
 7 pmem0 failure offset=0x8203000 len=0x1000 mf_flags=0x23 flags=MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED
-7 pmem0 top dev=dm-0 devt=254:0 sector=2191576 sectors=8 depth=2 result=declined errno=-95
+7 pmem0 top dev=dm-0 devt=254:0 sector=2191576 sectors=8 depth=2 result=declined errno=EOPNOTSUPP
+7 pmem0 unowned pfn_lo=0x101219 pfn_hi=0x101219
 7 pmem0 owner fsdev=254:0 ino=131 pgoff=3 pfn=0x101218 pages=1 errno=0
 7 pmem0 signal pid=345 comm=dax_poison code=AR addr=0x7f12345000 lsb=12
 7 pmem0 brand_new_kind x=1
@@ -223,7 +224,8 @@ fn events_text_json_last() {
     assert_eq!(
         stdout(&o),
         "failure 7 on pmem0: offset 0x8203000 len 0x1000 mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
-  top      dm-0 (254:0) sector 2191576 sectors 8 depth 2: declined (errno -95)
+  top      dm-0 (254:0) sector 2191576 sectors 8 depth 2: declined (EOPNOTSUPP)
+  unowned  pfn_lo=0x101219 pfn_hi=0x101219
   owner    fs 254:0 ino 131 pgoff 3 pfn 0x101218 pages 1 (errno 0)
   signal   pid 345 (dax_poison) SIGBUS BUS_MCEERR_AR addr 0x7f12345000 lsb 12
   result   ok (errno 0)
@@ -242,11 +244,19 @@ fn events_text_json_last() {
     assert_eq!(a[1]["length"], 0x1000);
     assert_eq!(a[1]["mf_flags"], 0x23);
     assert_eq!(a[1]["tops"][0]["errno"], -95);
+    assert_eq!(a[1]["tops"][0]["error"], "EOPNOTSUPP");
+    assert_eq!(
+        a[1]["records"],
+        serde_json::json!([{"kind": "unowned", "pfn_lo": 0x101219, "pfn_hi": 0x101219}])
+    );
     assert_eq!(a[1]["owners"][0]["ino"], 131);
     assert_eq!(a[1]["signals"][0]["pid"], 345);
     assert_eq!(a[1]["signals"][0]["code"], "AR");
     assert_eq!(a[1]["errno"], 0);
-    assert!(a[1].get("records").is_none(), "unknown kinds are ignored");
+    assert!(
+        !stdout(&f.run(&["events"])).contains("brand_new_kind"),
+        "unknown kinds are ignored"
+    );
     let j = json(&f.run(&["events", "--json", "--last", "0"]));
     assert_eq!(j, serde_json::json!([]));
 }
