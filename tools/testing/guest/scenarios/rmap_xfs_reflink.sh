@@ -10,11 +10,12 @@
 # corrupt-pfn and by QEMU's mce (fresh files each time).  daxhold must name
 # both owners (file and copy, pgoff 3), the early-kill mapper of the copy
 # must get BUS_MCEERR_AO, the others nothing, and memory_failure() must
-# say Recovered.  (The early-kill process maps only the copy: when a second
-# process faults the same shared page of the same file after it, 6.12's
-# collect_procs_fsdax() no longer finds its PTE, daxhold or not; see
-# Documentation/testing.rst, "Reverse-map scenarios".)  Upstream oopses on a shared fsdax page
-# (rmap_xfs_reflink_upstream.sh).
+# say Recovered.  (The early-kill process maps only the copy: a second
+# process's fault on the same shared page of the same file unmaps the
+# first one's PTE (dax_insert_entry() on an IOMAP_F_SHARED extent), and
+# collect_procs_fsdax() takes only tasks with a present PTE; see
+# Documentation/testing.rst, "Reverse-map scenarios".)  Upstream oopses on
+# a shared fsdax page (rmap_xfs_reflink_upstream.sh).
 #
 # daxhold-test: nvdimms=2
 # daxhold-test: modules=daxhold
