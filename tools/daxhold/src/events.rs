@@ -375,7 +375,7 @@ mod tests {
         let r = render(&v);
         assert!(r.contains("failure 3 on pmem1: (its first records have left the log)"));
         assert!(r.contains("  top      dm-1 sector 8 sectors 8: declined (EOPNOTSUPP)\n"));
-        assert!(r.contains("  result   errno -95\n"));
+        assert!(r.contains("  result   EOPNOTSUPP\n"));
         assert_eq!(
             r.matches("  result ").count(),
             1,

@@ -105,9 +105,13 @@ impl Errno {
     /// `v` as an errno, or None if it is neither a number nor a name.
     pub fn parse(v: &str) -> Option<Errno> {
         if let Some(n) = signed(v) {
+            // The name too, for a known negative errno (-95: EOPNOTSUPP).
+            let name = ERRNOS
+                .iter()
+                .find(|(_, e)| n < 0 && n.checked_neg() == Some(*e));
             return Some(Errno {
                 errno: Some(n),
-                error: None,
+                error: name.map(|(nm, _)| nm.to_string()),
             });
         }
         let name = v.strip_prefix('E')?;
@@ -336,6 +340,14 @@ mod tests {
         assert!(e.is_ok());
         assert_eq!(e.to_string(), "errno 0");
         assert_eq!(Errno::parse("-523").unwrap().errno, Some(-523));
+        assert_eq!(Errno::parse("-523").unwrap().error, None);
+        assert_eq!(Errno::parse("-523").unwrap().to_string(), "errno -523");
+        let e = Errno::parse("-95").unwrap();
+        assert_eq!(
+            (e.errno, e.error.as_deref()),
+            (Some(-95), Some("EOPNOTSUPP"))
+        );
+        assert_eq!(Errno::parse("95").unwrap().error, None);
         assert_eq!(Errno::parse("E"), None);
         assert_eq!(Errno::parse("Eio"), None);
         assert_eq!(Errno::parse("zero"), None);
