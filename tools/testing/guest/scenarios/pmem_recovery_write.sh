@@ -1,0 +1,141 @@
+# SPDX-License-Identifier: GPL-2.0
+# The kernel's DAX recovery write on a stack (issue 5 item 3, the path
+# nfit_test cannot show): a legacy pmem (memmap=128M!1G: the e820 pmem
+# driver, /dev/pmem0 with struct pages, no NFIT firmware), daxhold loaded
+# (policy stacked), ext4 on a dm-linear volume over partition 1 and XFS
+# (-m reflink=1,rmapbt=1) on one over partition 2, both -o dax.  For each,
+# page 3 of a file is marked bad the way the pmem driver records poison:
+# a range in the disk's badblocks (written through /sys/block/pmem0/
+# badblocks here, as no firmware reports poison on this machine).  Then:
+#   - read(2) of the page gives EIO; touching it through mmap gives SIGBUS
+#     BUS_MCEERR_AR at that page, lsb 12 (the DAX fault sees -EHWPOISON);
+#   - a 512-byte pwrite inside the page gives EFAULT and keeps the entry
+#     (pmem_recovery_write() only recovers whole pages);
+#   - a pwrite of the whole page succeeds: dax_iomap_iter() retries with
+#     DAX_RECOVERY_WRITE, dm-linear passes it down, pmem_recovery_write()
+#     clears the poison (nvdimm_clear_poison() has no firmware to ask for
+#     a legacy pmem and reports it cleared) and the badblocks entry;
+#   - the page reads back as written, every other byte of every file is
+#     unchanged, also after a remount.
+#
+# daxhold-test: nvdimms=0
+# daxhold-test: append=memmap=128M!1G
+# daxhold-test: modules=daxhold
+# daxhold-test: timeout=120
+. /daxtest/lib.sh
+require_module daxhold
+
+bd=pmem0
+PAGE=3
+PAT=5a
+
+plan 44
+
+check "/dev/$bd (legacy e820 pmem)" wait_for /dev/$bd 10
+like "$(ndctl list -N 2>&1 | tr -d ' \n')" '"mode":"fsdax","map":"mem"' \
+	"$bd is an fsdax namespace with its memmap in memory"
+is "$(badblocks_of $bd)" "" "no badblocks to start with"
+check "insmod daxhold (policy stacked)" daxhold_load
+printf 'label: dos\nstart=2048, size=122880, type=83\nstart=124928, type=83\n' |
+	sfdisk -q "/dev/$bd"
+check "partitions ${bd}p1 and ${bd}p2" wait_for "/dev/${bd}p2"
+echo "0 $(($(sectors ${bd}p1) - 2048)) linear $(devnum ${bd}p1) 2048" |
+	dmsetup create ev
+echo "0 $(($(sectors ${bd}p2) - 4096)) linear $(devnum ${bd}p2) 4096" |
+	dmsetup create xv
+ev=$(dm_name_dev ev) xv=$(dm_name_dev xv)
+held() { [ "$(daxhold_field "$bd" mode)" = auto ]; }
+check "daxhold holds $bd (auto)" until_ok held
+small_xfs_env
+check "mkfs.ext4 on ev" mkfs.ext4 -q -F -b 4096 /dev/mapper/ev
+check "mkfs.xfs -m reflink=1,rmapbt=1 on xv" \
+	mkfs.xfs -q -f -m reflink=1,rmapbt=1 /dev/mapper/xv
+mkdir -p /mnt/e /mnt/x
+check "mount -o dax ev (ext4), xv (xfs)" sh -c \
+	"mount -t ext4 -o dax /dev/mapper/ev /mnt/e && mount -t xfs -o dax /dev/mapper/xv /mnt/x"
+for m in e x; do
+	for i in 0 1 2 3; do
+		dd if=/dev/urandom of=/mnt/$m/f$i bs=4096 count=16 2>/dev/null
+	done
+done
+sync
+is "$(statx_dax /mnt/e/f1 | cut -d' ' -f1) $(statx_dax /mnt/x/f1 | cut -d' ' -f1)" \
+	"dax=1 dax=1" "the files are DAX (STATX_ATTR_DAX) on both"
+md5sum /mnt/e/f* /mnt/x/f* > /tmp/sums.want
+
+# expect_md5 FILE: FILE's copy in /tmp with page $PAGE replaced by $PAT.
+expect_md5() {
+	{
+		dd if="$2" bs=4096 count=$PAGE
+		dd if=/dev/zero bs=4096 count=1 | tr '\0' "\\$(printf '%03o' 0x$PAT)"
+		dd if="$2" bs=4096 skip=$((PAGE + 1))
+	} 2>/dev/null | md5sum | cut -d' ' -f1
+}
+
+page_bytes() {
+	dd if="$1" bs=4096 skip=$PAGE count=1 2>/dev/null |
+		od -An -tx1 -v | tr -s ' ' '\n' | grep . | sort -u |
+		tr '\n' ' ' | sed 's/ $//'
+}
+
+# cycle FS MNT DEV: 16 tests.
+cycle() {
+	fs=$1 mnt=$2 dev=$3
+	f=$mnt/f1
+	cp "$f" /tmp/orig
+	fsec=$(fiemap_sector "$f" $PAGE)
+	where=$(pmem_sector "$dev" "$fsec")
+	s=${where#* }
+	diag "$fs: page $PAGE of $f is sector $fsec of $dev, $where"
+	is "${where% *}" "$bd" "$fs: page $PAGE of $f lies on $bd"
+	expect_write ok "$fs: echo '$s 8' > /sys/block/$bd/badblocks" \
+		"/sys/block/$bd/badblocks" "$s 8"
+	is "$(badblocks_of $bd)" "$s 8" "$fs: badblocks is '$s 8'"
+	if [ -r /proc/fs/daxhold/poison ]; then
+		_named() { grep -q "^file $bd sector=$s " /proc/fs/daxhold/poison; }
+		until_ok _named
+		pl=$(grep "^file $bd sector=$s " /proc/fs/daxhold/poison)
+		is "$(field ino "$pl") $(field offset "$pl") $(field len "$pl") $(field fsdev "$pl")" \
+			"$(stat -c %i "$f") 0x$(printf '%x' $((PAGE * 4096))) 0x1000 $(devnum "$dev")" \
+			"$fs: /proc/fs/daxhold/poison names $f page $PAGE"
+	else
+		skip "$fs: /proc/fs/daxhold/poison names $f page $PAGE" \
+			"no /proc/fs/daxhold/poison in this daxhold (K2's, not landed)"
+	fi
+	like "$(xfs_io -c "pread $((PAGE * 4096)) 4096" "$f" 2>&1)" \
+		"Input/output error" "$fs: a DAX read of the page gives EIO"
+	dax_poison "$f" $PAGE --read-only --no-poison > /tmp/touch.out 2>&1
+	t=$(grep '^touch=sigbus' /tmp/touch.out)
+	is "$(field si_code "$t") $(field si_addr "$t") $(field si_addr_lsb "$t")" \
+		"4 $(kv vaddr /tmp/touch.out) 12" \
+		"$fs: touching it through mmap: SIGBUS BUS_MCEERR_AR at the page, lsb 12"
+	like "$(xfs_io -c "pwrite -S 0x$PAT $((PAGE * 4096 + 512)) 512" "$f" 2>&1)" \
+		"Bad address" "$fs: a 512-byte pwrite inside the page gives EFAULT"
+	is "$(badblocks_of $bd)" "$s 8" "$fs: and keeps the entry"
+	like "$(xfs_io -c "pwrite -S 0x$PAT $((PAGE * 4096)) 4096" "$f" 2>&1)" \
+		"^wrote 4096/4096 bytes" "$fs: a pwrite of the whole page succeeds (DAX recovery write)"
+	is "$(badblocks_of $bd)" "" "$fs: the badblocks entry is gone"
+	is "$(fiemap_sector "$f" $PAGE)" "$fsec" "$fs: the page stayed on its block"
+	is "$(page_bytes "$f")" "$PAT" "$fs: page $PAGE reads back as written"
+	want=$(expect_md5 "$f" /tmp/orig)
+	is "$(md5sum < "$f" | cut -d' ' -f1)" "$want" "$fs: the rest of $f is unchanged"
+	sed "s|^[0-9a-f]*  $f\$|$want  $f|" /tmp/sums.want > /tmp/sums.new
+	mv /tmp/sums.new /tmp/sums.want
+	is "$(md5sum /mnt/e/f* /mnt/x/f* | md5sum)" "$(md5sum < /tmp/sums.want)" \
+		"$fs: every other file is unchanged"
+	is "$(dmesg_count_since_mark 'daxhold: .*(notify_failure|-> top)')" 0 \
+		"$fs: no memory failure reached daxhold (known poison is not a machine check)"
+}
+
+dmesg_mark recovery
+cycle ext4 /mnt/e "$ev"
+cycle xfs /mnt/x "$xv"
+
+check "umount both, mount both -o dax again" sh -c \
+	"umount /mnt/e && umount /mnt/x && mount -t ext4 -o dax /dev/mapper/ev /mnt/e && mount -t xfs -o dax /dev/mapper/xv /mnt/x"
+is "$(md5sum /mnt/e/f* /mnt/x/f* | md5sum)" "$(md5sum < /tmp/sums.want)" \
+	"after the remount every file has the checksum it should"
+check "umount, dmsetup remove" sh -c \
+	"umount /mnt/e && umount /mnt/x && dmsetup remove ev && dmsetup remove xv"
+check "rmmod daxhold" daxhold_unload
+done_testing
