@@ -47,6 +47,9 @@ pub struct Map {
     pub stripes: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chunk: Option<u64>,
+    /// Which stripe of a striped target this edge is (from 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stripe: Option<u64>,
 }
 
 /// The snapshot of /proc/fs/daxhold/stack.
@@ -97,6 +100,7 @@ impl Stack {
                         target: r.get("target").map(str::to_string),
                         stripes: r.num("stripes")?,
                         chunk: r.num("chunk")?,
+                        stripe: r.num("stripe")?,
                     });
                 }
                 "fs" => {
@@ -358,11 +362,14 @@ map pmem0p1 lower=pmem0 start=0 sectors=1024 lower_start=0 target=part
 map pmem0p2 lower=pmem0 start=0 sectors=1000 lower_start=1024 target=part
 map dm-0 lower=pmem0p1 start=0 sectors=1024 lower_start=0 target=linear
 map dm-0 lower=pmem0p2 start=1024 sectors=1000 lower_start=0 target=linear
-map dm-1 lower=pmem1 start=0 sectors=4096 lower_start=0 target=striped stripes=2 chunk=8
-map dm-1 lower=pmem0p1 start=0 sectors=4096 lower_start=0 target=striped stripes=2 chunk=8
+map dm-1 lower=pmem1 start=0 sectors=4096 lower_start=0 target=striped stripes=2 chunk=8 stripe=1
+map dm-1 lower=pmem0p1 start=0 sectors=4096 lower_start=0 target=striped stripes=2 chunk=8 stripe=0
 fs dm-0 type=ext4
 ";
-        let out = render(&stack(t).unwrap().trees());
+        let trees = stack(t).unwrap().trees();
+        assert_eq!(trees[1].children[0].maps[0].stripe, Some(1));
+        assert_eq!(trees[0].children[0].children[1].maps[0].stripe, Some(0));
+        let out = render(&trees);
         assert_eq!(
             out,
             "NAME      MAJ:MIN KIND  SIZE HOLDER          FS
