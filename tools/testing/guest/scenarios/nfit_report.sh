@@ -25,7 +25,7 @@ require_module daxhold
 
 BUS=nfit_test.0
 
-plan 44
+plan 45
 
 check "insmod the nfit_test modules" nfit_load
 check "an fsdax namespace on $BUS" nfit_fsdax "$BUS"
@@ -51,6 +51,41 @@ for m in e x; do
 	done
 done
 sync
+
+# record FILE KIND NAME KEY=VALUE...: FILE has a KIND NAME line with all
+# these KEY=VALUE words (in any order, other keys allowed: admin.rst's
+# forward-compatibility rules).
+record() {
+	_f=$1; shift
+	awk -v want="$*" 'BEGIN { n = split(want, w, " ") }
+		$1 == w[1] && $2 == w[2] {
+			delete have; for (i = 3; i <= NF; i++) have[$i] = 1
+			ok = 1; for (i = 3; i <= n; i++) if (!(w[i] in have)) ok = 0
+			if (ok) found = 1 }
+		END { exit !found }' "$_f"
+}
+# The stack daxhold translates known poison through (K1's stack file).
+if [ -r /proc/fs/daxhold/stack ]; then
+	cat /proc/fs/daxhold/stack > /tmp/stack
+	: > /tmp/stack.missing
+	while read -r line; do
+		record /tmp/stack $line || echo "$line" >> /tmp/stack.missing
+	done <<-EOT
+	held $bd dev=$(devnum $bd) mode=auto sectors=$(sectors $bd)
+	dev ${bd}p1 dev=$(devnum ${bd}p1) kind=part sectors=$(sectors ${bd}p1)
+	dev $xv dev=$(devnum $xv) kind=dm sectors=$(sectors $xv) holder=yes
+	map ${bd}p1 lower=$bd start=0 sectors=$(sectors ${bd}p1) lower_start=2048 target=part
+	map ${bd}p2 lower=$bd start=0 sectors=$(sectors ${bd}p2) lower_start=63488 target=part
+	map $xv lower=${bd}p2 start=0 sectors=$(sectors $xv) lower_start=4096 target=linear
+	fs ${bd}p1 type=ext4
+	fs $xv type=xfs
+	EOT
+	is "$(cat /tmp/stack.missing)" "" \
+		"/proc/fs/daxhold/stack: $bd held, its partitions, xv over ${bd}p2 (XFS its holder), the filesystems"
+	[ -s /tmp/stack.missing ] && diag_file /tmp/stack
+else
+	skip "/proc/fs/daxhold/stack: the nfit_test stack" "no /proc/fs/daxhold/stack in this module"
+fi
 
 poison_file() { [ -r /proc/fs/daxhold/poison ]; }
 NOPOISON="the module has no /proc/fs/daxhold/poison yet (K1/K2)"
