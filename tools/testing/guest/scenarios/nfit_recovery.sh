@@ -31,7 +31,8 @@
 #     __pmem_direct_access() by one that returns -EIO on any bad sector, so
 #     the kernel's DAX recovery write (dax_iomap_iter -> DAX_RECOVERY_WRITE
 #     -> pmem_recovery_write -> pmem_clear_poison) is never reached on
-#     nfit_test.  On real NVDIMMs the plain pwrite is the recovery.
+#     nfit_test.  On real NVDIMMs the plain pwrite is the recovery; on a
+#     legacy memmap= pmem it is shown by pmem_recovery_write.sh.
 #   - What does recover, because it writes the block through the block
 #     layer (pmem_do_write clears poison, nfit_test's clear-error forgets
 #     the injection):
