@@ -139,7 +139,9 @@ pub(crate) fn policy_show(out: &mut [u8]) -> usize {
 pub(crate) fn index_show(out: &mut [u8]) -> usize {
     let mut buf = FixedBuf::new(out);
     holder::with_registry(|r| {
-        let _ = crate::owners::status(&r.owners, &mut buf);
+        let _ = crate::owners::status(&r.owners, &mut buf)
+            .and_then(|()| crate::poison::counters(r, &mut buf))
+            .and_then(|()| writeln!(buf));
     });
     buf.len()
 }

@@ -22,6 +22,7 @@ mod kunit_tests;
 mod metadata;
 mod notify;
 mod owners;
+mod poison;
 mod proc;
 mod signal;
 mod stack;
@@ -67,10 +68,13 @@ impl kernel::Module for Daxhold {
             holder::unpublish();
             return Err(e);
         }
+        // Never fails: without its probes the badblocks scan polls.
+        let _ = ffi::badblocks::init();
         // Each failure below has logged its one line already.
         let started = control::attach_param(&registry, ffi::glue::param_devices())
             .and_then(|()| ffi::glue::sysfs_init());
         if let Err(e) = started {
+            ffi::badblocks::exit();
             ffi::index::probes_exit();
             ffi::stack::probes_exit();
             registry.detach_all();
@@ -97,6 +101,8 @@ impl Drop for Daxhold {
         // at all.
         proc::exit();
         ffi::glue::sysfs_exit();
+        // No badblocks scan runs or is queued after this.
+        ffi::badblocks::exit();
         ffi::stack::probes_exit();
         self.registry.detach_all();
         ffi::index::probes_exit();

@@ -54,6 +54,7 @@ DAXHOLD_STORE(rescan, rescan)
 DAXHOLD_STORE(translate, translate)
 DAXHOLD_STORE(policy, policy_store)
 DAXHOLD_STORE(metadata, metadata_store)
+DAXHOLD_STORE(badblocks, badblocks_store)
 
 /* sysfs show: Rust formats into the page sysfs gives us. */
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -80,6 +81,12 @@ static ssize_t metadata_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return daxhold_ctl_metadata_show(buf, PAGE_SIZE);
 }
 
+static ssize_t badblocks_show(struct kobject *kobj, struct kobj_attribute *attr,
+			      char *buf)
+{
+	return daxhold_ctl_badblocks_show(buf, PAGE_SIZE);
+}
+
 static struct kobj_attribute attach_attr = __ATTR(attach, 0200, NULL, attach_store);
 static struct kobj_attribute detach_attr = __ATTR(detach, 0200, NULL, detach_store);
 static struct kobj_attribute holders_attr = __ATTR(holders, 0400, holders_show, NULL);
@@ -88,6 +95,7 @@ static struct kobj_attribute translate_attr = __ATTR(translate, 0200, NULL, tran
 static struct kobj_attribute policy_attr = __ATTR(policy, 0600, policy_show, policy_store);
 static struct kobj_attribute index_attr = __ATTR(index, 0400, index_show, NULL);
 static struct kobj_attribute metadata_attr = __ATTR(metadata, 0600, metadata_show, metadata_store);
+static struct kobj_attribute badblocks_attr = __ATTR(badblocks, 0600, badblocks_show, badblocks_store);
 
 static struct attribute *daxhold_attrs[] = {
 	&attach_attr.attr,
@@ -98,6 +106,7 @@ static struct attribute *daxhold_attrs[] = {
 	&policy_attr.attr,
 	&index_attr.attr,
 	&metadata_attr.attr,
+	&badblocks_attr.attr,
 	NULL,
 };
 

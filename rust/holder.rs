@@ -157,6 +157,9 @@ pub(crate) struct Registry {
     policy: AtomicU8,
     /// The reverse map of DAX mappings, for holder-less filesystems.
     pub(crate) owners: Owners,
+    /// Known poison (`crate::poison`), as the last badblocks scan left it.
+    #[pin]
+    pub(crate) poison: Mutex<crate::poison::PoisonState>,
 }
 
 impl Registry {
@@ -171,6 +174,7 @@ impl Registry {
             log <- new_spinlock!(log),
             policy: AtomicU8::new(policy_code(policy)),
             owners,
+            poison <- new_mutex!(crate::poison::PoisonState::new()),
         })
     }
 
@@ -264,6 +268,8 @@ impl Registry {
         if let Some(s) = self.slots.lock().get_mut(slot) {
             *s = Some(holder);
         }
+        // Its known poison: read its badblocks list.
+        crate::poison::kick();
         Ok(())
     }
 
@@ -366,6 +372,16 @@ impl Registry {
             .cloned()
     }
 
+    /// Every holder, referenced, in slot order (for work that sleeps).
+    pub(crate) fn holders(&self) -> [Option<Arc<Holder>>; MAX_HOLDERS] {
+        let mut out = [EMPTY; MAX_HOLDERS];
+        let slots = self.slots.lock();
+        for (o, h) in out.iter_mut().zip(slots.iter()) {
+            o.clone_from(h);
+        }
+        out
+    }
+
     /// Call `f` on every holder, in slot order, under the table lock.
     pub(crate) fn for_each(&self, mut f: impl FnMut(&Holder)) {
         let slots = self.slots.lock();
@@ -384,6 +400,8 @@ fn release(holder: Arc<Holder>) {
     crate::notify::wait_idle();
     pr_info!("{}: detached\n", holder.name());
     drop(holder);
+    // Its known poison is forgotten by the next scan.
+    crate::poison::kick();
 }
 
 fn policy_code(p: Policy) -> u8 {

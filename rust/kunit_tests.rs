@@ -51,6 +51,10 @@ kunit_suite!(suite_ext4meta, "daxhold_ext4meta",
     plain: [],
     shared: [cases => crate::pure::selftest::EXT4META_CASES]);
 
+kunit_suite!(suite_badblocks, "daxhold_badblocks",
+    plain: [],
+    shared: [cases => crate::pure::selftest::BADBLOCKS_CASES]);
+
 kunit_suite!(suite_events, "daxhold_events",
     plain: [],
     shared: [cases => crate::pure::selftest::EVENTS_CASES]);

@@ -50,7 +50,7 @@ pub(crate) fn check(owners: &Owners, name: &str, piece: &Piece) -> bool {
 }
 
 /// The metadata extent holding the first metadata block of `piece`.
-fn find(sb: &Sb<'_>, piece: &Piece) -> Result<Option<Meta>> {
+pub(crate) fn find(sb: &Sb<'_>, piece: &Piece) -> Result<Option<Meta>> {
     let bs = sb.block_size();
     if bs == 0 {
         return Err(code::EINVAL);

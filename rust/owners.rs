@@ -89,7 +89,8 @@ impl Owners {
     }
 }
 
-/// The `index` file: one line of `key=value` pairs.
+/// The `index` file: one line of `key=value` pairs (without its newline:
+/// the known-poison counters follow on the same line).
 pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result {
     let (st, (mappings, bytes)) = {
         let index = owners.index.lock();
@@ -97,7 +98,7 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
     };
     let s = &owners.stats;
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-    writeln!(
+    write!(
         out,
         "mappings={mappings} bytes={bytes} filesystems={} faults={} evictions={} rebuilds={} gone={} dropped={} \
          queries={} owners={} unowned={} kill_errors={} metadata_hits={} shutdowns={} metadata={}",

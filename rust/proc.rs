@@ -10,7 +10,8 @@
 //!   every device above them, every partition and dm target edge, the
 //!   filesystems mounted on them ([`crate::pure::procfs`]);
 //! - `events`: the failure log's last records, printed or not
-//!   ([`crate::events::recent`], [`crate::pure::events::Line`]).
+//!   ([`crate::events::recent`], [`crate::pure::events::Line`]);
+//! - `poison`: known poison and what it damages (`crate::poison`).
 //!
 //! A show uses the registry only through [`holder::with_registry`], which
 //! unload waits for, and unload removes the files (waiting for readers)
@@ -38,7 +39,8 @@ use crate::stack;
 pub(crate) fn init() -> Result {
     let made = proc::init()
         .and_then(|()| proc::add(c_str!("stack"), ProcFile::Stack))
-        .and_then(|()| proc::add(c_str!("events"), ProcFile::Events));
+        .and_then(|()| proc::add(c_str!("events"), ProcFile::Events))
+        .and_then(|()| proc::add(c_str!("poison"), ProcFile::Poison));
     if let Err(e) = made {
         proc::exit();
         pr_err!(
@@ -60,7 +62,12 @@ pub(crate) fn show(out: &mut SeqOut<'_>, file: ProcFile) -> c_int {
     let shown = holder::with_registry(|r| match file {
         ProcFile::Stack => show_stack(r, out),
         ProcFile::Events => show_events(r, out),
-        ProcFile::Poison => Err(code::ENOENT),
+        ProcFile::Poison => {
+            // A full buffer is not an error: the show runs again with a
+            // larger one (`line!`).
+            let _ = crate::poison::show(r, out);
+            Ok(())
+        }
     });
     match shown {
         Some(Ok(())) => 0,

@@ -320,4 +320,6 @@ pub(crate) fn rescan_work() {
         // Errors were logged where they happened.
         let _ = rescan(r);
     });
+    // Known poison is translated against the new stack.
+    crate::poison::kick();
 }

@@ -143,4 +143,44 @@ void daxhold_sig_probes_exit(void);
 void daxhold_sig_hit(const void *current_task, __s32 pid, const char *comm,
 		     __s32 code, __u64 addr, __s32 lsb);
 
+/* Known poison (rust/bb_glue.c). */
+struct block_device;
+
+#define DAXHOLD_BB_DISKS	32	/* badblocks lists watched at once */
+#define DAXHOLD_BB_SETTLE_MS	100	/* from a change to its scan */
+
+/* One entry of a badblocks list, in 512-byte sectors. */
+struct daxhold_bb_range {
+	__u64 sector;
+	__u64 sectors;
+};
+
+/* One extent of a file, as FIEMAP reports it. */
+struct daxhold_fiemap_ext {
+	__u64 logical;		/* byte in the file */
+	__u64 physical;		/* byte on the filesystem's device */
+	__u64 len;		/* bytes */
+	__u32 flags;		/* FIEMAP_EXTENT_* */
+};
+
+int daxhold_bb_init(void);
+void daxhold_bb_exit(void);
+bool daxhold_bb_has_probes(void);
+void daxhold_bb_kick(__u32 delay_ms);
+void daxhold_bb_refresh(__u32 delay_ms);
+void daxhold_bb_watch_reset(void);
+int daxhold_bb_watch(struct block_device *bdev);
+int daxhold_bb_read(struct block_device *bdev, struct daxhold_bb_range *out,
+		    __u32 max);
+int daxhold_fiemap(struct inode *inode, __u64 start,
+		   struct daxhold_fiemap_ext *out, __u32 max, bool *more);
+int daxhold_sb_for_each_dax_file(struct super_block *sb,
+				 daxhold_inode_fn fn, void *ctx);
+
+/* Implemented in Rust (rust/ffi/badblocks.rs): the scan work, the
+ * badblocks policy file. */
+void daxhold_bb_scan(void);
+int daxhold_ctl_badblocks_store(const char *buf, size_t len);
+ssize_t daxhold_ctl_badblocks_show(char *buf, size_t size);
+
 #endif /* _DAXHOLD_GLUE_H */

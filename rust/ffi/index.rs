@@ -159,6 +159,12 @@ pub(crate) struct Sb<'a> {
 }
 
 impl Sb<'_> {
+    /// The superblock, for the known-poison glue (`super::badblocks`); live
+    /// with `s_umount` held for as long as this `Sb` is.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::super_block {
+        self.sb.as_ptr()
+    }
+
     /// Shut the filesystem down (`->shutdown`), as a dying device would.
     pub(crate) fn shutdown(&self) -> Result {
         // SAFETY: s_umount is held for the callback, as the glue requires.

@@ -4,6 +4,7 @@
 //! uses. Everything `unsafe` in daxhold lives under this directory; the
 //! policy modules above it are safe Rust.
 
+pub(crate) mod badblocks;
 pub(crate) mod bdev;
 pub(crate) mod bindings;
 pub(crate) mod dax;

@@ -6,6 +6,7 @@
 //! the host (`cargo test`, with property tests) and, from the same source,
 //! by KUnit inside the module.
 
+pub mod badblocks;
 pub mod daxindex;
 pub mod dmtable;
 pub mod errname;

@@ -36,6 +36,7 @@ macro_rules! ensure {
     };
 }
 
+mod badblocks;
 mod daxindex;
 mod dispatch;
 mod dmtable;
@@ -75,6 +76,17 @@ pub const RMAP_CASES: &[Case] = &[
     ("rmap_no_room", rmap::no_room),
     ("rmap_load", rmap::load),
     ("rmap_errnos", rmap::errnos),
+];
+
+/// Cases of the `daxhold_badblocks` suite: known-poison range sets.
+pub const BADBLOCKS_CASES: &[Case] = &[
+    ("badblocks_normalize_merges", badblocks::normalize_merges),
+    ("badblocks_normalize_edges", badblocks::normalize_edges),
+    ("badblocks_diff_changes", badblocks::diff_changes),
+    ("badblocks_diff_by_key", badblocks::diff_by_key),
+    ("badblocks_track_generations", badblocks::track_generations),
+    ("badblocks_file_arithmetic", badblocks::file_arithmetic),
+    ("badblocks_policy_words", badblocks::policy_words),
 ];
 
 /// Cases of the `daxhold_daxindex` suite: the index of DAX mappings.

@@ -1,0 +1,952 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Known poison: the badblocks lists of the held pmem disks, translated up
+//! the stack and resolved to what they damage (Documentation/design.rst,
+//! "Known poison").
+//!
+//! A scan (the glue's work item, process context, never the failure path)
+//! runs when a held disk's list changes (the badblocks_set/clear probes),
+//! when a disk is attached or let go, when the stack changes, when the
+//! policy file is written, and every [`REFRESH_MS`] while there is known
+//! poison (files come into memory, filesystems are mounted). It reads each
+//! held disk's list under its seqlock, merges touching entries, translates
+//! each bad range up the current stack snapshot, and for each top of the
+//! stack finds:
+//!
+//! - files that map the damaged pages, in the DAX index (the reverse map's
+//!   own query), signalled (early-kill tasks only, `BUS_MCEERR_AO`) under
+//!   the `kill` policy when the range is first seen;
+//! - in-core DAX files whose extents (FIEMAP) lie on the damaged bytes,
+//!   whether or not anyone maps them (a DAX fault over a bad block fails,
+//!   so most damaged files are not mapped);
+//! - ext4/ext2 static metadata on them (`crate::metadata`);
+//! - otherwise: nothing known owns them (`unowned`).
+//!
+//! The results are kept sorted as one list of findings, diffed against the
+//! previous scan's ([`diff_sorted`]): each new damaged file, metadata or
+//! unowned range gets one dmesg line, each one gone a `cleared` line; the
+//! list is what `/proc/fs/daxhold/poison` shows.
+
+use core::fmt::{self, Write};
+use core::ops::ControlFlow;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use kernel::alloc::KVec;
+use kernel::error::{code, Result};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+use crate::errno;
+use crate::ffi::badblocks as bb;
+use crate::ffi::bdev::BdevFile;
+use crate::ffi::index::{self, PAGE_SHIFT};
+use crate::holder::{self, Holder, Registry};
+use crate::owners::Piece;
+use crate::pure::badblocks::{
+    diff_sorted, file_hit, intersect, normalize, track, BadRange, BadblocksPolicy, Change, Tracked,
+};
+use crate::pure::fixedbuf::FixedBuf;
+use crate::pure::notify::Extent;
+use crate::pure::stack::{DevId, Hit, MAX_DEPTH_LIMIT, SECTOR_SIZE};
+use crate::stack::{self, Snapshot};
+
+/// Rescan this often while there is known poison (ms).
+const REFRESH_MS: u32 = 30_000;
+/// Poll this often when the change probes are missing (ms).
+const POLL_MS: u32 = 5_000;
+/// Most findings kept; past it the rest of a scan is left out (one line).
+const MAX_FINDINGS: usize = 8192;
+/// Tops of the stack one bad range reaches that are resolved.
+const MAX_TOPS: usize = 16;
+
+const NAME: usize = 32;
+const CHAIN: usize = 96;
+const WHAT: usize = 48;
+const FS: usize = 8;
+
+/// Short text in a fixed array, ordered bytewise.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Text<const N: usize>([u8; N]);
+
+impl<const N: usize> Text<N> {
+    const EMPTY: Self = Text([0; N]);
+
+    fn new(s: &str) -> Self {
+        let mut t = Self::EMPTY;
+        let _ = FixedBuf::new(&mut t.0).write_str(s);
+        t
+    }
+
+    /// `v` formatted, spaces made underscores (a `key=value` value).
+    fn word(v: impl fmt::Display) -> Self {
+        let mut t = Self::EMPTY;
+        let _ = write!(FixedBuf::new(&mut t.0), "{v}");
+        for b in t.0.iter_mut().filter(|b| **b == b' ') {
+            *b = b'_';
+        }
+        t
+    }
+
+    fn as_str(&self) -> &str {
+        let end = self.0.iter().position(|&b| b == 0).unwrap_or(N);
+        self.0
+            .get(..end)
+            .and_then(|s| core::str::from_utf8(s).ok())
+            .unwrap_or("?")
+    }
+}
+
+impl<const N: usize> fmt::Display for Text<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a finding is, in the order the poison file lists them.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Bad,
+    Top,
+    File,
+    Metadata,
+    Unowned,
+    Unmapped,
+}
+
+/// What identifies a finding across scans (see [`Finding`] for the
+/// fields each kind uses).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    pmem: Text<NAME>,
+    /// First sector of the bad range on the pmem.
+    sector: u64,
+    kind: Kind,
+    /// Top: its dev_t; file, metadata, unowned: the filesystem's; unmapped:
+    /// the device with the unused bytes.
+    dev: u32,
+    /// Top, unowned, unmapped: first sector on `dev`.
+    top_sector: u64,
+    /// Bad: the range's sectors; top, unowned, unmapped: sectors on `dev`.
+    sectors: u64,
+    ino: u64,
+    /// File: bytes of the file.
+    offset: u64,
+    len: u64,
+    what: Text<WHAT>,
+}
+
+impl Key {
+    fn new(pmem: Text<NAME>, sector: u64, kind: Kind) -> Self {
+        Key {
+            pmem,
+            sector,
+            kind,
+            dev: 0,
+            top_sector: 0,
+            sectors: 0,
+            ino: 0,
+            offset: 0,
+            len: 0,
+            what: Text::EMPTY,
+        }
+    }
+}
+
+/// One line of the poison file.
+#[derive(Clone, Copy)]
+struct Finding {
+    key: Key,
+    /// The device `key.dev` names (top, unmapped) or the top the
+    /// filesystem sits on.
+    devname: Text<NAME>,
+    /// `pmem0>pmem0p1>dm-0`: the way up to the top.
+    chain: Text<CHAIN>,
+    fs: Text<FS>,
+    depth: u32,
+    /// File: some process maps a damaged page.
+    mapped: bool,
+    /// Bad: the generation that first saw it.
+    since: u64,
+}
+
+impl Finding {
+    fn new(key: Key) -> Self {
+        Finding {
+            key,
+            devname: Text::EMPTY,
+            chain: Text::EMPTY,
+            fs: Text::EMPTY,
+            depth: 0,
+            mapped: false,
+            since: 0,
+        }
+    }
+}
+
+/// The known poison, as the last scan left it.
+pub(crate) struct PoisonState {
+    /// Badblocks-change generation: scans that saw a range come or go.
+    gen: u64,
+    /// Sorted by key.
+    findings: KVec<Finding>,
+}
+
+impl PoisonState {
+    /// Nothing known yet.
+    pub(crate) fn new() -> Self {
+        PoisonState {
+            gen: 0,
+            findings: KVec::new(),
+        }
+    }
+}
+
+static KILL: AtomicBool = AtomicBool::new(false);
+static SCANS: AtomicU64 = AtomicU64::new(0);
+static SIGNALLED: AtomicU64 = AtomicU64::new(0);
+static SIGNAL_ERRORS: AtomicU64 = AtomicU64::new(0);
+static REPORTED: AtomicU64 = AtomicU64::new(0);
+
+fn policy() -> BadblocksPolicy {
+    if KILL.load(Ordering::Relaxed) {
+        BadblocksPolicy::Kill
+    } else {
+        BadblocksPolicy::Report
+    }
+}
+
+/// Write to `badblocks`: `report` or `kill`; scans again at once.
+pub(crate) fn policy_store(input: &[u8]) -> kernel::ffi::c_int {
+    let Some(p) = BadblocksPolicy::parse(input) else {
+        pr_err!("badblocks: unknown policy (report or kill)\n");
+        return code::EINVAL.to_errno();
+    };
+    KILL.store(p == BadblocksPolicy::Kill, Ordering::Relaxed);
+    pr_info!("badblocks: {}\n", p.name());
+    bb::kick(0);
+    0
+}
+
+/// Read of `badblocks`.
+pub(crate) fn policy_show(out: &mut [u8]) -> usize {
+    let mut buf = FixedBuf::new(out);
+    let _ = writeln!(buf, "{}", policy().name());
+    buf.len()
+}
+
+/// Scan soon (attach, detach, a stack change); any context.
+pub(crate) fn kick() {
+    bb::kick(bb::SETTLE_MS);
+}
+
+/// The scan work.
+pub(crate) fn scan_work() {
+    holder::with_registry(scan);
+}
+
+/// Counters for the `index` file: ` bb_scans=.. bb_ranges=.. ...`.
+pub(crate) fn counters(r: &Registry, out: &mut impl Write) -> fmt::Result {
+    let (mut ranges, mut files) = (0u64, 0u64);
+    for f in r.poison.lock().findings.iter() {
+        match f.key.kind {
+            Kind::Bad => ranges += 1,
+            Kind::File => files += 1,
+            _ => {}
+        }
+    }
+    let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    write!(
+        out,
+        " bb_scans={} bb_ranges={ranges} bb_files={files} bb_reported={} bb_signalled={} bb_signal_errors={} bb_policy={}",
+        get(&SCANS),
+        get(&REPORTED),
+        get(&SIGNALLED),
+        get(&SIGNAL_ERRORS),
+        policy().name()
+    )
+}
+
+/// Scan every held disk's badblocks list and report what changed.
+fn scan(r: &Registry) {
+    let mut st = r.poison.lock();
+    SCANS.fetch_add(1, Ordering::Relaxed);
+    bb::watch_reset();
+    let snap = match stack::current(r) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            pr_err!(
+                "badblocks: cannot read the stack ({}); ranges not translated this time\n",
+                errno::Name(e)
+            );
+            None
+        }
+    };
+    let gen = st.gen.saturating_add(1);
+    let mut changed = false;
+    let mut new = Findings {
+        list: KVec::new(),
+        full: false,
+    };
+    let holders = r.holders();
+    for h in holders.iter().flatten() {
+        let pmem = Text::new(h.name());
+        let ranges = BdevFile::open_by_dev(h.devt()).and_then(|disk| {
+            if let Err(e) = bb::watch(&disk) {
+                if e != code::ENOENT {
+                    pr_warn!(
+                        "{}: badblocks: changes not watched ({}); polled\n",
+                        h.name(),
+                        errno::Name(e)
+                    );
+                }
+            }
+            bb::read(&disk)
+        });
+        let mut ranges = match ranges {
+            Ok(v) => v,
+            Err(e) => {
+                // Gone or going: its known poison stays as it was until the
+                // disk is let go.
+                pr_warn!(
+                    "{}: badblocks: cannot read the list ({}); its known poison is kept as it was\n",
+                    h.name(),
+                    errno::Name(e)
+                );
+                for f in st.findings.iter().filter(|f| f.key.pmem == pmem) {
+                    new.push(*f);
+                }
+                continue;
+            }
+        };
+        let n = normalize(ranges.as_mut_slice());
+        let ranges = ranges.get(..n).unwrap_or(&[]);
+        if let Err(e) = disk_scan(
+            r,
+            &st,
+            h,
+            pmem,
+            ranges,
+            gen,
+            snap.as_deref(),
+            &mut new,
+            &mut changed,
+        ) {
+            pr_err!(
+                "{}: badblocks: scan stopped ({}); its known poison is incomplete\n",
+                h.name(),
+                errno::Name(e)
+            );
+        }
+    }
+    if new.full {
+        pr_err!("badblocks: more than {MAX_FINDINGS} findings; the rest are left out\n");
+    }
+    new.list.as_mut_slice().sort_unstable_by_key(|a| a.key);
+    let held = |p: &Text<NAME>| {
+        holders
+            .iter()
+            .flatten()
+            .any(|h| Text::<NAME>::new(h.name()) == *p)
+    };
+    let mut dropped = 0u64;
+    // A finding gone while its bad range stays: the file, filesystem or
+    // stack changed (unmounted, deleted, rewritten elsewhere).
+    let still_bad = |f: &Finding| {
+        new.list.iter().any(|n| {
+            n.key.kind == Kind::Bad && n.key.pmem == f.key.pmem && n.key.sector == f.key.sector
+        })
+    };
+    diff_sorted(
+        st.findings.as_slice(),
+        new.list.as_slice(),
+        |a, b| a.key.cmp(&b.key),
+        |c| match c {
+            Change::Added(f) => report(f, "damaged"),
+            Change::Cleared(f) if held(&f.key.pmem) && still_bad(f) => report(
+                f,
+                "no longer found there (file, filesystem or stack changed)",
+            ),
+            Change::Cleared(f) if held(&f.key.pmem) => report(f, "cleared"),
+            Change::Cleared(_) => dropped += 1,
+            Change::Kept(..) => {}
+        },
+    );
+    if dropped > 0 {
+        pr_info!(
+            "badblocks: {dropped} known-poison entries of disks no longer held are forgotten\n"
+        );
+    }
+    if changed {
+        st.gen = gen;
+    }
+    let poisoned = new.list.iter().any(|f| f.key.kind == Kind::Bad);
+    st.findings = new.list;
+    drop(st);
+    // The stack moved under the scan: once more, against the new one.
+    let moved = match (&snap, stack::current(r)) {
+        (Some(a), Ok(b)) => !Arc::ptr_eq(a, &b),
+        _ => false,
+    };
+    if moved {
+        pr_info!("badblocks: the stack changed during the scan; scanning again\n");
+        bb::kick(bb::SETTLE_MS);
+    } else if !bb::has_probes() {
+        bb::refresh(POLL_MS);
+    } else if poisoned {
+        bb::refresh(REFRESH_MS);
+    }
+}
+
+/// The findings of one scan.
+struct Findings {
+    list: KVec<Finding>,
+    full: bool,
+}
+
+impl Findings {
+    fn push(&mut self, f: Finding) {
+        if self.list.len() >= MAX_FINDINGS || self.list.push(f, GFP_KERNEL).is_err() {
+            self.full = true;
+        }
+    }
+
+    /// Add a damaged piece of file `ino`, merged into the last finding if
+    /// it continues it.
+    fn push_file(&mut self, f: Finding) {
+        if let Some(last) = self.list.as_mut_slice().last_mut() {
+            let k = &mut last.key;
+            if k.kind == Kind::File
+                && k.pmem == f.key.pmem
+                && k.sector == f.key.sector
+                && k.dev == f.key.dev
+                && k.ino == f.key.ino
+                && k.offset.checked_add(k.len) == Some(f.key.offset)
+            {
+                k.len = k.len.saturating_add(f.key.len);
+                last.mapped |= f.mapped;
+                return;
+            }
+        }
+        self.push(f);
+    }
+}
+
+/// One dmesg line for a finding that appeared or went away.
+fn report(f: &Finding, state: &str) {
+    let k = &f.key;
+    let (major, minor) = (k.dev >> 20, k.dev & 0xfffff);
+    match k.kind {
+        Kind::Bad | Kind::Top | Kind::Unmapped => return,
+        Kind::File => pr_warn!(
+            "{}: known poison: sector {} -> {} sector {}: {} dev {major}:{minor} ino {} offset {:#x} len {:#x}{}: {state}\n",
+            k.pmem,
+            k.sector,
+            f.chain,
+            k.top_sector,
+            f.fs,
+            k.ino,
+            k.offset,
+            k.len,
+            if f.mapped { " (mapped)" } else { "" },
+        ),
+        Kind::Metadata => pr_warn!(
+            "{}: known poison: sector {} -> {} sector {}: {} dev {major}:{minor} metadata {}: {state}\n",
+            k.pmem,
+            k.sector,
+            f.chain,
+            k.top_sector,
+            f.fs,
+            k.what,
+        ),
+        Kind::Unowned => pr_warn!(
+            "{}: known poison: sector {} -> {} sector {} sectors {}: {} dev {major}:{minor}: no known owner (free space, or a file not in memory): {state}\n",
+            k.pmem,
+            k.sector,
+            f.chain,
+            k.top_sector,
+            k.sectors,
+            f.fs,
+        ),
+    }
+    REPORTED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// One top of the stack a bad range reaches.
+#[derive(Clone, Copy)]
+struct TopHit {
+    dev: DevId,
+    depth: u32,
+    offset: u64,
+    len: u64,
+    chain: Text<CHAIN>,
+}
+
+/// Scan one held disk's (normalized) `ranges` into `new`.
+#[allow(clippy::too_many_arguments)]
+fn disk_scan(
+    r: &Registry,
+    st: &PoisonState,
+    h: &Holder,
+    pmem: Text<NAME>,
+    ranges: &[BadRange],
+    gen: u64,
+    snap: Option<&Snapshot>,
+    new: &mut Findings,
+    changed: &mut bool,
+) -> Result {
+    let mut old = KVec::new();
+    for f in st
+        .findings
+        .iter()
+        .filter(|f| f.key.pmem == pmem && f.key.kind == Kind::Bad)
+    {
+        old.push(
+            Tracked {
+                range: BadRange::new(f.key.sector, f.key.sectors),
+                since: f.since,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    let mut tracked = KVec::from_elem(Tracked::default(), ranges.len(), GFP_KERNEL)?;
+    let name = h.name();
+    let n = track(
+        old.as_slice(),
+        ranges,
+        gen,
+        tracked.as_mut_slice(),
+        |c| match c {
+            Change::Added(b) => {
+                *changed = true;
+                pr_warn!(
+                    "{name}: badblocks: sector {} sectors {}: new\n",
+                    b.sector,
+                    b.sectors
+                );
+            }
+            Change::Cleared(b) => {
+                *changed = true;
+                pr_info!(
+                    "{name}: badblocks: sector {} sectors {}: cleared\n",
+                    b.sector,
+                    b.sectors
+                );
+            }
+            Change::Kept(..) => {}
+        },
+    );
+    for t in tracked.iter().take(n) {
+        let mut f = Finding::new(Key::new(pmem, t.range.sector, Kind::Bad));
+        f.key.sectors = t.range.sectors;
+        f.since = t.since;
+        new.push(f);
+        let fresh = t.since == gen;
+        if let Some(snap) = snap {
+            resolve(r, h, pmem, t.range, fresh, snap, new)?;
+        }
+    }
+    Ok(())
+}
+
+/// Translate one bad range up the stack and resolve each top.
+fn resolve(
+    r: &Registry,
+    h: &Holder,
+    pmem: Text<NAME>,
+    range: BadRange,
+    fresh: bool,
+    snap: &Snapshot,
+    new: &mut Findings,
+) -> Result {
+    let offset = range.sector.checked_mul(SECTOR_SIZE).ok_or(code::ERANGE)?;
+    let len = range.sectors.checked_mul(SECTOR_SIZE).ok_or(code::ERANGE)?;
+    let end = offset.checked_add(len).ok_or(code::ERANGE)?;
+    let mut path = [DevId(0); MAX_DEPTH_LIMIT as usize + 1];
+    if let Some(p) = path.first_mut() {
+        *p = DevId(h.devt());
+    }
+    let mut tops = [None::<TopHit>; MAX_TOPS];
+    let mut nr_tops = 0usize;
+    let mut lost_tops = false;
+    let chain = |path: &[DevId], depth: u32| {
+        let mut c = Text::<CHAIN>::EMPTY;
+        let mut w = FixedBuf::new(&mut c.0);
+        for (i, d) in path.iter().take(depth as usize + 1).enumerate() {
+            let sep = if i == 0 { "" } else { ">" };
+            let _ = write!(w, "{sep}{}", snap.name(*d));
+        }
+        c
+    };
+    let walked = snap
+        .stack()
+        .translate(DevId(h.devt()), Extent::Range { offset, end }, |hit| {
+            match hit {
+                Hit::Mapped { device, depth, .. } => {
+                    if let Some(p) = path.get_mut(depth as usize) {
+                        *p = device;
+                    }
+                }
+                Hit::Top {
+                    device,
+                    depth,
+                    offset,
+                    len,
+                } => {
+                    if let Some(p) = path.get_mut(depth as usize) {
+                        *p = device;
+                    }
+                    if let Some(slot) = tops.get_mut(nr_tops) {
+                        *slot = Some(TopHit {
+                            dev: device,
+                            depth,
+                            offset,
+                            len,
+                            chain: chain(&path, depth),
+                        });
+                        nr_tops += 1;
+                    } else {
+                        lost_tops = true;
+                    }
+                }
+                Hit::Unmapped {
+                    device,
+                    depth: _,
+                    offset,
+                    len,
+                } => {
+                    let mut f = Finding::new(Key::new(pmem, range.sector, Kind::Unmapped));
+                    f.key.dev = device.0;
+                    f.key.top_sector = offset / SECTOR_SIZE;
+                    f.key.sectors = len.div_ceil(SECTOR_SIZE);
+                    f.devname = Text::new(snap.name(device));
+                    new.push(f);
+                }
+                Hit::Whole { .. } => {}
+            }
+            ControlFlow::Continue(())
+        });
+    if let Err(e) = walked {
+        pr_err!(
+            "{}: badblocks: sector {} sectors {}: cannot translate ({e:?})\n",
+            h.name(),
+            range.sector,
+            range.sectors
+        );
+        return Ok(());
+    }
+    if lost_tops {
+        pr_err!(
+            "{}: badblocks: sector {}: reaches more than {MAX_TOPS} tops; the rest are left out\n",
+            h.name(),
+            range.sector
+        );
+    }
+    for top in tops.iter().flatten() {
+        let mut f = Finding::new(Key::new(pmem, range.sector, Kind::Top));
+        f.key.dev = top.dev.0;
+        f.key.top_sector = top.offset / SECTOR_SIZE;
+        f.key.sectors = top.len.div_ceil(SECTOR_SIZE);
+        f.devname = Text::new(snap.name(top.dev));
+        f.depth = top.depth;
+        f.chain = top.chain;
+        new.push(f);
+        owners(r, h, pmem, range, offset, len, fresh, top, f, new)?;
+    }
+    Ok(())
+}
+
+/// Pages of a file that some process maps over the bad range.
+#[derive(Clone, Copy)]
+struct MappedPages {
+    ino: u64,
+    pgoff: u64,
+    count: u64,
+}
+
+/// Resolve one top: mapped pages (DAX index), in-core files (FIEMAP),
+/// ext4/ext2 metadata, or nobody.
+#[allow(clippy::too_many_arguments)]
+fn owners(
+    r: &Registry,
+    h: &Holder,
+    pmem: Text<NAME>,
+    range: BadRange,
+    pmem_offset: u64,
+    pmem_len: u64,
+    fresh: bool,
+    top: &TopHit,
+    top_finding: Finding,
+    new: &mut Findings,
+) -> Result {
+    let mut base = Finding::new(Key::new(pmem, range.sector, Kind::File));
+    base.key.dev = top.dev.0;
+    base.key.top_sector = top_finding.key.top_sector;
+    base.devname = top_finding.devname;
+    base.chain = top.chain;
+    base.depth = top.depth;
+    // (a) Mapped pages, from the DAX index, as the failure path asks it:
+    // the index lock before the superblock walk, as there.
+    let mapped = match mapped_pages(r, h, pmem_offset, pmem_len, fresh, top.dev) {
+        Ok(m) => m,
+        // A bad page whose pfn cannot be known (see `bad_pfn`): nothing
+        // maps it.
+        Err(e) if e == code::ENXIO => KVec::new(),
+        Err(e) => {
+            pr_warn!(
+                "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
+                h.name(),
+                range.sector,
+                errno::Name(e)
+            );
+            KVec::new()
+        }
+    };
+    // (b) In-core files whose extents lie on the damaged bytes, (c)
+    // metadata, or nobody.
+    let mut fs_found = false;
+    let before = new.list.len();
+    index::for_each_sb(|sb| {
+        if sb.dev != top.dev.0 {
+            return Ok(());
+        }
+        fs_found = true;
+        base.fs = Text::new(sb.fs);
+        let damaged = (top.offset, top.len);
+        bb::for_each_dax_file(sb, |file| {
+            let ino = file.ino();
+            file.for_each_extent(|ext| {
+                if let Some((offset, len)) = file_hit(ext, damaged) {
+                    let mut f = base;
+                    f.key.ino = ino;
+                    f.key.offset = offset;
+                    f.key.len = len;
+                    f.mapped = mapped.iter().any(|m| {
+                        m.ino == ino
+                            && intersect(
+                                (m.pgoff << PAGE_SHIFT, m.count << PAGE_SHIFT),
+                                (offset, len),
+                            )
+                            .is_some()
+                    });
+                    new.push_file(f);
+                }
+                Ok(())
+            })
+        })
+        .or_else(|e| {
+            // One file that cannot be read (no ->fiemap) leaves the others.
+            if e == crate::errno::eopnotsupp() {
+                pr_warn!("{}: badblocks: the {} filesystem on {} cannot list its files' extents; only mapped files are found\n", pmem, sb.fs, base.devname);
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+        // Mapped pages of files FIEMAP did not name.
+        for m in mapped.iter() {
+            let named = new
+                .list
+                .get(before..)
+                .unwrap_or(&[])
+                .iter()
+                .any(|f| f.key.kind == Kind::File && f.key.ino == m.ino);
+            if !named {
+                let mut f = base;
+                f.key.ino = m.ino;
+                f.key.offset = m.pgoff << PAGE_SHIFT;
+                f.key.len = m.count << PAGE_SHIFT;
+                f.mapped = true;
+                new.push(f);
+            }
+        }
+        if matches!(sb.fs, "ext4" | "ext2") {
+            let piece = Piece {
+                dev: top.dev,
+                offset: top.offset,
+                len: top.len,
+            };
+            match crate::metadata::find(sb, &piece) {
+                Ok(Some(meta)) => {
+                    let mut f = base;
+                    f.key.kind = Kind::Metadata;
+                    f.key.what = Text::word(meta.what);
+                    new.push(f);
+                }
+                Ok(None) => {}
+                Err(e) => pr_warn!(
+                    "{}: badblocks: cannot read the layout of {} ({}); metadata not checked\n",
+                    pmem,
+                    base.devname,
+                    errno::Name(e)
+                ),
+            }
+        }
+        Ok(())
+    })?;
+    if !fs_found {
+        base.fs = Text::new("none");
+    }
+    let owned = new
+        .list
+        .get(before..)
+        .unwrap_or(&[])
+        .iter()
+        .any(|f| matches!(f.key.kind, Kind::File | Kind::Metadata));
+    if !owned {
+        let mut f = base;
+        f.key.kind = Kind::Unowned;
+        f.key.sectors = top_finding.key.sectors;
+        new.push(f);
+    }
+    Ok(())
+}
+
+/// The pages of files on `dev` that processes map over the bad bytes
+/// `[offset, offset + len)` of the pmem, from the DAX index (which starts
+/// watching the filesystem on `dev`, as a failure there would make it).
+/// Under the `kill` policy, for a range seen for the first time, the
+/// early-kill tasks mapping them are signalled (`BUS_MCEERR_AO`).
+fn mapped_pages(
+    r: &Registry,
+    h: &Holder,
+    offset: u64,
+    len: u64,
+    fresh: bool,
+    dev: DevId,
+) -> Result<KVec<MappedPages>> {
+    let mut out = KVec::new();
+    let first = offset >> PAGE_SHIFT;
+    let pages = offset
+        .checked_add(len)
+        .ok_or(code::ERANGE)?
+        .div_ceil(1 << PAGE_SHIFT)
+        .saturating_sub(first);
+    if pages == 0 {
+        return Ok(out);
+    }
+    let lo = bad_pfn(h, first, pages)?;
+    let hi = lo.checked_add(pages - 1).ok_or(code::ERANGE)?;
+    let kill = fresh && policy() == BadblocksPolicy::Kill;
+    let mut idx = r.owners.index.lock();
+    if !index::is_watched(dev.0) {
+        index::for_each_sb(|sb| {
+            if sb.dev == dev.0 {
+                idx.watch(sb)
+            } else {
+                Ok(())
+            }
+        })?;
+    }
+    idx.sync()?;
+    let mut err = None;
+    idx.owners(lo, hi, |inode, o| {
+        if inode.dev() != dev.0 {
+            return ControlFlow::Continue(());
+        }
+        let m = MappedPages {
+            ino: inode.ino(),
+            pgoff: o.pgoff,
+            count: o.count,
+        };
+        if let Err(e) = out.push(m, GFP_KERNEL) {
+            err = Some(e);
+            return ControlFlow::Break(());
+        }
+        if kill {
+            // Action optional: no MF_ACTION_REQUIRED, so only tasks that
+            // asked for early kill are signalled, as memory_failure() does
+            // for an error found by a scrub.
+            let rc = inode.kill_procs(o.pgoff, o.count, 0);
+            SIGNALLED.fetch_add(1, Ordering::Relaxed);
+            if rc != 0 {
+                SIGNAL_ERRORS.fetch_add(1, Ordering::Relaxed);
+            }
+            pr_warn!(
+                "{}: badblocks: dev {}:{} ino {} pgoff {} pages {}: early-kill mappers signalled ({})\n",
+                h.name(),
+                dev.0 >> 20,
+                dev.0 & 0xfffff,
+                m.ino,
+                m.pgoff,
+                m.count,
+                rc
+            );
+        }
+        ControlFlow::Continue(())
+    })?;
+    drop(idx);
+    match err {
+        Some(e) => Err(e.into()),
+        None => Ok(out),
+    }
+}
+
+/// The pfn of page `first` of `h`'s disk, the first of `pages` bad ones.
+/// The pmem driver refuses direct access to a bad page (`-EHWPOISON`, or
+/// `-EIO` under nfit_test), so its pfn is taken from the good pages on
+/// both sides, when they are exactly `pages + 1` apart (a linear range, as
+/// a real pmem's data area is; nfit_test's vmalloc-backed one is not, and
+/// then `ENXIO`: nothing can map a bad page there anyway).
+fn bad_pfn(h: &Holder, first: u64, pages: u64) -> Result<u64> {
+    if let Ok(pfn) = index::dax_pfn(h.dax(), first) {
+        return Ok(pfn);
+    }
+    let before = first.checked_sub(1).ok_or(code::ENXIO)?;
+    let after = first.checked_add(pages).ok_or(code::ENXIO)?;
+    let p = index::dax_pfn(h.dax(), before)?;
+    let q = index::dax_pfn(h.dax(), after)?;
+    match q.checked_sub(p) {
+        Some(d) if d == pages.saturating_add(1) => p.checked_add(1).ok_or(code::ERANGE),
+        _ => Err(code::ENXIO),
+    }
+}
+
+/// The `/proc/fs/daxhold/poison` text: a header line, then one record per
+/// line (Documentation/admin.rst).
+pub(crate) fn show(r: &Registry, out: &mut impl Write) -> fmt::Result {
+    writeln!(out, "# daxhold poison v1")?;
+    let st = r.poison.lock();
+    for f in st.findings.iter() {
+        let k = &f.key;
+        let (major, minor) = (k.dev >> 20, k.dev & 0xfffff);
+        match k.kind {
+            Kind::Bad => writeln!(
+                out,
+                "bad {} sector={} sectors={} since={}",
+                k.pmem, k.sector, k.sectors, f.since
+            ),
+            Kind::Top => writeln!(
+                out,
+                "top {} sector={} dev={} devt={major}:{minor} top_sector={} sectors={} depth={} chain={}",
+                k.pmem, k.sector, f.devname, k.top_sector, k.sectors, f.depth, f.chain
+            ),
+            Kind::File => writeln!(
+                out,
+                "file {} sector={} fsdev={major}:{minor} fs={} ino={} offset={:#x} len={:#x} mapped={}",
+                k.pmem,
+                k.sector,
+                f.fs,
+                k.ino,
+                k.offset,
+                k.len,
+                u8::from(f.mapped)
+            ),
+            Kind::Metadata => writeln!(
+                out,
+                "metadata {} sector={} fsdev={major}:{minor} fs={} what={}",
+                k.pmem, k.sector, f.fs, k.what
+            ),
+            Kind::Unowned => writeln!(
+                out,
+                "unowned {} sector={} fsdev={major}:{minor} fs={} sector_top={} sectors={}",
+                k.pmem, k.sector, f.fs, k.top_sector, k.sectors
+            ),
+            Kind::Unmapped => writeln!(
+                out,
+                "unmapped {} sector={} sectors={} dev={} dev_sector={}",
+                k.pmem, k.sector, k.sectors, f.devname, k.top_sector
+            ),
+        }?;
+    }
+    Ok(())
+}
