@@ -241,7 +241,8 @@ impl Job<'_> {
                             offset,
                             len,
                         };
-                        self.nr_declined += 1;
+                        // Below declined.len(): cannot saturate.
+                        self.nr_declined = self.nr_declined.saturating_add(1);
                     }
                 }
                 self.report(device, depth, Some((offset, len)), rc);
@@ -251,7 +252,8 @@ impl Job<'_> {
                 if rc == EOPNOTSUPP {
                     if let Some(slot) = self.whole.get_mut(self.nr_whole) {
                         *slot = device;
-                        self.nr_whole += 1;
+                        // Below whole.len(): cannot saturate.
+                        self.nr_whole = self.nr_whole.saturating_add(1);
                     }
                 }
                 self.report(device, depth, None, rc);
@@ -309,7 +311,8 @@ impl Job<'_> {
                 count(&stats.forwarded);
                 if let Some(slot) = self.handled.get_mut(self.nr_handled) {
                     *slot = device;
-                    self.nr_handled += 1;
+                    // Below handled.len(): cannot saturate.
+                    self.nr_handled = self.nr_handled.saturating_add(1);
                 }
             }
             EOPNOTSUPP => count(&stats.declined),

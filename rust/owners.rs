@@ -146,7 +146,10 @@ fn pfn_range(holder: &Holder, failure: &Failure, disk_bytes: u64) -> Result<(u64
         .filter(|&p| p > 0)
         .ok_or(code::EINVAL)?;
     let lo = index::dax_pfn(holder.dax(), first)?;
-    let hi = lo.checked_add(pages - 1).ok_or(code::ERANGE)?;
+    // pages > 0 (filtered above): the subtraction never saturates.
+    let hi = lo
+        .checked_add(pages.saturating_sub(1))
+        .ok_or(code::ERANGE)?;
     Ok((lo, hi))
 }
 
@@ -259,11 +262,11 @@ pub(crate) fn handle(
         return EOPNOTSUPP;
     }
     if kill.found == 0 {
-        let metadata = tops
-            .declined
-            .iter()
-            .filter(|p| crate::metadata::check(owners, name, p))
-            .count();
+        let metadata = crate::pure::nopanic::count(
+            tops.declined
+                .iter()
+                .filter(|p| crate::metadata::check(owners, name, p)),
+        );
         if metadata == 0 {
             owners.stats.unowned.fetch_add(1, Ordering::Relaxed);
             log.add(What::Unowned { lo, hi });

@@ -31,6 +31,7 @@ use crate::ffi::glue::msleep;
 use crate::ffi::stack::{self, BdevInfo, DevName};
 use crate::holder::{self, Registry};
 use crate::pure::dmtable::{self, parse_target, Target, TargetKind};
+use crate::pure::nopanic::{count, sort_by_key};
 use crate::pure::stack::{DevId, Link, Segment, Stack, StackBuilder, SECTOR_SIZE};
 
 /// How many times a build is tried while the stack keeps changing.
@@ -116,7 +117,9 @@ fn read_devs() -> Result<KVec<DevEntry>> {
         )?;
         Ok(())
     })?;
-    devs.sort_unstable_by_key(|d| d.info.dev);
+    // Not sort_unstable_by_key: core's sort has panic paths (design.rst,
+    // "No panics").
+    sort_by_key(&mut devs, |d| d.info.dev);
     Ok(devs)
 }
 
@@ -143,7 +146,7 @@ fn counts(devs: &[DevEntry]) -> Result<usize> {
             r => r?,
         }
     }
-    let parts = devs.iter().filter(|d| is_model_partition(devs, d)).count();
+    let parts = count(devs.iter().filter(|d| is_model_partition(devs, d)));
     Ok(n.saturating_add(parts))
 }
 

@@ -6,7 +6,6 @@
 //! handed to the safe control layer (`crate::control`), the work item to
 //! `crate::events`.
 
-use core::ffi::CStr;
 use kernel::ffi::{c_char, c_int};
 
 use super::bindings;
@@ -18,22 +17,16 @@ pub(crate) fn param_devices() -> &'static [u8] {
     // SAFETY: the C side returns the parameter string (NUL-terminated,
     // owned by the module and not written after load) or NULL.
     let p = unsafe { bindings::daxhold_param_devices() };
-    if p.is_null() {
-        return &[];
-    }
-    // SAFETY: non-NULL and NUL-terminated, see above; lives until rmmod.
-    unsafe { CStr::from_ptr(p.cast()) }.to_bytes()
+    // SAFETY: NULL or NUL-terminated, see above; lives until rmmod.
+    unsafe { super::cstr::bytes(p) }
 }
 
 /// The `policy=` module parameter.
 pub(crate) fn param_policy() -> &'static [u8] {
     // SAFETY: as for `param_devices`: the parameter string or NULL.
     let p = unsafe { bindings::daxhold_param_policy() };
-    if p.is_null() {
-        return &[];
-    }
-    // SAFETY: non-NULL and NUL-terminated; lives until rmmod.
-    unsafe { CStr::from_ptr(p.cast()) }.to_bytes()
+    // SAFETY: NULL or NUL-terminated; lives until rmmod.
+    unsafe { super::cstr::bytes(p) }
 }
 
 /// Create `/sys/kernel/daxhold/`.

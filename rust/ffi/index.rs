@@ -238,14 +238,14 @@ unsafe extern "C" fn sb_trampoline<F: FnMut(&Sb<'_>) -> Result>(
     fs: *const c_char,
 ) -> c_int {
     // SAFETY: guaranteed by the caller.
-    let (f, name) = unsafe { (&mut *ctx.cast::<F>(), core::ffi::CStr::from_ptr(fs.cast())) };
+    let (f, name) = unsafe { (&mut *ctx.cast::<F>(), super::cstr::bytes(fs)) };
     let Some(sb) = NonNull::new(sb) else {
         return 0;
     };
     let sb = Sb {
         sb,
         dev,
-        fs: name.to_str().unwrap_or("?"),
+        fs: core::str::from_utf8(name).unwrap_or("?"),
         _walk: PhantomData,
     };
     to_c(f(&sb))

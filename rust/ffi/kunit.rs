@@ -100,7 +100,7 @@ pub(crate) unsafe fn next_param(
     let name = case.0.as_bytes();
     let n = name.len().min(out.len().saturating_sub(1));
     if let (Some(dst), Some(src)) = (out.get_mut(..n), name.get(..n)) {
-        dst.copy_from_slice(src);
+        crate::pure::nopanic::copy(dst, src);
     }
     if let Some(nul) = out.get_mut(n) {
         *nul = 0;

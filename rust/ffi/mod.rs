@@ -7,6 +7,7 @@
 pub(crate) mod badblocks;
 pub(crate) mod bdev;
 pub(crate) mod bindings;
+pub(crate) mod cstr;
 pub(crate) mod dax;
 pub(crate) mod dm;
 pub(crate) mod glue;

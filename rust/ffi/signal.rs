@@ -52,7 +52,7 @@ unsafe extern "C" fn daxhold_sig_hit(
         // SAFETY: `comm` has COMM_LEN readable bytes (our contract); a
         // concurrent rename can only make the copy a mix of two names.
         let src = unsafe { core::slice::from_raw_parts(comm.cast::<u8>(), COMM_LEN) };
-        name.copy_from_slice(src);
+        crate::pure::nopanic::copy(&mut name, src);
     }
     crate::signal::hit(current_task as usize, pid, &name, code, addr, lsb);
 }

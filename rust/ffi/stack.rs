@@ -4,7 +4,6 @@
 //! device, the live table of a dm device, the generation that changes with
 //! either, and the entry points the C side calls back.
 
-use core::ffi::CStr;
 use kernel::ffi::{c_int, c_void};
 
 use kernel::error::{to_result, Result};
@@ -111,11 +110,9 @@ unsafe extern "C" fn target_trampoline<F: FnMut(&DmTarget<'_>) -> Result>(
     // lock that keeps the table and its strings alive during the call).
     let (f, t) = unsafe { (&mut *ctx.cast::<F>(), &*t) };
     let text = |p: *const kernel::ffi::c_char| {
-        if p.is_null() {
-            return &[][..];
-        }
-        // SAFETY: non-NULL strings from the C walk are NUL-terminated.
-        unsafe { CStr::from_ptr(p.cast()) }.to_bytes()
+        // SAFETY: strings from the C walk are NULL or NUL-terminated, alive
+        // for the call (above).
+        unsafe { super::cstr::bytes(p) }
     };
     let target = DmTarget {
         begin: t.begin,

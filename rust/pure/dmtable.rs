@@ -26,6 +26,7 @@ use core::fmt;
 use core::ops::DerefMut;
 
 use crate::pure::errname::{EINVAL, ERANGE};
+use crate::pure::nopanic;
 use crate::pure::stack::{DevId, Segment, StackBuilder, StackError, SECTOR_SIZE};
 
 /// Bits of a `dev_t` for the minor number (the kernel's `MINORBITS`).
@@ -396,7 +397,7 @@ pub fn parse_target<'a>(target_type: &[u8], params: &'a [u8]) -> Result<Target<'
             let count = decimal32(fields.need(Field::StripeCount)?, Field::StripeCount)?;
             let chunk_sectors = decimal32(fields.need(Field::ChunkSize)?, Field::ChunkSize)?;
             let pairs = fields;
-            let n = pairs.count();
+            let n = nopanic::count(pairs);
             if Some(n) != usize::try_from(count).ok().and_then(|c| c.checked_mul(2)) {
                 return Err(TableError::StripeCount {
                     stripes: count,
@@ -458,7 +459,9 @@ pub fn add_target<S: DerefMut<Target = [Segment]>>(
             Ok(TargetKind::Linear)
         }
         Target::Striped(s) => {
-            for (stripe, (_, lower)) in (0u32..).zip(s.stripes()) {
+            // A bounded range: an open one (0u32..) steps with a checked
+            // add, a panic path.
+            for (stripe, (_, lower)) in (0u32..u32::MAX).zip(s.stripes()) {
                 bytes(lower, Field::StripeStart(stripe))?;
             }
             // Checked just above: no stripe start saturates.

@@ -667,7 +667,8 @@ impl<S: DerefMut<Target = [Event]>> EventLog<S> {
                 skip -= 1;
             } else if let Some(o) = out.get_mut(n) {
                 *o = *e;
-                n += 1;
+                // n < out.len() here: it cannot wrap.
+                n = n.wrapping_add(1);
             }
         };
         self.history.for_each(&mut put);

@@ -45,15 +45,15 @@ impl<'a> FixedBuf<'a> {
 
 impl fmt::Write for FixedBuf<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        let room = self.buf.len().saturating_sub(self.len);
-        let n = s.len().min(room);
-        if let (Some(dst), Some(src)) = (
-            self.buf.get_mut(self.len..self.len + n),
-            s.as_bytes().get(..n),
-        ) {
-            dst.copy_from_slice(src);
-            self.len += n;
+        // No indexing, no `copy_from_slice` (its length check panics) and
+        // no unchecked `+`: the kernel build has overflow checks.
+        let tail = self.buf.get_mut(self.len..).unwrap_or_default();
+        let n = s.len().min(tail.len());
+        for (d, c) in tail.iter_mut().zip(s.as_bytes()) {
+            *d = *c;
         }
+        // self.len + n <= self.buf.len(): it cannot saturate.
+        self.len = self.len.saturating_add(n);
         if n < s.len() {
             self.truncated = true;
             return Err(fmt::Error);

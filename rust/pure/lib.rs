@@ -15,6 +15,7 @@ pub mod ext4meta;
 pub mod fixedbuf;
 pub mod mf;
 pub mod name;
+pub mod nopanic;
 pub mod notify;
 pub mod policy;
 pub mod procfs;

@@ -10,6 +10,7 @@
 pub const NAME_MAX_LEN: usize = 255;
 
 use crate::pure::errname::{EINVAL, ENAMETOOLONG};
+use crate::pure::nopanic::copy;
 
 const DEV_PREFIX: &[u8] = b"/dev/";
 
@@ -96,14 +97,18 @@ pub fn parse(input: &[u8]) -> Result<DevPath, NameError> {
     };
     // `get_mut` rather than `split_at_mut*`: no panic path, and within the
     // kernel's minimum Rust (1.78).
-    path.buf
-        .get_mut(..prefix.len())
-        .ok_or(NameError::TooLong)?
-        .copy_from_slice(prefix);
-    path.buf
-        .get_mut(prefix.len()..len)
-        .ok_or(NameError::TooLong)?
-        .copy_from_slice(s);
+    // `nopanic::copy`, not `copy_from_slice`: the lengths match, but its
+    // mismatch panic would still be in the module.
+    copy(
+        path.buf.get_mut(..prefix.len()).ok_or(NameError::TooLong)?,
+        prefix,
+    );
+    copy(
+        path.buf
+            .get_mut(prefix.len()..len)
+            .ok_or(NameError::TooLong)?,
+        s,
+    );
     Ok(path)
 }
 

@@ -46,7 +46,11 @@ impl Geometry {
             .checked_sub(self.first_data_block().into())
             .filter(|_| block < self.blocks_count())
             .ok_or(Ext4Error::OutOfRange(block))?;
-        u32::try_from(data / u64::from(self.blocks_per_group())).map_err(|_| Ext4Error::Overflow)
+        // blocks_per_group is never 0 (block_sizes() refuses it); checked
+        // anyway, so the division cannot panic.
+        data.checked_div(u64::from(self.blocks_per_group()))
+            .and_then(|g| u32::try_from(g).ok())
+            .ok_or(Ext4Error::Overflow)
     }
 
     /// Whether `group` holds a superblock (`ext4_bg_has_super()`): group

@@ -523,7 +523,12 @@ fn block_sizes(sb: &[u8], feat: Features) -> Result<Blocks, Ext4Error> {
         clusters <= bits_per_bitmap && clusters % 8 == 0,
         Field::ClustersPerGroup,
     )?;
-    let ratio = 1u32 << (log_cluster - log_block);
+    // log_cluster >= log_block and the difference is at most 20 (checked
+    // above); checked anyway, so no shift or subtraction can panic.
+    let ratio = log_cluster
+        .checked_sub(log_block)
+        .and_then(|d| 1u32.checked_shl(d))
+        .ok_or(Ext4Error::Bad(Field::LogClusterSize))?;
     need(
         per_group != 0 && clusters.checked_mul(ratio) == Some(per_group),
         Field::BlocksPerGroup,
@@ -562,7 +567,10 @@ fn span(sb: &[u8], feat: Features, blocks: Blocks) -> Result<Span, Ext4Error> {
 /// Inode size, inodes per group and inode table blocks per group, checked
 /// as `ext4_fill_super()` and `ext4_block_group_meta_init()` do.
 fn inodes(sb: &[u8], rev: u32, blocks: Blocks) -> Result<(u32, u32, u32), Ext4Error> {
-    let block_size = 1u32 << blocks.log_block;
+    // log_block is 10 to 16 (block_sizes()); checked, so no shift panics.
+    let block_size = 1u32
+        .checked_shl(blocks.log_block)
+        .ok_or(Ext4Error::Bad(Field::LogBlockSize))?;
     let inode_size = if rev == 0 {
         // EXT4_GOOD_OLD_INODE_SIZE
         128
@@ -576,7 +584,7 @@ fn inodes(sb: &[u8], rev: u32, blocks: Blocks) -> Result<(u32, u32, u32), Ext4Er
     let per_block = block_size / inode_size;
     let per_group = le32(sb, off::INODES_PER_GROUP)?;
     need(
-        per_group >= per_block && per_group <= 8 * block_size && per_group % 8 == 0,
+        per_group >= per_block && per_group <= block_size.saturating_mul(8) && per_group % 8 == 0,
         Field::InodesPerGroup,
     )?;
     let table = div_ceil(u64::from(per_group), u64::from(per_block))

@@ -41,6 +41,30 @@ pub(super) type Inner = Items<Entry, INNER_MAX>;
 
 const _: () = assert!(LEAF_MAX < 256 && INNER_MAX < 256);
 
+/// `s.rotate_left(k)` (`k <= s.len()`, else `s` is left alone) without
+/// core's panic paths: `<[T]>::rotate_left` asserts `k <= len` and its
+/// `ptr_rotate` has overflow-checked arithmetic, each a BUG() in the
+/// kernel (see Documentation/design.rst, "No panics").  Nodes hold at most
+/// [`LEAF_MAX`] items: three reversals cost nothing.
+fn rotate_left<T>(s: &mut [T], k: usize) {
+    let Some(head) = s.get_mut(..k) else {
+        return;
+    };
+    head.reverse();
+    if let Some(tail) = s.get_mut(k..) {
+        tail.reverse();
+    }
+    s.reverse();
+}
+
+/// `s.rotate_right(k)` (`k <= s.len()`, else `s` is left alone), as
+/// [`rotate_left`].
+fn rotate_right<T>(s: &mut [T], k: usize) {
+    if let Some(mid) = s.len().checked_sub(k) {
+        rotate_left(s, mid);
+    }
+}
+
 impl<T: Copy, const N: usize> Items<T, N> {
     /// Items in use.
     pub(super) fn len(&self) -> usize {
@@ -82,11 +106,12 @@ impl<T: Copy, const N: usize> Items<T, N> {
         }
         match self.items.get_mut(pos..=len) {
             Some(tail) => {
-                tail.rotate_right(1);
+                rotate_right(tail, 1);
                 if let Some(slot) = tail.first_mut() {
                     *slot = v;
                 }
-                self.set_len(len + 1)
+                // len < N < 256: no overflow.
+                self.set_len(len.saturating_add(1))
             }
             None => false,
         }
@@ -102,8 +127,9 @@ impl<T: Copy, const N: usize> Items<T, N> {
         let len = self.len();
         let tail = self.items.get_mut(pos..len)?;
         let v = *tail.first()?;
-        tail.rotate_left(1);
-        self.set_len(len - 1);
+        rotate_left(tail, 1);
+        // tail = items[pos..len] is not empty: len >= 1.
+        self.set_len(len.saturating_sub(1));
         Some(v)
     }
 
@@ -122,7 +148,8 @@ impl<T: Copy, const N: usize> Items<T, N> {
         for (d, s) in to.iter_mut().zip(src) {
             *d = *s;
         }
-        self.set_len(at) && dst.set_len(dlen + moved)
+        // `to` has `moved` items from dlen: dlen + moved <= N.
+        self.set_len(at) && dst.set_len(dlen.saturating_add(moved))
     }
 
     /// Moves the first `k` items to the end of `dst`.
@@ -140,8 +167,9 @@ impl<T: Copy, const N: usize> Items<T, N> {
         for (d, s) in to.iter_mut().zip(src.iter()) {
             *d = *s;
         }
-        src.rotate_left(k);
-        self.set_len(len - k) && dst.set_len(dlen + k)
+        rotate_left(src, k);
+        // k <= len (checked above), `to` has k items from dlen.
+        self.set_len(len.saturating_sub(k)) && dst.set_len(dlen.saturating_add(k))
     }
 
     /// Moves the last `k` items of `self` to the front of `dst`.
@@ -153,7 +181,7 @@ impl<T: Copy, const N: usize> Items<T, N> {
         let (Some(src), Some(to)) = (self.items.get(at..len), dst.items.get_mut(..total)) else {
             return false;
         };
-        to.rotate_right(k);
+        rotate_right(to, k);
         for (d, s) in to.iter_mut().zip(src) {
             *d = *s;
         }
@@ -163,11 +191,15 @@ impl<T: Copy, const N: usize> Items<T, N> {
     /// Shares the items of two neighbours evenly (the left one gets the
     /// extra one).
     pub(super) fn balance(left: &mut Self, right: &mut Self) -> bool {
-        let total = left.len() + right.len();
-        let want = total - total / 2;
+        // Both lengths are below 256: nothing saturates; each difference
+        // is taken in the order its match arm proves.
+        let total = left.len().saturating_add(right.len());
+        let want = total.saturating_sub(total / 2);
         match left.len().cmp(&want) {
-            core::cmp::Ordering::Less => right.move_head(want - left.len(), left),
-            core::cmp::Ordering::Greater => left.move_last_to_front(left.len() - want, right),
+            core::cmp::Ordering::Less => right.move_head(want.saturating_sub(left.len()), left),
+            core::cmp::Ordering::Greater => {
+                left.move_last_to_front(left.len().saturating_sub(want), right)
+            }
             core::cmp::Ordering::Equal => true,
         }
     }

@@ -39,7 +39,11 @@ impl<S: Deref<Target = [Node]>> Rmap<S> {
         if let Some(first) = stack.first_mut() {
             *first = (self.root, 0);
         }
-        while let Some(&(node, from)) = depth.checked_sub(1).and_then(|d| stack.get(d)) {
+        // `top` is depth - 1, the level being looked at.
+        while let Some((top, &(node, from))) = depth
+            .checked_sub(1)
+            .and_then(|d| stack.get(d).map(|s| (d, s)))
+        {
             match self.node(node)? {
                 Body::Leaf(leaf) => {
                     for r in leaf.as_slice() {
@@ -52,29 +56,40 @@ impl<S: Deref<Target = [Node]>> Rmap<S> {
                             }
                         }
                     }
-                    depth -= 1;
+                    depth = top;
                 }
                 Body::Inner(inner) => {
                     // The next child that starts at or before `hi` and
                     // reaches `lo`. Children are in key order, so the first
-                    // one that starts after `hi` ends the node.
-                    let next = inner
-                        .as_slice()
-                        .iter()
-                        .enumerate()
-                        .skip(from)
-                        .take_while(|(_, e)| e.key.start <= hi)
-                        .find(|(_, e)| e.max >= lo);
+                    // one that starts after `hi` ends the node. A plain
+                    // range, not enumerate()/skip(): their counters are
+                    // overflow-checked, a panic path (design.rst, "No
+                    // panics").
+                    let items = inner.as_slice();
+                    let mut next = None;
+                    for i in from..items.len() {
+                        let Some(e) = items.get(i) else {
+                            break;
+                        };
+                        if e.key.start > hi {
+                            break;
+                        }
+                        if e.max >= lo {
+                            next = Some((i, e));
+                            break;
+                        }
+                    }
                     match next {
                         Some((i, e)) => {
-                            if let Some(top) = stack.get_mut(depth - 1) {
-                                top.1 = i + 1;
+                            if let Some(t) = stack.get_mut(top) {
+                                // i < items.len() <= INNER_MAX.
+                                t.1 = i.saturating_add(1);
                             }
                             let below = stack.get_mut(depth).ok_or(RmapError::Corrupt)?;
                             *below = (e.child, 0);
                             depth += 1;
                         }
-                        None => depth -= 1,
+                        None => depth = top,
                     }
                 }
                 Body::Free(_) => return Err(RmapError::Corrupt),

@@ -344,7 +344,8 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
         let next = self.free;
         *self.node_mut(i)? = Body::Free(next);
         self.free = i;
-        self.nfree += 1;
+        // At most one per node: cannot saturate.
+        self.nfree = self.nfree.saturating_add(1);
         Ok(())
     }
 
@@ -512,9 +513,11 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
                 return Err(RmapError::Corrupt);
             }
             self.root = self.alloc(Body::Inner(root))?;
-            self.height += 1;
+            // Below MAX_HEIGHT (checked on the way down).
+            self.height = self.height.saturating_add(1);
         }
-        self.len += 1;
+        // One per record, each in a node: cannot saturate.
+        self.len = self.len.saturating_add(1);
         Ok(())
     }
 
@@ -527,7 +530,7 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
         let children = (
             idx.checked_sub(1).and_then(|i| p.get(i)).map(|e| e.child),
             p.get(idx).map(|e| e.child),
-            p.get(idx + 1).map(|e| e.child),
+            idx.checked_add(1).and_then(|i| p.get(i)).map(|e| e.child),
         );
         let room = |map: &Self, c: Option<u32>| match c.map(|c| map.leaf(c)) {
             Some(Ok(l)) => cap.saturating_sub(l.len()),
@@ -535,7 +538,8 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
         };
         let (left, right) = (room(self, children.0), room(self, children.2));
         let (l, r, at) = match children {
-            (Some(l), Some(me), _) if left >= 2 && left >= right => (l, me, idx - 1),
+            // A left neighbour means idx >= 1.
+            (Some(l), Some(me), _) if left >= 2 && left >= right => (l, me, idx.saturating_sub(1)),
             (_, Some(me), Some(r)) if right >= 2 => (me, r, idx),
             _ => return Ok(false),
         };
@@ -644,7 +648,8 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
                 let only = n.get(0).ok_or(RmapError::Corrupt)?.child;
                 self.release(self.root)?;
                 self.root = only;
-                self.height -= 1;
+                // An inner root: height >= 2.
+                self.height = self.height.saturating_sub(1);
             }
             Body::Leaf(l) if l.len() == 0 => {
                 self.release(self.root)?;

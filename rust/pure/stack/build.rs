@@ -8,6 +8,7 @@ use super::error::StackError;
 use super::segment::{DevId, Link, Map, Segment};
 use super::translate::Stack;
 use super::{DEFAULT_MAX_DEPTH, MAX_LAYERS, MAX_SEGMENTS, SECTOR_SIZE};
+use crate::pure::nopanic::{count, sort_by_key};
 
 /// Collects partitions and dm targets into caller-provided storage.
 ///
@@ -151,7 +152,7 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
         I: Iterator<Item = (DevId, u64)> + Clone,
     {
         range(start, len)?;
-        let n = stripes.clone().count();
+        let n = count(stripes.clone());
         let count = u32::try_from(n).map_err(|_| StackError::StripeLayout)?;
         if count == 0 {
             return Err(StackError::ZeroStripes);
@@ -232,19 +233,23 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
 
         // By upper device: each table checked, then grouped by lower device
         // for the whole-device walk down from each device.
-        segs.sort_unstable_by_key(|s| (s.upper, s.upper_start, s.stripe()));
+        sort_by_key(segs, |s| (s.upper, s.upper_start, s.stripe()));
         check_upper(segs)?;
-        segs.sort_unstable_by_key(|s| (s.upper, s.lower, s.upper_start, s.stripe()));
+        sort_by_key(segs, |s| (s.upper, s.lower, s.upper_start, s.stripe()));
 
         // By lower device: the lists translation searches.
-        for ((seg, s), l) in (0u32..).zip(segs.iter()).zip(lk.iter_mut()) {
+        // A counter of its own: zipping with (0u32..) steps with a checked
+        // add, a panic path. n <= MAX_SEGMENTS: it does not wrap.
+        let mut seg = 0u32;
+        for (s, l) in segs.iter().zip(lk.iter_mut()) {
             *l = Link::new(s.lower, seg);
+            seg = seg.wrapping_add(1);
         }
         let bounds = |l: &Link| segs.get(l.seg()).map_or((0, 0), |s| (s.start, s.end));
-        lk.sort_unstable_by_key(|l| (l.lower, bounds(l)));
+        sort_by_key(lk, |l| (l.lower, bounds(l)));
         check_partitions(lk, segs)?;
         assign_layers(lk, segs);
-        lk.sort_unstable_by_key(|l| (l.lower, l.layer(), bounds(l)));
+        sort_by_key(lk, |l| (l.lower, l.layer(), bounds(l)));
         set_reach(lk, segs);
         for s in segs.iter_mut() {
             let first = lk.partition_point(|l| l.lower < s.upper);
@@ -343,7 +348,8 @@ fn assign_layers(links: &mut [Link], segs: &[Segment]) {
             }
             l.set_list(layer, 1);
             layers = layers.max(layer.saturating_add(1));
-            i += 1;
+            // links.get_mut(i) succeeded: i < links.len().
+            i = i.saturating_add(1);
         }
         for l in links.iter_mut().take(i).skip(run) {
             l.set_list(usize::from(l.layer()), layers);
