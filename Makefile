@@ -14,6 +14,7 @@
 #   make bench-rmap host benchmark of the reverse map (not in check)
 #   make bench      host and guest benchmarks, to build/bench/ (not in check)
 #   make lint       rustfmt --check and clippy
+#   make panic-check  no panic paths in daxhold.o (tools/panic-check.sh)
 #   make tool       the userspace tool, build/tool/daxhold (tools/daxhold)
 #   make clean
 #
@@ -28,7 +29,7 @@ KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module module-kunit module-flavour deps kernel check demo host-test bench-host bench-rmap bench lint fmt clean tool
+.PHONY: all module module-kunit module-flavour deps kernel check demo host-test bench-host bench-rmap bench lint panic-check fmt clean tool
 
 all: module
 
@@ -81,6 +82,11 @@ tool:
 
 lint: kernel
 	tools/lint.sh $(KDIR)
+
+# No panic paths in daxhold.o outside tools/panic-allowlist.txt, no objtool
+# fall-through; see Documentation/design.rst, "No panics".
+panic-check: module
+	tools/panic-check.sh daxhold.o $(KDIR)
 
 fmt:
 	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs \

@@ -5,7 +5,8 @@
 #   tools/check.sh [FLAVOUR]
 #
 # Steps: set-up, host tests (cargo test), module build (warnings are
-# errors), lint (rustfmt, clippy), KUnit in the guest, guest scenarios (one
+# errors), panic check (no panic paths in daxhold.o), lint (rustfmt,
+# clippy), KUnit in the guest, guest scenarios (one
 # result each).  The nfit kernel flavour (nfit_test) is set up too, for
 # the scenarios whose header says flavour=nfit.  Logs go to build/check/.
 # The last line is "N passed, N failed"; the exit status is non-zero if
@@ -62,6 +63,9 @@ step lint tools/lint.sh "$kdir"
 # KUnit), which is what the guest scenarios load.
 step module-build-kunit make -s FLAVOUR="$flavour" module-kunit
 step module-build make -s FLAVOUR="$flavour" module || summary
+# No panic paths (core::panicking calls) in daxhold.o beyond the allowlist,
+# no objtool fall-through: Documentation/design.rst, "No panics".
+step panic-check tools/panic-check.sh daxhold.o "$kdir"
 # build/nfit/daxhold.ko, for flavour=nfit scenarios that load daxhold.
 nfit=()
 if [ -n "$nfit_kdir" ]; then
