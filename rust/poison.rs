@@ -249,8 +249,10 @@ pub(crate) fn counters(r: &Registry, out: &mut impl Write) -> fmt::Result {
     let (mut ranges, mut files) = (0u64, 0u64);
     for f in r.poison.lock().findings.iter() {
         match f.key.kind {
-            Kind::Bad => ranges += 1,
-            Kind::File => files += 1,
+            // Counters: saturating, no overflow-checked `+` (a panic path;
+            // design.rst, "No panics").
+            Kind::Bad => ranges = ranges.saturating_add(1),
+            Kind::File => files = files.saturating_add(1),
             _ => {}
         }
     }
@@ -341,7 +343,9 @@ fn scan(r: &Registry) {
     if new.full {
         pr_err!("badblocks: more than {MAX_FINDINGS} findings; the rest are left out\n");
     }
-    new.list.as_mut_slice().sort_unstable_by_key(|a| a.key);
+    // Not sort_unstable_by_key: core's sort has panic paths (design.rst,
+    // "No panics").
+    crate::pure::nopanic::sort_by_key(new.list.as_mut_slice(), |a| a.key);
     let held = |p: &Text<NAME>| {
         holders
             .iter()
@@ -367,7 +371,7 @@ fn scan(r: &Registry) {
                 "no longer found there (file, filesystem or stack changed)",
             ),
             Change::Cleared(f) if held(&f.key.pmem) => report(f, "cleared"),
-            Change::Cleared(_) => dropped += 1,
+            Change::Cleared(_) => dropped = dropped.saturating_add(1),
             Change::Kept(..) => {}
         },
     );
@@ -603,7 +607,8 @@ fn resolve(
                             len,
                             chain: chain(&path, depth),
                         });
-                        nr_tops += 1;
+                        // Below tops.len(): cannot saturate.
+                        nr_tops = nr_tops.saturating_add(1);
                     } else {
                         lost_tops = true;
                     }

@@ -48,7 +48,9 @@ impl BadRange {
 /// ones; the merged ranges are `r[..n]` for the returned `n` (the rest of
 /// `r` is left in an unspecified state). Ends saturate at `u64::MAX`.
 pub fn normalize(r: &mut [BadRange]) -> usize {
-    r.sort_unstable();
+    // Not sort_unstable: core's sort has panic paths in the module
+    // (design.rst, "No panics").
+    crate::pure::nopanic::sort_by_key(r, |b| *b);
     let mut n = 0usize;
     for i in 0..r.len() {
         let Some(&cur) = r.get(i) else { break };
@@ -67,7 +69,8 @@ pub fn normalize(r: &mut [BadRange]) -> usize {
             if let Some(slot) = r.get_mut(n) {
                 *slot = cur;
             }
-            n += 1;
+            // n <= i < r.len(): cannot saturate.
+            n = n.saturating_add(1);
         }
     }
     n
