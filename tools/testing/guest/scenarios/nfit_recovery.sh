@@ -141,6 +141,9 @@ cycle() {
 	fi
 	is "$(badblocks_of "$bd")" "$s 8" "$fs: /sys/block/$bd/badblocks is '$s 8'"
 	if [ -r /proc/fs/daxhold/poison ]; then
+		# The module scans a moment after badblocks changed.
+		_named() { grep -q "^file $bd sector=$s " /proc/fs/daxhold/poison; }
+		UNTIL_SECONDS=20 until_ok _named
 		pl=$(grep "^file $bd sector=$s " /proc/fs/daxhold/poison)
 		is "$(field ino "$pl") $(field offset "$pl") $(field len "$pl") $(field fsdev "$pl")" \
 			"$(stat -c %i "$f") 0x$(printf '%x' $((PAGE * 4096))) 0x1000 $(devnum "$dev")" \
