@@ -29,7 +29,7 @@ bd=pmem0
 PAGE=3
 PAT=5a
 
-plan 44
+plan 64
 
 check "/dev/$bd (legacy e820 pmem)" wait_for /dev/$bd 10
 like "$(ndctl list -N 2>&1 | tr -d ' \n')" '"mode":"fsdax","map":"mem"' \
@@ -130,6 +130,65 @@ cycle() {
 dmesg_mark recovery
 cycle ext4 /mnt/e "$ev"
 cycle xfs /mnt/x "$xv"
+
+# kill_round FS MNT DEV: with the badblocks policy 'kill', known poison
+# under a page that processes map: page 3 of MNT/f2 is mapped by an
+# early-kill process and by one without early kill, page 3 of MNT/f3 by
+# another early-kill process.  The new bad range must get the first one
+# SIGBUS BUS_MCEERR_AO at its page (lsb 12), once, and nobody else a
+# signal; the poison file says mapped=1.  Then the recovery write.
+# 9 tests.
+kill_round() {
+	fs=$1 mnt=$2 dev=$3
+	f=$mnt/f2
+	# rmap_start maps the file and reports page 3 (its vaddr).
+	rmap_start ao "$f" --early-kill --read-only --wait 30
+	rmap_start quiet "$f" --read-only --wait 30
+	rmap_start by "$mnt/f3" --early-kill --read-only --wait 30
+	_ready() { grep -q '^ready' /tmp/ao.out && grep -q '^ready' /tmp/quiet.out &&
+		grep -q '^ready' /tmp/by.out; }
+	check "$fs kill: three processes map their pages 3" until_ok _ready
+	where=$(pmem_sector "$dev" "$(fiemap_sector "$f" 3)")
+	s=${where#* }
+	diag "$fs kill: page 3 of $f is $where"
+	expect_write ok "$fs kill: echo '$s 8' > /sys/block/$bd/badblocks" \
+		"/sys/block/$bd/badblocks" "$s 8"
+	_named() { grep -q "^file $bd sector=$s " /proc/fs/daxhold/poison; }
+	UNTIL_SECONDS=20 until_ok _named
+	pl=$(grep "^file $bd sector=$s " /proc/fs/daxhold/poison)
+	is "$(field ino "$pl") $(field offset "$pl") $(field mapped "$pl")" \
+		"$(stat -c %i "$f") 0x3000 1" "$fs kill: the poison file names $f page 3, mapped=1"
+	wait $ao_pid
+	is $? 0 "$fs kill: the early-kill process mapping the page got SIGBUS"
+	sig=$(grep '^sigbus ' /tmp/ao.out)
+	is "$(field si_code "$sig") $(field si_addr "$sig") $(field si_addr_lsb "$sig")" \
+		"5 $(kv vaddr /tmp/ao.out) 12" \
+		"$fs kill: BUS_MCEERR_AO at its page, lsb 12"
+	_alive=0
+	kill -0 $quiet_pid 2>/dev/null && kill -0 $by_pid 2>/dev/null && _alive=1
+	kill $quiet_pid $by_pid 2>/dev/null
+	wait $quiet_pid $by_pid
+	is "$_alive:$(grep -c '^sigbus ' /tmp/quiet.out):$(grep -c '^sigbus ' /tmp/by.out)" \
+		"1:0:0" "$fs kill: the mapper without early kill and the unrelated one got nothing"
+	like "$(xfs_io -c "pwrite -S 0x$PAT 12288 4096" "$f" 2>&1)" \
+		"^wrote 4096/4096 bytes" "$fs kill: a pwrite of the page (recovery write)"
+	is "$(badblocks_of $bd)" "" "$fs kill: the entry is gone"
+	_gone() { ! grep -q "^file $bd sector=$s " /proc/fs/daxhold/poison; }
+	check "$fs kill: and the poison file forgets it" until_ok _gone
+	cp "$f" /tmp/orig.f2
+}
+
+if [ -e "$DAXHOLD_SYSFS/badblocks" ]; then
+	expect_write ok "echo kill > $DAXHOLD_SYSFS/badblocks" "$DAXHOLD_SYSFS/badblocks" kill
+	kill_round ext4 /mnt/e "$ev"
+	kill_round xfs /mnt/x "$xv"
+	expect_write ok "echo report > $DAXHOLD_SYSFS/badblocks" "$DAXHOLD_SYSFS/badblocks" report
+	md5sum /mnt/e/f* /mnt/x/f* > /tmp/sums.want
+else
+	for i in $(seq 1 20); do
+		skip "kill policy test $i" "no $DAXHOLD_SYSFS/badblocks in this module"
+	done
+fi
 
 check "umount both, mount both -o dax again" sh -c \
 	"umount /mnt/e && umount /mnt/x && mount -t ext4 -o dax /dev/mapper/ev /mnt/e && mount -t xfs -o dax /dev/mapper/xv /mnt/x"
