@@ -353,12 +353,25 @@ fn scan(r: &Registry) {
             .any(|h| Text::<NAME>::new(h.name()) == *p)
     };
     let mut dropped = 0u64;
-    // A finding gone while its bad range stays: the file, filesystem or
-    // stack changed (unmounted, deleted, rewritten elsewhere).
-    let still_bad = |f: &Finding| {
-        new.list.iter().any(|n| {
-            n.key.kind == Kind::Bad && n.key.pmem == f.key.pmem && n.key.sector == f.key.sector
-        })
+    // What became of the bad range of a finding that is gone.
+    let fate = |f: &Finding| {
+        let Some(old) = bad_range(st.findings.as_slice(), f) else {
+            return Fate::Cleared;
+        };
+        let mut fate = Fate::Cleared;
+        for n in new.list.iter() {
+            if n.key.kind != Kind::Bad || n.key.pmem != f.key.pmem {
+                continue;
+            }
+            let r = BadRange::new(n.key.sector, n.key.sectors);
+            if r == old {
+                return Fate::Same;
+            }
+            if intersect((r.sector, r.sectors), (old.sector, old.sectors)).is_some() {
+                fate = Fate::Changed;
+            }
+        }
+        fate
     };
     diff_sorted(
         st.findings.as_slice(),
@@ -366,11 +379,18 @@ fn scan(r: &Registry) {
         |a, b| a.key.cmp(&b.key),
         |c| match c {
             Change::Added(f) => report(f, "damaged"),
-            Change::Cleared(f) if held(&f.key.pmem) && still_bad(f) => report(
-                f,
-                "no longer found there (file, filesystem or stack changed)",
-            ),
-            Change::Cleared(f) if held(&f.key.pmem) => report(f, "cleared"),
+            Change::Cleared(f) if held(&f.key.pmem) => match fate(f) {
+                // The range stays: the file, filesystem or stack changed
+                // (deleted, unmounted, rewritten elsewhere).
+                Fate::Same => report(
+                    f,
+                    "no longer found there (file, filesystem or stack changed)",
+                ),
+                // The range grew, shrank or merged: the new range's
+                // findings have their own lines.
+                Fate::Changed => {}
+                Fate::Cleared => report(f, "cleared"),
+            },
             Change::Cleared(_) => dropped = dropped.saturating_add(1),
             Change::Kept(..) => {}
         },
@@ -399,6 +419,25 @@ fn scan(r: &Registry) {
     } else if poisoned {
         bb::refresh(REFRESH_MS);
     }
+}
+
+/// What became of a gone finding's bad range in the new scan.
+enum Fate {
+    /// Still there, unchanged.
+    Same,
+    /// Overlapped by a different range (grown, shrunk, merged).
+    Changed,
+    /// Gone.
+    Cleared,
+}
+
+/// The bad range (in `list`, sorted) that finding `f` belongs to.
+fn bad_range(list: &[Finding], f: &Finding) -> Option<BadRange> {
+    list.iter()
+        .find(|b| {
+            b.key.kind == Kind::Bad && b.key.pmem == f.key.pmem && b.key.sector == f.key.sector
+        })
+        .map(|b| BadRange::new(b.key.sector, b.key.sectors))
 }
 
 /// The findings of one scan.

@@ -19,7 +19,11 @@
 #     with EIO; the diag line below shows it.)
 #   - a bad range under free space is reported as unowned, and a range
 #     under the ext4 inode table as metadata (dumpe2fs says where);
-#   - garbage to /sys/kernel/daxhold/badblocks gives EINVAL and one line.
+#   - garbage to /sys/kernel/daxhold/badblocks gives EINVAL and one line;
+#   - races: detach forgets the disk's entries (one line, no "cleared"),
+#     attach reads them again; rmmod right after an injection (a scan
+#     queued or running) and insmod again; the namespace disabled under
+#     the held disk: no oops, the entries go.
 #
 # daxhold-test: flavour=nfit
 # daxhold-test: nvdimms=0
@@ -33,7 +37,7 @@ PART_START=2048
 P=/proc/fs/daxhold/poison
 BBP=/sys/kernel/daxhold/badblocks
 
-plan 37
+plan 52
 
 # bb: the pmem's badblocks on one line ("64 8;200 1").
 bb() {
@@ -174,6 +178,46 @@ expect_write errno=EINVAL "garbage to $BBP: EINVAL" $BBP bogus
 is "$(dmesg_since_mark | strip_ts | grep -c 'badblocks: unknown policy')" 1 "one line says why"
 is "$(cat $BBP)" report "the policy is unchanged"
 
-umount /mnt/p
-daxhold_unload
+# 38-43: detach forgets a disk's known poison without "cleared" lines;
+# attach reads it again.
+dmesg_mark "detach"
+expect_write ok "detach $bd" "$DAXHOLD_SYSFS/detach" "$bd"
+UNTIL_SECONDS=10 until_ok sh -c "[ \$(grep -c . $P) = 1 ]"
+is "$(grep -c . $P)" 1 "$P is its header once $bd is let go"
+is "$(dmesg_since_mark | grep -c 'known poison.*cleared')" 0 "no 'cleared' lines for a disk let go"
+is "$(dmesg_since_mark | grep -c 'known-poison entries of disks no longer held are forgotten')" 1 \
+	"one line says its entries are forgotten"
+expect_write ok "attach $bd again" "$DAXHOLD_SYSFS/attach" "$bd"
+UNTIL_SECONDS=10 until_ok grep -q "^metadata $bd sector=$M " $P
+is "$(grep -c '^bad ' $P)" 2 "$P lists its two bad ranges again after attach"
+
+# 44-48: unload while scans are queued or running: an injection in the
+# background (its badblocks_set may land during the unload), and a policy
+# write (a scan queued at once) right before rmmod; then load again: the
+# scan at attach finds the free-space ranges (the inode table's may be
+# gone by then: ext4's own write-back of that block clears it).  The
+# guest fails on any BUG/WARNING/Oops in dmesg.
+R=$((PART_START + (fblk - 8) * 8))
+( ndctl inject-error --block=$R --count=8 "$ns" > /tmp/inject.R 2>&1 ) &
+inject_pid=$!
+sleep 1
+expect_write ok "report to $BBP (a scan now), then at once rmmod" $BBP report
+check "rmmod daxhold while a scan is queued or running" daxhold_unload
+wait $inject_pid
+check "insmod daxhold again" daxhold_load
+UNTIL_SECONDS=20 until_ok grep -q "^bad $bd sector=$R sectors=8 " $P
+is "$(grep -c "^bad $bd sector=\($R\|$F\) sectors=8 " $P)" 2 \
+	"the scan at attach lists both free-space ranges, the one injected around rmmod too"
+like "$(grep "^unowned $bd sector=$R " $P)" "fs=ext4 sector_top=$(((fblk - 8) * 8)) sectors=8\$" \
+	"the one injected before rmmod is unowned free space"
+
+# 49-51: the namespace goes away under the held disk with known poison:
+# no oops, the disk is let go, its entries forgotten.
+check "umount /mnt/p" umount /mnt/p
+dmesg_mark "disable-namespace"
+check "ndctl disable-namespace $ns" ndctl disable-namespace "$ns"
+UNTIL_SECONDS=20 until_ok sh -c "[ \$(grep -c . $P) = 1 ]"
+is "$(grep -c . $P)" 1 "$P is its header once the namespace is gone"
+
+check "rmmod daxhold" daxhold_unload
 done_testing
