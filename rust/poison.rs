@@ -287,6 +287,7 @@ fn scan(r: &Registry) {
     let mut changed = false;
     let mut new = Findings {
         list: KVec::new(),
+        pending: KVec::new(),
         full: false,
     };
     let holders = r.holders();
@@ -323,7 +324,6 @@ fn scan(r: &Registry) {
         let n = normalize(ranges.as_mut_slice());
         let ranges = ranges.get(..n).unwrap_or(&[]);
         if let Err(e) = disk_scan(
-            r,
             &st,
             h,
             pmem,
@@ -339,6 +339,12 @@ fn scan(r: &Registry) {
                 errno::Name(e)
             );
         }
+    }
+    if let Err(e) = resolve_tops(r, &mut new) {
+        pr_err!(
+            "badblocks: owners not resolved ({}); known poison is incomplete\n",
+            errno::Name(e)
+        );
     }
     if new.full {
         pr_err!("badblocks: more than {MAX_FINDINGS} findings; the rest are left out\n");
@@ -443,6 +449,8 @@ fn bad_range(list: &[Finding], f: &Finding) -> Option<BadRange> {
 /// The findings of one scan.
 struct Findings {
     list: KVec<Finding>,
+    /// Tops still to resolve, all at once per filesystem ([`resolve_tops`]).
+    pending: KVec<Pending>,
     full: bool,
 }
 
@@ -527,7 +535,6 @@ struct TopHit {
 /// Scan one held disk's (normalized) `ranges` into `new`.
 #[allow(clippy::too_many_arguments)]
 fn disk_scan(
-    r: &Registry,
     st: &PoisonState,
     h: &Holder,
     pmem: Text<NAME>,
@@ -585,15 +592,15 @@ fn disk_scan(
         new.push(f);
         let fresh = t.since == gen;
         if let Some(snap) = snap {
-            resolve(r, h, pmem, t.range, fresh, snap, new)?;
+            resolve(h, pmem, t.range, fresh, snap, new)?;
         }
     }
     Ok(())
 }
 
-/// Translate one bad range up the stack and resolve each top.
+/// Translate one bad range up the stack and queue each top for
+/// [`resolve_tops`].
 fn resolve(
-    r: &Registry,
     h: &Holder,
     pmem: Text<NAME>,
     range: BadRange,
@@ -685,6 +692,21 @@ fn resolve(
             range.sector
         );
     }
+    // The pfns of the bad pages, for the DAX index (see `bad_pfn`).
+    let pfns = match page_pfns(h, offset, len) {
+        Ok(p) => Some(p),
+        // A bad page whose pfn cannot be known: nothing maps it.
+        Err(e) if e == code::ENXIO => None,
+        Err(e) => {
+            pr_warn!(
+                "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
+                h.name(),
+                range.sector,
+                errno::Name(e)
+            );
+            None
+        }
+    };
     for top in tops.iter().flatten() {
         let mut f = Finding::new(Key::new(pmem, range.sector, Kind::Top));
         f.key.dev = top.dev.0;
@@ -694,7 +716,223 @@ fn resolve(
         f.depth = top.depth;
         f.chain = top.chain;
         new.push(f);
-        owners(r, h, pmem, range, offset, len, fresh, top, f, new)?;
+        let mut base = f;
+        base.key.kind = Kind::File;
+        base.key.sectors = 0;
+        let p = Pending {
+            base,
+            offset: top.offset,
+            len: top.len,
+            sectors: f.key.sectors,
+            pfns,
+            fresh,
+        };
+        if new.pending.push(p, GFP_KERNEL).is_err() {
+            new.full = true;
+        }
+    }
+    Ok(())
+}
+
+/// A top of the stack to resolve: `len` damaged bytes of device
+/// `base.key.dev` from `offset`.
+struct Pending {
+    /// The records its owners get (kind, fs, ino, offset, len set later).
+    base: Finding,
+    offset: u64,
+    len: u64,
+    /// Sectors on the top device (for `unowned`).
+    sectors: u64,
+    /// The bad pages' pfns `[lo, hi]` on the pmem, if known.
+    pfns: Option<(u64, u64)>,
+    /// Its bad range is new in this scan (`kill` acts on those only).
+    fresh: bool,
+}
+
+/// The pfns `[lo, hi]` of the pages holding pmem bytes `[offset, offset +
+/// len)`.
+fn page_pfns(h: &Holder, offset: u64, len: u64) -> Result<(u64, u64)> {
+    let first = offset >> PAGE_SHIFT;
+    let pages = offset
+        .checked_add(len)
+        .ok_or(code::ERANGE)?
+        .div_ceil(1 << PAGE_SHIFT)
+        .saturating_sub(first);
+    if pages == 0 {
+        return Err(code::EINVAL);
+    }
+    let lo = bad_pfn(h, first, pages)?;
+    let hi = lo.checked_add(pages - 1).ok_or(code::ERANGE)?;
+    Ok((lo, hi))
+}
+
+/// Resolve every pending top, one filesystem at a time: the DAX index for
+/// mapped pages, one walk of the filesystem's in-core DAX files (FIEMAP)
+/// for all its damaged pieces together, ext4/ext2 metadata, or nobody.
+fn resolve_tops(r: &Registry, new: &mut Findings) -> Result {
+    let mut pending = core::mem::take(&mut new.pending);
+    crate::pure::nopanic::sort_by_key(pending.as_mut_slice(), |p| (p.base.key.dev, p.offset));
+    let mut rest = pending.as_slice();
+    while let Some(first) = rest.first() {
+        let dev = first.base.key.dev;
+        let n = rest
+            .iter()
+            .position(|p| p.base.key.dev != dev)
+            .unwrap_or(rest.len());
+        let (group, tail) = rest.split_at(n);
+        rest = tail;
+        resolve_dev(r, DevId(dev), group, new)?;
+    }
+    Ok(())
+}
+
+/// Resolve the pending tops `group` (sorted by offset, disjoint) of `dev`.
+fn resolve_dev(r: &Registry, dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
+    // (a) Mapped pages, from the DAX index, as the failure path asks it:
+    // the index lock before the superblock walk, as there.
+    let mut mapped: KVec<(usize, MappedPages)> = KVec::new();
+    for (i, p) in group.iter().enumerate() {
+        let Some((lo, hi)) = p.pfns else { continue };
+        let kill = p.fresh && policy() == BadblocksPolicy::Kill;
+        match mapped_pages(r, p.base.key.pmem, lo, hi, kill, dev) {
+            Ok(m) => {
+                for m in m.iter() {
+                    mapped.push((i, *m), GFP_KERNEL)?;
+                }
+            }
+            Err(e) => pr_warn!(
+                "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
+                p.base.key.pmem,
+                p.base.key.sector,
+                errno::Name(e)
+            ),
+        }
+    }
+    let is_mapped = |i: usize, ino: u64, offset: u64, len: u64| {
+        mapped.iter().any(|(j, m)| {
+            *j == i
+                && m.ino == ino
+                && intersect(
+                    (m.pgoff << PAGE_SHIFT, m.count << PAGE_SHIFT),
+                    (offset, len),
+                )
+                .is_some()
+        })
+    };
+    // (b) In-core files whose extents lie on any of the damaged pieces:
+    // one walk of the filesystem.
+    let mut owned = KVec::from_elem(false, group.len(), GFP_KERNEL)?;
+    let mut fs = Text::<FS>::new("none");
+    let before = new.list.len();
+    index::for_each_sb(|sb| {
+        if sb.dev != dev.0 {
+            return Ok(());
+        }
+        fs = Text::new(sb.fs);
+        bb::for_each_dax_file(sb, |file| {
+            let ino = file.ino();
+            file.for_each_extent(|ext| {
+                let end = ext.physical.saturating_add(ext.len);
+                // The first piece that ends after the extent starts.
+                let from = group.partition_point(|p| p.offset.saturating_add(p.len) <= ext.physical);
+                // Indices by hand: `enumerate()` counts with a checked add.
+                let mut i = from;
+                while let Some(p) = group.get(i) {
+                    if p.offset >= end {
+                        break;
+                    }
+                    let here = i;
+                    i = i.saturating_add(1);
+                    if let Some((offset, len)) = file_hit(ext, (p.offset, p.len)) {
+                        let mut f = p.base;
+                        f.fs = fs;
+                        f.key.ino = ino;
+                        f.key.offset = offset;
+                        f.key.len = len;
+                        f.mapped = is_mapped(here, ino, offset, len);
+                        new.push_file(f);
+                        if let Some(o) = owned.get_mut(here) {
+                            *o = true;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .or_else(|e| {
+            // A filesystem without ->fiemap (or no fiemap probe): only
+            // mapped files are found.
+            if e == crate::errno::eopnotsupp() {
+                pr_warn!(
+                    "badblocks: the {} filesystem on {}:{} cannot list its files' extents; only mapped files are found\n",
+                    sb.fs,
+                    dev.0 >> 20,
+                    dev.0 & 0xfffff
+                );
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+        // (c) Metadata, and mapped pages of files FIEMAP did not name.
+        for (i, p) in group.iter().enumerate() {
+            for (_, m) in mapped.iter().filter(|(j, _)| *j == i) {
+                let named = new.list.get(before..).unwrap_or(&[]).iter().any(|f| {
+                    f.key.kind == Kind::File
+                        && f.key.ino == m.ino
+                        && f.key.pmem == p.base.key.pmem
+                        && f.key.sector == p.base.key.sector
+                });
+                if !named {
+                    let mut f = p.base;
+                    f.fs = fs;
+                    f.key.ino = m.ino;
+                    f.key.offset = m.pgoff << PAGE_SHIFT;
+                    f.key.len = m.count << PAGE_SHIFT;
+                    f.mapped = true;
+                    new.push(f);
+                    if let Some(o) = owned.get_mut(i) {
+                        *o = true;
+                    }
+                }
+            }
+            if !matches!(sb.fs, "ext4" | "ext2") {
+                continue;
+            }
+            let piece = Piece {
+                dev,
+                offset: p.offset,
+                len: p.len,
+            };
+            match crate::metadata::find(sb, &piece) {
+                Ok(Some(meta)) => {
+                    let mut f = p.base;
+                    f.fs = fs;
+                    f.key.kind = Kind::Metadata;
+                    f.key.what = Text::word(meta.what);
+                    new.push(f);
+                    if let Some(o) = owned.get_mut(i) {
+                        *o = true;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => pr_warn!(
+                    "{}: badblocks: cannot read the layout of {} ({}); metadata not checked\n",
+                    p.base.key.pmem,
+                    p.base.devname,
+                    errno::Name(e)
+                ),
+            }
+        }
+        Ok(())
+    })?;
+    // Nobody: free space, a file not in memory, or no filesystem at all.
+    for (p, _) in group.iter().zip(owned.iter()).filter(|(_, o)| !**o) {
+        let mut f = p.base;
+        f.fs = fs;
+        f.key.kind = Kind::Unowned;
+        f.key.sectors = p.sectors;
+        new.push(f);
     }
     Ok(())
 }
@@ -707,170 +945,20 @@ struct MappedPages {
     count: u64,
 }
 
-/// Resolve one top: mapped pages (DAX index), in-core files (FIEMAP),
-/// ext4/ext2 metadata, or nobody.
-#[allow(clippy::too_many_arguments)]
-fn owners(
-    r: &Registry,
-    h: &Holder,
-    pmem: Text<NAME>,
-    range: BadRange,
-    pmem_offset: u64,
-    pmem_len: u64,
-    fresh: bool,
-    top: &TopHit,
-    top_finding: Finding,
-    new: &mut Findings,
-) -> Result {
-    let mut base = Finding::new(Key::new(pmem, range.sector, Kind::File));
-    base.key.dev = top.dev.0;
-    base.key.top_sector = top_finding.key.top_sector;
-    base.devname = top_finding.devname;
-    base.chain = top.chain;
-    base.depth = top.depth;
-    // (a) Mapped pages, from the DAX index, as the failure path asks it:
-    // the index lock before the superblock walk, as there.
-    let mapped = match mapped_pages(r, h, pmem_offset, pmem_len, fresh, top.dev) {
-        Ok(m) => m,
-        // A bad page whose pfn cannot be known (see `bad_pfn`): nothing
-        // maps it.
-        Err(e) if e == code::ENXIO => KVec::new(),
-        Err(e) => {
-            pr_warn!(
-                "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
-                h.name(),
-                range.sector,
-                errno::Name(e)
-            );
-            KVec::new()
-        }
-    };
-    // (b) In-core files whose extents lie on the damaged bytes, (c)
-    // metadata, or nobody.
-    let mut fs_found = false;
-    let before = new.list.len();
-    index::for_each_sb(|sb| {
-        if sb.dev != top.dev.0 {
-            return Ok(());
-        }
-        fs_found = true;
-        base.fs = Text::new(sb.fs);
-        let damaged = (top.offset, top.len);
-        bb::for_each_dax_file(sb, |file| {
-            let ino = file.ino();
-            file.for_each_extent(|ext| {
-                if let Some((offset, len)) = file_hit(ext, damaged) {
-                    let mut f = base;
-                    f.key.ino = ino;
-                    f.key.offset = offset;
-                    f.key.len = len;
-                    f.mapped = mapped.iter().any(|m| {
-                        m.ino == ino
-                            && intersect(
-                                (m.pgoff << PAGE_SHIFT, m.count << PAGE_SHIFT),
-                                (offset, len),
-                            )
-                            .is_some()
-                    });
-                    new.push_file(f);
-                }
-                Ok(())
-            })
-        })
-        .or_else(|e| {
-            // One file that cannot be read (no ->fiemap) leaves the others.
-            if e == crate::errno::eopnotsupp() {
-                pr_warn!("{}: badblocks: the {} filesystem on {} cannot list its files' extents; only mapped files are found\n", pmem, sb.fs, base.devname);
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })?;
-        // Mapped pages of files FIEMAP did not name.
-        for m in mapped.iter() {
-            let named = new
-                .list
-                .get(before..)
-                .unwrap_or(&[])
-                .iter()
-                .any(|f| f.key.kind == Kind::File && f.key.ino == m.ino);
-            if !named {
-                let mut f = base;
-                f.key.ino = m.ino;
-                f.key.offset = m.pgoff << PAGE_SHIFT;
-                f.key.len = m.count << PAGE_SHIFT;
-                f.mapped = true;
-                new.push(f);
-            }
-        }
-        if matches!(sb.fs, "ext4" | "ext2") {
-            let piece = Piece {
-                dev: top.dev,
-                offset: top.offset,
-                len: top.len,
-            };
-            match crate::metadata::find(sb, &piece) {
-                Ok(Some(meta)) => {
-                    let mut f = base;
-                    f.key.kind = Kind::Metadata;
-                    f.key.what = Text::word(meta.what);
-                    new.push(f);
-                }
-                Ok(None) => {}
-                Err(e) => pr_warn!(
-                    "{}: badblocks: cannot read the layout of {} ({}); metadata not checked\n",
-                    pmem,
-                    base.devname,
-                    errno::Name(e)
-                ),
-            }
-        }
-        Ok(())
-    })?;
-    if !fs_found {
-        base.fs = Text::new("none");
-    }
-    let owned = new
-        .list
-        .get(before..)
-        .unwrap_or(&[])
-        .iter()
-        .any(|f| matches!(f.key.kind, Kind::File | Kind::Metadata));
-    if !owned {
-        let mut f = base;
-        f.key.kind = Kind::Unowned;
-        f.key.sectors = top_finding.key.sectors;
-        new.push(f);
-    }
-    Ok(())
-}
-
-/// The pages of files on `dev` that processes map over the bad bytes
-/// `[offset, offset + len)` of the pmem, from the DAX index (which starts
+/// The pages of files on `dev` that processes map over the bad pfns
+/// `[lo, hi]` of the pmem `pmem`, from the DAX index (which starts
 /// watching the filesystem on `dev`, as a failure there would make it).
-/// Under the `kill` policy, for a range seen for the first time, the
+/// With `kill` (the `kill` policy, a range seen for the first time), the
 /// early-kill tasks mapping them are signalled (`BUS_MCEERR_AO`).
 fn mapped_pages(
     r: &Registry,
-    h: &Holder,
-    offset: u64,
-    len: u64,
-    fresh: bool,
+    pmem: Text<NAME>,
+    lo: u64,
+    hi: u64,
+    kill: bool,
     dev: DevId,
 ) -> Result<KVec<MappedPages>> {
     let mut out = KVec::new();
-    let first = offset >> PAGE_SHIFT;
-    let pages = offset
-        .checked_add(len)
-        .ok_or(code::ERANGE)?
-        .div_ceil(1 << PAGE_SHIFT)
-        .saturating_sub(first);
-    if pages == 0 {
-        return Ok(out);
-    }
-    let lo = bad_pfn(h, first, pages)?;
-    let hi = lo.checked_add(pages - 1).ok_or(code::ERANGE)?;
-    let kill = fresh && policy() == BadblocksPolicy::Kill;
     let mut idx = r.owners.index.lock();
     if !index::is_watched(dev.0) {
         index::for_each_sb(|sb| {
@@ -907,7 +995,7 @@ fn mapped_pages(
             }
             pr_warn!(
                 "{}: badblocks: dev {}:{} ino {} pgoff {} pages {}: early-kill mappers signalled ({})\n",
-                h.name(),
+                pmem,
                 dev.0 >> 20,
                 dev.0 & 0xfffff,
                 m.ino,
