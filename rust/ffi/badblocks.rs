@@ -85,10 +85,10 @@ pub(crate) fn read(disk: &BdevFile) -> Result<KVec<BadRange>> {
     for _ in 0..MAX_ENTRIES {
         raw.push(bindings::daxhold_bb_range::default(), GFP_KERNEL)?;
     }
-    // SAFETY: the block device is open; `raw` has MAX_ENTRIES writable
+    let (bdev, out) = (disk.as_ptr(), raw.as_mut_ptr());
+    // SAFETY: the block device is open; `out` has MAX_ENTRIES writable
     // entries.
-    let rc =
-        unsafe { bindings::daxhold_bb_read(disk.as_ptr(), raw.as_mut_ptr(), MAX_ENTRIES as u32) };
+    let rc = unsafe { bindings::daxhold_bb_read(bdev, out, MAX_ENTRIES as u32) };
     if rc < 0 {
         return Err(Error::from_errno(rc));
     }
