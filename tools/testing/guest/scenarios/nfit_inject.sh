@@ -30,28 +30,6 @@ status() {
 	ndctl inject-error --status "$1" 2>&1 | tr -d ' \n'
 }
 
-# bb: /sys/block/$bd/badblocks on one line ("64 8;200 1").
-bb() {
-	tr '\n' ';' < "/sys/block/$bd/badblocks" | sed 's/;$//'
-}
-
-# scrub: start an address range scrub of $BUS and wait for it.  EBUSY
-# means one is already queued (the one at bus registration, or a
-# notification's); wait for that and ask again.
-scrub() {
-	_i=0
-	while ! ndctl start-scrub "$BUS" > "$DAXTEST_STATE/scrub.out" 2>&1; do
-		grep -q busy "$DAXTEST_STATE/scrub.out" || {
-			cat "$DAXTEST_STATE/scrub.out"; return 1; }
-		_i=$((_i + 1))
-		[ $_i -lt 20 ] || { echo "start-scrub busy 20 times"; return 1; }
-		ndctl wait-scrub "$BUS" > /dev/null 2>&1
-		sleep 0.5
-	done
-	ndctl wait-scrub "$BUS" > "$DAXTEST_STATE/scrub.out" 2>&1 || {
-		cat "$DAXTEST_STATE/scrub.out"; return 1; }
-}
-
 # sums: md5 of the first $SPAN sectors except A and B's ranges.
 sums() {
 	{
@@ -115,7 +93,7 @@ dd if=/dev/zero bs=512 count=$SPAN 2>/dev/null | tr '\0' '\245' |
 	dd of="/dev/$bd" bs=512 count=$SPAN oflag=direct 2>/dev/null
 is "$(bytes 0 $((SPAN * 512)))" a5 "sectors 0-$((SPAN - 1)) hold 0xa5"
 before=$(sums)
-is "$(bb)" "" "no badblocks before any injection"
+is "$(badblocks_of "$bd")" "" "no badblocks before any injection"
 
 # 9-15: --no-notify: listed, but known to the kernel only after a scrub.
 check "ndctl inject-error --block=$A --count=$NA --no-notify $ns" \
@@ -123,9 +101,10 @@ check "ndctl inject-error --block=$A --count=$NA --no-notify $ns" \
 is "$(status "$ns")" "{\"badblocks\":[{\"block\":$A,\"count\":$NA}]}" \
 	"inject-error --status lists block $A count $NA"
 sleep 2
-is "$(bb)" "" "without notification badblocks stays empty (2 s later)"
-check "ndctl start-scrub $BUS; ndctl wait-scrub $BUS" scrub
-is "$(bb)" "$A $NA" "after the scrub /sys/block/$bd/badblocks is '$A $NA'"
+is "$(badblocks_of "$bd")" "" "without notification badblocks stays empty (2 s later)"
+check "ndctl start-scrub $BUS; ndctl wait-scrub $BUS" \
+	nfit_scrub "$BUS"
+is "$(badblocks_of "$bd")" "$A $NA" "after the scrub /sys/block/$bd/badblocks is '$A $NA'"
 out=$(xfs_io -d -c "pread $((A * 512)) 512" "/dev/$bd" 2>&1)
 like "$out" "Input/output error" "an O_DIRECT read of sector $A gives EIO"
 out=$(xfs_io -d -c "pread $(((A + NA) * 512)) 512" "/dev/$bd" 2>&1)
@@ -136,7 +115,7 @@ check "ndctl inject-error --block=$B --count=$NB $ns" \
 	ndctl inject-error --block=$B --count=$NB "$ns"
 UNTIL_SECONDS=20 until_ok sh -c \
 	"grep -qx '$B $NB' /sys/block/$bd/badblocks"
-is "$(bb)" "$A $NA;$B $NB" "the notification adds '$B $NB' to badblocks"
+is "$(badblocks_of "$bd")" "$A $NA;$B $NB" "the notification adds '$B $NB' to badblocks"
 is "$(status "$ns")" \
 	"{\"badblocks\":[{\"block\":$A,\"count\":$NA},{\"block\":$B,\"count\":$NB}]}" \
 	"inject-error --status lists both"
@@ -146,8 +125,9 @@ check "ndctl inject-error --uninject --block=$B --count=$NB $ns" \
 	ndctl inject-error --uninject --block=$B --count=$NB "$ns"
 is "$(status "$ns")" "{\"badblocks\":[{\"block\":$A,\"count\":$NA}]}" \
 	"inject-error --status no longer lists block $B"
-check "ndctl start-scrub $BUS; ndctl wait-scrub $BUS" scrub
-is "$(bb)" "$A $NA;$B $NB" \
+check "ndctl start-scrub $BUS; ndctl wait-scrub $BUS" \
+	nfit_scrub "$BUS"
+is "$(badblocks_of "$bd")" "$A $NA;$B $NB" \
 	"badblocks keeps '$B $NB' after --uninject and a scrub (cleared by writing only)"
 
 # 23-29: rewriting the bad sectors (O_DIRECT) clears them.
@@ -155,7 +135,7 @@ out=$(xfs_io -d -c "pwrite -S 0x5a $((A * 512)) $((NA * 512))" \
 	"/dev/$bd" 2>&1)
 like "$out" "^wrote $((NA * 512))/$((NA * 512)) bytes" \
 	"O_DIRECT write of sectors $A-$((A + NA - 1))"
-is "$(bb)" "$B $NB" "the write cleared '$A $NA' from badblocks"
+is "$(badblocks_of "$bd")" "$B $NB" "the write cleared '$A $NA' from badblocks"
 is "$(status "$ns")" "" \
 	"and from inject-error --status, which lists nothing (clear-error)"
 is "$(bytes $((A * 512)) $((NA * 512)))" 5a \
@@ -164,14 +144,15 @@ out=$(xfs_io -d -c "pwrite -S 0x33 $((B * 512)) $((NB * 512))" \
 	"/dev/$bd" 2>&1)
 like "$out" "^wrote $((NB * 512))/$((NB * 512)) bytes" \
 	"O_DIRECT write of sector $B"
-is "$(bb)" "" "badblocks is empty"
+is "$(badblocks_of "$bd")" "" "badblocks is empty"
 is "$(bytes $((B * 512)) $((NB * 512)))" 33 \
 	"sector $B reads back as written (0x33)"
 
 # 30-32: nothing else changed; the namespace still works.
 is "$(sums)" "$before" \
 	"sectors 0-$((SPAN - 1)) other than the two ranges are unchanged"
-check "ndctl start-scrub $BUS; ndctl wait-scrub $BUS" scrub
-is "$(bb)" "" "a scrub after the rewrites finds nothing"
+check "ndctl start-scrub $BUS; ndctl wait-scrub $BUS" \
+	nfit_scrub "$BUS"
+is "$(badblocks_of "$bd")" "" "a scrub after the rewrites finds nothing"
 
 done_testing
