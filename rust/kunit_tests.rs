@@ -3,7 +3,7 @@
 //! KUnit suites of daxhold, run by KUnit when the module goes live.
 //!
 //! - `daxhold_mf`, `daxhold_name`, `daxhold_stack`, `daxhold_dispatch`, `daxhold_dmtable`,
-//!   `daxhold_rmap`, `daxhold_events`, `daxhold_procfs`: the shared case tables of `pure/selftest.rs` (the same
+//!   `daxhold_rmap`, `daxhold_events`, `daxhold_procfs`, `daxhold_killset`: the shared case tables of `pure/selftest.rs` (the same
 //!   cases `cargo test` runs on the host), compiled for the kernel;
 //! - `daxhold_holder`: the kernel side: control errors against real
 //!   devices, the failure path with an unknown dax_device, counters, the
@@ -58,6 +58,10 @@ kunit_suite!(suite_badblocks, "daxhold_badblocks",
 kunit_suite!(suite_events, "daxhold_events",
     plain: [],
     shared: [cases => crate::pure::selftest::EVENTS_CASES]);
+
+kunit_suite!(suite_killset, "daxhold_killset",
+    plain: [],
+    shared: [cases => crate::pure::selftest::KILLSET_CASES]);
 
 kunit_suite!(suite_procfs, "daxhold_procfs",
     plain: [],

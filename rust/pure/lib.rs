@@ -13,6 +13,7 @@ pub mod errname;
 pub mod events;
 pub mod ext4meta;
 pub mod fixedbuf;
+pub mod killset;
 pub mod mf;
 pub mod name;
 pub mod nopanic;

@@ -41,6 +41,7 @@ mod daxindex;
 mod dispatch;
 mod dmtable;
 mod events;
+mod killset;
 mod procfs;
 mod rmap;
 mod stack;
@@ -133,6 +134,15 @@ pub const EVENTS_CASES: &[Case] = &[
     ("events_ring_without_room", events::ring_without_room),
     ("events_names", events::names),
     ("events_lines", events::lines),
+];
+
+/// Cases of the `daxhold_killset` suite: one failure's kill set.
+pub const KILLSET_CASES: &[Case] = &[
+    ("killset_dedupe", killset::dedupe),
+    ("killset_ignores_unmapped", killset::ignores_unmapped),
+    ("killset_full_and_regrow", killset::full_and_regrow),
+    ("killset_codes", killset::codes),
+    ("killset_unmap", killset::unmap),
 ];
 
 /// Cases of the `daxhold_procfs` suite: the lines of `/proc/fs/daxhold`'s

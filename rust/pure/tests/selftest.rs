@@ -3,8 +3,8 @@
 //! Runs the shared case tables (also run by KUnit in the module).
 
 use daxhold_pure::selftest::{
-    Case, DAXINDEX_CASES, DISPATCH_CASES, EVENTS_CASES, MF_CASES, NAME_CASES, PROCFS_CASES,
-    STACK_CASES,
+    Case, DAXINDEX_CASES, DISPATCH_CASES, EVENTS_CASES, KILLSET_CASES, MF_CASES, NAME_CASES,
+    PROCFS_CASES, STACK_CASES,
 };
 
 fn run(cases: &[Case]) {
@@ -48,4 +48,9 @@ fn daxindex_cases() {
 #[test]
 fn procfs_cases() {
     run(PROCFS_CASES);
+}
+
+#[test]
+fn killset_cases() {
+    run(KILLSET_CASES);
 }

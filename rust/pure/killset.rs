@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kill set of one failure: every task the reverse map's collect step
+//! found mapping a poisoned page of any owner, once (Documentation/
+//! design.rst, "Kill semantics").
+//!
+//! The kernel's `mf_dax_kill_procs()` collects and signals per page of one
+//! `<mapping, index>`: a task that maps two owners of a shared (reflinked)
+//! page, or several pages of a range, gets one SIGBUS per page and owner.
+//! daxhold collects for all owners of a failure first, into this set keyed
+//! by task, then signals each task once.
+//!
+//! Core-only: the set never allocates. Its slots come from the caller
+//! ([`Slots`]): a preallocated kernel vector in the module, a `Vec` or an
+//! array here; when they are full, [`KillSet::add`] says so and the caller
+//! grows the storage ([`KillSet::regrow`]) or falls back.
+
+use crate::pure::events::{BUS_MCEERR_AO, BUS_MCEERR_AR};
+
+/// `PAGE_SHIFT`: the smallest mapping size.
+pub const PAGE_SHIFT: u8 = 12;
+
+/// One task to signal.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    /// The task's identity (in the module: its `task_struct` address,
+    /// stable while the set holds a reference to it). 0 is never a task.
+    pub task: u64,
+    /// The user address of the first poisoned page found mapped by it:
+    /// its `si_addr`.
+    pub addr: u64,
+    /// log2 of the size of that mapping: its `si_addr_lsb`.
+    pub shift: u8,
+    /// The largest mapping size (log2) seen for the task in this failure.
+    pub max_shift: u8,
+}
+
+/// The storage of a [`KillSet`]: a fixed number of slots.
+pub trait Slots {
+    /// All slots (used or not).
+    fn slots(&self) -> &[Target];
+    /// All slots, writable.
+    fn slots_mut(&mut self) -> &mut [Target];
+}
+
+impl Slots for &mut [Target] {
+    fn slots(&self) -> &[Target] {
+        self
+    }
+    fn slots_mut(&mut self) -> &mut [Target] {
+        self
+    }
+}
+
+impl<const N: usize> Slots for [Target; N] {
+    fn slots(&self) -> &[Target] {
+        self
+    }
+    fn slots_mut(&mut self) -> &mut [Target] {
+        self
+    }
+}
+
+/// What [`KillSet::add`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// A task not seen before, now in slot `n` (the caller takes its
+    /// reference to the task for that slot).
+    New(usize),
+    /// The task was in the set already: its address stays, its largest
+    /// shift may have grown.
+    Merged,
+    /// A new task, but every slot is used: nothing changed.
+    Full,
+    /// Task 0 or a shift of 0 (no mapping): ignored, as the kernel's
+    /// `__add_to_kill()` drops a page that is not mapped.
+    Ignored,
+}
+
+/// Tasks to signal, each once, in the order they were first found.
+pub struct KillSet<S: Slots> {
+    store: S,
+    len: usize,
+}
+
+impl<S: Slots> KillSet<S> {
+    /// An empty set over `store`.
+    pub fn new(store: S) -> Self {
+        KillSet { store, len: 0 }
+    }
+
+    /// Tasks in the set.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether it has none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Slots in its storage.
+    pub fn capacity(&self) -> usize {
+        self.store.slots().len()
+    }
+
+    /// The tasks, in the order they were first found.
+    pub fn targets(&self) -> &[Target] {
+        self.store.slots().get(..self.len).unwrap_or(&[])
+    }
+
+    /// Add `task` found mapping a poisoned page at `addr` with a mapping of
+    /// `2^shift` bytes: the first address found for a task wins (its
+    /// `si_addr` and `si_addr_lsb`), the largest shift is kept apart.
+    pub fn add(&mut self, task: u64, addr: u64, shift: u8) -> Added {
+        if task == 0 || shift == 0 {
+            return Added::Ignored;
+        }
+        let len = self.len;
+        let slots = self.store.slots_mut();
+        if let Some(t) = slots
+            .get_mut(..len)
+            .unwrap_or(&mut [])
+            .iter_mut()
+            .find(|t| t.task == task)
+        {
+            t.max_shift = t.max_shift.max(shift);
+            return Added::Merged;
+        }
+        let Some(slot) = slots.get_mut(len) else {
+            return Added::Full;
+        };
+        *slot = Target {
+            task,
+            addr,
+            shift,
+            max_shift: shift,
+        };
+        self.len = len.saturating_add(1);
+        Added::New(len)
+    }
+
+    /// Move the set into `bigger` storage; `Err(bigger)` (the set
+    /// unchanged) if it has fewer slots than the set has tasks.
+    pub fn regrow(&mut self, mut bigger: S) -> Result<S, S> {
+        let Some(dst) = bigger.slots_mut().get_mut(..self.len) else {
+            return Err(bigger);
+        };
+        crate::pure::nopanic::copy(dst, self.store.slots().get(..self.len).unwrap_or(&[]));
+        Ok(core::mem::replace(&mut self.store, bigger))
+    }
+
+    /// Its storage back.
+    pub fn into_store(self) -> S {
+        self.store
+    }
+}
+
+/// The `si_code` the kernel's `kill_proc()` sends: BUS_MCEERR_AR to the
+/// task that consumed the poison (the current task) when the failure is
+/// action required, BUS_MCEERR_AO to every other task. (`mf_dax_kill_procs()`
+/// ORs MF_ACTION_REQUIRED into every call, so through the reverse map the
+/// current task always gets AR; daxhold passes `action_required` true to
+/// send what the kernel would.)
+pub fn sig_code(action_required: bool, is_current: bool) -> i32 {
+    if action_required && is_current {
+        BUS_MCEERR_AR
+    } else {
+        BUS_MCEERR_AO
+    }
+}
+
+/// Whether an action-required SIGBUS must be forced on the current task
+/// (`force_sig_mceerr()` semantics): it blocks or ignores SIGBUS, so a
+/// plain send would leave it running on the poison.
+pub fn must_force(code: i32, blocked_or_ignored: bool) -> bool {
+    code == BUS_MCEERR_AR && blocked_or_ignored
+}
+
+/// The byte range to unmap for pages `[pgoff, pgoff + count)` of a file
+/// whose largest mapping seen is `2^shift` bytes: as the kernel's
+/// `unmap_and_kill()`, rounded out to that size (at least a page, also
+/// when nothing was mapped). `(start, len)`, or `None` on overflow or an
+/// empty range.
+pub fn unmap_range(pgoff: u64, count: u64, shift: u8) -> Option<(u64, u64)> {
+    if count == 0 {
+        return None;
+    }
+    let shift = u32::from(shift.max(PAGE_SHIFT));
+    let size = 1u64.checked_shl(shift).filter(|&s| s != 0)?;
+    let first = pgoff.checked_mul(1 << PAGE_SHIFT)?;
+    let end = pgoff.checked_add(count)?.checked_mul(1 << PAGE_SHIFT)?;
+    let mask = size.wrapping_sub(1);
+    let start = first & !mask;
+    let end = end.checked_add(mask)? & !mask;
+    Some((start, end.checked_sub(start)?))
+}

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Property tests: the kill set against a naive model (a list of every
+//! `add`, folded per task afterwards), under random sequences of tasks,
+//! addresses and shifts, with storage too small, regrown midway or ample.
+
+use daxhold_pure::killset::{unmap_range, Added, KillSet, Target};
+use proptest::prelude::*;
+
+/// The model: per task in order of first appearance, the first address
+/// and shift, and the largest shift; tasks beyond `cap` distinct ones are
+/// dropped (their adds refused).
+fn model(adds: &[(u64, u64, u8)], cap: usize) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for &(task, addr, shift) in adds {
+        if task == 0 || shift == 0 {
+            continue;
+        }
+        if let Some(t) = out.iter_mut().find(|t| t.task == task) {
+            t.max_shift = t.max_shift.max(shift);
+        } else if out.len() < cap {
+            out.push(Target {
+                task,
+                addr,
+                shift,
+                max_shift: shift,
+            });
+        }
+    }
+    out
+}
+
+fn adds() -> impl Strategy<Value = Vec<(u64, u64, u8)>> {
+    prop::collection::vec(
+        (
+            0u64..12,
+            any::<u64>(),
+            prop::sample::select(vec![0u8, 12, 21, 30]),
+        ),
+        0..60,
+    )
+}
+
+proptest! {
+    #[test]
+    fn set_matches_model(adds in adds(), cap in 0usize..14) {
+        let mut store = vec![Target::default(); cap];
+        let mut set = KillSet::new(&mut store[..]);
+        let mut seen: Vec<u64> = Vec::new();
+        for &(task, addr, shift) in &adds {
+            let got = set.add(task, addr, shift);
+            let want = if task == 0 || shift == 0 {
+                Added::Ignored
+            } else if seen.contains(&task) {
+                Added::Merged
+            } else if seen.len() < cap {
+                seen.push(task);
+                Added::New(seen.len() - 1)
+            } else {
+                Added::Full
+            };
+            prop_assert_eq!(got, want);
+        }
+        prop_assert_eq!(set.targets(), &model(&adds, cap)[..]);
+    }
+
+    #[test]
+    fn regrow_loses_nothing(adds in adds(), split in 0usize..60) {
+        let mut small = [Target::default(); 3];
+        let mut big = [Target::default(); 16];
+        let mut set = KillSet::new(&mut small[..]);
+        let split = split.min(adds.len());
+        let mut full = false;
+        for &(t, a, s) in &adds[..split] {
+            full |= set.add(t, a, s) == Added::Full;
+        }
+        prop_assert!(set.regrow(&mut big[..]).is_ok());
+        for &(t, a, s) in &adds[split..] {
+            prop_assert_ne!(set.add(t, a, s), Added::Full);
+        }
+        if !full {
+            // Nothing refused before the regrowth: as if ample from the start.
+            prop_assert_eq!(set.targets(), &model(&adds, 16)[..]);
+        }
+    }
+
+    #[test]
+    fn unmap_covers_pages(pgoff in 0u64..(1 << 40), count in 1u64..4096,
+                          shift in prop::sample::select(vec![0u8, 12, 21, 30])) {
+        let (start, len) = unmap_range(pgoff, count, shift).unwrap();
+        let size = 1u64 << shift.max(12);
+        prop_assert_eq!(start % size, 0);
+        prop_assert_eq!(len % size, 0);
+        prop_assert!(start <= pgoff << 12);
+        prop_assert!(start + len >= (pgoff + count) << 12);
+        // Rounded out by less than one mapping at each end.
+        prop_assert!((pgoff << 12) - start < size);
+        prop_assert!(start + len - ((pgoff + count) << 12) < size);
+    }
+}
