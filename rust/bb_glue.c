@@ -2,7 +2,7 @@
 /*
  * daxhold known-poison glue: what the badblocks work needs from C
  * (Documentation/design.rst, "Known poison").  Policy (what to resolve,
- * what to report, whom to signal) is in Rust: rust/poison.rs and
+ * what to report, whom to signal) is in Rust: rust/poison/ and
  * rust/ffi/badblocks.rs.
  *
  * - Change signal: 6.12 has no notifier for "a disk's badblocks list
@@ -21,8 +21,9 @@
  *   with a GD_DEAD check, so the pmem driver cannot free the list meanwhile
  *   (del_gendisk() marks the disk dead under that mutex before the list
  *   goes).
- * - Files of a filesystem: the in-core inode walk (s_inodes under
- *   s_inode_list_lock, as fs/drop_caches.c), and each file's extents from
+ * - Files of a filesystem: the in-core inode walk is the reverse map's
+ *   (daxhold_sb_for_each_dax_inode() in rust/index_glue.c, with
+ *   DAXHOLD_WALK_REGULAR), and each file's extents from
  *   its own ->fiemap() with fi_extents_max = 0 (fiemap_fill_next_extent()
  *   then only counts and never touches user memory), the extents caught by
  *   a kprobe on fiemap_fill_next_extent() that records only calls with
@@ -272,42 +273,6 @@ int daxhold_bb_read(struct block_device *bdev, struct daxhold_bb_range *out,
 	rc = count;
 out:
 	mutex_unlock(&disk->open_mutex);
-	return rc;
-}
-
-/*
- * Call fn on every in-core regular DAX file of sb, pinned for the call (fn
- * may sleep), as drop_pagecache_sb() walks s_inodes.  Stops at fn's first
- * non-zero result and returns it.  From a daxhold_for_each_sb() callback.
- */
-int daxhold_sb_for_each_dax_file(struct super_block *sb,
-				 daxhold_inode_fn fn, void *ctx)
-{
-	struct inode *inode, *toput = NULL;
-	int rc = 0;
-
-	spin_lock(&sb->s_inode_list_lock);
-	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
-		spin_lock(&inode->i_lock);
-		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
-		    !IS_DAX(inode) || !S_ISREG(inode->i_mode)) {
-			spin_unlock(&inode->i_lock);
-			continue;
-		}
-		__iget(inode);
-		spin_unlock(&inode->i_lock);
-		spin_unlock(&sb->s_inode_list_lock);
-
-		iput(toput);
-		toput = inode;
-		rc = fn(ctx, inode);
-		cond_resched();
-		spin_lock(&sb->s_inode_list_lock);
-		if (rc)
-			break;
-	}
-	spin_unlock(&sb->s_inode_list_lock);
-	iput(toput);
 	return rc;
 }
 

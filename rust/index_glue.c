@@ -373,11 +373,14 @@ u32 daxhold_dax_entries(struct inode *inode, u64 *next,
 }
 
 /*
- * Call fn on every DAX inode of sb that has DAX entries, pinned for the
- * call (fn may sleep), as drop_pagecache_sb() walks s_inodes.  Stops at
- * fn's first non-zero result and returns it.
+ * Call fn on every in-core DAX inode of sb that passes the filter, pinned
+ * for the call (fn may sleep), as drop_pagecache_sb() walks s_inodes.
+ * DAXHOLD_WALK_MAPPED: only inodes with DAX entries (the reverse map);
+ * DAXHOLD_WALK_REGULAR: only regular files (the known-poison scan, which
+ * also wants files no one maps).  Stops at fn's first non-zero result and
+ * returns it.  From a daxhold_for_each_sb() callback.
  */
-int daxhold_sb_for_each_dax_inode(struct super_block *sb,
+int daxhold_sb_for_each_dax_inode(struct super_block *sb, __u32 flags,
 				  daxhold_inode_fn fn, void *ctx)
 {
 	struct inode *inode, *toput = NULL;
@@ -387,7 +390,10 @@ int daxhold_sb_for_each_dax_inode(struct super_block *sb,
 	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
 		spin_lock(&inode->i_lock);
 		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
-		    !IS_DAX(inode) || mapping_empty(inode->i_mapping)) {
+		    !IS_DAX(inode) ||
+		    ((flags & DAXHOLD_WALK_REGULAR) && !S_ISREG(inode->i_mode)) ||
+		    ((flags & DAXHOLD_WALK_MAPPED) &&
+		     mapping_empty(inode->i_mapping))) {
 			spin_unlock(&inode->i_lock);
 			continue;
 		}

@@ -78,6 +78,10 @@ struct daxhold_dax_entry {
 };
 
 typedef int (*daxhold_inode_fn)(void *ctx, struct inode *inode);
+
+/* Filters of daxhold_sb_for_each_dax_inode(), or'ed. */
+#define DAXHOLD_WALK_MAPPED	1	/* only inodes with DAX entries */
+#define DAXHOLD_WALK_REGULAR	2	/* only regular files */
 typedef int (*daxhold_sb_fn)(void *ctx, struct super_block *sb, __u32 dev,
 			     const char *fs);
 
@@ -94,7 +98,7 @@ int daxhold_dax_entry(struct inode *inode, __u64 pgoff,
 		      struct daxhold_dax_entry *out);
 __u32 daxhold_dax_entries(struct inode *inode, __u64 *next,
 			  struct daxhold_dax_entry *out, __u32 max);
-int daxhold_sb_for_each_dax_inode(struct super_block *sb,
+int daxhold_sb_for_each_dax_inode(struct super_block *sb, __u32 flags,
 				  daxhold_inode_fn fn, void *ctx);
 int daxhold_for_each_sb(daxhold_sb_fn fn, void *ctx);
 int daxhold_sb_shutdown(struct super_block *sb);
@@ -174,8 +178,6 @@ int daxhold_bb_read(struct block_device *bdev, struct daxhold_bb_range *out,
 		    __u32 max);
 int daxhold_fiemap(struct inode *inode, __u64 start,
 		   struct daxhold_fiemap_ext *out, __u32 max, bool *more);
-int daxhold_sb_for_each_dax_file(struct super_block *sb,
-				 daxhold_inode_fn fn, void *ctx);
 
 /* Implemented in Rust (rust/ffi/badblocks.rs): the scan work, the
  * badblocks policy file. */

@@ -7,15 +7,14 @@
 
 use core::marker::PhantomData;
 use core::ptr::NonNull;
-use kernel::ffi::{c_char, c_int, c_void};
+use kernel::ffi::{c_char, c_int};
 
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code, to_result, Error, Result};
 
 use super::bdev::BdevFile;
 use super::bindings;
-use super::index::Sb;
-use super::stack::to_c;
+use super::index::{DaxWalk, Sb};
 use crate::pure::badblocks::{BadRange, FileExtent};
 
 /// The most entries a badblocks list has (`MAX_BADBLOCKS` on 4 KiB pages).
@@ -159,33 +158,16 @@ impl File<'_> {
     }
 }
 
-/// # Safety
-///
-/// `ctx` is the `&mut F` [`for_each_dax_file`] passed; `inode` is pinned by
-/// the walk for the duration of the call.
-unsafe extern "C" fn file_trampoline<F: FnMut(&File<'_>) -> Result>(
-    ctx: *mut c_void,
-    inode: *mut bindings::inode,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let f = unsafe { &mut *ctx.cast::<F>() };
-    let Some(inode) = NonNull::new(inode) else {
-        return 0;
-    };
-    to_c(f(&File {
-        inode,
-        _walk: PhantomData,
-    }))
-}
-
 /// Calls `f` on every in-core regular DAX file of `sb`. May sleep; stops at
 /// `f`'s first error.
 pub(crate) fn for_each_dax_file<F: FnMut(&File<'_>) -> Result>(sb: &Sb<'_>, mut f: F) -> Result {
-    let ctx = core::ptr::addr_of_mut!(f).cast::<c_void>();
-    // SAFETY: the trampoline matches `F` and `ctx` points to `f` for the
-    // whole call; `sb` is live with s_umount held (the `Sb` walk).
-    to_result(unsafe {
-        bindings::daxhold_sb_for_each_dax_file(sb.as_ptr(), Some(file_trampoline::<F>), ctx)
+    // The walk pins each inode for the call, which `File`'s lifetime (the
+    // closure's borrow) does not outlive.
+    sb.walk_dax_inodes(DaxWalk::Regular, |inode| {
+        f(&File {
+            inode,
+            _walk: PhantomData,
+        })
     })
 }
 

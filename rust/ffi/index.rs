@@ -159,12 +159,6 @@ pub(crate) struct Sb<'a> {
 }
 
 impl Sb<'_> {
-    /// The superblock, for the known-poison glue (`super::badblocks`); live
-    /// with `s_umount` held for as long as this `Sb` is.
-    pub(crate) fn as_ptr(&self) -> *mut bindings::super_block {
-        self.sb.as_ptr()
-    }
-
     /// Shut the filesystem down (`->shutdown`), as a dying device would.
     pub(crate) fn shutdown(&self) -> Result {
         // SAFETY: s_umount is held for the callback, as the glue requires.
@@ -194,24 +188,55 @@ impl Sb<'_> {
 
     /// Calls `f` on each of its DAX files that has DAX entries.
     fn for_each_dax_inode<F: FnMut(&Inode) -> Result>(&self, mut f: F) -> Result {
+        self.walk_dax_inodes(DaxWalk::Mapped, |ptr| {
+            // Take a reference of our own, so dropping `Inode` balances it.
+            // SAFETY: the walk holds a reference, so the inode is live.
+            unsafe { bindings::ihold(ptr.as_ptr()) };
+            f(&Inode(ptr))
+        })
+    }
+
+    /// Calls `f` on each in-core DAX inode of the filesystem that `walk`
+    /// selects, referenced by the walk for the duration of the call (not
+    /// beyond it: `f` must not keep the pointer). May sleep; stops at `f`'s
+    /// first error.
+    pub(crate) fn walk_dax_inodes<F: FnMut(NonNull<bindings::inode>) -> Result>(
+        &self,
+        walk: DaxWalk,
+        mut f: F,
+    ) -> Result {
+        let flags = match walk {
+            DaxWalk::Mapped => bindings::DAXHOLD_WALK_MAPPED,
+            DaxWalk::Regular => bindings::DAXHOLD_WALK_REGULAR,
+        };
         let ctx = core::ptr::addr_of_mut!(f).cast::<c_void>();
         // SAFETY: the trampoline matches the closure type and `ctx` points
         // to it for the whole call; s_umount is held.
         to_result(unsafe {
             bindings::daxhold_sb_for_each_dax_inode(
                 self.sb.as_ptr(),
-                Some(inode_trampoline::<F>),
+                flags,
+                Some(walk_trampoline::<F>),
                 ctx,
             )
         })
     }
 }
 
+/// Which in-core DAX inodes [`Sb::walk_dax_inodes`] visits.
+#[derive(Clone, Copy)]
+pub(crate) enum DaxWalk {
+    /// Those with DAX entries (the reverse map).
+    Mapped,
+    /// Regular files, mapped or not (the known-poison scan).
+    Regular,
+}
+
 /// # Safety
 ///
-/// `ctx` is the `&mut F` [`Sb::for_each_dax_inode`] passed; `inode` is
+/// `ctx` is the `&mut F` [`Sb::walk_dax_inodes`] passed; `inode` is
 /// referenced by the walk for the duration of the call.
-unsafe extern "C" fn inode_trampoline<F: FnMut(&Inode) -> Result>(
+unsafe extern "C" fn walk_trampoline<F: FnMut(NonNull<bindings::inode>) -> Result>(
     ctx: *mut c_void,
     inode: *mut bindings::inode,
 ) -> c_int {
@@ -220,11 +245,7 @@ unsafe extern "C" fn inode_trampoline<F: FnMut(&Inode) -> Result>(
     let Some(ptr) = NonNull::new(inode) else {
         return 0;
     };
-    // Take a reference of our own, so dropping `Inode` balances it.
-    // SAFETY: the walk holds a reference, so the inode is live.
-    unsafe { bindings::ihold(ptr.as_ptr()) };
-    let pinned = Inode(ptr);
-    to_c(f(&pinned))
+    to_c(f(ptr))
 }
 
 /// # Safety
