@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The owners of the damaged bytes at each top of the stack, one
+//! filesystem at a time: pages processes map (the DAX index, which also
+//! signals early-kill mappers under the `kill` policy), in-core DAX files
+//! whose extents (FIEMAP) lie on them, ext4/ext2 metadata, or nobody.
+
+use core::ops::ControlFlow;
+use core::sync::atomic::Ordering;
+
+use kernel::alloc::KVec;
+use kernel::error::{code, Result};
+use kernel::prelude::*;
+
+use super::control::{policy, SIGNALLED, SIGNAL_ERRORS};
+use super::finding::{Finding, Findings, Kind, Text, FS, NAME};
+use crate::errno;
+use crate::ffi::badblocks as bb;
+use crate::ffi::index::{self, PAGE_SHIFT};
+use crate::holder::{Holder, Registry};
+use crate::owners::Piece;
+use crate::pure::badblocks::{file_hit, intersect, BadblocksPolicy};
+use crate::pure::stack::DevId;
+
+/// A top of the stack to resolve: `len` damaged bytes of device
+/// `base.key.dev` from `offset`.
+pub(super) struct Pending {
+    /// The records its owners get (kind, fs, ino, offset, len set later).
+    pub(super) base: Finding,
+    pub(super) offset: u64,
+    pub(super) len: u64,
+    /// Sectors on the top device (for `unowned`).
+    pub(super) sectors: u64,
+    /// The bad pages' pfns `[lo, hi]` on the pmem, if known.
+    pub(super) pfns: Option<(u64, u64)>,
+    /// Its bad range is new in this scan (`kill` acts on those only).
+    pub(super) fresh: bool,
+}
+
+/// The pfns `[lo, hi]` of the pages holding pmem bytes `[offset, offset +
+/// len)`.
+pub(super) fn page_pfns(h: &Holder, offset: u64, len: u64) -> Result<(u64, u64)> {
+    let first = offset >> PAGE_SHIFT;
+    let pages = offset
+        .checked_add(len)
+        .ok_or(code::ERANGE)?
+        .div_ceil(1 << PAGE_SHIFT)
+        .saturating_sub(first);
+    if pages == 0 {
+        return Err(code::EINVAL);
+    }
+    let lo = bad_pfn(h, first, pages)?;
+    let hi = lo.checked_add(pages - 1).ok_or(code::ERANGE)?;
+    Ok((lo, hi))
+}
+
+/// Resolve every pending top, one filesystem at a time: the DAX index for
+/// mapped pages, one walk of the filesystem's in-core DAX files (FIEMAP)
+/// for all its damaged pieces together, ext4/ext2 metadata, or nobody.
+pub(super) fn resolve_tops(r: &Registry, new: &mut Findings) -> Result {
+    let mut pending = core::mem::take(&mut new.pending);
+    crate::pure::nopanic::sort_by_key(pending.as_mut_slice(), |p| (p.base.key.dev, p.offset));
+    let mut rest = pending.as_slice();
+    while let Some(first) = rest.first() {
+        let dev = first.base.key.dev;
+        let n = rest
+            .iter()
+            .position(|p| p.base.key.dev != dev)
+            .unwrap_or(rest.len());
+        let (group, tail) = rest.split_at(n);
+        rest = tail;
+        resolve_dev(r, DevId(dev), group, new)?;
+    }
+    Ok(())
+}
+
+/// Resolve the pending tops `group` (sorted by offset, disjoint) of `dev`.
+fn resolve_dev(r: &Registry, dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
+    // (a) Mapped pages, from the DAX index, as the failure path asks it:
+    // the index lock before the superblock walk, as there.
+    let mut mapped: KVec<(usize, MappedPages)> = KVec::new();
+    for (i, p) in group.iter().enumerate() {
+        let Some((lo, hi)) = p.pfns else { continue };
+        let kill = p.fresh && policy() == BadblocksPolicy::Kill;
+        match mapped_pages(r, p.base.key.pmem, lo, hi, kill, dev) {
+            Ok(m) => {
+                for m in m.iter() {
+                    mapped.push((i, *m), GFP_KERNEL)?;
+                }
+            }
+            Err(e) => pr_warn!(
+                "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
+                p.base.key.pmem,
+                p.base.key.sector,
+                errno::Name(e)
+            ),
+        }
+    }
+    let is_mapped = |i: usize, ino: u64, offset: u64, len: u64| {
+        mapped.iter().any(|(j, m)| {
+            *j == i
+                && m.ino == ino
+                && intersect(
+                    (m.pgoff << PAGE_SHIFT, m.count << PAGE_SHIFT),
+                    (offset, len),
+                )
+                .is_some()
+        })
+    };
+    // (b) In-core files whose extents lie on any of the damaged pieces:
+    // one walk of the filesystem.
+    let mut owned = KVec::from_elem(false, group.len(), GFP_KERNEL)?;
+    let mut fs = Text::<FS>::new("none");
+    let before = new.list.len();
+    index::for_each_sb(|sb| {
+        if sb.dev != dev.0 {
+            return Ok(());
+        }
+        fs = Text::new(sb.fs);
+        bb::for_each_dax_file(sb, |file| {
+            let ino = file.ino();
+            file.for_each_extent(|ext| {
+                let end = ext.physical.saturating_add(ext.len);
+                // The first piece that ends after the extent starts.
+                let from = group.partition_point(|p| p.offset.saturating_add(p.len) <= ext.physical);
+                // Indices by hand: `enumerate()` counts with a checked add.
+                let mut i = from;
+                while let Some(p) = group.get(i) {
+                    if p.offset >= end {
+                        break;
+                    }
+                    let here = i;
+                    i = i.saturating_add(1);
+                    if let Some((offset, len)) = file_hit(ext, (p.offset, p.len)) {
+                        let mut f = p.base;
+                        f.fs = fs;
+                        f.key.ino = ino;
+                        f.key.offset = offset;
+                        f.key.len = len;
+                        f.mapped = is_mapped(here, ino, offset, len);
+                        new.push_file(f);
+                        if let Some(o) = owned.get_mut(here) {
+                            *o = true;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .or_else(|e| {
+            // A filesystem without ->fiemap (or no fiemap probe): only
+            // mapped files are found.
+            if e == crate::errno::eopnotsupp() {
+                pr_warn!(
+                    "badblocks: the {} filesystem on {}:{} cannot list its files' extents; only mapped files are found\n",
+                    sb.fs,
+                    dev.0 >> 20,
+                    dev.0 & 0xfffff
+                );
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?;
+        // (c) Metadata, and mapped pages of files FIEMAP did not name.
+        for (i, p) in group.iter().enumerate() {
+            for (_, m) in mapped.iter().filter(|(j, _)| *j == i) {
+                let named = new.list.get(before..).unwrap_or(&[]).iter().any(|f| {
+                    f.key.kind == Kind::File
+                        && f.key.ino == m.ino
+                        && f.key.pmem == p.base.key.pmem
+                        && f.key.sector == p.base.key.sector
+                });
+                if !named {
+                    let mut f = p.base;
+                    f.fs = fs;
+                    f.key.ino = m.ino;
+                    f.key.offset = m.pgoff << PAGE_SHIFT;
+                    f.key.len = m.count << PAGE_SHIFT;
+                    f.mapped = true;
+                    new.push(f);
+                    if let Some(o) = owned.get_mut(i) {
+                        *o = true;
+                    }
+                }
+            }
+            if !matches!(sb.fs, "ext4" | "ext2") {
+                continue;
+            }
+            let piece = Piece {
+                dev,
+                offset: p.offset,
+                len: p.len,
+            };
+            match crate::metadata::find(sb, &piece) {
+                Ok(Some(meta)) => {
+                    let mut f = p.base;
+                    f.fs = fs;
+                    f.key.kind = Kind::Metadata;
+                    f.key.what = Text::word(meta.what);
+                    new.push(f);
+                    if let Some(o) = owned.get_mut(i) {
+                        *o = true;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => pr_warn!(
+                    "{}: badblocks: cannot read the layout of {} ({}); metadata not checked\n",
+                    p.base.key.pmem,
+                    p.base.devname,
+                    errno::Name(e)
+                ),
+            }
+        }
+        Ok(())
+    })?;
+    // Nobody: free space, a file not in memory, or no filesystem at all.
+    for (p, _) in group.iter().zip(owned.iter()).filter(|(_, o)| !**o) {
+        let mut f = p.base;
+        f.fs = fs;
+        f.key.kind = Kind::Unowned;
+        f.key.sectors = p.sectors;
+        new.push(f);
+    }
+    Ok(())
+}
+
+/// Pages of a file that some process maps over the bad range.
+#[derive(Clone, Copy)]
+struct MappedPages {
+    ino: u64,
+    pgoff: u64,
+    count: u64,
+}
+
+/// The pages of files on `dev` that processes map over the bad pfns
+/// `[lo, hi]` of the pmem `pmem`, from the DAX index (which starts
+/// watching the filesystem on `dev`, as a failure there would make it).
+/// With `kill` (the `kill` policy, a range seen for the first time), the
+/// early-kill tasks mapping them are signalled (`BUS_MCEERR_AO`).
+fn mapped_pages(
+    r: &Registry,
+    pmem: Text<NAME>,
+    lo: u64,
+    hi: u64,
+    kill: bool,
+    dev: DevId,
+) -> Result<KVec<MappedPages>> {
+    let mut out = KVec::new();
+    let mut idx = r.owners.index.lock();
+    if !index::is_watched(dev.0) {
+        index::for_each_sb(|sb| {
+            if sb.dev == dev.0 {
+                idx.watch(sb)
+            } else {
+                Ok(())
+            }
+        })?;
+    }
+    idx.sync()?;
+    let mut err = None;
+    idx.owners(lo, hi, |inode, o| {
+        if inode.dev() != dev.0 {
+            return ControlFlow::Continue(());
+        }
+        let m = MappedPages {
+            ino: inode.ino(),
+            pgoff: o.pgoff,
+            count: o.count,
+        };
+        if let Err(e) = out.push(m, GFP_KERNEL) {
+            err = Some(e);
+            return ControlFlow::Break(());
+        }
+        if kill {
+            // Action optional: no MF_ACTION_REQUIRED, so only tasks that
+            // asked for early kill are signalled, as memory_failure() does
+            // for an error found by a scrub.
+            let rc = inode.kill_procs(o.pgoff, o.count, 0);
+            SIGNALLED.fetch_add(1, Ordering::Relaxed);
+            if rc != 0 {
+                SIGNAL_ERRORS.fetch_add(1, Ordering::Relaxed);
+            }
+            pr_warn!(
+                "{}: badblocks: dev {}:{} ino {} pgoff {} pages {}: early-kill mappers signalled ({})\n",
+                pmem,
+                dev.0 >> 20,
+                dev.0 & 0xfffff,
+                m.ino,
+                m.pgoff,
+                m.count,
+                rc
+            );
+        }
+        ControlFlow::Continue(())
+    })?;
+    drop(idx);
+    match err {
+        Some(e) => Err(e.into()),
+        None => Ok(out),
+    }
+}
+
+/// The pfn of page `first` of `h`'s disk, the first of `pages` bad ones.
+/// The pmem driver refuses direct access to a bad page (`-EHWPOISON`, or
+/// `-EIO` under nfit_test), so its pfn is taken from the good pages on
+/// both sides, when they are exactly `pages + 1` apart (a linear range, as
+/// a real pmem's data area is; nfit_test's vmalloc-backed one is not, and
+/// then `ENXIO`: nothing can map a bad page there anyway).
+fn bad_pfn(h: &Holder, first: u64, pages: u64) -> Result<u64> {
+    if let Ok(pfn) = index::dax_pfn(h.dax(), first) {
+        return Ok(pfn);
+    }
+    let before = first.checked_sub(1).ok_or(code::ENXIO)?;
+    let after = first.checked_add(pages).ok_or(code::ENXIO)?;
+    let p = index::dax_pfn(h.dax(), before)?;
+    let q = index::dax_pfn(h.dax(), after)?;
+    match q.checked_sub(p) {
+        Some(d) if d == pages.saturating_add(1) => p.checked_add(1).ok_or(code::ERANGE),
+        _ => Err(code::ENXIO),
+    }
+}

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! When a scan runs: the glue's work item, queued by the badblocks
+//! change probes (`rust/bb_glue.c`), by [`kick`] (attach, detach, a stack
+//! change), by the policy file, and again by [`after_scan`]: at once if
+//! the stack moved under the scan, every [`POLL_MS`] without the change
+//! probes, every [`REFRESH_MS`] while there is known poison.
+
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+use super::scan::scan;
+use crate::ffi::badblocks as bb;
+use crate::holder::{self, Registry};
+use crate::stack::{self, Snapshot};
+
+/// Rescan this often while there is known poison (ms).
+const REFRESH_MS: u32 = 30_000;
+/// Poll this often when the change probes are missing (ms).
+const POLL_MS: u32 = 5_000;
+
+/// Scan soon (attach, detach, a stack change); any context.
+pub(crate) fn kick() {
+    bb::kick(bb::SETTLE_MS);
+}
+
+/// The scan work.
+pub(crate) fn scan_work() {
+    holder::with_registry(scan);
+}
+
+/// Queue the next scan, after one against `snap` that found known poison
+/// or not (`poisoned`).
+pub(super) fn after_scan(r: &Registry, snap: Option<&Arc<Snapshot>>, poisoned: bool) {
+    // The stack moved under the scan: once more, against the new one.
+    let moved = match (snap, stack::current(r)) {
+        (Some(a), Ok(b)) => !Arc::ptr_eq(a, &b),
+        _ => false,
+    };
+    if moved {
+        pr_info!("badblocks: the stack changed during the scan; scanning again\n");
+        bb::kick(bb::SETTLE_MS);
+    } else if !bb::has_probes() {
+        bb::refresh(POLL_MS);
+    } else if poisoned {
+        bb::refresh(REFRESH_MS);
+    }
+}
