@@ -12,7 +12,7 @@ use kernel::prelude::*;
 
 use crate::holder::{self, Holder, Registry};
 use crate::pure::fixedbuf::FixedBuf;
-use crate::pure::name::{self, DevPath, NameError};
+use crate::pure::name::{self, DevPath, NameError, Shown};
 use crate::pure::policy::{MetadataPolicy, Policy};
 use crate::pure::request;
 
@@ -108,7 +108,10 @@ pub(crate) fn rescan(_input: &[u8]) -> c_int {
 /// Parse a `policy=` value, with one line on error.
 pub(crate) fn parse_policy(what: &str, input: &[u8]) -> Result<Policy> {
     Policy::parse(input).ok_or_else(|| {
-        pr_err!("{what}: unknown policy (stacked, all or list)\n");
+        pr_err!(
+            "{what}: unknown policy {} (stacked, all or list)\n",
+            Shown(input)
+        );
         code::EINVAL
     })
 }
@@ -149,7 +152,10 @@ pub(crate) fn index_show(out: &mut [u8]) -> usize {
 /// Write to `metadata`: `shutdown` or `report`.
 pub(crate) fn metadata_store(input: &[u8]) -> c_int {
     let Some(p) = MetadataPolicy::parse(input) else {
-        pr_err!("metadata: unknown policy (shutdown or report)\n");
+        pr_err!(
+            "metadata: unknown policy {} (shutdown or report)\n",
+            Shown(input)
+        );
         return code::EINVAL.to_errno();
     };
     errno_of(holder::with_registry(|r| {

@@ -15,6 +15,7 @@ use crate::ffi::badblocks as bb;
 use crate::holder::Registry;
 use crate::pure::badblocks::BadblocksPolicy;
 use crate::pure::fixedbuf::FixedBuf;
+use crate::pure::name::Shown;
 
 static KILL: AtomicBool = AtomicBool::new(false);
 pub(super) static SCANS: AtomicU64 = AtomicU64::new(0);
@@ -33,7 +34,10 @@ pub(super) fn policy() -> BadblocksPolicy {
 /// Write to `badblocks`: `report` or `kill`; scans again at once.
 pub(crate) fn policy_store(input: &[u8]) -> kernel::ffi::c_int {
     let Some(p) = BadblocksPolicy::parse(input) else {
-        pr_err!("badblocks: unknown policy (report or kill)\n");
+        pr_err!(
+            "badblocks: unknown policy {} (report or kill)\n",
+            Shown(input)
+        );
         return code::EINVAL.to_errno();
     };
     KILL.store(p == BadblocksPolicy::Kill, Ordering::Relaxed);

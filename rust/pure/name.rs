@@ -118,3 +118,33 @@ pub fn split_list(list: &[u8]) -> impl Iterator<Item = &[u8]> {
     let list = list.strip_suffix(b"\n").unwrap_or(list);
     list.split(|&b| b == b',').filter(move |_| !list.is_empty())
 }
+
+/// Most bytes of a bad value [`Shown`] puts in an error line.
+pub const SHOWN_MAX: usize = 32;
+
+/// A bad value written to a control, for its error line: quoted, one
+/// trailing newline dropped, at most [`SHOWN_MAX`] bytes (then `...` after
+/// the closing quote), printable ASCII as is and every other byte, `"` and
+/// `\` as `\xNN`, so that one write is one line that cannot be forged.
+pub struct Shown<'a>(pub &'a [u8]);
+
+impl core::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        use core::fmt::Write;
+        let bytes = self.0.strip_suffix(b"\n").unwrap_or(self.0);
+        let head = bytes.get(..SHOWN_MAX).unwrap_or(bytes);
+        f.write_char('"')?;
+        for &b in head {
+            match b {
+                b'"' | b'\\' => write!(f, "\\x{b:02x}")?,
+                0x20..=0x7e => f.write_char(char::from(b))?,
+                _ => write!(f, "\\x{b:02x}")?,
+            }
+        }
+        f.write_char('"')?;
+        if bytes.len() > SHOWN_MAX {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}

@@ -60,6 +60,7 @@ pub const NAME_CASES: &[Case] = &[
     ("name_forms", name_forms),
     ("name_rejects", name_rejects),
     ("name_list", name_list),
+    ("name_shown", name_shown),
     ("fixedbuf_truncates", fixedbuf_truncates),
     ("errnames", errnames),
 ];
@@ -261,6 +262,41 @@ fn name_list() -> Result<(), Fail> {
     ensure!(it.next().is_none());
     ensure!(name::split_list(b"").next().is_none());
     ensure!(name::split_list(b"a,,b").nth(1) == Some(&b""[..]));
+    Ok(())
+}
+
+fn name_shown() -> Result<(), Fail> {
+    let shown = |input: &[u8]| {
+        let mut buf = [0u8; 256];
+        let mut out = FixedBuf::new(&mut buf);
+        let ok = write!(out, "{}", name::Shown(input)).is_ok();
+        let mut text = [0u8; 256];
+        let n = out.len();
+        if let (Some(d), Some(s)) = (text.get_mut(..n), out.as_bytes().get(..n)) {
+            d.copy_from_slice(s);
+        }
+        (ok, text, n)
+    };
+    let is = |input: &[u8], want: &[u8]| {
+        let (ok, text, n) = shown(input);
+        ok && text.get(..n) == Some(want)
+    };
+    ensure!(is(b"bogus\n", b"\"bogus\""));
+    ensure!(is(b"", b"\"\""));
+    ensure!(is(b"\n", b"\"\""));
+    ensure!(is(b"a\nb\n", b"\"a\\x0ab\""));
+    ensure!(is(b"q\"\\\x01\x7f\xff", b"\"q\\x22\\x5c\\x01\\x7f\\xff\""));
+    let mut long = [b'a'; 40];
+    if let Some(last) = long.last_mut() {
+        *last = b'z';
+    }
+    let (ok, text, n) = shown(&long);
+    ensure!(ok && n == 1 + name::SHOWN_MAX + 1 + 3);
+    ensure!(
+        text.get(..1) == Some(&b"\""[..])
+            && text.get(n.saturating_sub(4)..n) == Some(&b"\"..."[..])
+    );
+    ensure!(!text.get(..n).unwrap_or(&[]).contains(&b'z'));
     Ok(())
 }
 

@@ -175,7 +175,7 @@ is "$(grep "^metadata $bd sector=$M " $P)" \
 # 35-37: garbage to the policy file.
 dmesg_mark "garbage"
 expect_write errno=EINVAL "garbage to $BBP: EINVAL" $BBP bogus
-is "$(dmesg_since_mark | strip_ts | grep -c 'badblocks: unknown policy')" 1 "one line says why"
+is "$(dmesg_since_mark | strip_ts | grep -cF 'badblocks: unknown policy "bogus" (report or kill)')" 1 "one line says why, naming the value"
 is "$(cat $BBP)" report "the policy is unchanged"
 
 # 38-43: detach forgets a disk's known poison without "cleared" lines;

@@ -14,7 +14,7 @@ A=$DAXHOLD_SYSFS/attach
 D=$DAXHOLD_SYSFS/detach
 H=$DAXHOLD_SYSFS/holders
 
-plan 51
+plan 56
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "insmod daxhold" daxhold_load
@@ -102,6 +102,30 @@ is "$([ -e /sys/module/daxhold ] && echo loaded)" "" \
 check "insmod devices=pmem0 after the failures" daxhold_load devices=pmem0
 is "$(daxhold_nholders)" 1 "holders lists pmem0"
 expect_write ok "detach pmem0" $D pmem0
+
+# --- bad values to the policy files: EINVAL, one line naming the value ---
+# bad_value FILE STRING: write STRING (writefile -e escapes) to the control
+# FILE; prints the result, then daxhold's dmesg lines since the write.
+bad_value() {
+	dmesg_mark "bad value to $1"
+	write_result "$DAXHOLD_SYSFS/$1" "$2"
+	daxhold_lines
+}
+is "$(bad_value policy 'bogus\n')" 'errno=EINVAL
+daxhold: policy: unknown policy "bogus" (stacked, all or list)' \
+	"policy bogus: EINVAL, one line naming it"
+is "$(bad_value metadata 'bogus\n')" 'errno=EINVAL
+daxhold: metadata: unknown policy "bogus" (shutdown or report)' \
+	"metadata bogus: EINVAL, one line naming it"
+is "$(bad_value badblocks 'bogus\n')" 'errno=EINVAL
+daxhold: badblocks: unknown policy "bogus" (report or kill)' \
+	"badblocks bogus: EINVAL, one line naming it"
+is "$(bad_value metadata 'a"b\\c\x01\x7f\n')" 'errno=EINVAL
+daxhold: metadata: unknown policy "a\x22b\x5cc\x01\x7f" (shutdown or report)' \
+	"metadata a\"b\\c<01><7f>: quotes, backslash and control bytes escaped"
+is "$(bad_value badblocks "$long256")" 'errno=EINVAL
+daxhold: badblocks: unknown policy "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"... (report or kill)' \
+	"badblocks of 256 bytes: EINVAL, the line shows the first 32"
 
 # --- concurrency ---------------------------------------------------------
 SECS=10

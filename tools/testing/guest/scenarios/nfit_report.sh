@@ -246,12 +246,12 @@ if [ -e "$DAXHOLD_SYSFS/badblocks" ]; then
 	dmesg_mark badblocks-bogus
 	expect_write errno=EINVAL "echo bogus > badblocks: EINVAL" "$DAXHOLD_SYSFS/badblocks" 'bogus\n'
 	daxhold_lines > /tmp/bogus.lines
-	is "$(grep -c . /tmp/bogus.lines):$(grep -c 'badblocks: unknown policy (report or kill)' /tmp/bogus.lines)" \
-		"1:1" "one dmesg line: 'badblocks: unknown policy (report or kill)'"
+	is "$(grep -c . /tmp/bogus.lines):$(grep -cF 'badblocks: unknown policy "bogus" (report or kill)' /tmp/bogus.lines)" \
+		"1:1" 'one dmesg line: badblocks: unknown policy "bogus" (report or kill)'
 	is "$(cat "$DAXHOLD_SYSFS/badblocks")" "$before" "badblocks mode unchanged ($before)"
 else
 	for d in "badblocks is mode 0600" "echo bogus > badblocks: EINVAL" \
-		"one dmesg line: 'badblocks: unknown policy (report or kill)'" \
+		'one dmesg line: badblocks: unknown policy "bogus" (report or kill)' \
 		"badblocks mode unchanged"; do
 		skip "$d" "no $DAXHOLD_SYSFS/badblocks in this module yet (K2)"
 	done

@@ -99,8 +99,8 @@ is "$(modctl load "$DAXHOLD_KO" policy=bogus)" errno=EINVAL "insmod policy=bogus
 dmesg_grep_since_mark 'daxhold' | strip_ts > /tmp/bogus.lines
 diag_file /tmp/bogus.lines
 is "$(grep -c . /tmp/bogus.lines)" 1 "insmod policy=bogus: one line"
-like "$(cat /tmp/bogus.lines)" '^daxhold: policy=: unknown policy \(stacked, all or list\)$' \
-	"insmod policy=bogus: the line says what is allowed"
+like "$(cat /tmp/bogus.lines)" '^daxhold: policy=: unknown policy "bogus" \(stacked, all or list\)$' \
+	"insmod policy=bogus: the line names the value and says what is allowed"
 check "insmod policy=bogus: not loaded" test ! -d /sys/module/daxhold
 
 # --- (c) all and list ------------------------------------------------------
@@ -129,8 +129,8 @@ expect_write errno=EINVAL "write bogus: EINVAL" $P bogus
 dmesg_grep_since_mark 'daxhold' | strip_ts > /tmp/bogus.lines
 diag_file /tmp/bogus.lines
 is "$(grep -c . /tmp/bogus.lines)" 1 "write bogus: one line"
-like "$(cat /tmp/bogus.lines)" '^daxhold: policy: unknown policy \(stacked, all or list\)$' \
-	"write bogus: the line says what is allowed"
+like "$(cat /tmp/bogus.lines)" '^daxhold: policy: unknown policy "bogus" \(stacked, all or list\)$' \
+	"write bogus: the line names the value and says what is allowed"
 is "$(cat $P)" all "write bogus: policy unchanged"
 is "$(held_set)" "pmem0=auto pmem1=auto" "write bogus: holders unchanged"
 
