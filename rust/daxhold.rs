@@ -78,6 +78,8 @@ impl kernel::Module for Daxhold {
             ffi::index::probes_exit();
             ffi::stack::probes_exit();
             registry.detach_all();
+            // An attach may have opened the early-kill sysctl.
+            ffi::kill::early_kill_close();
             signal::exit();
             proc::exit();
             events::stop(&registry);
@@ -87,6 +89,9 @@ impl kernel::Module for Daxhold {
         }
         // A stack that cannot be read now is read again on the next change.
         let _ = stack::rescan(&registry);
+        // vm.memory_failure_early_kill, read per failure (the kill set);
+        // an attach above may have opened it already.
+        ffi::kill::early_kill_open();
         pr_info!(
             "loaded (policy {}); control in /sys/kernel/daxhold\n",
             policy.name()
@@ -110,6 +115,7 @@ impl Drop for Daxhold {
         // the rest of the failure log before the last line.
         notify::wait_idle();
         signal::exit();
+        ffi::kill::early_kill_close();
         events::stop(&self.registry);
         self.registry.set_snapshot(None);
         holder::unpublish();

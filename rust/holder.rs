@@ -203,6 +203,8 @@ impl Registry {
     /// Hold the dax_device of the whole pmem disk at `path`.
     pub(crate) fn attach(&self, path: &DevPath) -> Result {
         let _ctl = self.ctl.lock();
+        // Retry the early-kill sysctl if load could not open it.
+        crate::ffi::kill::early_kill_open();
         let p = path.as_str();
         let bdev = BdevFile::open(path).inspect_err(|e| {
             pr_err!(

@@ -4,8 +4,11 @@
 //! above could handle itself (ext4, ext2, XFS without rmapbt, or nothing
 //! at all on a dm device or partition), find every file that maps the
 //! failed pages in the DAX index and kill the tasks that map them, by
-//! `<mapping, index, count>` (`mf_dax_kill_procs()`, as XFS does), never
-//! from `struct page`.
+//! `<mapping, index, count>`, never from `struct page`: the tasks of every
+//! owner are collected first into one kill set, each owner's pages are
+//! unmapped, then each task is signalled once (Documentation/design.rst,
+//! "Kill semantics"); `mf_dax_kill_procs()` is the fallback when the set
+//! cannot grow.
 //!
 //! The index (`ffi::index::Index`, Documentation/design.rst, "Where the
 //! records come from") is kept up to date by the fault and eviction probes;
@@ -23,10 +26,12 @@ use kernel::sync::Mutex;
 
 use crate::errno::{self, EOPNOTSUPP};
 use crate::ffi::index::{self, Index, Inode, Sb, PAGE_SHIFT};
+use crate::ffi::kill::{self as killffi, Collector};
 use crate::holder::Holder;
 use crate::notify::Log;
 use crate::pure::daxindex::Owner;
-use crate::pure::events::What;
+use crate::pure::events::{Name, What};
+use crate::pure::killset;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::MetadataPolicy;
 use crate::pure::stack::DevId;
@@ -42,6 +47,11 @@ pub(crate) struct OwnerStats {
     pub(crate) unowned: AtomicU64,
     /// `mf_dax_kill_procs()` calls that failed.
     pub(crate) kill_errors: AtomicU64,
+    /// Tasks signalled by daxhold's own kill (once per failure each).
+    pub(crate) signalled: AtomicU64,
+    /// Failures where the kill set could not be allocated or grown, and
+    /// `mf_dax_kill_procs()` ran for the owners not yet collected.
+    pub(crate) kill_fallbacks: AtomicU64,
     /// Failures in filesystem metadata, and the shutdowns they caused.
     pub(crate) metadata: AtomicU64,
     pub(crate) shutdowns: AtomicU64,
@@ -101,7 +111,7 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
     write!(
         out,
         "mappings={mappings} bytes={bytes} filesystems={} faults={} evictions={} rebuilds={} gone={} dropped={} \
-         queries={} owners={} unowned={} kill_errors={} metadata_hits={} shutdowns={} metadata={}",
+         queries={} owners={} unowned={} kill_errors={} signalled={} kill_fallbacks={} metadata_hits={} shutdowns={} metadata={}",
         st.watched,
         st.faults,
         st.evictions,
@@ -112,6 +122,8 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
         get(&s.owners),
         get(&s.unowned),
         get(&s.kill_errors),
+        get(&s.signalled),
+        get(&s.kill_fallbacks),
         get(&s.metadata),
         get(&s.shutdowns),
         owners.metadata().name(),
@@ -218,14 +230,28 @@ pub(crate) fn handle(
             pr_err!("{name}: cannot index the filesystem on the failed device ({}); its owners may be missed\n", errno::Name(e));
         }
     }
+    let pre_remove = failure.kind == Kind::PreRemove;
+    // The kill set, allocated before the walk (GFP_KERNEL, process
+    // context); without it every owner takes the kernel's per-owner kill.
+    let collector = Collector::new()
+        .inspect_err(|e| {
+            owners.stats.kill_fallbacks.fetch_add(1, Ordering::Relaxed);
+            pr_err!(
+                "{name}: no memory for the kill set ({}); the kernel's per-owner kill signals (a task may get one SIGBUS per owner)\n",
+                errno::Name(*e)
+            );
+        })
+        .ok();
     let mut kill = Kill {
         owners,
         log,
-        pre_remove: failure.kind == Kind::PreRemove,
+        pre_remove,
         mf_flags,
         handled,
         found: 0,
         error: None,
+        early_kill: !pre_remove && killffi::early_kill(),
+        collector,
     };
     // One retry: events lost in the middle of a query (a full ring) make
     // the index rebuild, and the query run again.
@@ -246,6 +272,7 @@ pub(crate) fn handle(
         return EOPNOTSUPP;
     }
     drop(index);
+    kill.signal_all(name);
     if kill.pre_remove {
         log.add(What::PreRemoveOwners {
             ranges: kill.found,
@@ -298,10 +325,89 @@ struct Kill<'a> {
     handled: &'a [DevId],
     found: u64,
     error: Option<c_int>,
+    /// `vm.memory_failure_early_kill`, read once per failure.
+    early_kill: bool,
+    /// The kill set; `None` once it could not be allocated or grown (the
+    /// fallback: `mf_dax_kill_procs()` for each owner from then on).
+    collector: Option<Collector>,
 }
 
 impl Kill<'_> {
-    /// Signal the tasks that map `o` of the (pinned) `inode`.
+    /// Collect the tasks that map `o` of `inode` into the kill set and
+    /// unmap its pages; or, without a set, `mf_dax_kill_procs()`. 0 or a
+    /// negative errno.
+    fn collect(&mut self, inode: &Inode, o: &Owner) -> c_int {
+        let Some(c) = self.collector.as_mut() else {
+            return inode.kill_procs(o.pgoff, o.count, self.mf_flags);
+        };
+        match c.collect(inode, o.pgoff, o.count, self.pre_remove, self.early_kill) {
+            Ok(shift) => {
+                // Unmap always, also with no task collected: a retouch
+                // faults anew instead of reading the poison through a
+                // stale PTE.
+                if let Some((start, len)) = killset::unmap_range(o.pgoff, o.count, shift) {
+                    inode.unmap(start, len);
+                }
+                if !self.pre_remove {
+                    killffi::mark_poison(o.pfn, o.count);
+                }
+                0
+            }
+            Err(e) => {
+                // The tasks collected so far are still signalled once
+                // each; this owner and the rest take the kernel's kill
+                // (duplicates possible, nobody missed).
+                self.owners
+                    .stats
+                    .kill_fallbacks
+                    .fetch_add(1, Ordering::Relaxed);
+                pr_err!(
+                    "kill set full or out of memory at {} tasks ({}); the kernel's per-owner kill signals the remaining owners\n",
+                    c.len(),
+                    errno::Name(e)
+                );
+                self.collector = None;
+                inode.kill_procs(o.pgoff, o.count, self.mf_flags)
+            }
+        }
+    }
+
+    /// Signal every task of the kill set once, then drop the references:
+    /// BUS_MCEERR_AR to the current task (`mf_dax_kill_procs()` makes every
+    /// failure action required), forced if it blocks or ignores SIGBUS;
+    /// BUS_MCEERR_AO to the others. A `signal` record each.
+    fn signal_all(&mut self, name: &str) {
+        let Some(c) = self.collector.take() else {
+            return;
+        };
+        for (t, task) in c.targets() {
+            let current = task.is_current();
+            let code = killset::sig_code(true, current);
+            let force = current && killset::must_force(code, killffi::current_blocks_sigbus());
+            let rc = task.send_mceerr(code, t.addr, t.shift);
+            if force {
+                killffi::force_sigbus_current();
+            }
+            let (pid, comm) = task.pid_comm();
+            self.owners.stats.signalled.fetch_add(1, Ordering::Relaxed);
+            self.log.add(What::Signal {
+                pid,
+                comm: Name::new(&comm),
+                code,
+                addr: t.addr,
+                lsb: i32::from(t.shift),
+            });
+            if rc < 0 {
+                pr_info!(
+                    "{name}: error sending SIGBUS to pid {pid}: {}\n",
+                    errno::Name(kernel::error::Error::from_errno(rc))
+                );
+                self.error.get_or_insert(rc);
+            }
+        }
+    }
+
+    /// Collect the tasks that map `o` of the (pinned) `inode`.
     fn owner(&mut self, inode: &Inode, o: Owner) -> ControlFlow<()> {
         let dev = inode.dev();
         if self.handled.contains(&DevId(dev)) {
@@ -309,7 +415,7 @@ impl Kill<'_> {
         }
         self.found = self.found.saturating_add(1);
         self.owners.stats.owners.fetch_add(1, Ordering::Relaxed);
-        let rc = inode.kill_procs(o.pgoff, o.count, self.mf_flags);
+        let rc = self.collect(inode, &o);
         if self.pre_remove {
             inode.invalidate(o.pgoff, o.count);
         }

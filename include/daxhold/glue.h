@@ -185,4 +185,25 @@ void daxhold_bb_scan(void);
 int daxhold_ctl_badblocks_store(const char *buf, size_t len);
 ssize_t daxhold_ctl_badblocks_show(char *buf, size_t size);
 
+/*
+ * daxhold's own kills (rust/kill_glue.c): collect the tasks mapping pages
+ * of a file, unmap them, signal each task once (rust/ffi/kill.rs).
+ */
+struct task_struct;
+/* Called under RCU: must neither sleep nor allocate; nonzero stops. */
+typedef int (*daxhold_kill_fn)(void *ctx, struct task_struct *t, __u64 addr,
+			       __u32 shift);
+int daxhold_kill_collect(struct inode *inode, __u64 pgoff, __u64 count,
+			 bool pre_remove, bool early_kill, daxhold_kill_fn fn,
+			 void *ctx, __u32 *max_shift);
+void daxhold_kill_unmap(struct inode *inode, __u64 start, __u64 len);
+void daxhold_kill_mark_poison(__u64 pfn, __u64 count);
+void daxhold_task_get(struct task_struct *t);
+void daxhold_task_put(struct task_struct *t);
+int daxhold_task_pid(struct task_struct *t, char comm[16]);
+bool daxhold_task_is_current(struct task_struct *t);
+bool daxhold_sigbus_blocked(void);
+int daxhold_send_mceerr(struct task_struct *t, int code, __u64 addr,
+			__u32 lsb);
+
 #endif /* _DAXHOLD_GLUE_H */

@@ -42,6 +42,11 @@ const ENTRY_BATCH: usize = 32;
 pub(crate) struct Inode(NonNull<bindings::inode>);
 
 impl Inode {
+    /// The inode, for the kill glue (`super::kill`): live while `self` is.
+    pub(super) fn as_ptr(&self) -> *mut bindings::inode {
+        self.0.as_ptr()
+    }
+
     /// Its address: the owner the index records.
     fn addr(&self) -> u64 {
         self.0.as_ptr() as u64

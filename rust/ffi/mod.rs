@@ -12,6 +12,7 @@ pub(crate) mod dax;
 pub(crate) mod dm;
 pub(crate) mod glue;
 pub(crate) mod index;
+pub(crate) mod kill;
 #[cfg(daxhold_kunit)]
 pub(crate) mod kunit;
 pub(crate) mod proc;

@@ -3,7 +3,8 @@
  * dax_poison - poison one page of a mapped file and report what happened.
  *
  *   dax_poison FILE PAGE_INDEX [--early-kill] [--no-poison] [--wait SEC]
- *                              [--access] [--read-only]
+ *                              [--access] [--read-only] [--also FILE2]
+ *                              [--linger SEC]
  *
  * Maps FILE (MAP_SHARED, read/write), touches every page, finds where page
  * PAGE_INDEX lives on the file system's block device (FS_IOC_FIEMAP) and in
@@ -19,14 +20,19 @@
  *   --access       afterwards, read the page again and report the outcome
  *   --read-only    open and map FILE read-only and touch pages by reading:
  *                  a write would unshare a reflinked block (copy on write)
+ *   --also FILE2   map and touch FILE2 as well (e.g. a reflink copy of
+ *                  FILE: one process mapping both owners of a shared page)
+ *   --linger SEC   after the first SIGBUS, keep counting for SEC seconds
+ *                  (sigbus_count then says how many arrived)
  *
  * Output: `key=value` lines on stdout, line buffered, in this order:
  *   file=PATH page_size=N map=0x.. vaddr=0x.. file_offset=0x..
  *   fs_offset=0x.. (byte offset on the block device)  extent_flags=0x..
- *   pfn=0x.. phys=0x..  [early_kill=1]  ready
+ *   pfn=0x.. phys=0x..  [vaddr2=0x.. pfn2=0x..]  [early_kill=1]  ready
  *   madvise=0 | madvise=-1 errno=ENAME        (unless --no-poison)
  *   sigbus si_code=N (NAME) si_addr=0x.. si_addr_lsb=N | nosignal
  *   sigbus_count=N
+ *   present=0|1 [present2=0|1]  (pagemap: page PAGE_INDEX still mapped)
  *   access=ok | access=sigbus si_code=N (NAME) si_addr=0x.. si_addr_lsb=N
  * Errors go to stderr as `error: ...`.
  *
@@ -182,6 +188,45 @@ static int phys_addr(void *vaddr, long pgsz, uint64_t *pfn)
 	return 0;
 }
 
+/* 1 if the page at VADDR is present in /proc/self/pagemap, 0 if not. */
+static int page_present(const volatile void *vaddr, long pgsz)
+{
+	uint64_t ent = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	off_t at = (off_t)((uintptr_t)vaddr / pgsz) * sizeof(ent);
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &ent, sizeof(ent), at) != sizeof(ent))
+		ent = 0;
+	close(fd);
+	return !!(ent & (1ULL << 63));
+}
+
+/* Map FILE whole (read-only or not) and touch each page; NULL on error. */
+static volatile char *map_touch(const char *file, int rdonly, long pgsz,
+				off_t *size)
+{
+	struct stat st;
+	volatile char *m;
+	int fd = open(file, rdonly ? O_RDONLY : O_RDWR);
+
+	if (fd < 0 || fstat(fd, &st))
+		return NULL;
+	m = mmap(NULL, st.st_size, rdonly ? PROT_READ : PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	for (off_t o = 0; o < st.st_size; o += pgsz) {
+		char c = m[o];
+
+		if (!rdonly)
+			m[o] = c;
+	}
+	*size = st.st_size;
+	return m;
+}
+
 static void wait_for_sigbus(double secs)
 {
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
@@ -194,7 +239,9 @@ static void wait_for_sigbus(double secs)
 int main(int argc, char **argv)
 {
 	int early = 0, poison = 1, access = 0, rdonly = 0, fd, ret, err, i;
-	double wait_secs = -1;
+	double wait_secs = -1, linger = 0;
+	const char *also = NULL;
+	volatile char *target2 = NULL;
 	long pgsz = sysconf(_SC_PAGESIZE);
 	uint64_t page, dev_off, pfn;
 	uint32_t ext_flags;
@@ -219,6 +266,10 @@ int main(int argc, char **argv)
 			rdonly = 1;
 		else if (!strcmp(argv[i], "--wait") && i + 1 < argc)
 			wait_secs = strtod(argv[++i], NULL);
+		else if (!strcmp(argv[i], "--also") && i + 1 < argc)
+			also = argv[++i];
+		else if (!strcmp(argv[i], "--linger") && i + 1 < argc)
+			linger = strtod(argv[++i], NULL);
 		else
 			goto usage;
 	}
@@ -275,6 +326,32 @@ int main(int argc, char **argv)
 		return ret;
 	printf("pfn=0x%llx\nphys=0x%llx\n", (unsigned long long)pfn,
 	       (unsigned long long)(pfn * pgsz));
+	if (also) {
+		off_t size2 = 0;
+		uint64_t pfn2;
+		volatile char *m2;
+
+		if (sigsetjmp(jump_env, 1)) {
+			print_sig("touch2=");
+			return 2;
+		}
+		jump_armed = 1;
+		m2 = map_touch(also, rdonly, pgsz, &size2);
+		jump_armed = 0;
+		if (!m2)
+			return die(also);
+		if ((uint64_t)size2 < (page + 1) * pgsz) {
+			fprintf(stderr, "error: %s: page %llu beyond the end\n",
+				also, (unsigned long long)page);
+			return 2;
+		}
+		target2 = m2 + page * pgsz;
+		ret = phys_addr((void *)target2, pgsz, &pfn2);
+		if (ret)
+			return ret;
+		printf("vaddr2=%p\npfn2=0x%llx\n", (void *)target2,
+		       (unsigned long long)pfn2);
+	}
 
 	if (early) {
 		if (prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0))
@@ -294,12 +371,22 @@ int main(int argc, char **argv)
 	}
 	if (wait_secs > 0 && !sig_count)
 		wait_for_sigbus(wait_secs);
+	if (sig_count && linger > 0) {
+		struct timespec t = { (time_t)linger,
+			(long)((linger - (time_t)linger) * 1e9) };
+
+		while (nanosleep(&t, &t) && errno == EINTR)
+			;
+	}
 
 	if (sig_count)
 		print_sig("");
 	else
 		printf("nosignal\n");
 	printf("sigbus_count=%d\n", (int)sig_count);
+	printf("present=%d\n", page_present(target, pgsz));
+	if (target2)
+		printf("present2=%d\n", page_present(target2, pgsz));
 
 	if (access) {
 		if (sigsetjmp(jump_env, 1)) {
@@ -322,6 +409,7 @@ int main(int argc, char **argv)
 
 usage:
 	fprintf(stderr, "usage: dax_poison FILE PAGE_INDEX [--early-kill] "
-		"[--no-poison] [--wait SEC] [--access] [--read-only]\n");
+		"[--no-poison] [--wait SEC] [--access] [--read-only] "
+		"[--also FILE2] [--linger SEC]\n");
 	return 1;
 }

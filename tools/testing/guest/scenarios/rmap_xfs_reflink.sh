@@ -23,7 +23,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 96
+plan 133
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -66,6 +66,100 @@ spread_files /mnt/x/c $split
 round mce "$ON1"
 spread_files /mnt/x/i $split
 round mceinj "$ON0"
+
+# dedupe_round HOW: each task signalled once per failure.  A file F on
+# pmem0 and three reflink copies G, H, Q share page 3's block.  An
+# early-kill process maps page 3 of BOTH F and G (two owners, one task),
+# a process without early kill maps Q, an early-kill process an unrelated
+# file; then the block is poisoned, HOW being madvise (by a fourth
+# process mapping H: the consumer) or pfn (hwpoison-inject corrupt-pfn).
+# daxhold collects the tasks of all owners before it signals: the process
+# mapping F and G gets exactly ONE SIGBUS (AO, at one of its two
+# addresses, lsb 12) and one `signal` record in /proc/fs/daxhold/events
+# (the kernel's per-owner mf_dax_kill_procs() sends one per owner: two),
+# the consumer exactly one AR at its own address, the others nothing; the
+# PTEs of both owners are gone after the kill (pagemap).  (No other
+# process maps F or G: a second fault on the same shared page of the same
+# file unmaps the first one's PTE, see the header.)  16 tests, 21 for
+# madvise.
+dedupe_round() {
+	spread_files /mnt/x/dd$1 $split
+	f=$ON0 g=$ON0.g h=$ON0.h q=$ON0.q u=$ON0.u
+	dd if=/dev/urandom of=$u bs=4096 count=16 2>/dev/null
+	_copies() { xfs_io -f -c "reflink $f" "$g" && xfs_io -f -c "reflink $f" "$h" &&
+		xfs_io -f -c "reflink $f" "$q"; }
+	check "$1 dedupe: xfs_io reflink $f to three copies" _copies
+	sync
+	dax_poison "$f" 3 --read-only --early-kill --no-poison --also "$g" \
+		--wait 30 --linger 1 > /tmp/both.out 2>&1 &
+	both_pid=$!
+	dax_poison "$q" 3 --read-only --no-poison --wait 30 > /tmp/quiet.out 2>&1 &
+	quiet_pid=$!
+	dax_poison "$u" 3 --read-only --early-kill --no-poison --wait 30 > /tmp/by.out 2>&1 &
+	by_pid=$!
+	_ready() { grep -q '^ready' /tmp/both.out && grep -q '^ready' /tmp/quiet.out &&
+		grep -q '^ready' /tmp/by.out; }
+	check "$1 dedupe: three processes map their pages" until_ok _ready
+	is "$(kv pfn2 /tmp/both.out)" "$(kv pfn /tmp/both.out)" \
+		"$1 dedupe: page 3 of F and of G is one physical page in the mapper of both"
+	_phys=$(kv phys /tmp/both.out)
+	dmesg_mark "dedupe-$1"
+	ar_pid=
+	case $1 in
+	madvise)
+		dax_poison "$h" 3 --read-only --linger 1 > /tmp/ar.out 2>&1 &
+		ar_pid=$!
+		wait $ar_pid
+		is $? 0 "$1 dedupe: the consumer got SIGBUS"
+		sigbus_ar_ok /tmp/ar.out "$1 dedupe: consumer"
+		is "$(kv sigbus_count /tmp/ar.out)" 1 "$1 dedupe: the consumer got exactly one SIGBUS" ;;
+	pfn)
+		_r=$(hwpoison_pfn $((_phys >> 12)))
+		is "$_r" ok "$1 dedupe: corrupt-pfn $(printf '0x%x' $((_phys >> 12))) accepted" ;;
+	esac
+	_alive=0
+	kill -0 $quiet_pid 2>/dev/null && kill -0 $by_pid 2>/dev/null && _alive=1
+	is $_alive 1 "$1 dedupe: the bystanders were still waiting after the injection"
+	wait $both_pid
+	is $? 0 "$1 dedupe: the mapper of F and G got SIGBUS"
+	kill $quiet_pid $by_pid 2>/dev/null
+	wait $quiet_pid $by_pid
+	diag_file /tmp/both.out
+	_sig=$(grep '^sigbus ' /tmp/both.out)
+	is "$(field si_code "$_sig")" 5 "$1 dedupe: mapper of both: BUS_MCEERR_AO"
+	_a=$(field si_addr "$_sig")
+	_one_of() { [ "$_a" = "$(kv vaddr /tmp/both.out)" ] || [ "$_a" = "$(kv vaddr2 /tmp/both.out)" ]; }
+	check "$1 dedupe: mapper of both: si_addr $_a is its page of F or of G" _one_of
+	is "$(field si_addr_lsb "$_sig")" 12 "$1 dedupe: mapper of both: si_addr_lsb 12"
+	is "$(kv sigbus_count /tmp/both.out)" 1 "$1 dedupe: mapper of both: exactly one SIGBUS arrived (1 s lingering)"
+	is "$(kv present /tmp/both.out)/$(kv present2 /tmp/both.out)" 0/0 \
+		"$1 dedupe: mapper of both: page 3 of F and of G unmapped (pagemap)"
+	is "$(grep -c '^sigbus ' /tmp/quiet.out)/$(grep -c '^sigbus ' /tmp/by.out)" 0/0 \
+		"$1 dedupe: the mapper without early kill and the unrelated mapper got nothing"
+	daxhold_wait ' -> top '
+	daxhold_lines > /tmp/dh.lines
+	diag_file /tmp/dh.lines
+	_d=$(devnum "$dm")
+	_owners=0
+	for _i in $(stat -c %i "$f" "$g" "$h" "$q"); do
+		grep -q "owned by dev $_d ino $_i pgoff 3: mapping tasks signalled" /tmp/dh.lines &&
+			_owners=$((_owners + 1))
+	done
+	is $_owners 4 "$1 dedupe: daxhold names all four owners (F, G, H, Q) pgoff 3"
+	cat /proc/fs/daxhold/events > /tmp/ev.out
+	grep ' signal ' /tmp/ev.out | tail -n 8 | while read -r _l; do diag "events: $_l"; done
+	_n() { grep -c " signal pid=$1 " /tmp/ev.out; }
+	is "$(_n $both_pid)" 1 "$1 dedupe: exactly one signal record for the mapper of both (per-owner kill: 2, one per owner)"
+	is "$(_n $quiet_pid)/$(_n $by_pid)" 0/0 "$1 dedupe: no signal record for the bystanders"
+	if [ -n "$ar_pid" ]; then
+		is "$(_n $ar_pid)" 1 "$1 dedupe: exactly one signal record for the consumer"
+		like "$(grep " signal pid=$ar_pid " /tmp/ev.out)" "code=AR addr=$(kv vaddr /tmp/ar.out) lsb=12" \
+			"$1 dedupe: the consumer's record: AR at its own address, lsb 12"
+	fi
+}
+
+dedupe_round madvise
+dedupe_round pfn
 
 diag "index: $(cat /sys/kernel/daxhold/index)"
 check "umount" umount /mnt/x

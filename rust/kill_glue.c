@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The collect and signal steps of daxhold's own kills (Documentation/
+ * design.rst, "Kill semantics"): which tasks map pages of a file, and the
+ * SIGBUS to each.  The policy (dedupe by task, AR or AO, order, fallback)
+ * is Rust (rust/owners.rs, rust/pure/killset.rs); this file is C because
+ * what it touches has no Rust API on 6.12 and cannot be reached through
+ * bindings: the for_each_process()/for_each_thread() RCU list macros, the
+ * i_mmap tree's layout (vma->shared.rb, walked with rb_first_cached() and
+ * rb_next(): the vma_interval_tree_*() iterators are not exported), the
+ * page-table walk macros and inline accessors (pud_devmap(), pmd_devmap(),
+ * pte_offset_kernel(): __pte_offset_map() is not exported), and
+ * kernel_siginfo's unions.
+ */
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/page-flags.h>
+#include <linux/pgtable.h>
+#include <linux/rbtree.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+#include <daxhold/glue.h>
+
+/*
+ * dev_pagemap_mapping_shift() of mm/memory-failure.c: log2 of the size of
+ * the present DAX mapping of @address in @vma, 0 if none.  The caller
+ * holds the mapping's i_mmap_rwsem (read): the vma stays in the tree, so
+ * its page tables above the PTE level are not freed (free_pgtables()
+ * unlinks the vma under the write lock first).  A PTE table can still be
+ * freed by a collapse or a zap of an empty table: read it under RCU, from
+ * one snapshot of the pmd checked to be a present table, as
+ * __pte_offset_map() does (not exported; pte_offset_kernel() on the
+ * snapshot is its x86_64 body).
+ */
+static unsigned int daxhold_kill_shift(struct vm_area_struct *vma,
+				       unsigned long address)
+{
+	pgd_t *pgd;
+	p4d_t *p4d;
+	pud_t *pud, pudv;
+	pmd_t *pmd, pmdv;
+	pte_t *pte, ptent;
+	unsigned int ret = 0;
+
+	pgd = pgd_offset(vma->vm_mm, address);
+	if (!pgd_present(*pgd))
+		return 0;
+	p4d = p4d_offset(pgd, address);
+	if (!p4d_present(*p4d))
+		return 0;
+	pud = pud_offset(p4d, address);
+	pudv = READ_ONCE(*pud);
+	if (!pud_present(pudv))
+		return 0;
+	if (pud_devmap(pudv))
+		return PUD_SHIFT;
+	if (pud_leaf(pudv))
+		return 0;
+	pmd = pmd_offset(pud, address);
+	pmdv = pmdp_get_lockless(pmd);
+	if (!pmd_present(pmdv))
+		return 0;
+	if (pmd_devmap(pmdv))
+		return PMD_SHIFT;
+	if (pmd_leaf(pmdv) || pmd_bad(pmdv))
+		return 0;
+	rcu_read_lock();
+	pte = pte_offset_kernel(&pmdv, address);
+	ptent = ptep_get(pte);
+	if (pte_present(ptent) && pte_devmap(ptent))
+		ret = PAGE_SHIFT;
+	rcu_read_unlock();
+	return ret;
+}
+
+/* find_early_kill_thread(): the thread of @tsk that wants AO, or NULL. */
+static struct task_struct *daxhold_early_thread(struct task_struct *tsk,
+						bool early_kill)
+{
+	struct task_struct *t;
+
+	for_each_thread(tsk, t) {
+		if (t->flags & PF_MCE_PROCESS) {
+			if (t->flags & PF_MCE_EARLY)
+				return t;
+		} else if (early_kill) {
+			return t;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Report every task that maps @vma's mm, as collect_procs_fsdax() picks
+ * them: with @pre_remove the process itself; otherwise task_early_kill(tsk,
+ * force_early=1): current if it shares the mm, else the early-kill thread.
+ * Under RCU: @fn must neither sleep nor allocate.
+ */
+static int daxhold_kill_tasks(struct vm_area_struct *vma, unsigned long addr,
+			      unsigned int shift, bool pre_remove,
+			      bool early_kill, daxhold_kill_fn fn, void *ctx)
+{
+	struct task_struct *tsk, *t;
+	int rc = 0;
+
+	rcu_read_lock();
+	for_each_process(tsk) {
+		t = tsk;
+		if (!pre_remove) {
+			if (!tsk->mm)
+				continue;
+			if (tsk->mm == current->mm)
+				t = current;
+			else
+				t = daxhold_early_thread(tsk, early_kill);
+		}
+		if (!t || t->mm != vma->vm_mm)
+			continue;
+		rc = fn(ctx, t, addr, shift);
+		if (rc)
+			break;
+	}
+	rcu_read_unlock();
+	return rc;
+}
+
+/*
+ * For pages [@pgoff, @pgoff + @count) of @inode's mapping, call @fn(ctx,
+ * task, user address, shift) for every task (chosen as above) with a VMA
+ * in which one of those pages is mapped (present): the first such page of
+ * each VMA.  *@max_shift gets the largest mapping size seen (0: nothing
+ * mapped).  0, or the first nonzero return of @fn (the walk stops).  The
+ * inode is referenced by the caller; may sleep (i_mmap_rwsem).
+ */
+int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
+			 bool pre_remove, bool early_kill, daxhold_kill_fn fn,
+			 void *ctx, u32 *max_shift)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct vm_area_struct *vma;
+	struct rb_node *node;
+	u64 end = pgoff + count;
+	int rc = 0;
+
+	*max_shift = 0;
+	if (end < pgoff)
+		return -ERANGE;
+	i_mmap_lock_read(mapping);
+	for (node = rb_first_cached(&mapping->i_mmap); node && !rc;
+	     node = rb_next(node)) {
+		u64 vstart, vend, p, last;
+		unsigned long first_addr = 0;
+		unsigned int first_shift = 0;
+
+		vma = rb_entry(node, struct vm_area_struct, shared.rb);
+		vstart = vma->vm_pgoff;
+		vend = vstart + vma_pages(vma);
+		p = max(pgoff, vstart);
+		last = min(end, vend);
+		while (p < last) {
+			unsigned long addr = vma->vm_start +
+					     ((p - vstart) << PAGE_SHIFT);
+			unsigned int shift = daxhold_kill_shift(vma, addr);
+
+			if (shift) {
+				if (!first_shift) {
+					first_addr = addr;
+					first_shift = shift;
+				}
+				*max_shift = max(*max_shift, (u32)shift);
+				/* The next page outside this mapping. */
+				p += ((ALIGN_DOWN(addr, 1UL << shift) +
+				       (1UL << shift)) - addr) >> PAGE_SHIFT;
+			} else {
+				p++;
+			}
+			cond_resched();
+		}
+		if (first_shift)
+			rc = daxhold_kill_tasks(vma, first_addr, first_shift,
+						pre_remove, early_kill, fn, ctx);
+	}
+	i_mmap_unlock_read(mapping);
+	return rc;
+}
+
+/*
+ * Unmap bytes [@start, @start + @len) of @inode's file from every process
+ * (unmap_and_kill()'s unmap_mapping_range(), even_cows 0).  May sleep.
+ */
+void daxhold_kill_unmap(struct inode *inode, u64 start, u64 len)
+{
+	unmap_mapping_range(inode->i_mapping, start, len, 0);
+}
+
+/*
+ * Mark pfns [@pfn, @pfn + @count) poisoned, as mf_dax_kill_procs() marks
+ * each page it handles (PageHWPoison: the pmem driver clears the poison on
+ * a later write through it).
+ */
+void daxhold_kill_mark_poison(u64 pfn, u64 count)
+{
+	u64 i;
+
+	for (i = 0; i < count; i++) {
+		if (pfn_valid(pfn + i))
+			SetPageHWPoison(pfn_to_page(pfn + i));
+	}
+}
+
+/* get_task_struct() and put_task_struct(), for the kill set's references. */
+void daxhold_task_get(struct task_struct *t)
+{
+	get_task_struct(t);
+}
+
+void daxhold_task_put(struct task_struct *t)
+{
+	put_task_struct(t);
+}
+
+/* The task's pid (initial namespace) and a copy of its name. */
+int daxhold_task_pid(struct task_struct *t, char comm[16])
+{
+	strscpy(comm, t->comm, 16);
+	return task_pid_nr(t);
+}
+
+/* Whether @t is the running task. */
+bool daxhold_task_is_current(struct task_struct *t)
+{
+	return t == current;
+}
+
+/*
+ * Whether the running task blocks or ignores SIGBUS: a signal it would
+ * not take now (force_sig_info_to_task()'s test).
+ */
+bool daxhold_sigbus_blocked(void)
+{
+	return sigismember(&current->blocked, SIGBUS) ||
+	       current->sighand->action[SIGBUS - 1].sa.sa_handler == SIG_IGN;
+}
+
+/*
+ * SIGBUS @code (BUS_MCEERR_AR or _AO) at @addr, si_addr_lsb @lsb to @t:
+ * the siginfo send_sig_mceerr() and force_sig_mceerr() build, sent with the
+ * exported send_sig_info() (send_sig_mceerr() would do for AO, but
+ * force_sig_mceerr() is not exported; the caller forces SIGBUS on a
+ * current task that blocks it).  0 or a negative errno.
+ */
+int daxhold_send_mceerr(struct task_struct *t, int code, u64 addr, u32 lsb)
+{
+	struct kernel_siginfo info;
+
+	clear_siginfo(&info);
+	info.si_signo = SIGBUS;
+	info.si_errno = 0;
+	info.si_code = code;
+	info.si_addr = (void __user *)(unsigned long)addr;
+	info.si_addr_lsb = (short)lsb;
+	return send_sig_info(SIGBUS, &info, t);
+}
