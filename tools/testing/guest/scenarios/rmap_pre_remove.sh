@@ -7,7 +7,11 @@
 # calls mf_dax_kill_procs() with MF_MEM_PRE_REMOVE for each, which signals
 # every mapping task (BUS_MCEERR_AO: none of them is current), then
 # invalidates the DAX entries.  The unbind completes; umount, dmsetup
-# remove and rmmod are clean.
+# remove and rmmod are clean.  Each task is signalled once per failure: A,
+# B and C map all 16 pages of their file, a fourth process D maps two files
+# (D1 and D2), and /proc/fs/daxhold/events has exactly one `signal` record
+# for each of the four (the kernel's mf_dax_kill_procs() signals once per
+# page: 16 for A, B and C, 32 for D).
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -15,7 +19,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 23
+plan 30
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "dmsetup create lv (linear on pmem0 from sector 2048)" \
@@ -25,7 +29,7 @@ check "mkfs.ext4 + mount -o dax /dev/mapper/lv" mkfs_mount_dax ext4 /dev/mapper/
 check "insmod daxhold" daxhold_load
 held() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
 check "daxhold holds pmem0" until_ok held
-for n in A B C; do
+for n in A B C D1 D2; do
 	dd if=/dev/urandom of=/mnt/l/$n bs=4096 count=16 2>/dev/null
 done
 sync
@@ -33,9 +37,11 @@ for n in A B C; do
 	dax_poison /mnt/l/$n 3 --no-poison --wait 60 > /tmp/$n.out 2>&1 &
 	eval "p$n=$!"
 done
+dax_poison /mnt/l/D1 3 --no-poison --wait 60 --also /mnt/l/D2 --linger 1 > /tmp/D.out 2>&1 &
+pD=$!
 all_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
-	grep -q '^ready' /tmp/C.out; }
-check "three processes map their files" until_ok all_ready
+	grep -q '^ready' /tmp/C.out && grep -q '^ready' /tmp/D.out; }
+check "four processes map their files (D two of them)" until_ok all_ready
 
 unbind_pmem pmem0
 
@@ -48,6 +54,18 @@ for n in A B C; do
 	is "$(field si_code "$sig")" 5 "$n: BUS_MCEERR_AO (not the current task)"
 	a=$(field si_addr "$sig")
 	check "$n: si_addr $a lies in its mapping" in_map "$a" "$(kv map /tmp/$n.out)"
+done
+wait "$pD"
+is $? 0 "D (two files) got SIGBUS"
+sig=$(grep '^sigbus ' /tmp/D.out | head -n 1)
+is "$(field si_code "$sig")" 5 "D: BUS_MCEERR_AO"
+is "$(kv sigbus_count /tmp/D.out)" 1 "D: exactly one SIGBUS arrived (1 s lingering)"
+cat /proc/fs/daxhold/events > /tmp/ev.out
+grep ' signal ' /tmp/ev.out | while read -r l; do diag "events: $l"; done
+for n in A B C D; do
+	eval "pid=\$p$n"
+	is "$(grep -c " signal pid=$pid " /tmp/ev.out)" 1 \
+		"$n: exactly one signal record for the pre-remove (per-page kill: one per mapped page)"
 done
 pre() { daxhold_lines | grep -q "daxhold: pmem0: pre-remove: [0-9]* owner ranges of pfn .*: mapping tasks signalled, DAX entries invalidated"; }
 check "daxhold: pre-remove summary line" until_ok pre
