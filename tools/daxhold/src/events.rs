@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Map as JsonMap, Value};
 
 use crate::error::Result;
+use crate::group::{self, Place};
 use crate::parse::{self, Errno, Record};
 
 /// Kinds shown as they are (kind and fields): the failure log's other
@@ -72,13 +73,8 @@ pub struct Failure {
 /// A `top` record: a translated piece at the top of the stack.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Top {
-    pub dev: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub devt: Option<String>,
-    pub sector: u64,
-    pub sectors: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub depth: Option<u64>,
+    #[serde(flatten)]
+    pub at: Place,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub result: Option<String>,
     #[serde(flatten)]
@@ -149,18 +145,15 @@ pub fn from_records(recs: &[Record]) -> Result<Vec<Failure>> {
             continue;
         }
         r.expect_pos(3)?;
-        let idx = match out.iter().position(|f| f.seq == seq) {
-            Some(i) => i,
-            None => {
-                out.push(Failure {
-                    seq,
-                    dev: pmem.clone(),
-                    ..Failure::default()
-                });
-                out.len().saturating_sub(1)
-            }
-        };
-        let Some(f) = out.get_mut(idx) else { continue };
+        let f = group::entry(
+            &mut out,
+            |f| f.seq == seq,
+            || Failure {
+                seq,
+                dev: pmem.clone(),
+                ..Failure::default()
+            },
+        );
         add(f, kind, r)?;
     }
     Ok(out)
@@ -187,24 +180,13 @@ fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
         }
         "top" => {
             let t = Top {
-                dev: r.req("dev")?.to_string(),
-                devt: r.devt("devt")?,
-                sector: r.req_num("sector")?,
-                sectors: r.req_num("sectors")?,
-                depth: r.num("depth")?,
+                at: Place::parse(r, "sector")?,
                 result: r.get("result").map(str::to_string),
                 errno: r.errno("errno")?,
             };
             f.lines.push(format!(
-                "top      {}{} sector {} sectors {}{}: {}{}",
-                t.dev,
-                t.devt
-                    .as_ref()
-                    .map(|d| format!(" ({d})"))
-                    .unwrap_or_default(),
-                t.sector,
-                t.sectors,
-                t.depth.map(|d| format!(" depth {d}")).unwrap_or_default(),
+                "{}: {}{}",
+                t.at.text(),
                 t.result.as_deref().unwrap_or("?"),
                 paren(&t.errno),
             ));
@@ -335,7 +317,7 @@ mod tests {
         assert_eq!((f.seq, f.dev.as_str()), (7, "pmem0"));
         assert_eq!(f.offset, Some(0x8203000));
         assert_eq!(f.flags.len(), 3);
-        assert_eq!(f.tops[0].sector, 2191576);
+        assert_eq!(f.tops[0].at.sector, 2191576);
         assert_eq!(f.owners[0].ino, 131);
         assert_eq!(f.signals[0].pid, 345);
         assert_eq!(f.records.len(), 3);

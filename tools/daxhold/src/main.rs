@@ -6,6 +6,7 @@
 
 mod error;
 mod events;
+mod group;
 mod json;
 mod kfiles;
 mod parse;

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::group::{self, Place};
 use crate::kfiles::Root;
 use crate::parse::{self, Record};
 use crate::paths;
@@ -48,13 +49,8 @@ pub struct Bad {
 /// Where the range lies at the top of the stack.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Top {
-    pub dev: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub devt: Option<String>,
-    pub sector: u64,
-    pub sectors: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub depth: Option<u64>,
+    #[serde(flatten)]
+    pub at: Place,
     /// The devices from the pmem up, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub chain: Vec<String>,
@@ -133,32 +129,22 @@ pub fn from_records(recs: &[Record]) -> Result<Vec<Disk>> {
         r.expect_pos(2)?;
         let pmem = r.pos.get(1).cloned().unwrap_or_default();
         let sector = r.req_num("sector")?;
-        let di = match disks.iter().position(|d| d.dev == pmem) {
-            Some(i) => i,
-            None => {
-                disks.push(Disk {
-                    dev: pmem,
-                    ..Disk::default()
-                });
-                disks.len().saturating_sub(1)
-            }
-        };
-        let Some(disk) = disks.get_mut(di) else {
-            continue;
-        };
-        let bi = match disk.badblocks.iter().position(|b| b.offset == sector) {
-            Some(i) => i,
-            None => {
-                disk.badblocks.push(Bad {
-                    offset: sector,
-                    ..Bad::default()
-                });
-                disk.badblocks.len().saturating_sub(1)
-            }
-        };
-        let Some(bad) = disk.badblocks.get_mut(bi) else {
-            continue;
-        };
+        let disk = group::entry(
+            &mut disks,
+            |d| d.dev == pmem,
+            || Disk {
+                dev: pmem.clone(),
+                ..Disk::default()
+            },
+        );
+        let bad = group::entry(
+            &mut disk.badblocks,
+            |b| b.offset == sector,
+            || Bad {
+                offset: sector,
+                ..Bad::default()
+            },
+        );
         let fs = |r: &Record| -> Result<Fs> {
             Ok(Fs {
                 fsdev: r.req_devt("fsdev")?,
@@ -172,11 +158,7 @@ pub fn from_records(recs: &[Record]) -> Result<Vec<Disk>> {
                 bad.since = r.num("since")?;
             }
             "top" => bad.tops.push(Top {
-                dev: r.req("dev")?.to_string(),
-                devt: r.devt("devt")?,
-                sector: r.req_num("top_sector")?,
-                sectors: r.req_num("sectors")?,
-                depth: r.num("depth")?,
+                at: Place::parse(r, "top_sector")?,
                 chain: r
                     .get("chain")
                     .map(|c| c.split('>').map(str::to_string).collect())
@@ -223,7 +205,7 @@ pub fn resolve(disks: &mut [Disk], root: &Root, no_paths: bool, limit: u64) -> B
             let names: Vec<(String, String)> = b
                 .tops
                 .iter()
-                .filter_map(|t| t.devt.clone().map(|dt| (dt, t.dev.clone())))
+                .filter_map(|t| t.at.devt.clone().map(|dt| (dt, t.at.dev.clone())))
                 .collect();
             let fill = |fs: &mut Fs| {
                 if fs.blockdev.is_none() {
@@ -315,19 +297,8 @@ pub fn render(disks: &[Disk], no_paths: bool) -> String {
             }
             out.push('\n');
             for t in &b.tops {
-                out.push_str(&format!(
-                    "    top      {}{} sector {} sectors {}",
-                    t.dev,
-                    t.devt
-                        .as_ref()
-                        .map(|d| format!(" ({d})"))
-                        .unwrap_or_default(),
-                    t.sector,
-                    t.sectors
-                ));
-                if let Some(dp) = t.depth {
-                    out.push_str(&format!(" depth {dp}"));
-                }
+                out.push_str("    ");
+                out.push_str(&t.at.text());
                 if !t.chain.is_empty() {
                     out.push_str(&format!(": {}", t.chain.join(" > ")));
                 }
