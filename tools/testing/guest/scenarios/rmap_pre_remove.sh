@@ -11,7 +11,10 @@
 # B and C map all 16 pages of their file, a fourth process D maps two files
 # (D1 and D2), and /proc/fs/daxhold/events has exactly one `signal` record
 # for each of the four (the kernel's mf_dax_kill_procs() signals once per
-# page: 16 for A, B and C, 32 for D).
+# page: 16 for A, B and C, 32 for D).  D maps read-only: with D writing
+# both files, umount after the unbind oopses in dax_disassociate_entry()
+# (evict of a file whose DAX entries outlived the pre-remove) with daxhold
+# before and after the kill set alike; an open problem, see the issue.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -37,7 +40,7 @@ for n in A B C; do
 	dax_poison /mnt/l/$n 3 --no-poison --wait 60 > /tmp/$n.out 2>&1 &
 	eval "p$n=$!"
 done
-dax_poison /mnt/l/D1 3 --no-poison --wait 60 --also /mnt/l/D2 --linger 1 > /tmp/D.out 2>&1 &
+dax_poison /mnt/l/D1 3 --read-only --no-poison --wait 60 --also /mnt/l/D2 --linger 1 > /tmp/D.out 2>&1 &
 pD=$!
 all_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
 	grep -q '^ready' /tmp/C.out && grep -q '^ready' /tmp/D.out; }

@@ -23,7 +23,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 133
+plan 132
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -80,7 +80,7 @@ round mceinj "$ON0"
 # the consumer exactly one AR at its own address, the others nothing; the
 # PTEs of both owners are gone after the kill (pagemap).  (No other
 # process maps F or G: a second fault on the same shared page of the same
-# file unmaps the first one's PTE, see the header.)  16 tests, 21 for
+# file unmaps the first one's PTE, see the header.)  15 tests, 21 for
 # madvise.
 dedupe_round() {
 	spread_files /mnt/x/dd$1 $split
