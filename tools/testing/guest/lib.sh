@@ -676,6 +676,41 @@ spread_files() {
 	done
 }
 
+# xfs_cat_reflinked: the pre-remove scenarios' stack, on the dm-linear
+# `cat` over pmem0 + pmem1 (dm_concat): XFS -m reflink=1,rmapbt=1
+# -d agcount=4 -o dax at /mnt/x, files spread over the AGs (spread_files)
+# so that on0 and on1 are set to a file on pmem0 and one on pmem1, and
+# $on1.reflink a reflink copy of on1 (the same blocks).  4 tests.
+xfs_cat_reflinked() {
+	check "mkfs.xfs -m reflink=1,rmapbt=1 -d agcount=4" \
+		mkfs.xfs -q -f -m reflink=1,rmapbt=1 -d agcount=4 /dev/mapper/cat
+	mkdir -p /mnt/x
+	check "mount -o dax /dev/mapper/cat" mount -t xfs -o dax /dev/mapper/cat /mnt/x
+	spread_files /mnt/x $(($(sectors pmem0) * 512))
+	on0=$ON0 on1=$ON1
+	diag "file on pmem0: $on0, file on pmem1: $on1"
+	check "a file on each namespace" test -n "$on0" -a -n "$on1"
+	check "xfs_io reflink $on1 -> $on1.reflink" xfs_io -f -c "reflink $on1" "$on1.reflink"
+	sync
+}
+
+# cat_mappers ARG...: three processes map page 3 of a file read-only and
+# wait for a SIGBUS (dax_poison FILE 3 --read-only --no-poison ARG...): A
+# of $on1, B of its reflink copy, C of $on0 (xfs_cat_reflinked); their
+# output in /tmp/A.out, B.out, C.out, their pids in pA, pB, pC.  1 test:
+# all three have mapped.
+cat_mappers() {
+	dax_poison "$on1" 3 --read-only --no-poison "$@" > /tmp/A.out 2>&1 &
+	pA=$!
+	dax_poison "$on1.reflink" 3 --read-only --no-poison "$@" > /tmp/B.out 2>&1 &
+	pB=$!
+	dax_poison "$on0" 3 --read-only --no-poison "$@" > /tmp/C.out 2>&1 &
+	pC=$!
+	_cat_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
+		grep -q '^ready' /tmp/C.out; }
+	check "three processes map their files" until_ok _cat_ready
+}
+
 # sigbus_ar_ok FILE LABEL: dax_poison's output FILE shows SIGBUS
 # BUS_MCEERR_AR at the poisoned page, lsb 12 (three tests).
 sigbus_ar_ok() {
@@ -890,4 +925,78 @@ pmem_sector() {
 			return 0
 		fi
 	done
+}
+
+# ext4_xfs_dm_pair BD P1: the recovery scenarios' stack on the whole pmem
+# BD, daxhold loaded (policy stacked): partition 1 of P1 sectors from
+# sector 2048, partition 2 the rest; dm-linear `ev` 1 MiB into p1 with
+# ext4 -o dax at /mnt/e, `xv` 2 MiB into p2 with XFS -m reflink=1,rmapbt=1
+# -o dax at /mnt/x; files f0..f3 of 16 random pages on each, their md5sums
+# in /tmp/sums.before.  Sets ev and xv (the dm-N names).  8 tests.
+ext4_xfs_dm_pair() {
+	_pair_bd=$1
+	printf 'label: dos\nstart=2048, size=%s, type=83\nstart=%s, type=83\n' \
+		"$2" $((2048 + $2)) | sfdisk -q "/dev/$_pair_bd"
+	check "partitions ${_pair_bd}p1 and ${_pair_bd}p2" wait_for "/dev/${_pair_bd}p2"
+	echo "0 $(($(sectors ${_pair_bd}p1) - 2048)) linear $(devnum ${_pair_bd}p1) 2048" |
+		dmsetup create ev
+	echo "0 $(($(sectors ${_pair_bd}p2) - 4096)) linear $(devnum ${_pair_bd}p2) 4096" |
+		dmsetup create xv
+	ev=$(dm_name_dev ev) xv=$(dm_name_dev xv)
+	isnt "$ev:$xv" ":" "dm-linear volumes ev ($ev) and xv ($xv)"
+	_pair_held() { [ "$(daxhold_field "$_pair_bd" mode)" = auto ]; }
+	check "daxhold holds $_pair_bd (auto)" until_ok _pair_held
+	small_xfs_env
+	check "mkfs.ext4 on ev" mkfs.ext4 -q -F -b 4096 /dev/mapper/ev
+	check "mkfs.xfs -m reflink=1,rmapbt=1 on xv" \
+		mkfs.xfs -q -f -m reflink=1,rmapbt=1 /dev/mapper/xv
+	mkdir -p /mnt/e /mnt/x
+	check "mount -o dax ev (ext4)" mount -t ext4 -o dax /dev/mapper/ev /mnt/e
+	check "mount -o dax xv (xfs)" mount -t xfs -o dax /dev/mapper/xv /mnt/x
+	for _m in e x; do
+		for _i in 0 1 2 3; do
+			dd if=/dev/urandom of=/mnt/$_m/f$_i bs=4096 count=16 2>/dev/null
+		done
+	done
+	sync
+	is "$(statx_dax /mnt/e/f1 | cut -d' ' -f1) $(statx_dax /mnt/x/f1 | cut -d' ' -f1)" \
+		"dax=1 dax=1" "the files are DAX (STATX_ATTR_DAX) on both"
+	md5sum /mnt/e/f* /mnt/x/f* > /tmp/sums.before
+}
+
+# poison_names LABEL FILE DEV BD S PAGE: /proc/fs/daxhold/poison comes to
+# name FILE's 4 KiB page PAGE (FILE on DEV) under the bad range at sector S
+# of BD, within 20 s (the module scans a moment after badblocks changed):
+# its ino, offset, one page, DEV's MAJ:MIN.  A skip without that file.
+# 1 test.
+poison_names() {
+	if [ -r /proc/fs/daxhold/poison ]; then
+		_pn_named() { grep -q "^file $4 sector=$5 " /proc/fs/daxhold/poison; }
+		UNTIL_SECONDS=20 until_ok _pn_named
+		_pl=$(grep "^file $4 sector=$5 " /proc/fs/daxhold/poison)
+		is "$(field ino "$_pl") $(field offset "$_pl") $(field len "$_pl") $(field fsdev "$_pl")" \
+			"$(stat -c %i "$2") 0x$(printf '%x' $(($6 * 4096))) 0x1000 $(devnum "$3")" \
+			"$1: /proc/fs/daxhold/poison names $2 page $6"
+	else
+		skip "$1: /proc/fs/daxhold/poison names $2 page $6" \
+			"no /proc/fs/daxhold/poison in this daxhold"
+	fi
+}
+
+# page_bytes FILE PAGE: the distinct byte values (hex) of FILE's 4 KiB
+# page PAGE, on one line.
+page_bytes() {
+	dd if="$1" bs=4096 skip=$2 count=1 2>/dev/null |
+		od -An -tx1 -v | tr -s ' ' '\n' | grep . | sort -u |
+		tr '\n' ' ' | sed 's/ $//'
+}
+
+# md5_page_filled FILE PAGE BYTE: the md5 FILE would have with its 4 KiB
+# page PAGE all BYTE (two hex digits).
+md5_page_filled() {
+	{
+		dd if="$1" bs=4096 count=$2
+		dd if=/dev/zero bs=4096 count=1 | tr '\0' "\\$(printf '%03o' 0x$3)"
+		dd if="$1" bs=4096 skip=$(($2 + 1))
+	} 2>/dev/null | md5sum | cut -d' ' -f1
 }

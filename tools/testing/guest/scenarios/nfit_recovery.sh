@@ -66,53 +66,9 @@ diag "$ns is /dev/$bd, $(sectors "$bd") sectors"
 is "$(badblocks_of "$bd")" "" "no badblocks on $bd to start with"
 check "insmod daxhold (policy stacked)" daxhold_load
 
-# Two partitions, a dm-linear volume 1 MiB into each.
-printf 'label: dos\nstart=2048, size=61440, type=83\nstart=63488, type=83\n' |
-	sfdisk -q "/dev/$bd"
-check "partitions ${bd}p1 and ${bd}p2" wait_for "/dev/${bd}p2"
-echo "0 $(($(sectors ${bd}p1) - 2048)) linear $(devnum ${bd}p1) 2048" |
-	dmsetup create ev
-echo "0 $(($(sectors ${bd}p2) - 4096)) linear $(devnum ${bd}p2) 4096" |
-	dmsetup create xv
-ev=$(dm_name_dev ev) xv=$(dm_name_dev xv)
-isnt "$ev:$xv" ":" "dm-linear volumes ev ($ev) and xv ($xv)"
-held() { [ "$(daxhold_field "$bd" mode)" = auto ]; }
-check "daxhold holds $bd (auto)" until_ok held
-
-small_xfs_env
-check "mkfs.ext4 on ev" mkfs.ext4 -q -F -b 4096 /dev/mapper/ev
-check "mkfs.xfs -m reflink=1,rmapbt=1 on xv" \
-	mkfs.xfs -q -f -m reflink=1,rmapbt=1 /dev/mapper/xv
-mkdir -p /mnt/e /mnt/x
-check "mount -o dax ev (ext4)" mount -t ext4 -o dax /dev/mapper/ev /mnt/e
-check "mount -o dax xv (xfs)" mount -t xfs -o dax /dev/mapper/xv /mnt/x
-
-for m in e x; do
-	for i in 0 1 2 3; do
-		dd if=/dev/urandom of=/mnt/$m/f$i bs=4096 count=16 2>/dev/null
-	done
-done
-sync
-is "$(statx_dax /mnt/e/f1 | cut -d' ' -f1) $(statx_dax /mnt/x/f1 | cut -d' ' -f1)" \
-	"dax=1 dax=1" "the files are DAX (STATX_ATTR_DAX) on both"
-md5sum /mnt/e/f* /mnt/x/f* > /tmp/sums.before
-
-# expect_md5 FILE: the md5 FILE must have after the rewrite: its copy in
-# /tmp with page $PAGE replaced by $PAT bytes.
-expect_md5() {
-	{
-		dd if="/tmp/orig.${1##*/}" bs=4096 count=$PAGE
-		dd if=/dev/zero bs=4096 count=1 | tr '\0' "\\$(printf '%03o' 0x$PAT)"
-		dd if="/tmp/orig.${1##*/}" bs=4096 skip=$((PAGE + 1))
-	} 2>/dev/null | md5sum | cut -d' ' -f1
-}
-
-# page_bytes FILE: the distinct byte values of page $PAGE of FILE.
-page_bytes() {
-	dd if="$1" bs=4096 skip=$PAGE count=1 2>/dev/null |
-		od -An -tx1 -v | tr -s ' ' '\n' | grep . | sort -u |
-		tr '\n' ' ' | sed 's/ $//'
-}
+# Two partitions, a dm-linear volume into each, ext4 and XFS -o dax on
+# them, four files on each.
+ext4_xfs_dm_pair "$bd" 61440
 
 # cycle FS MNT DEV HOW: poison page $PAGE of MNT/f1 (on DEV) and recover
 # it; HOW is notify or scrub.  17 tests.
@@ -140,18 +96,7 @@ cycle() {
 			_inject
 	fi
 	is "$(badblocks_of "$bd")" "$s 8" "$fs: /sys/block/$bd/badblocks is '$s 8'"
-	if [ -r /proc/fs/daxhold/poison ]; then
-		# The module scans a moment after badblocks changed.
-		_named() { grep -q "^file $bd sector=$s " /proc/fs/daxhold/poison; }
-		UNTIL_SECONDS=20 until_ok _named
-		pl=$(grep "^file $bd sector=$s " /proc/fs/daxhold/poison)
-		is "$(field ino "$pl") $(field offset "$pl") $(field len "$pl") $(field fsdev "$pl")" \
-			"$(stat -c %i "$f") 0x$(printf '%x' $((PAGE * 4096))) 0x1000 $(devnum "$dev")" \
-			"$fs: /proc/fs/daxhold/poison names $f page $PAGE"
-	else
-		skip "$fs: /proc/fs/daxhold/poison names $f page $PAGE" \
-			"no /proc/fs/daxhold/poison in this daxhold (K2's, not landed)"
-	fi
+	poison_names "$fs" "$f" "$dev" "$bd" "$s" $PAGE
 	like "$(xfs_io -c "pread $((PAGE * 4096)) 4096" "$f" 2>&1)" \
 		"Input/output error" "$fs: a DAX read of the damaged page gives EIO"
 	like "$(xfs_io -c "pread 0 $((PAGE * 4096))" "$f" 2>&1)" \
@@ -175,10 +120,10 @@ cycle() {
 	is "$(badblocks_of "$bd")" "" "$fs: the badblocks entry is gone"
 	is "$(ndctl inject-error --status "$ns" 2>&1 | tr -d ' \n')" "" \
 		"$fs: and nfit_test forgot the injection (clear-error)"
-	is "$(page_bytes "$f")" "$PAT" "$fs: page $PAGE reads back as written"
-	is "$(md5sum < "$f" | cut -d' ' -f1)" "$(expect_md5 "$f")" \
+	is "$(page_bytes "$f" $PAGE)" "$PAT" "$fs: page $PAGE reads back as written"
+	is "$(md5sum < "$f" | cut -d' ' -f1)" "$(md5_page_filled "/tmp/orig.${f##*/}" $PAGE $PAT)" \
 		"$fs: the rest of $f is unchanged"
-	sed "s|^[0-9a-f]*  $f\$|$(expect_md5 "$f")  $f|" /tmp/sums.before > /tmp/sums.want
+	sed "s|^[0-9a-f]*  $f\$|$(md5_page_filled "/tmp/orig.${f##*/}" $PAGE $PAT)  $f|" /tmp/sums.before > /tmp/sums.want
 	is "$(md5sum /mnt/e/f* /mnt/x/f* | md5sum)" "$(md5sum < /tmp/sums.want)" \
 		"$fs: every other file is unchanged"
 }

@@ -29,54 +29,17 @@ bd=pmem0
 PAGE=3
 PAT=5a
 
-plan 64
+plan 66
 
 check "/dev/$bd (legacy e820 pmem)" wait_for /dev/$bd 10
 like "$(ndctl list -N 2>&1 | tr -d ' \n')" '"mode":"fsdax","map":"mem"' \
 	"$bd is an fsdax namespace with its memmap in memory"
 is "$(badblocks_of $bd)" "" "no badblocks to start with"
 check "insmod daxhold (policy stacked)" daxhold_load
-printf 'label: dos\nstart=2048, size=122880, type=83\nstart=124928, type=83\n' |
-	sfdisk -q "/dev/$bd"
-check "partitions ${bd}p1 and ${bd}p2" wait_for "/dev/${bd}p2"
-echo "0 $(($(sectors ${bd}p1) - 2048)) linear $(devnum ${bd}p1) 2048" |
-	dmsetup create ev
-echo "0 $(($(sectors ${bd}p2) - 4096)) linear $(devnum ${bd}p2) 4096" |
-	dmsetup create xv
-ev=$(dm_name_dev ev) xv=$(dm_name_dev xv)
-held() { [ "$(daxhold_field "$bd" mode)" = auto ]; }
-check "daxhold holds $bd (auto)" until_ok held
-small_xfs_env
-check "mkfs.ext4 on ev" mkfs.ext4 -q -F -b 4096 /dev/mapper/ev
-check "mkfs.xfs -m reflink=1,rmapbt=1 on xv" \
-	mkfs.xfs -q -f -m reflink=1,rmapbt=1 /dev/mapper/xv
-mkdir -p /mnt/e /mnt/x
-check "mount -o dax ev (ext4), xv (xfs)" sh -c \
-	"mount -t ext4 -o dax /dev/mapper/ev /mnt/e && mount -t xfs -o dax /dev/mapper/xv /mnt/x"
-for m in e x; do
-	for i in 0 1 2 3; do
-		dd if=/dev/urandom of=/mnt/$m/f$i bs=4096 count=16 2>/dev/null
-	done
-done
-sync
-is "$(statx_dax /mnt/e/f1 | cut -d' ' -f1) $(statx_dax /mnt/x/f1 | cut -d' ' -f1)" \
-	"dax=1 dax=1" "the files are DAX (STATX_ATTR_DAX) on both"
-md5sum /mnt/e/f* /mnt/x/f* > /tmp/sums.want
-
-# expect_md5 FILE: FILE's copy in /tmp with page $PAGE replaced by $PAT.
-expect_md5() {
-	{
-		dd if="$2" bs=4096 count=$PAGE
-		dd if=/dev/zero bs=4096 count=1 | tr '\0' "\\$(printf '%03o' 0x$PAT)"
-		dd if="$2" bs=4096 skip=$((PAGE + 1))
-	} 2>/dev/null | md5sum | cut -d' ' -f1
-}
-
-page_bytes() {
-	dd if="$1" bs=4096 skip=$PAGE count=1 2>/dev/null |
-		od -An -tx1 -v | tr -s ' ' '\n' | grep . | sort -u |
-		tr '\n' ' ' | sed 's/ $//'
-}
+# Two partitions, a dm-linear volume into each, ext4 and XFS -o dax on
+# them, four files on each.
+ext4_xfs_dm_pair "$bd" 122880
+cp /tmp/sums.before /tmp/sums.want
 
 # cycle FS MNT DEV: 16 tests.
 cycle() {
@@ -91,17 +54,7 @@ cycle() {
 	expect_write ok "$fs: echo '$s 8' > /sys/block/$bd/badblocks" \
 		"/sys/block/$bd/badblocks" "$s 8"
 	is "$(badblocks_of $bd)" "$s 8" "$fs: badblocks is '$s 8'"
-	if [ -r /proc/fs/daxhold/poison ]; then
-		_named() { grep -q "^file $bd sector=$s " /proc/fs/daxhold/poison; }
-		until_ok _named
-		pl=$(grep "^file $bd sector=$s " /proc/fs/daxhold/poison)
-		is "$(field ino "$pl") $(field offset "$pl") $(field len "$pl") $(field fsdev "$pl")" \
-			"$(stat -c %i "$f") 0x$(printf '%x' $((PAGE * 4096))) 0x1000 $(devnum "$dev")" \
-			"$fs: /proc/fs/daxhold/poison names $f page $PAGE"
-	else
-		skip "$fs: /proc/fs/daxhold/poison names $f page $PAGE" \
-			"no /proc/fs/daxhold/poison in this daxhold (K2's, not landed)"
-	fi
+	poison_names "$fs" "$f" "$dev" "$bd" "$s" $PAGE
 	like "$(xfs_io -c "pread $((PAGE * 4096)) 4096" "$f" 2>&1)" \
 		"Input/output error" "$fs: a DAX read of the page gives EIO"
 	dax_poison "$f" $PAGE --read-only --no-poison > /tmp/touch.out 2>&1
@@ -116,8 +69,8 @@ cycle() {
 		"^wrote 4096/4096 bytes" "$fs: a pwrite of the whole page succeeds (DAX recovery write)"
 	is "$(badblocks_of $bd)" "" "$fs: the badblocks entry is gone"
 	is "$(fiemap_sector "$f" $PAGE)" "$fsec" "$fs: the page stayed on its block"
-	is "$(page_bytes "$f")" "$PAT" "$fs: page $PAGE reads back as written"
-	want=$(expect_md5 "$f" /tmp/orig)
+	is "$(page_bytes "$f" $PAGE)" "$PAT" "$fs: page $PAGE reads back as written"
+	want=$(md5_page_filled /tmp/orig $PAGE $PAT)
 	is "$(md5sum < "$f" | cut -d' ' -f1)" "$want" "$fs: the rest of $f is unchanged"
 	sed "s|^[0-9a-f]*  $f\$|$want  $f|" /tmp/sums.want > /tmp/sums.new
 	mv /tmp/sums.new /tmp/sums.want

@@ -35,32 +35,12 @@ check "dm-linear 'cat' = pmem0 + pmem1" dm_concat cat pmem0 pmem1
 dm=$(dm_name_dev cat)
 wait_for_holders() { [ "$(daxhold_nholders)" = 2 ]; }
 check "daxhold picked up pmem0 and pmem1 by itself" until_ok wait_for_holders
-check "mkfs.xfs -m reflink=1,rmapbt=1 -d agcount=4" \
-	mkfs.xfs -q -f -m reflink=1,rmapbt=1 -d agcount=4 /dev/mapper/cat
-mkdir -p /mnt/x
-check "mount -o dax /dev/mapper/cat" mount -t xfs -o dax /dev/mapper/cat /mnt/x
-
-# One 64 KiB file per directory: XFS spreads directories over the AGs, so
-# some land on pmem0 and some on pmem1.
-split=$(($(sectors pmem0) * 512))
-spread_files /mnt/x $split
-on0=$ON0 on1=$ON1
-diag "file on pmem0: $on0, file on pmem1: $on1"
-check "a file on each namespace" test -n "$on0" -a -n "$on1"
-check "xfs_io reflink $on1 -> $on1.reflink" xfs_io -f -c "reflink $on1" "$on1.reflink"
-sync
+# XFS over both; a file on each pmem, a reflink copy of the one on pmem1.
+xfs_cat_reflinked
 
 # Three mappers, each waiting up to 60 s for a SIGBUS: A maps the file on
 # pmem1, B its reflink copy, C the file on pmem0.
-dax_poison "$on1" 3 --read-only --no-poison --wait 60 > /tmp/A.out 2>&1 &
-pA=$!
-dax_poison "$on1.reflink" 3 --read-only --no-poison --wait 60 > /tmp/B.out 2>&1 &
-pB=$!
-dax_poison "$on0" 3 --read-only --no-poison --wait 60 > /tmp/C.out 2>&1 &
-pC=$!
-all_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
-	grep -q '^ready' /tmp/C.out; }
-check "three processes map their files" until_ok all_ready
+cat_mappers --wait 60
 
 unbind_pmem pmem1
 check "/dev/pmem1 is gone" test ! -e /dev/pmem1

@@ -25,30 +25,13 @@ check "daxhold is not loaded" test ! -d /sys/module/daxhold
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "dm-linear 'cat' = pmem0 + pmem1" dm_concat cat pmem0 pmem1
 dm=$(dm_name_dev cat)
-check "mkfs.xfs -m reflink=1,rmapbt=1 -d agcount=4" \
-	mkfs.xfs -q -f -m reflink=1,rmapbt=1 -d agcount=4 /dev/mapper/cat
-mkdir -p /mnt/x
-check "mount -o dax /dev/mapper/cat" mount -t xfs -o dax /dev/mapper/cat /mnt/x
-
-split=$(($(sectors pmem0) * 512))
-spread_files /mnt/x $split
-on0=$ON0 on1=$ON1
-diag "file on pmem0: $on0, file on pmem1: $on1"
-check "a file on each namespace" test -n "$on0" -a -n "$on1"
-check "xfs_io reflink $on1 -> $on1.reflink" xfs_io -f -c "reflink $on1" "$on1.reflink"
-sync
+# The same stack: XFS over both, a file on each pmem, a reflink copy of
+# the one on pmem1.
+xfs_cat_reflinked
 
 # The same three mappers; each waits 10 s for a SIGBUS, then reads page 3
 # through its mapping again (--access).
-dax_poison "$on1" 3 --read-only --no-poison --wait 10 --access > /tmp/A.out 2>&1 &
-pA=$!
-dax_poison "$on1.reflink" 3 --read-only --no-poison --wait 10 --access > /tmp/B.out 2>&1 &
-pB=$!
-dax_poison "$on0" 3 --read-only --no-poison --wait 10 --access > /tmp/C.out 2>&1 &
-pC=$!
-all_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
-	grep -q '^ready' /tmp/C.out; }
-check "three processes map their files" until_ok all_ready
+cat_mappers --wait 10 --access
 
 unbind_pmem pmem1
 alive() { kill -0 "$pA" && kill -0 "$pB" && kill -0 "$pC"; }
