@@ -486,10 +486,33 @@ int daxhold_sb_read(struct super_block *sb, u64 nr, u32 off, void *buf,
  * Drop the DAX entries of pages [start, end] of a pinned inode, as XFS does
  * after killing for a pre-remove (invalidate_inode_pages2_range() is in
  * <linux/pagemap.h>, which the kernel's Rust bindings do not cover).
+ * invalidate_inode_pages2_range() leaves dirty DAX entries (written
+ * through a mapping, not yet written back) in place and returns -EBUSY;
+ * such an entry outlives the removal, and the file's eviction then reads
+ * the struct page of a removed pfn (oops in dax_disassociate_entry()).
+ * So write the range back first (dax_writeback_mapping_range() flushes
+ * the CPU caches and clears the dirty tags; XFS gets there by freezing
+ * the filesystem), and again if a fault dirtied an entry in between.
+ * 0, or the last error (-EBUSY: an entry stayed).
  */
 int daxhold_invalidate(struct inode *inode, u64 start, u64 end)
 {
-	return invalidate_inode_pages2_range(inode->i_mapping, start, end);
+	struct address_space *mapping = inode->i_mapping;
+	loff_t lstart = LLONG_MAX, lend = LLONG_MAX;
+	int tries, rc = 0;
+
+	if (start <= (u64)(LLONG_MAX >> PAGE_SHIFT))
+		lstart = (loff_t)start << PAGE_SHIFT;
+	if (end < (u64)(LLONG_MAX >> PAGE_SHIFT))
+		lend = ((loff_t)(end + 1) << PAGE_SHIFT) - 1;
+	for (tries = 0; tries < 3; tries++) {
+		/* A failed writeback leaves dirty entries: -EBUSY below. */
+		filemap_write_and_wait_range(mapping, lstart, lend);
+		rc = invalidate_inode_pages2_range(mapping, start, end);
+		if (rc != -EBUSY)
+			break;
+	}
+	return rc;
 }
 
 /* The pfn of page pgoff of a dax_device: 0, or a negative errno. */

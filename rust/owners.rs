@@ -417,7 +417,19 @@ impl Kill<'_> {
         self.owners.stats.owners.fetch_add(1, Ordering::Relaxed);
         let rc = self.collect(inode, &o);
         if self.pre_remove {
-            inode.invalidate(o.pgoff, o.count);
+            if let Err(e) = inode.invalidate(o.pgoff, o.count) {
+                // Rare (a fault dirtied the entry again three times); the
+                // file's eviction after the removal may then oops.
+                pr_err!(
+                    "pre-remove: DAX entries of dev {}:{} ino {} pages {}+{} not dropped ({}); evicting the file after the removal may crash\n",
+                    dev >> 20,
+                    dev & 0xfffff,
+                    inode.ino(),
+                    o.pgoff,
+                    o.count,
+                    errno::Name(e)
+                );
+            }
         }
         if rc != 0 {
             self.owners

@@ -113,13 +113,14 @@ impl Inode {
         unsafe { bindings::mf_dax_kill_procs((*self.0.as_ptr()).i_mapping, index, count, mf_flags) }
     }
 
-    /// Drop the DAX entries of pages `[pgoff, pgoff + count)` (pre-remove:
-    /// nothing may map the device's pages any more). Best effort: a page
-    /// that is busy stays, and is unmapped by the kill.
-    pub(crate) fn invalidate(&self, pgoff: u64, count: u64) {
+    /// Write back, then drop the DAX entries of pages `[pgoff, pgoff +
+    /// count)` (pre-remove: no entry may outlive the device's struct
+    /// pages, or the file's eviction oopses). Tried three times; an entry
+    /// dirtied again each time stays: `Err(EBUSY)`.
+    pub(crate) fn invalidate(&self, pgoff: u64, count: u64) -> Result {
         let end = pgoff.saturating_add(count.saturating_sub(1));
         // SAFETY: the inode is live (we hold a reference).
-        let _ = unsafe { bindings::daxhold_invalidate(self.0.as_ptr(), pgoff, end) };
+        to_result(unsafe { bindings::daxhold_invalidate(self.0.as_ptr(), pgoff, end) })
     }
 }
 
