@@ -91,25 +91,28 @@ pub(crate) fn force_sigbus_current() {
     unsafe { bindings::force_sig(bindings::SIGBUS as c_int) };
 }
 
-/// The slots of a kill set: a kernel vector filled to its capacity.
-pub(crate) struct Store(KVec<Target>);
+/// The slots of a kill set: kernel vectors filled to their capacity (the
+/// targets, and the set's lookup index).
+pub(crate) struct Store(KVec<Target>, KVec<u32>);
 
 impl Slots for Store {
-    fn slots(&self) -> &[Target] {
-        &self.0
+    fn parts(&self) -> (&[Target], &[u32]) {
+        (&self.0, &self.1)
     }
-    fn slots_mut(&mut self) -> &mut [Target] {
-        &mut self.0
+    fn parts_mut(&mut self) -> (&mut [Target], &mut [u32]) {
+        (&mut self.0, &mut self.1)
     }
 }
 
 impl Store {
     fn new(n: usize) -> Result<Self> {
         let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
+        let mut ix = KVec::with_capacity(n, GFP_KERNEL)?;
         for _ in 0..n {
             v.push(Target::default(), GFP_KERNEL)?;
+            ix.push(0, GFP_KERNEL)?;
         }
-        Ok(Store(v))
+        Ok(Store(v, ix))
     }
 }
 

@@ -144,6 +144,7 @@ pub const KILLSET_CASES: &[Case] = &[
     ("killset_full_and_regrow", killset::full_and_regrow),
     ("killset_codes", killset::codes),
     ("killset_unmap", killset::unmap),
+    ("killset_many_tasks", killset::many_tasks),
 ];
 
 /// Cases of the `daxhold_procfs` suite: the lines of `/proc/fs/daxhold`'s

@@ -6,12 +6,12 @@
 
 use super::Fail;
 use crate::pure::events::{BUS_MCEERR_AO, BUS_MCEERR_AR};
-use crate::pure::killset::{must_force, sig_code, unmap_range, Added, KillSet, Target};
+use crate::pure::killset::{must_force, sig_code, unmap_range, Added, Fixed, KillSet, Target};
 
 /// A task mapping two owners of a shared page (and a PMD elsewhere): one
 /// entry, its first address and shift, the largest shift kept apart.
 pub(super) fn dedupe() -> Result<(), Fail> {
-    let mut set = KillSet::new([Target::default(); 4]);
+    let mut set = KillSet::new(Fixed::<4>::new());
     ensure!(set.add(0x100, 0x7000_3000, 12) == Added::New(0));
     ensure!(set.add(0x200, 0x7100_3000, 12) == Added::New(1));
     // The same task's mapping of the reflink copy, then a PMD mapping.
@@ -35,7 +35,7 @@ pub(super) fn dedupe() -> Result<(), Fail> {
 /// Unmapped pages (shift 0) and task 0 are ignored, as the kernel's
 /// `__add_to_kill()` drops them.
 pub(super) fn ignores_unmapped() -> Result<(), Fail> {
-    let mut set = KillSet::new([Target::default(); 2]);
+    let mut set = KillSet::new(Fixed::<2>::new());
     ensure!(set.add(0x100, 0x1000, 0) == Added::Ignored);
     ensure!(set.add(0, 0x1000, 12) == Added::Ignored);
     ensure!(set.is_empty());
@@ -45,19 +45,22 @@ pub(super) fn ignores_unmapped() -> Result<(), Fail> {
 /// A full set refuses new tasks (unchanged) but still merges known ones;
 /// regrown into bigger storage it keeps its tasks and takes more.
 pub(super) fn full_and_regrow() -> Result<(), Fail> {
-    let mut small = [Target::default(); 2];
-    let mut big = [Target::default(); 4];
-    let mut tiny = [Target::default(); 1];
-    let mut set = KillSet::new(&mut small[..]);
+    let mut small = ([Target::default(); 2], [0u32; 2]);
+    let mut big = ([Target::default(); 4], [0u32; 4]);
+    let mut tiny = ([Target::default(); 1], [0u32; 1]);
+    // Index slots fewer than target slots: the smaller count.
+    let mut odd = ([Target::default(); 8], [0u32; 3]);
+    ensure!(KillSet::new((&mut odd.0[..], &mut odd.1[..])).capacity() == 3);
+    let mut set = KillSet::new((&mut small.0[..], &mut small.1[..]));
     ensure!(set.add(1, 0x1000, 12) == Added::New(0));
     ensure!(set.add(2, 0x2000, 12) == Added::New(1));
     ensure!(set.add(3, 0x3000, 12) == Added::Full);
     ensure!(set.add(1, 0x4000, 21) == Added::Merged);
     ensure!(set.len() == 2 && set.capacity() == 2);
     // Too small: refused, the set unchanged.
-    ensure!(set.regrow(&mut tiny[..]).is_err());
+    ensure!(set.regrow((&mut tiny.0[..], &mut tiny.1[..])).is_err());
     ensure!(set.len() == 2);
-    ensure!(set.regrow(&mut big[..]).is_ok());
+    ensure!(set.regrow((&mut big.0[..], &mut big.1[..])).is_ok());
     ensure!(set.capacity() == 4);
     ensure!(set.add(3, 0x3000, 12) == Added::New(2));
     let tasks = [1u64, 2, 3];
@@ -97,5 +100,54 @@ pub(super) fn unmap() -> Result<(), Fail> {
     ensure!(unmap_range(3, 0, 12).is_none());
     ensure!(unmap_range(u64::MAX >> 12, 1, 12).is_none());
     ensure!(unmap_range(1, 1, 64).is_none());
+    Ok(())
+}
+
+/// Many tasks, added out of order and each many times: each once, in the
+/// order first found, with its first address and largest shift; the set
+/// refuses a new task only when full. (The lookup is a binary search over
+/// the slots sorted by task: this walks it through every insertion place.)
+pub(super) fn many_tasks() -> Result<(), Fail> {
+    const N: usize = 32;
+    let mut set = KillSet::new(Fixed::<N>::new());
+    // Task ids in a scrambled order (37 is prime to 32: a permutation).
+    let task = |k: usize| (((k * 37) % N) as u64 + 1) << 12;
+    for round in 0..3u64 {
+        for k in 0..N {
+            let shift = if round == 2 && k % 5 == 0 { 21 } else { 12 };
+            let got = set.add(
+                task(k),
+                0x7000_0000 + (round << 20) + ((k as u64) << 12),
+                shift,
+            );
+            let want = if round == 0 {
+                Added::New(k)
+            } else {
+                Added::Merged
+            };
+            ensure!(got == want);
+        }
+    }
+    ensure!(set.len() == N);
+    for (k, t) in set.targets().iter().enumerate() {
+        let max_shift = if k % 5 == 0 { 21 } else { 12 };
+        ensure!(t.task == task(k) && t.addr == 0x7000_0000 + ((k as u64) << 12));
+        ensure!(t.shift == 12 && t.max_shift == max_shift);
+    }
+    ensure!(set.add(0xdead_0000, 0x1000, 12) == Added::Full);
+    // Backwards, into storage of twice the size: the same tasks merge,
+    // new ones (below, between and above the known ids) are added.
+    let mut set2 = KillSet::new(Fixed::<{ 2 * N }>::new());
+    for k in (0..N).rev() {
+        ensure!(set2.add(task(k), 0x1000, 12) == Added::New(N - 1 - k));
+    }
+    for k in 0..N {
+        ensure!(set2.add(task(k) + 1, 0x2000, 12) == Added::New(N + k));
+        ensure!(set2.add(task(k), 0x3000, 12) == Added::Merged);
+    }
+    ensure!(set2.len() == 2 * N);
+    ensure!(set2.add(1, 0x1000, 12) == Added::Full);
+    ensure!(set2.add(task(5) + 1, 0x1000, 30) == Added::Merged);
+    ensure!(set2.targets().get(N + 5).map(|t| (t.addr, t.max_shift)) == Some((0x2000, 30)));
     Ok(())
 }

@@ -45,7 +45,8 @@ proptest! {
     #[test]
     fn set_matches_model(adds in adds(), cap in 0usize..14) {
         let mut store = vec![Target::default(); cap];
-        let mut set = KillSet::new(&mut store[..]);
+        let mut index = vec![0u32; cap];
+        let mut set = KillSet::new((&mut store[..], &mut index[..]));
         let mut seen: Vec<u64> = Vec::new();
         for &(task, addr, shift) in &adds {
             let got = set.add(task, addr, shift);
@@ -66,15 +67,15 @@ proptest! {
 
     #[test]
     fn regrow_loses_nothing(adds in adds(), split in 0usize..60) {
-        let mut small = [Target::default(); 3];
-        let mut big = [Target::default(); 16];
-        let mut set = KillSet::new(&mut small[..]);
+        let mut small = ([Target::default(); 3], [0u32; 3]);
+        let mut big = ([Target::default(); 16], [0u32; 16]);
+        let mut set = KillSet::new((&mut small.0[..], &mut small.1[..]));
         let split = split.min(adds.len());
         let mut full = false;
         for &(t, a, s) in &adds[..split] {
             full |= set.add(t, a, s) == Added::Full;
         }
-        prop_assert!(set.regrow(&mut big[..]).is_ok());
+        prop_assert!(set.regrow((&mut big.0[..], &mut big.1[..])).is_ok());
         for &(t, a, s) in &adds[split..] {
             prop_assert_ne!(set.add(t, a, s), Added::Full);
         }
@@ -82,6 +83,29 @@ proptest! {
             // Nothing refused before the regrowth: as if ample from the start.
             prop_assert_eq!(set.targets(), &model(&adds, 16)[..]);
         }
+    }
+
+    /// Many tasks (the benchmark's thousand mappers and more), ids spread
+    /// over the whole range, each found several times in random order.
+    #[test]
+    fn many_tasks_match_model(
+        ids in prop::collection::vec(1u64.., 1..1500),
+        picks in prop::collection::vec((any::<prop::sample::Index>(), any::<u64>(),
+                                        prop::sample::select(vec![12u8, 21, 30])), 0..4000),
+        cap in 1000usize..1600,
+    ) {
+        let adds: Vec<(u64, u64, u8)> = ids
+            .iter()
+            .map(|&t| (t, t ^ 0x5555, 12))
+            .chain(picks.iter().map(|(i, a, s)| (*i.get(&ids), *a, *s)))
+            .collect();
+        let mut store = vec![Target::default(); cap];
+        let mut index = vec![0u32; cap];
+        let mut set = KillSet::new((&mut store[..], &mut index[..]));
+        for &(t, a, s) in &adds {
+            set.add(t, a, s);
+        }
+        prop_assert_eq!(set.targets(), &model(&adds, cap)[..]);
     }
 
     #[test]
