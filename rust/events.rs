@@ -20,6 +20,8 @@
 //! hold ([`recent`]). What the printer reports as lost (a full pending
 //! ring) is missing from both, as it is from dmesg.
 
+use core::sync::atomic::{AtomicBool, Ordering};
+
 use kernel::error::Result;
 use kernel::prelude::*;
 
@@ -66,8 +68,24 @@ pub(crate) fn record(r: &Registry, e: Event) {
     let _ = r.log.lock().push(e);
 }
 
-/// Have the work item print what was recorded (never waits).
+/// Set by [`kick`] when it queues the work item, cleared by the work item
+/// before it takes the first record out: while it is set, a print that has
+/// not started yet is queued and will see every record added since.
+static KICKED: AtomicBool = AtomicBool::new(false);
+
+/// Have the work item print what was recorded (never waits). The failure
+/// path calls it once per failure: while a print is queued already it is
+/// one load, instead of `queue_delayed_work()`'s atomic bit operation with
+/// interrupts off.
 pub(crate) fn kick() {
+    // Both orderings SeqCst, with the printer's clear: a kick that reads
+    // `true` comes before the clear in that order, and the clear before
+    // the printer's first look at the ring, so the records added before
+    // this kick (under the ring's lock) are printed by that pass.
+    if KICKED.load(Ordering::SeqCst) {
+        return;
+    }
+    KICKED.store(true, Ordering::SeqCst);
     glue::log_kick();
 }
 
@@ -92,6 +110,8 @@ pub(crate) fn print(r: &Registry) {
 
 /// The work item queued by [`kick`].
 pub(crate) fn print_work() {
+    // Records added from now on need a new kick (see `kick`).
+    KICKED.store(false, Ordering::SeqCst);
     holder::with_registry(print);
 }
 

@@ -29,7 +29,7 @@ use crate::pure::notify;
 use crate::pure::stack::{DevId, Hit, SECTOR_SIZE};
 use crate::pure::verdict::Verdict;
 use crate::signal;
-use crate::stack::{self, Snapshot};
+use crate::stack::{self, DevEntry, Snapshot};
 
 /// notify_failure calls running now.
 static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -125,7 +125,7 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
     };
     log.add(What::Failure { mf_flags: raw.0 });
     // SIGBUSes this thread sends from here on are this failure's.
-    let _signals = signal::enter(log.seq, holder.devt(), log.extent);
+    let _signals = signal::enter(log.seq, log.holder, log.extent);
     let rc = dispatch(r, holder, &log, &failure, mf_flags);
     // What memory_failure() gets back: the last record (not printed).
     log.add(What::Result { rc });
@@ -160,7 +160,7 @@ fn dispatch(
         verdict: Verdict::default(),
         handled: [DevId(0); MAX_HANDLED],
         nr_handled: 0,
-        declined: [owners::Piece::default(); MAX_HANDLED],
+        declined: None,
         nr_declined: 0,
         whole: [DevId(0); MAX_HANDLED],
         nr_whole: 0,
@@ -180,7 +180,11 @@ fn dispatch(
             .map_or(0, |d| d.info.nr_sects.saturating_mul(SECTOR_SIZE));
         let tops = owners::Tops {
             handled: job.handled.get(..job.nr_handled).unwrap_or(&[]),
-            declined: job.declined.get(..job.nr_declined).unwrap_or(&[]),
+            declined: job
+                .declined
+                .as_ref()
+                .and_then(|d| d.get(..job.nr_declined))
+                .unwrap_or(&[]),
             whole: job.whole.get(..job.nr_whole).unwrap_or(&[]),
         };
         let rc = owners::handle(
@@ -205,8 +209,10 @@ struct Job<'a> {
     verdict: Verdict,
     handled: [DevId; MAX_HANDLED],
     nr_handled: usize,
-    /// Tops no holder handled, for the reverse map's metadata check.
-    declined: [owners::Piece; MAX_HANDLED],
+    /// Tops no holder handled, for the reverse map's metadata check: set
+    /// up at the first one (a failure that XFS handles never clears its
+    /// 384 bytes).
+    declined: Option<[owners::Piece; MAX_HANDLED]>,
     nr_declined: usize,
     /// Whole devices (pre-remove) nobody above handled.
     whole: [DevId; MAX_HANDLED],
@@ -224,7 +230,7 @@ impl Job<'_> {
                 len,
             } => {
                 count(&self.holder.stats.unmapped);
-                let piece = self.piece(device, depth, offset, len);
+                let piece = piece(self.snap.dev(device), device, depth, offset, len);
                 self.log.add(What::Unmapped { piece });
             }
             Hit::Top {
@@ -233,9 +239,19 @@ impl Job<'_> {
                 offset,
                 len,
             } => {
-                let rc = self.top(device, depth, offset, len);
+                // One lookup of the device for the call and the record.
+                let entry = self.snap.dev(device);
+                let rc = if depth == 0 {
+                    // Nothing stacked on the pmem: whatever uses it directly.
+                    EOPNOTSUPP
+                } else {
+                    self.to_holder(entry, offset, len)
+                };
                 if rc == EOPNOTSUPP {
-                    if let Some(slot) = self.declined.get_mut(self.nr_declined) {
+                    let declined = self
+                        .declined
+                        .get_or_insert([owners::Piece::default(); MAX_HANDLED]);
+                    if let Some(slot) = declined.get_mut(self.nr_declined) {
                         *slot = owners::Piece {
                             dev: device,
                             offset,
@@ -245,10 +261,11 @@ impl Job<'_> {
                         self.nr_declined = self.nr_declined.saturating_add(1);
                     }
                 }
-                self.report(device, depth, Some((offset, len)), rc);
+                self.report(entry, device, depth, Some((offset, len)), rc);
             }
             Hit::Whole { device, depth } => {
-                let rc = self.to_holder(device, 0, u64::MAX);
+                let entry = self.snap.dev(device);
+                let rc = self.to_holder(entry, 0, u64::MAX);
                 if rc == EOPNOTSUPP {
                     if let Some(slot) = self.whole.get_mut(self.nr_whole) {
                         *slot = device;
@@ -256,28 +273,18 @@ impl Job<'_> {
                         self.nr_whole = self.nr_whole.saturating_add(1);
                     }
                 }
-                self.report(device, depth, None, rc);
+                self.report(entry, device, depth, None, rc);
             }
         }
         ControlFlow::Continue(())
     }
 
-    /// The part of the failure that is `[offset, offset + len)` of `device`,
-    /// at the top of the stack.
-    fn top(&self, device: DevId, depth: u32, offset: u64, len: u64) -> c_int {
-        if depth == 0 {
-            // Nothing stacked on the pmem: whatever uses it directly.
-            return EOPNOTSUPP;
-        }
-        self.to_holder(device, offset, len)
-    }
-
-    /// Hand a range of dm device `device` to the holder of its dax_device,
+    /// Hand a range of dm device `entry` to the holder of its dax_device,
     /// through the reference the snapshot keeps (Documentation/design.rst,
     /// "Dispatch at the top": a dm device removed since makes the dax core
     /// answer `-ENXIO`, or `-EOPNOTSUPP` once its filesystem let go).
-    fn to_holder(&self, device: DevId, offset: u64, len: u64) -> c_int {
-        match self.snap.dev(device) {
+    fn to_holder(&self, entry: Option<&DevEntry>, offset: u64, len: u64) -> c_int {
+        match entry {
             Some(d) if d.info.dm => match &d.dax {
                 Some(dax) => dax.notify_failure(offset, len, self.mf_flags),
                 // Its table does not support DAX: no filesystem holds it.
@@ -288,22 +295,15 @@ impl Job<'_> {
         }
     }
 
-    /// `len` bytes of `device` from `offset`, for the failure log.
-    fn piece(&self, device: DevId, depth: u32, offset: u64, len: u64) -> Piece {
-        Piece {
-            device: self
-                .snap
-                .dev(device)
-                .map_or(Name::NONE, |d| Name(d.info.name)),
-            dev: device.0,
-            depth,
-            offset,
-            len,
-        }
-    }
-
     /// Count and log one top's outcome.
-    fn report(&mut self, device: DevId, depth: u32, range: Option<(u64, u64)>, rc: c_int) {
+    fn report(
+        &mut self,
+        entry: Option<&DevEntry>,
+        device: DevId,
+        depth: u32,
+        range: Option<(u64, u64)>,
+        rc: c_int,
+    ) {
         self.verdict.add(rc);
         let stats = &self.holder.stats;
         match rc {
@@ -320,15 +320,27 @@ impl Job<'_> {
         }
         let what = match range {
             Some((offset, len)) => What::Top {
-                piece: self.piece(device, depth, offset, len),
+                piece: piece(entry, device, depth, offset, len),
                 rc,
             },
             None => What::Whole {
-                piece: self.piece(device, depth, 0, u64::MAX),
+                piece: piece(entry, device, depth, 0, u64::MAX),
                 rc,
             },
         };
         self.log.add(what);
+    }
+}
+
+/// `len` bytes of `device` (`entry` in the snapshot) from `offset`, for
+/// the failure log.
+fn piece(entry: Option<&DevEntry>, device: DevId, depth: u32, offset: u64, len: u64) -> Piece {
+    Piece {
+        device: entry.map_or(Name::NONE, |d| Name(d.info.name)),
+        dev: device.0,
+        depth,
+        offset,
+        len,
     }
 }
 

@@ -13,19 +13,23 @@
 //! reverse map and by the XFS holder it forwarded to, and no others (the
 //! kernel's fallback after daxhold declined runs after the mark is gone).
 
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use kernel::prelude::*;
 
 use crate::events;
 use crate::ffi::signal;
 use crate::holder;
-use crate::pure::events::{Event, Name, What};
+use crate::pure::events::{Event, Name, What, NAME_LEN};
 use crate::pure::notify::Extent;
 
 /// Threads handling a failure at once that get signal records; more run
 /// fine, unmarked (no records for them).
 const MAX_ACTIVE: usize = 16;
+
+/// Words of a disk name in a [`Slot`].
+const NAME_WORDS: usize = NAME_LEN / 8;
+kernel::static_assert!(NAME_LEN % 8 == 0);
 
 /// One marked thread: written by that thread only, read by the probes on
 /// any thread (which compare `task` with their own first).
@@ -34,18 +38,22 @@ struct Slot {
     task: AtomicUsize,
     /// The failure's sequence number.
     seq: AtomicU64,
-    /// The held disk's `dev_t`.
-    dev: AtomicU32,
+    /// The held disk's name, as the failure's records carry it (so that
+    /// the probe need not look it up in the holder table).
+    holder: [AtomicU64; NAME_WORDS],
     /// The failed bytes: `offset`, and `end` (0 for the whole device).
     offset: AtomicU64,
     end: AtomicU64,
 }
 
 #[allow(clippy::declare_interior_mutable_const)]
+const ZERO: AtomicU64 = AtomicU64::new(0);
+
+#[allow(clippy::declare_interior_mutable_const)]
 const FREE: Slot = Slot {
     task: AtomicUsize::new(0),
     seq: AtomicU64::new(0),
-    dev: AtomicU32::new(0),
+    holder: [ZERO; NAME_WORDS],
     offset: AtomicU64::new(0),
     end: AtomicU64::new(0),
 };
@@ -63,9 +71,19 @@ impl Drop for Active {
     }
 }
 
-/// Mark the running thread as handling failure `seq` of held disk `dev`,
-/// of bytes `extent`, until the result is dropped. Never waits.
-pub(crate) fn enter(seq: u64, dev: u32, extent: Extent) -> Active {
+/// Bytes `8 * i` to `8 * i + 7` of `name`, as one word of a [`Slot`].
+fn name_word(name: &Name, i: usize) -> u64 {
+    let mut bytes = [0u8; 8];
+    let from = name.0.get(i.saturating_mul(8)..).unwrap_or(&[]);
+    for (d, s) in bytes.iter_mut().zip(from.iter()) {
+        *d = *s;
+    }
+    u64::from_ne_bytes(bytes)
+}
+
+/// Mark the running thread as handling failure `seq` of held disk
+/// `holder`, of bytes `extent`, until the result is dropped. Never waits.
+pub(crate) fn enter(seq: u64, holder: Name, extent: Extent) -> Active {
     let me = signal::current_task();
     for slot in ACTIVE.iter() {
         // Only the thread that claimed a slot writes the rest of it, and
@@ -81,7 +99,9 @@ pub(crate) fn enter(seq: u64, dev: u32, extent: Extent) -> Active {
                 Extent::WholeDevice => (0, 0),
             };
             slot.seq.store(seq, Ordering::Relaxed);
-            slot.dev.store(dev, Ordering::Relaxed);
+            for (i, w) in slot.holder.iter().enumerate() {
+                w.store(name_word(&holder, i), Ordering::Relaxed);
+            }
             slot.offset.store(offset, Ordering::Relaxed);
             slot.end.store(end, Ordering::Relaxed);
             return Active(Some(slot));
@@ -104,7 +124,16 @@ pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, ls
     };
     // The sender is the thread that marked the slot (inside its handler),
     // so the rest of the slot is as it wrote it.
-    let dev = slot.dev.load(Ordering::Relaxed);
+    let mut name = Name::NONE;
+    for (i, w) in slot.holder.iter().enumerate() {
+        let bytes = w.load(Ordering::Relaxed).to_ne_bytes();
+        // Not chunks_exact(): its zip has panic paths (design.rst, "No
+        // panics").
+        let to = name.0.get_mut(i.saturating_mul(8)..).unwrap_or(&mut []);
+        for (d, s) in to.iter_mut().zip(bytes.iter()) {
+            *d = *s;
+        }
+    }
     let (offset, end) = (
         slot.offset.load(Ordering::Relaxed),
         slot.end.load(Ordering::Relaxed),
@@ -116,13 +145,6 @@ pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, ls
     };
     let seq = slot.seq.load(Ordering::Relaxed);
     holder::with_registry(|r| {
-        let mut name = Name::NONE;
-        // The holder table's spinlock, as the other probes take it.
-        r.for_each(|h| {
-            if h.devt() == dev {
-                name = Name(h.name_bytes());
-            }
-        });
         events::record(
             r,
             Event {
