@@ -13,7 +13,8 @@ mce-inject.ko from KDIR, the given modules (as /lib/modules/<file name>),
 for a kernel of the nfit flavour its NVDIMM test modules (as
 /lib/modules/nfit/, their load order in /lib/modules/nfit/order), /init,
 lib.sh, kunit.sh, every scenario, the harness self-tests and the guest
-benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/).
+benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/, and the helpers
+they source, tools/bench/guest/lib/*.sh, as /daxtest/bench/lib/).
 
 The archive is written here (newc format, fixed owner and times), so the
 same inputs give the same bytes.  It is cached as
@@ -74,7 +75,7 @@ NFIT_MODULES = ["test/nfit_test_iomap", "libnvdimm", "nd_btt", "nd_pmem",
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
         "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests",
-        "daxtest/bench"]
+        "daxtest/bench", "daxtest/bench/lib"]
 
 
 def cache_dir():
@@ -323,6 +324,9 @@ def collect(kdir, modules):
             img.add_file(f"daxtest/{sub}/{s.name}", s, 0o644)
     for s in sorted((BENCH_SRC / "guest").glob("*.sh")):
         img.add_file(f"daxtest/bench/{s.name}", s, 0o644)
+    # What they source (not benchmarks: run.py --bench lists only *.sh).
+    for s in sorted((BENCH_SRC / "guest/lib").glob("*.sh")):
+        img.add_file(f"daxtest/bench/lib/{s.name}", s, 0o644)
     return img
 
 

@@ -16,6 +16,8 @@ boots the kernel and modules given for it with --flavour, and is skipped
 if none were.
 --bench runs the guest benchmarks (tools/bench/guest/NAME.sh) the same way
 and also prints their "# bench: " result lines.
+DAXTEST_QEMU_ARGS in the environment adds QEMU arguments to every boot
+(tools/bench/run.sh: "-icount shift=0" for its instruction-count pass).
 Documentation/guest-harness.rst describes headers and failure rules.
 """
 
@@ -241,6 +243,7 @@ def qemu_command(kernel, initrd, cmdline, images, size, mem, mon, ctl,
            "-chardev", f"file,id=data,path={data}",
            "-serial", "chardev:data",
            "-monitor", f"unix:{mon},server,nowait"]
+    cmd += shlex.split(os.environ.get("DAXTEST_QEMU_ARGS", ""))
     for i, img in enumerate(images):
         cmd += ["-object", f"memory-backend-file,id=nvm{i},share=on,"
                 f"mem-path={img},size={size}",
