@@ -292,7 +292,8 @@ static void child(const char *file, unsigned long pages, int ready)
 
 static int poison(int argc, char **argv)
 {
-	unsigned long pages, procs = 0, i, missing = 0, wrong = 0, got = 0;
+	unsigned long pages, procs = 0, i;
+	struct poison_tally t = { 0 };
 	unsigned long survived = 0, nready = 0;
 	struct stat st;
 	int64_t t0;
@@ -361,34 +362,11 @@ static int poison(int argc, char **argv)
 		return err("mmap", argv[2]);
 	if (sigbus_timer_install())
 		return err("sigaction", NULL);
-	for (i = 0; i < pages; i++)
-		(void)*(volatile char *)(map + i * psz);
-	if (sig_count) {
-		fprintf(stderr, "error: reading the pages raised SIGBUS\n");
+	if (touch_pages(map, pages, psz))
 		return 2;
-	}
 	printf("setup_ns=%lld procs=%lu\n", (long long)(now_ns() - t0), procs);
 
-	for (i = 0; i < pages; i++) {
-		int64_t ns;
-
-		switch (poison_timed(map + i * psz, psz, i, &ns)) {
-		case POISON_NO_SIGBUS:
-			missing++;
-			continue;
-		case POISON_WRONG_SIGBUS:
-			got++;
-			wrong++;
-			continue;
-		case POISON_OK:
-			got++;
-			break;
-		}
-		if (i == 0)
-			printf("warmup_ns=%lld\n", (long long)ns);
-		else
-			printf("lat_ns=%lld page=%lu\n", (long long)ns, i);
-	}
+	poison_pages(map, pages, psz, 1, &t);
 
 	for (i = 0; i < procs; i++)
 		kill(kids[i], SIGTERM);
@@ -405,8 +383,8 @@ static int poison(int argc, char **argv)
 				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	}
 	printf("pages=%lu sigbus=%lu missing=%lu wrong=%lu procs=%lu survived=%lu\n",
-	       pages, got, missing, wrong, procs, survived);
-	return missing || wrong || survived != procs ? 3 : 0;
+	       pages, t.got, t.missing, t.wrong, procs, survived);
+	return t.missing || t.wrong || survived != procs ? 3 : 0;
 }
 
 int main(int argc, char **argv)

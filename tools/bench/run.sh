@@ -13,8 +13,19 @@
 #   host-stack.txt, host-rmap.txt    what each cargo bench printed
 #   guest-NAME.txt                   the result lines of guest benchmark NAME
 #   guest/                           its logs (NAME.log, NAME.out, ...)
+#   guest-dax-icount.txt             the poison latency again, in a guest
+#                                    whose clock counts instructions
+#   guest-icount/                    its logs
 #   summary.txt                      all of the above, as printed at the end
 #   *.log                            set-up, build and compiler output
+#
+# The poison latency (dax.sh a.) runs twice: in the guest boot of all the
+# guest benchmarks (time as the host gives it to QEMU's vCPU threads:
+# other load on the host shows in it), and in a boot of its own with
+# QEMU's -icount shift=0, where the guest's clock advances one nanosecond
+# per guest instruction executed: a figure that host load cannot move, of
+# the instructions each path executes (Documentation/testing.rst,
+# "Benchmarks", says what each one measures).
 #
 # DAXBENCH_APPEND adds kernel command-line words to the guest boots, e.g.
 # DAXBENCH_APPEND="daxbench.rounds=20 daxbench.pages=400" (see
@@ -83,6 +94,18 @@ for f in "$out"/guest/*.out; do
 	sed -n 's/^# bench: //p' "$f" >"$out/guest-$n.txt"
 done
 
+rm -rf "$out/guest-icount"
+DAXTEST_QEMU_ARGS="-icount shift=0" step guest-icount "$out/guest-icount-run.txt" \
+	python3 tools/testing/guest/run.py --kdir "$kdir" --module daxhold.ko \
+	--bench --scenario dax --results "$out/guest-icount" \
+	--append "${DAXBENCH_APPEND:-} daxbench.io=0"
+if [ -e "$out/guest-icount/dax.out" ]; then
+	{
+		echo "(QEMU -icount shift=0: 1 us = 1,000 guest instructions executed)"
+		sed -n 's/^# bench: //p' "$out/guest-icount/dax.out"
+	} >"$out/guest-dax-icount.txt"
+fi
+
 {
 	# Other load on the host slows guest runs down unevenly: say how much.
 	echo "== host =="
@@ -91,7 +114,7 @@ done
 	echo
 	for f in "$out"/host-stack.txt "$out"/host-rmap.txt "$out"/guest-*.txt; do
 		[ -e "$f" ] || continue
-		case $f in */guest-run.txt) continue ;; esac
+		case $f in */guest-run.txt | */guest-icount-run.txt) continue ;; esac
 		echo "== ${f#"$top"/} =="
 		cat "$f"
 		echo

@@ -6,8 +6,13 @@
 #     page at a time (bench_poison), on XFS -m reflink=1,rmapbt=1 -o dax
 #     (i) directly on pmem0 (XFS is the pmem's holder: upstream's own path)
 #     and (ii) on dm-linear over pmem1, held by daxhold (policy stacked),
-#     which forwards to XFS; batches alternate between the two.  Median,
-#     p90, and the ratio (ii)/(i).
+#     which forwards to XFS.  Batches of both sides, in pairs whose order
+#     alternates, each a fresh file whose first page is a warm-up (not
+#     counted); both sides run the same program on the same kind of file.
+#     Median, lower quartile, p90, min and max per side; the ratios
+#     (ii)/(i) of the medians, of the lower quartiles and of the minima,
+#     and the median of the per-pair ratios (each pair's two batches ran
+#     back to back, so load that comes and goes hits both alike).
 #  b. DAX throughput on XFS -o dax on dm-linear over pmem2 with daxhold
 #     loaded (holding pmem2) and not loaded, alternating which comes first
 #     in each round: sequential pwrite/pread in 1 MiB blocks over a file,
@@ -17,18 +22,21 @@
 #
 # Result lines are "# bench: ..." (make bench collects them); TAP tests
 # cover the set-up and that every poisoned page raised its SIGBUS, never
-# the timings.  Sizes: daxbench.pages=N (poisoned pages per side, default
-# 200), daxbench.batches=N (default 8), daxbench.rounds=N (default 10),
-# daxbench.reps=N (runs per round and state, default 3), daxbench.mib=N
-# (file size, default 128) on the kernel command line (run.py --append),
-# or BENCH_PAGES, BENCH_BATCHES, BENCH_ROUNDS, BENCH_REPS, BENCH_MIB in the
-# environment (scenarios/bench_smoke.sh).
+# the timings.  Sizes: daxbench.pages=N (timed poisoned pages per side,
+# default 400), daxbench.batches=N (batches per side, default 16),
+# daxbench.rounds=N (default 10), daxbench.reps=N (runs per round and
+# state, default 3), daxbench.mib=N (file size, default 128), and
+# daxbench.io=0 to skip b. (run.sh does, for its -icount pass), on the
+# kernel command line (run.py --append), or BENCH_PAGES, BENCH_BATCHES,
+# BENCH_ROUNDS, BENCH_REPS, BENCH_MIB, BENCH_IO in the environment
+# (scenarios/bench_smoke.sh).
 #
 # daxhold-test: nvdimms=3
 # daxhold-test: modules=daxhold
 # daxhold-test: timeout=1500
 # daxhold-test: loglevel=3
 . /daxtest/lib.sh
+. /daxtest/bench/lib/stats.sh
 require_module daxhold
 
 for _a in $(cat /proc/cmdline); do
@@ -38,52 +46,26 @@ for _a in $(cat /proc/cmdline); do
 	daxbench.rounds=*) BENCH_ROUNDS=${_a#*=} ;;
 	daxbench.reps=*) BENCH_REPS=${_a#*=} ;;
 	daxbench.mib=*) BENCH_MIB=${_a#*=} ;;
+	daxbench.io=*) BENCH_IO=${_a#*=} ;;
 	esac
 done
-pages=${BENCH_PAGES:-200}
-batches=${BENCH_BATCHES:-8}
+pages=${BENCH_PAGES:-400}
+batches=${BENCH_BATCHES:-16}
+io=${BENCH_IO:-1}
+[ "$io" = 0 ] && BENCH_ROUNDS=0
 rounds=${BENCH_ROUNDS:-10}
 reps=${BENCH_REPS:-3}
 mib=${BENCH_MIB:-128}
 per=$(( (pages + batches - 1) / batches ))
 pages=$((per * batches))
 
-# report TEXT: a result line.
-report() {
-	echo "# bench: $*"
-}
-
-# stats FILE: "n median p90 min max" of the numbers in FILE (median of an
-# even count: the mean of the middle two; p90: nearest rank).
-stats() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END {
-			n = NR
-			if (n == 0) { print "0 0 0 0 0"; exit }
-			m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-			r = int(0.9 * n); if (r < 0.9 * n) r++
-			printf "%d %.6g %.6g %.6g %.6g\n", n, m, v[r], v[1], v[n]
-		}'
-}
-
-# ratio A B: A/B with three decimals.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.3f\n", a / b }'
-}
-
-# fmt X DIV DEC: X/DIV with DEC decimals.
-fmt() {
-	awk -v x="$1" -v d="$2" -v f="%.$3f\n" 'BEGIN { printf f, x / d }'
-}
-
-# spread MIN MAX MEDIAN: (MAX - MIN) / MEDIAN in percent.
-spread() {
-	awk -v a="$1" -v b="$2" -v m="$3" 'BEGIN { printf "%.1f\n", (b - a) * 100 / m }'
-}
-
 # 4 for each latency batch, 8 for set-up, 4 after the latencies, 1 per
-# throughput round, 3 at the end.
-plan $((batches * 2 * 2 + 8 + 4 + rounds + 3))
+# throughput round, 3 at the end (1 without b.).
+if [ "$io" = 0 ]; then
+	plan $((batches * 2 * 2 + 8 + 4 + 1))
+else
+	plan $((batches * 2 * 2 + 8 + 4 + rounds + 3))
+fi
 
 check "ndctl create-namespace -m fsdax (3)" make_fsdax_all
 mkxfs() { mkfs.xfs -q -f -m reflink=1,rmapbt=1 "$1"; }
@@ -108,17 +90,23 @@ diag "pmem0: XFS; $lat_dm (lat) = pmem1; $(dm_name_dev io) (io) = pmem2"
 
 : > /tmp/lat.direct
 : > /tmp/lat.stacked
+: > /tmp/lat.pairs
+: > /tmp/lat.warmup.direct
+: > /tmp/lat.warmup.stacked
 fwd0=$(daxhold_field pmem1 forwarded)
-# poison_batch SIDE MNT B: a fresh file of $per pages, each poisoned once.
+# poison_batch SIDE MNT B: a fresh file of a warm-up page and $per timed
+# pages, each poisoned once; the batch's times in /tmp/lat.SIDE.batch.
 poison_batch() {
 	_f=$2/poison.$3
-	dd if=/dev/zero of="$_f" bs=4096 count="$per" conv=fsync 2>/dev/null
-	check "$1 batch $3: file of $per pages" test -s "$_f"
+	dd if=/dev/zero of="$_f" bs=4096 count=$((per + 1)) conv=fsync 2>/dev/null
+	check "$1 batch $3: file of 1 + $per pages" test -s "$_f"
 	bench_poison "$_f" > /tmp/poison.out 2> /tmp/poison.err
 	_rc=$?
 	is "$_rc" 0 "$1 batch $3: every poisoned page raised BUS_MCEERR_AR at its address"
 	[ "$_rc" -eq 0 ] || { diag_file /tmp/poison.err; diag_file /tmp/poison.out 3; }
-	sed -n 's/^lat_ns=\([0-9]*\) .*/\1/p' /tmp/poison.out >> "/tmp/lat.$1"
+	sed -n 's/^lat_ns=\([0-9]*\) .*/\1/p' /tmp/poison.out > "/tmp/lat.$1.batch"
+	cat "/tmp/lat.$1.batch" >> "/tmp/lat.$1"
+	sed -n 's/^warmup_ns=\([0-9]*\)$/\1/p' /tmp/poison.out >> "/tmp/lat.warmup.$1"
 }
 b=0
 while [ $b -lt $batches ]; do
@@ -129,22 +117,42 @@ while [ $b -lt $batches ]; do
 		poison_batch stacked /mnt/lat $b
 		poison_batch direct /mnt/direct $b
 	fi
+	# This pair's own ratio of the medians: its two batches ran back to back.
+	set -- $(stats /tmp/lat.stacked.batch)
+	_s=$2
+	set -- $(stats /tmp/lat.direct.batch)
+	ratio "$_s" "$2" >> /tmp/lat.pairs
 	b=$((b + 1))
 done
 is "$(grep -c . /tmp/lat.direct)" $pages "direct: $pages latencies"
 is "$(grep -c . /tmp/lat.stacked)" $pages "stacked: $pages latencies"
-is "$(daxhold_field pmem1 forwarded)" $((fwd0 + pages)) \
+is "$(daxhold_field pmem1 forwarded)" $((fwd0 + pages + batches)) \
 	"daxhold forwarded each stacked failure to XFS on $lat_dm"
 is "$(daxhold_holders | awk '$1 == "pmem0"')" "" "daxhold never held pmem0"
 
 set -- $(stats /tmp/lat.direct)
-d_med=$2 d_p90=$3 d_min=$4 d_max=$5
+d_med=$2 d_p90=$3 d_min=$4 d_max=$5 d_p25=$6
 set -- $(stats /tmp/lat.stacked)
-s_med=$2 s_p90=$3 s_min=$4 s_max=$5
-report "a. madvise(MADV_HWPOISON) -> SIGBUS handler, $pages pages each, $batches alternating batches"
-report "   (i)  XFS on pmem0 (XFS holds pmem0):              median $(fmt $d_med 1000 1) us  p90 $(fmt $d_p90 1000 1) us  min $(fmt $d_min 1000 1) us  max $(fmt $d_max 1000 1) us"
-report "   (ii) XFS on dm-linear/pmem1 (daxhold, then XFS):  median $(fmt $s_med 1000 1) us  p90 $(fmt $s_p90 1000 1) us  min $(fmt $s_min 1000 1) us  max $(fmt $s_max 1000 1) us"
-report "   ratio (ii)/(i): median $(ratio $s_med $d_med)x  p90 $(ratio $s_p90 $d_p90)x  (issue 3 target: at most 1.10x)"
+s_med=$2 s_p90=$3 s_min=$4 s_max=$5 s_p25=$6
+set -- $(stats /tmp/lat.pairs)
+p_med=$2 p_min=$4 p_max=$5
+# side MED P25 P90 MIN MAX: one side's figures in microseconds.
+side() {
+	echo "median $(fmt $1 1000 1) us  p25 $(fmt $2 1000 1) us  p90 $(fmt $3 1000 1) us  min $(fmt $4 1000 1) us  max $(fmt $5 1000 1) us"
+}
+report "a. madvise(MADV_HWPOISON) -> SIGBUS handler, $pages pages each, $batches pairs of batches of $per (order alternating), a warm-up page per batch not counted"
+report "   (i)  XFS on pmem0 (XFS holds pmem0):              $(side $d_med $d_p25 $d_p90 $d_min $d_max)"
+report "   (ii) XFS on dm-linear/pmem1 (daxhold, then XFS):  $(side $s_med $s_p25 $s_p90 $s_min $s_max)"
+report "   ratio (ii)/(i): median $(ratio $s_med $d_med)x  p25 $(ratio $s_p25 $d_p25)x  min $(ratio $s_min $d_min)x  p90 $(ratio $s_p90 $d_p90)x; per pair of batches median $(fmt $p_med 1 3)x (min $(fmt $p_min 1 3)x, max $(fmt $p_max 1 3)x)  (issue 3 target: at most 1.10x)"
+diag "warm-up pages (ns), direct: $(tr '\n' ' ' < /tmp/lat.warmup.direct)"
+diag "warm-up pages (ns), stacked: $(tr '\n' ' ' < /tmp/lat.warmup.stacked)"
+diag "per-pair ratios: $(tr '\n' ' ' < /tmp/lat.pairs)"
+
+if [ "$io" = 0 ]; then
+	check "umount, dmsetup remove, rmmod daxhold" \
+		eval 'umount /mnt/direct && umount /mnt/lat && umount /mnt/io && dmsetup remove lat && dmsetup remove io && daxhold_unload'
+	done_testing
+fi
 
 # ------------------------------------------------ b. DAX throughput --
 

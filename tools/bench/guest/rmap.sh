@@ -55,6 +55,7 @@
 # daxhold-test: timeout=1200
 # daxhold-test: loglevel=3
 . /daxtest/lib.sh
+. /daxtest/bench/lib/stats.sh
 require_module daxhold
 
 for _a in $(cat /proc/cmdline); do
@@ -80,33 +81,6 @@ first=$1
 for _n in $files; do maxfiles=$_n; done
 nprocs=$(echo $procs | wc -w)
 [ "$nfiles" -ge 2 ] || again=0
-
-report() {
-	echo "# bench: $*"
-}
-
-# stats FILE: "n median p90 min max" of the numbers in FILE (median of an
-# even count: the mean of the middle two; p90: nearest rank).
-stats() {
-	sort -n "$1" | awk '{ v[NR] = $1 }
-		END {
-			n = NR
-			if (n == 0) { print "0 0 0 0 0"; exit }
-			m = (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-			r = int(0.9 * n); if (r < 0.9 * n) r++
-			printf "%d %.6g %.6g %.6g %.6g\n", n, m, v[r], v[1], v[n]
-		}'
-}
-
-# ratio A B: A/B with three decimals.
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.3f\n", a / b }'
-}
-
-# us NS: nanoseconds as microseconds, one decimal.
-us() {
-	awk -v x="$1" 'BEGIN { printf "%.1f\n", x / 1000 }'
-}
 
 # summary FILE: "median M us  p90 P us  min A us  max B us  (n N)".
 summary() {
