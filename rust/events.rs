@@ -89,22 +89,46 @@ pub(crate) fn kick() {
     glue::log_kick();
 }
 
+/// Records the printer takes out of the ring per lock hold.
+const PRINT_CHUNK: usize = 8;
+
 /// Print every record in the ring, oldest first, then the number lost.
-/// The lock is held only to take each record out (to the history), never
-/// across `printk`.
+/// The lock is held only to take records out (to the history), up to
+/// [`PRINT_CHUNK`] at a time, never across `printk`: the failure path,
+/// which takes the same lock for each record it adds, meets the printer
+/// there once per chunk rather than once per record.
 pub(crate) fn print(r: &Registry) {
+    let mut chunk = [Event::EMPTY; PRINT_CHUNK];
     loop {
-        let next = r.log.lock().pop();
-        match next {
-            Some(e) if e.is_quiet() => {}
-            Some(e) if e.is_error() => pr_err!("{e}\n"),
-            Some(e) => pr_info!("{e}\n"),
-            None => break,
+        let (n, lost) = {
+            let mut log = r.log.lock();
+            let mut n = 0usize;
+            for slot in chunk.iter_mut() {
+                let Some(e) = log.pop() else { break };
+                *slot = e;
+                // At most PRINT_CHUNK: cannot saturate.
+                n = n.saturating_add(1);
+            }
+            // What was lost before these: said after them.
+            let lost = if n < PRINT_CHUNK { log.take_lost() } else { 0 };
+            (n, lost)
+        };
+        for e in chunk.get(..n).unwrap_or(&[]) {
+            if e.is_quiet() {
+                continue;
+            }
+            if e.is_error() {
+                pr_err!("{e}\n");
+            } else {
+                pr_info!("{e}\n");
+            }
         }
-    }
-    let lost = r.log.lock().take_lost();
-    if lost != 0 {
-        pr_err!("failure log full: {lost} lines lost\n");
+        if lost != 0 {
+            pr_err!("failure log full: {lost} lines lost\n");
+        }
+        if n < PRINT_CHUNK {
+            break;
+        }
     }
 }
 

@@ -125,7 +125,7 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
     };
     log.add(What::Failure { mf_flags: raw.0 });
     // SIGBUSes this thread sends from here on are this failure's.
-    let _signals = signal::enter(log.seq, log.holder, log.extent);
+    let _signals = signal::enter(r, log.seq, log.holder, log.extent);
     let rc = dispatch(r, holder, &log, &failure, mf_flags);
     // What memory_failure() gets back: the last record (not printed).
     log.add(What::Result { rc });

@@ -13,13 +13,14 @@
 //! reverse map and by the XFS holder it forwarded to, and no others (the
 //! kernel's fallback after daxhold declined runs after the mark is gone).
 
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use kernel::prelude::*;
 
 use crate::events;
 use crate::ffi::signal;
-use crate::holder;
+use crate::holder::Registry;
 use crate::pure::events::{Event, Name, What, NAME_LEN};
 use crate::pure::notify::Extent;
 
@@ -44,6 +45,10 @@ struct Slot {
     /// The failed bytes: `offset`, and `end` (0 for the whole device).
     offset: AtomicU64,
     end: AtomicU64,
+    /// The registry whose failure log gets the records, borrowed by the
+    /// mark for as long as it is set (so the probe need not look it up
+    /// with `holder::with_registry()`).
+    registry: AtomicPtr<Registry>,
 }
 
 #[allow(clippy::declare_interior_mutable_const)]
@@ -56,14 +61,16 @@ const FREE: Slot = Slot {
     holder: [ZERO; NAME_WORDS],
     offset: AtomicU64::new(0),
     end: AtomicU64::new(0),
+    registry: AtomicPtr::new(core::ptr::null_mut()),
 };
 
 static ACTIVE: [Slot; MAX_ACTIVE] = [FREE; MAX_ACTIVE];
 
-/// The mark of the running failure handler; dropping it clears the mark.
-pub(crate) struct Active(Option<&'static Slot>);
+/// The mark of the running failure handler, which borrows the registry
+/// whose log gets its records; dropping it clears the mark.
+pub(crate) struct Active<'a>(Option<&'static Slot>, PhantomData<&'a Registry>);
 
-impl Drop for Active {
+impl Drop for Active<'_> {
     fn drop(&mut self) {
         if let Some(slot) = self.0 {
             slot.task.store(0, Ordering::Release);
@@ -82,8 +89,9 @@ fn name_word(name: &Name, i: usize) -> u64 {
 }
 
 /// Mark the running thread as handling failure `seq` of held disk
-/// `holder`, of bytes `extent`, until the result is dropped. Never waits.
-pub(crate) fn enter(seq: u64, holder: Name, extent: Extent) -> Active {
+/// `holder`, of bytes `extent`, until the result is dropped; its signal
+/// records go to the failure log of `r`. Never waits.
+pub(crate) fn enter(r: &Registry, seq: u64, holder: Name, extent: Extent) -> Active<'_> {
     let me = signal::current_task();
     for slot in ACTIVE.iter() {
         // Only the thread that claimed a slot writes the rest of it, and
@@ -104,10 +112,12 @@ pub(crate) fn enter(seq: u64, holder: Name, extent: Extent) -> Active {
             }
             slot.offset.store(offset, Ordering::Relaxed);
             slot.end.store(end, Ordering::Relaxed);
-            return Active(Some(slot));
+            slot.registry
+                .store(core::ptr::from_ref(r).cast_mut(), Ordering::Relaxed);
+            return Active(Some(slot), PhantomData);
         }
     }
-    Active(None)
+    Active(None, PhantomData)
 }
 
 /// A SIGBUS with `code`, `addr`, `lsb` is being sent to task `pid`
@@ -144,23 +154,29 @@ pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, ls
         Extent::Range { offset, end }
     };
     let seq = slot.seq.load(Ordering::Relaxed);
-    holder::with_registry(|r| {
-        events::record(
-            r,
-            Event {
-                seq,
-                holder: name,
-                extent,
-                what: What::Signal {
-                    pid,
-                    comm: Name::new(comm),
-                    code,
-                    addr,
-                    lsb,
-                },
+    let r = slot.registry.load(Ordering::Relaxed);
+    // SAFETY: the marked thread, which is the sender running this probe,
+    // stored the registry it was given in `enter`; the mark borrows that
+    // registry (`Active<'a>`), so it stays alive until the mark is cleared,
+    // and the mark is still set: its thread is here, inside its handling.
+    let Some(r) = (unsafe { r.as_ref() }) else {
+        return;
+    };
+    events::record(
+        r,
+        Event {
+            seq,
+            holder: name,
+            extent,
+            what: What::Signal {
+                pid,
+                comm: Name::new(comm),
+                code,
+                addr,
+                lsb,
             },
-        );
-    });
+        },
+    );
 }
 
 /// Start the SIGBUS probes; without them (one line said why) daxhold runs
