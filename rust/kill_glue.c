@@ -93,69 +93,63 @@ static struct task_struct *daxhold_early_thread(struct task_struct *tsk,
 }
 
 /*
- * Report every task that maps @vma's mm, as collect_procs_fsdax() picks
- * them: with @pre_remove the process itself; otherwise task_early_kill(tsk,
- * force_early=1): current if it shares the mm, else the early-kill thread.
- * Under RCU: @fn must neither sleep nor allocate.
+ * The task of @tsk that gets the signal, as collect_procs_fsdax() picks
+ * it: with @pre_remove the process itself; otherwise task_early_kill(tsk,
+ * force_early=1): current if it shares the mm, else the early-kill
+ * thread.  Under RCU.
  */
-static int daxhold_kill_tasks(struct vm_area_struct *vma, unsigned long addr,
-			      unsigned int shift, bool pre_remove,
-			      bool early_kill, daxhold_kill_fn fn, void *ctx)
+static struct task_struct *daxhold_kill_pick(struct task_struct *tsk,
+					     bool pre_remove, bool early_kill)
 {
-	struct task_struct *tsk, *t;
-	int rc = 0;
-
-	rcu_read_lock();
-	for_each_process(tsk) {
-		t = tsk;
-		if (!pre_remove) {
-			if (!tsk->mm)
-				continue;
-			if (tsk->mm == current->mm)
-				t = current;
-			else
-				t = daxhold_early_thread(tsk, early_kill);
-		}
-		if (!t || t->mm != vma->vm_mm)
-			continue;
-		rc = fn(ctx, t, addr, shift);
-		if (rc)
-			break;
-	}
-	rcu_read_unlock();
-	return rc;
+	if (pre_remove)
+		return tsk;
+	if (!tsk->mm)
+		return NULL;
+	if (tsk->mm == current->mm)
+		return current;
+	return daxhold_early_thread(tsk, early_kill);
 }
 
 /*
- * For pages [@pgoff, @pgoff + @count) of @inode's mapping, call @fn(ctx,
- * task, user address, shift) for every task (chosen as above) with a VMA
- * in which one of those pages is mapped (present): the first such page of
- * each VMA.  *@max_shift gets the largest mapping size seen (0: nothing
- * mapped).  0, or the first nonzero return of @fn (the walk stops).  The
- * inode is referenced by the caller; may sleep (i_mmap_rwsem).
+ * For pages [@pgoff, @pgoff + @count) of @inode's mapping, in three steps
+ * under i_mmap_lock_read() (so that every mm reported stays alive: its
+ * VMA cannot leave the tree): (1) @map(ctx, mm, user address, shift) for
+ * each VMA in which one of those pages is mapped (present), with the
+ * first such page; (2) @ready(ctx); (3) unless @ready said otherwise,
+ * ONE walk of the processes under RCU, @task(ctx, t, mm) for the task
+ * picked from each (above).  The callee keeps the mms of (1) in a hash
+ * table (rust/pure/killset.rs) and looks each task's mm up there, so the
+ * cost is O(VMAs + processes), not VMAs x processes.  *@max_shift gets the largest mapping size seen (0: nothing
+ * mapped).  0, the negative return of @ready, or the first nonzero
+ * return of @task.  The inode is referenced by the caller; may sleep.
  */
 int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
-			 bool pre_remove, bool early_kill, daxhold_kill_fn fn,
-			 void *ctx, u32 *max_shift)
+			 bool pre_remove, bool early_kill,
+			 daxhold_kill_map_fn map, daxhold_kill_ready_fn ready,
+			 daxhold_kill_task_fn task, void *ctx, u32 *max_shift)
 {
 	struct address_space *mapping = inode->i_mapping;
+	struct task_struct *tsk, *t;
 	struct vm_area_struct *vma;
 	struct rb_node *node;
 	u64 end = pgoff + count;
+	struct mm_struct *mm;
 	int rc = 0;
 
 	*max_shift = 0;
 	if (end < pgoff)
 		return -ERANGE;
 	i_mmap_lock_read(mapping);
-	for (node = rb_first_cached(&mapping->i_mmap); node && !rc;
+	for (node = rb_first_cached(&mapping->i_mmap); node;
 	     node = rb_next(node)) {
 		u64 vstart, vend, p, last;
-		unsigned long first_addr = 0;
-		unsigned int first_shift = 0;
+		bool first = true;
 
 		vma = rb_entry(node, struct vm_area_struct, shared.rb);
 		vstart = vma->vm_pgoff;
+		/* In order of vm_pgoff (the tree's key): none later overlaps. */
+		if (vstart >= end)
+			break;
 		vend = vstart + vma_pages(vma);
 		p = max(pgoff, vstart);
 		last = min(end, vend);
@@ -165,10 +159,9 @@ int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 			unsigned int shift = daxhold_kill_shift(vma, addr);
 
 			if (shift) {
-				if (!first_shift) {
-					first_addr = addr;
-					first_shift = shift;
-				}
+				if (first)
+					map(ctx, vma->vm_mm, addr, shift);
+				first = false;
 				*max_shift = max(*max_shift, (u32)shift);
 				/* The next page outside this mapping. */
 				p += ((ALIGN_DOWN(addr, 1UL << shift) +
@@ -178,10 +171,23 @@ int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 			}
 			cond_resched();
 		}
-		if (first_shift)
-			rc = daxhold_kill_tasks(vma, first_addr, first_shift,
-						pre_remove, early_kill, fn, ctx);
 	}
+	rc = ready(ctx);
+	if (rc) {
+		i_mmap_unlock_read(mapping);
+		return rc < 0 ? rc : 0;
+	}
+	rcu_read_lock();
+	for_each_process(tsk) {
+		t = daxhold_kill_pick(tsk, pre_remove, early_kill);
+		mm = t ? READ_ONCE(t->mm) : NULL;
+		if (!mm)
+			continue;
+		rc = task(ctx, t, mm);
+		if (rc)
+			break;
+	}
+	rcu_read_unlock();
 	i_mmap_unlock_read(mapping);
 	return rc;
 }

@@ -7,16 +7,16 @@
 //! (Documentation/design.rst, "Kill semantics").
 
 use core::ptr::NonNull;
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::ffi::{c_int, c_void};
 
-use kernel::alloc::KVec;
+use kernel::alloc::{flags::__GFP_ZERO, Allocator, KVVec, KVec, Vec};
 use kernel::error::{code, to_result, Result};
 use kernel::prelude::*;
 
 use super::bindings;
 use super::index::Inode;
-use crate::pure::killset::{Added, KillSet, Slots, Target};
+use crate::pure::killset::{self, Added, KillSet, MapSlots, Mappings, MmEntry, Slots, Target};
 
 /// `TASK_COMM_LEN`.
 pub(crate) const COMM_LEN: usize = 16;
@@ -27,6 +27,46 @@ const FIRST_TASKS: usize = 16;
 /// The most tasks one failure's set takes; beyond, the kernel's
 /// per-owner kill runs for the rest (nobody missed).
 pub(crate) const MAX_TASKS: usize = 1 << 16;
+/// Distinct mms (of VMAs with a poisoned page present) the first table of
+/// the collect walk has room for; it grows (`GFP_KERNEL`, between walks,
+/// to what the walk reported, at least twice the room) up to
+/// [`MAX_MMS`].
+const FIRST_MMS: usize = 16;
+/// The most distinct mms one owner's collect takes (a table of 2 slots
+/// of 24 bytes and 4 bytes of order per mm, kvmalloc); beyond, the
+/// kernel's per-owner kill runs for that owner.
+const MAX_MMS: usize = 1 << 16;
+
+/// The room the last failure needed (tasks, mms), set when its kill set
+/// is dropped: the next kill set starts with it, so that a file mapped by
+/// many processes is walked once per owner, not once more per doubling
+/// (and a small failure after a large one allocates little again).
+static TASKS_HINT: AtomicUsize = AtomicUsize::new(FIRST_TASKS);
+static MMS_HINT: AtomicUsize = AtomicUsize::new(FIRST_MMS);
+
+/// `hint` as a first size: a power of two from `first` to `max`.
+fn first_size(hint: &AtomicUsize, first: usize, max: usize) -> usize {
+    hint.load(Ordering::Relaxed)
+        .clamp(first, max)
+        .checked_next_power_of_two()
+        .unwrap_or(first)
+}
+
+/// A vector of `n` elements, all bytes zero, in one zeroing allocation
+/// (`GFP_KERNEL`), not `n` writes: the kill set's storage is allocated
+/// for every failure, as large as the last one needed.
+///
+/// # Safety
+///
+/// All bytes zero must be a valid `T`.
+unsafe fn zeroed<T, A: Allocator>(n: usize) -> Result<Vec<T, A>> {
+    let mut v = Vec::with_capacity(n, GFP_KERNEL | __GFP_ZERO)?;
+    // SAFETY: the capacity is at least `n`; the allocation was zeroed
+    // (__GFP_ZERO: krealloc/kvrealloc of no previous memory zero it all),
+    // which is a valid `T` (our contract).
+    unsafe { v.set_len(n) };
+    Ok(v)
+}
 
 /// A reference to a task (`get_task_struct()`); dropping it is
 /// `put_task_struct()`.
@@ -106,21 +146,45 @@ impl Slots for Store {
 
 impl Store {
     fn new(n: usize) -> Result<Self> {
-        let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
-        let mut ix = KVec::with_capacity(n, GFP_KERNEL)?;
-        for _ in 0..n {
-            v.push(Target::default(), GFP_KERNEL)?;
-            ix.push(0, GFP_KERNEL)?;
-        }
-        Ok(Store(v, ix))
+        // SAFETY: `Target` is integers only (all zero: its default), and
+        // so is `u32`.
+        unsafe { Ok(Store(zeroed(n)?, zeroed(n)?)) }
+    }
+}
+
+/// The storage of the collect walk's [`Mappings`]: kernel vectors filled
+/// to their capacity (`kvmalloc`: a large one may be `vmalloc`ed), a
+/// table of twice the mms it takes and their order.
+pub(crate) struct MapStore(KVVec<MmEntry>, KVVec<u32>);
+
+impl MapSlots for MapStore {
+    fn parts(&self) -> (&[MmEntry], &[u32]) {
+        (&self.0, &self.1)
+    }
+    fn parts_mut(&mut self) -> (&mut [MmEntry], &mut [u32]) {
+        (&mut self.0, &mut self.1)
+    }
+}
+
+impl MapStore {
+    /// Room for `n` mms (`n` a power of two).
+    fn new(n: usize) -> Result<Self> {
+        let slots = n.checked_mul(2).ok_or(code::ENOMEM)?;
+        // SAFETY: `MmEntry` is integers only (all zero: a free slot, its
+        // default), and so is `u32`.
+        unsafe { Ok(MapStore(zeroed(slots)?, zeroed(n)?)) }
     }
 }
 
 /// One failure's kill set and the task references of its entries (slot
-/// `i` of `refs` holds the reference for entry `i`).
+/// `i` of `refs` holds the reference for entry `i`), and the mappings of
+/// the owner being collected.
 pub(crate) struct Collector {
     set: KillSet<Store>,
     refs: KVec<Option<TaskRef>>,
+    maps: Mappings<MapStore>,
+    /// The most mms one collect of this failure reported.
+    mms: usize,
     /// A collect stopped on a full set.
     full: bool,
 }
@@ -137,9 +201,12 @@ fn new_refs(n: usize) -> Result<KVec<Option<TaskRef>>> {
 impl Collector {
     /// An empty set (process context: allocates with `GFP_KERNEL`).
     pub(crate) fn new() -> Result<Self> {
+        let tasks = first_size(&TASKS_HINT, FIRST_TASKS, MAX_TASKS);
         Ok(Collector {
-            set: KillSet::new(Store::new(FIRST_TASKS)?),
-            refs: new_refs(FIRST_TASKS)?,
+            set: KillSet::new(Store::new(tasks)?),
+            refs: new_refs(tasks)?,
+            maps: Mappings::new(MapStore::new(first_size(&MMS_HINT, FIRST_MMS, MAX_MMS))?),
+            mms: 0,
             full: false,
         })
     }
@@ -169,10 +236,29 @@ impl Collector {
         Ok(())
     }
 
+    /// Room for the mms the last walk reported, at least twice the room
+    /// it had (`-ENOSPC` beyond [`MAX_MMS`], `-ENOMEM`).
+    fn grow_maps(&mut self) -> Result {
+        let n = self
+            .maps
+            .capacity()
+            .checked_mul(2)
+            .ok_or(code::ENOSPC)?
+            .max(self.maps.needed())
+            .checked_next_power_of_two()
+            .filter(|&n| n <= MAX_MMS)
+            .ok_or(code::ENOSPC)?;
+        // The old storage goes first: both at once are not needed.
+        self.maps = Mappings::new(MapStore(KVVec::new(), KVVec::new()));
+        self.maps = Mappings::new(MapStore::new(n)?);
+        Ok(())
+    }
+
     /// Add the tasks mapping pages `[pgoff, pgoff + count)` of `inode`
     /// (growing the set as needed): the largest mapping shift seen (0 if
-    /// nothing is mapped). On an error (no memory, too many tasks) the set
-    /// keeps what it had; the caller falls back for this owner.
+    /// nothing is mapped). On an error (no memory, too many tasks or
+    /// mappings) the set keeps what it had; the caller falls back for this
+    /// owner.
     pub(crate) fn collect(
         &mut self,
         inode: &Inode,
@@ -183,11 +269,12 @@ impl Collector {
     ) -> Result<u8> {
         loop {
             self.full = false;
+            self.maps.clear();
             let mut shift = 0u32;
             let ctx = core::ptr::from_mut(self).cast::<c_void>();
             // SAFETY: the inode is referenced by `inode`; `ctx` is this
-            // collector, exclusively ours for the call, and the callback
-            // casts it back to the same type.
+            // collector, exclusively ours for the call, and the callbacks
+            // cast it back to the same type.
             let rc = unsafe {
                 bindings::daxhold_kill_collect(
                     inode.as_ptr(),
@@ -195,13 +282,21 @@ impl Collector {
                     count,
                     pre_remove,
                     early_kill,
-                    Some(collect_one),
+                    Some(collect_map),
+                    Some(collect_ready),
+                    Some(collect_task),
                     ctx,
                     &mut shift,
                 )
             };
+            self.mms = self.mms.max(self.maps.needed());
             if rc == 0 {
                 return Ok(u8::try_from(shift).unwrap_or(0));
+            }
+            if self.maps.overflowed() {
+                // More mms than room: room for all, and the walk again.
+                self.grow_maps()?;
+                continue;
             }
             if !self.full {
                 return to_result(rc).and(Err(code::EIO));
@@ -227,26 +322,67 @@ impl Collector {
     }
 }
 
-/// The collect walk's callback: one (task, address, shift), under RCU.
+impl Drop for Collector {
+    fn drop(&mut self) {
+        TASKS_HINT.store(self.set.len(), Ordering::Relaxed);
+        MMS_HINT.store(self.mms, Ordering::Relaxed);
+    }
+}
+
+/// The collect walk's first callback: the next VMA with a present
+/// poisoned page (its mm, the page's user address and mapping shift),
+/// under `i_mmap_rwsem`: recorded, or counted if there is no room.
+///
+/// # Safety
+///
+/// `ctx` is the `Collector` of the running `collect()`.
+unsafe extern "C" fn collect_map(ctx: *mut c_void, mm: *const c_void, addr: u64, shift: u32) {
+    // SAFETY: our contract: the collector, exclusively borrowed by the
+    // walk that calls us.
+    let c = unsafe { &mut *ctx.cast::<Collector>() };
+    c.maps
+        .push(mm as u64, addr, u8::try_from(shift).unwrap_or(0));
+}
+
+/// The second: the VMA walk is over. `-ENOSPC` if mms did not fit (the
+/// caller grows the room and walks again), 1 if none was found (no task
+/// to look for), else 0.
+///
+/// # Safety
+///
+/// `ctx` is the `Collector` of the running `collect()`.
+unsafe extern "C" fn collect_ready(ctx: *mut c_void) -> c_int {
+    // SAFETY: our contract: the collector, exclusively borrowed by the
+    // walk that calls us.
+    let c = unsafe { &*ctx.cast::<Collector>() };
+    if c.maps.overflowed() {
+        -(bindings::ENOSPC as c_int)
+    } else if c.maps.is_empty() {
+        1
+    } else {
+        0
+    }
+}
+
+/// The third: a task picked from a process, and its mm, under RCU; added
+/// if the walk found that mm.
 ///
 /// # Safety
 ///
 /// `ctx` is the `Collector` of the running `collect()`, and `t` a live
 /// task.
-unsafe extern "C" fn collect_one(
+unsafe extern "C" fn collect_task(
     ctx: *mut c_void,
     t: *mut bindings::task_struct,
-    addr: u64,
-    shift: u32,
+    mm: *const c_void,
 ) -> c_int {
     // SAFETY: our contract: the collector, exclusively borrowed by the
     // walk that calls us.
     let c = unsafe { &mut *ctx.cast::<Collector>() };
-    let Some(t) = NonNull::new(t) else {
+    let (Some(t), Some(e)) = (NonNull::new(t), c.maps.get(mm as u64)) else {
         return 0;
     };
-    let shift = u8::try_from(shift).unwrap_or(0);
-    match c.set.add(t.as_ptr() as u64, addr, shift) {
+    match killset::add_task(&mut c.set, t.as_ptr() as u64, e) {
         Added::New(i) => {
             if let Some(slot) = c.refs.get_mut(i) {
                 // SAFETY: `t` is live (our contract).

@@ -272,3 +272,228 @@ pub fn unmap_range(pgoff: u64, count: u64, shift: u8) -> Option<(u64, u64)> {
     let end = end.checked_add(mask)? & !mask;
     Some((start, end.checked_sub(start)?))
 }
+
+/// One mm found by the collect walk with a poisoned page present in one
+/// of its VMAs: the user address and shift of the first such page the
+/// walk met (`si_addr`, `si_addr_lsb` for its task), and the largest
+/// shift among all of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MmEntry {
+    /// The mm (in the module the `mm_struct` address, alive while the
+    /// walk holds the file's `i_mmap_rwsem`); 0: a free slot.
+    pub mm: u64,
+    /// User address of the first poisoned page present in its VMAs.
+    pub addr: u64,
+    /// log2 of the size of that mapping (12, 21 or 30).
+    pub shift: u8,
+    /// The largest mapping shift among its VMAs.
+    pub max_shift: u8,
+}
+
+/// The storage of [`Mappings`]: the hash table's slots (its size is the
+/// largest power of two that fits) and, as many as the table takes mms,
+/// slots for the order of their first appearance.
+pub trait MapSlots {
+    /// The table and the order.
+    fn parts(&self) -> (&[MmEntry], &[u32]);
+    /// The same, writable.
+    fn parts_mut(&mut self) -> (&mut [MmEntry], &mut [u32]);
+}
+
+impl MapSlots for (&mut [MmEntry], &mut [u32]) {
+    fn parts(&self) -> (&[MmEntry], &[u32]) {
+        (self.0, self.1)
+    }
+    fn parts_mut(&mut self) -> (&mut [MmEntry], &mut [u32]) {
+        (self.0, self.1)
+    }
+}
+
+/// The mms of one collect walk: each VMA with a present poisoned page
+/// gives ([`Mappings::push`]) its mm, address and shift, folded per mm;
+/// then each process's picked task is looked up by its mm
+/// ([`Mappings::get`]).
+///
+/// This turns the collect around: the kernel's `collect_procs_fsdax()`
+/// walks the processes once and, per picked task, the file's VMAs
+/// through the `i_mmap` interval tree; a module cannot query that tree
+/// (its iterators are not exported), so daxhold walks the VMAs once into
+/// this table and the processes once against it: O(V + P) for V VMAs and
+/// P processes (an open-addressing hash table keyed by mm, at most half
+/// full, linear probing), instead of O(V x P). No allocation here: the
+/// caller gives the storage; what did not fit is counted
+/// ([`Mappings::needed`]), so the caller can grow it and walk again.
+pub struct Mappings<S> {
+    store: S,
+    /// Distinct mms held (`order[..used]`).
+    used: usize,
+    /// Mappings of new mms that found no room.
+    missed: usize,
+}
+
+/// The table slot where the search for `mm` starts, in a table of `mask
+/// + 1` slots (Fibonacci hashing of the address without its low bits,
+/// which are equal in every `mm_struct`).
+fn home(mm: u64, mask: usize) -> usize {
+    let h = (mm >> 6).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    usize::try_from(h >> 32).unwrap_or(0) & mask
+}
+
+impl<S: MapSlots> Mappings<S> {
+    /// An empty table over `store`, whose table slots must all be free
+    /// (mm 0, as `MmEntry::default()` and zeroed memory are; a slot in use
+    /// would be found as an mm of the walk): not cleared here, as that
+    /// costs a write per slot where the kernel's zeroing allocation has
+    /// done it. Reused for another walk, the table is emptied by
+    /// [`Mappings::clear`], in O(mms held).
+    pub fn new(store: S) -> Self {
+        Mappings {
+            store,
+            used: 0,
+            missed: 0,
+        }
+    }
+
+    /// Table slots used: a power of two (0 if the storage has none).
+    fn table_len(&self) -> usize {
+        let n = self.store.parts().0.len();
+        n.checked_ilog2()
+            .and_then(|b| 1usize.checked_shl(b))
+            .unwrap_or(0)
+    }
+
+    /// How many distinct mms it takes: half the table, at most the
+    /// order's slots.
+    pub fn capacity(&self) -> usize {
+        (self.table_len() / 2).min(self.store.parts().1.len())
+    }
+
+    /// Distinct mms held.
+    pub fn len(&self) -> usize {
+        self.used
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.used == 0
+    }
+
+    /// Whether a mapping found no room.
+    pub fn overflowed(&self) -> bool {
+        self.missed > 0
+    }
+
+    /// At least as many distinct mms as the walk reported (held, plus
+    /// every mapping that found no room): the capacity a walk again needs.
+    pub fn needed(&self) -> usize {
+        self.used.saturating_add(self.missed)
+    }
+
+    /// Forget every mm (a new walk): O(mms held).
+    pub fn clear(&mut self) {
+        let used = self.used;
+        let (table, order) = self.store.parts_mut();
+        for &i in order.get(..used).unwrap_or(&[]) {
+            if let Some(e) = usize::try_from(i).ok().and_then(|i| table.get_mut(i)) {
+                *e = MmEntry::default();
+            }
+        }
+        self.used = 0;
+        self.missed = 0;
+    }
+
+    /// The slot of `mm`: `Ok` if it is there, `Err` with the free slot
+    /// where it would go, `Err(None)` if neither (a full table).
+    fn find(&self, mm: u64) -> Result<usize, Option<usize>> {
+        let len = self.table_len();
+        let mask = len.wrapping_sub(1);
+        let table = self.store.parts().0;
+        let mut i = home(mm, mask);
+        for _ in 0..len {
+            match table.get(i) {
+                Some(e) if e.mm == mm => return Ok(i),
+                Some(e) if e.mm == 0 => return Err(Some(i)),
+                Some(_) => i = i.wrapping_add(1) & mask,
+                None => break,
+            }
+        }
+        Err(None)
+    }
+
+    /// Record the walk's next mapping: `mm`'s first keeps its address
+    /// and shift, every one may raise its largest shift. mm 0 or shift 0
+    /// (no mapping) is ignored; a new mm beyond the capacity only counted.
+    /// O(1) expected.
+    pub fn push(&mut self, mm: u64, addr: u64, shift: u8) {
+        if mm == 0 || shift == 0 {
+            return;
+        }
+        let slot = match self.find(mm) {
+            Ok(i) => {
+                if let Some(e) = self.store.parts_mut().0.get_mut(i) {
+                    e.max_shift = e.max_shift.max(shift);
+                }
+                return;
+            }
+            Err(slot) => slot,
+        };
+        let used = self.used;
+        let room = self.capacity();
+        let (table, order) = self.store.parts_mut();
+        let free = slot
+            .filter(|_| used < room)
+            .and_then(|i| Some((i, u32::try_from(i).ok()?)));
+        let (Some((i, at)), Some(o)) = (free, order.get_mut(used)) else {
+            self.missed = self.missed.saturating_add(1);
+            return;
+        };
+        let Some(e) = table.get_mut(i) else {
+            self.missed = self.missed.saturating_add(1);
+            return;
+        };
+        *e = MmEntry {
+            mm,
+            addr,
+            shift,
+            max_shift: shift,
+        };
+        *o = at;
+        self.used = used.saturating_add(1);
+    }
+
+    /// What the walk found for `mm`, if anything. O(1) expected.
+    pub fn get(&self, mm: u64) -> Option<&MmEntry> {
+        if mm == 0 {
+            return None;
+        }
+        let i = self.find(mm).ok()?;
+        self.store.parts().0.get(i)
+    }
+
+    /// The mms held, in the order the walk first met them.
+    pub fn iter(&self) -> impl Iterator<Item = &MmEntry> {
+        let (table, order) = self.store.parts();
+        order
+            .get(..self.used)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(move |&i| usize::try_from(i).ok().and_then(|i| table.get(i)))
+    }
+
+    /// Its storage back.
+    pub fn into_store(self) -> S {
+        self.store
+    }
+}
+
+/// Add `task`, whose mm the walk found as `e`, to `set`: its first
+/// address and shift, and its largest shift, as adding each of its
+/// mappings in walk order would. What the first add did.
+pub fn add_task<S: Slots>(set: &mut KillSet<S>, task: u64, e: &MmEntry) -> Added {
+    let got = set.add(task, e.addr, e.shift);
+    if matches!(got, Added::New(_) | Added::Merged) && e.max_shift > e.shift {
+        // Merges: only the largest shift can change.
+        set.add(task, e.addr, e.max_shift);
+    }
+    got
+}

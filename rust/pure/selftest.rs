@@ -145,6 +145,8 @@ pub const KILLSET_CASES: &[Case] = &[
     ("killset_codes", killset::codes),
     ("killset_unmap", killset::unmap),
     ("killset_many_tasks", killset::many_tasks),
+    ("killset_mappings", killset::mappings),
+    ("killset_turned_around", killset::turned_around),
 ];
 
 /// Cases of the `daxhold_procfs` suite: the lines of `/proc/fs/daxhold`'s

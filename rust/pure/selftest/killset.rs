@@ -6,7 +6,9 @@
 
 use super::Fail;
 use crate::pure::events::{BUS_MCEERR_AO, BUS_MCEERR_AR};
-use crate::pure::killset::{must_force, sig_code, unmap_range, Added, Fixed, KillSet, Target};
+use crate::pure::killset::{
+    add_task, must_force, sig_code, unmap_range, Added, Fixed, KillSet, Mappings, MmEntry, Target,
+};
 
 /// A task mapping two owners of a shared page (and a PMD elsewhere): one
 /// entry, its first address and shift, the largest shift kept apart.
@@ -149,5 +151,103 @@ pub(super) fn many_tasks() -> Result<(), Fail> {
     ensure!(set2.add(1, 0x1000, 12) == Added::Full);
     ensure!(set2.add(task(5) + 1, 0x1000, 30) == Added::Merged);
     ensure!(set2.targets().get(N + 5).map(|t| (t.addr, t.max_shift)) == Some((0x2000, 30)));
+    Ok(())
+}
+
+/// The collect walk's mms: folded per mm (first address and shift, the
+/// largest shift), looked up by mm, in order of first appearance; mm 0
+/// and shift 0 ignored; a table that is too small counts what it missed
+/// and says how much room the walk needs; cleared for the next walk.
+pub(super) fn mappings() -> Result<(), Fail> {
+    // 8 slots (4 mms); 3 order slots: capacity 3.
+    let mut table = [MmEntry::default(); 8];
+    let mut order = [0u32; 3];
+    let mut maps = Mappings::new((&mut table[..], &mut order[..]));
+    ensure!(maps.capacity() == 3 && maps.is_empty());
+    // mm_struct addresses (the low bits are equal: the hash drops them).
+    let mm = |k: u64| 0xffff_8880_1000_0000 + k * 0x440;
+    maps.push(mm(1), 0x7000_1000, 12);
+    maps.push(mm(2), 0x7100_1000, 12);
+    maps.push(mm(1), 0x7200_0000, 21);
+    maps.push(mm(1), 0x7300_1000, 12);
+    maps.push(0, 0x1000, 12);
+    maps.push(mm(3), 0x1000, 0);
+    ensure!(maps.len() == 2 && !maps.overflowed());
+    ensure!(
+        maps.get(mm(1))
+            == Some(&MmEntry {
+                mm: mm(1),
+                addr: 0x7000_1000,
+                shift: 12,
+                max_shift: 21
+            })
+    );
+    ensure!(maps.get(mm(2)).map(|e| (e.addr, e.max_shift)) == Some((0x7100_1000, 12)));
+    ensure!(maps.get(mm(3)).is_none() && maps.get(0).is_none());
+    maps.push(mm(3), 0x7400_1000, 12);
+    // Full: two more new mms only counted, a known one still folds.
+    maps.push(mm(4), 0x7500_1000, 12);
+    maps.push(mm(5), 0x7600_1000, 12);
+    maps.push(mm(2), 0x7700_0000, 30);
+    ensure!(maps.len() == 3 && maps.overflowed() && maps.needed() == 5);
+    ensure!(maps.get(mm(4)).is_none());
+    ensure!(maps.get(mm(2)).map(|e| (e.addr, e.max_shift)) == Some((0x7100_1000, 30)));
+    let first: [u64; 3] = [mm(1), mm(2), mm(3)];
+    ensure!(maps.iter().map(|e| e.mm).eq(first.iter().copied()));
+    maps.clear();
+    ensure!(maps.is_empty() && !maps.overflowed() && maps.needed() == 0);
+    ensure!(maps.get(mm(1)).is_none() && maps.iter().next().is_none());
+    maps.push(mm(5), 0x1000, 12);
+    ensure!(maps.get(mm(5)).map(|e| e.addr) == Some(0x1000));
+    // No storage: nothing fits, nothing breaks.
+    let mut none = Mappings::new((&mut [][..], &mut [][..]));
+    none.push(mm(1), 0x1000, 12);
+    ensure!(none.capacity() == 0 && none.overflowed() && none.get(mm(1)).is_none());
+    Ok(())
+}
+
+/// The turned-around collect (VMAs once into the table, then each
+/// task's mm looked up) gives each task what the old one (every task for
+/// every VMA) gave: its first address and shift, its largest shift.
+/// Many mms that collide in a small table included.
+pub(super) fn turned_around() -> Result<(), Fail> {
+    const V: usize = 40;
+    const T: usize = 24;
+    // VMAs of 12 mms (aligned like mm_structs), several per mm, mixed shifts.
+    let vma = |k: usize| {
+        let mm = 0xffff_8880_2000_0000 + ((k * 7) % 12) as u64 * 0x1000;
+        let shift = [12u8, 21, 12, 30, 12][k % 5];
+        (mm, 0x7000_0000 + ((k as u64) << 21), shift)
+    };
+    // Tasks: mms 0..16 (12..16 map nothing); tasks 16.. share the mms
+    // of 0..8 (threads of one process picked apart, say): 20 map.
+    let task_mm = |t: usize| 0xffff_8880_2000_0000 + (t % 16) as u64 * 0x1000;
+    let mut old = KillSet::new(Fixed::<T>::new());
+    for k in 0..V {
+        let (mm, addr, shift) = vma(k);
+        for t in 0..T {
+            if task_mm(t) == mm {
+                old.add(t as u64 + 1, addr, shift);
+            }
+        }
+    }
+    let mut table = [MmEntry::default(); 32];
+    let mut order = [0u32; 16];
+    let mut maps = Mappings::new((&mut table[..], &mut order[..]));
+    for k in 0..V {
+        let (mm, addr, shift) = vma(k);
+        maps.push(mm, addr, shift);
+    }
+    ensure!(maps.len() == 12 && !maps.overflowed());
+    let mut new = KillSet::new(Fixed::<T>::new());
+    for t in 0..T {
+        if let Some(e) = maps.get(task_mm(t)) {
+            ensure!(matches!(add_task(&mut new, t as u64 + 1, e), Added::New(_)));
+        }
+    }
+    ensure!(old.len() == new.len() && new.len() == 20);
+    for o in old.targets() {
+        ensure!(new.targets().iter().any(|n| n == o));
+    }
     Ok(())
 }

@@ -4,7 +4,33 @@
 //! `add`, folded per task afterwards), under random sequences of tasks,
 //! addresses and shifts, with storage too small, regrown midway or ample.
 
-use daxhold_pure::killset::{unmap_range, Added, KillSet, Target};
+use daxhold_pure::killset::{
+    add_task, unmap_range, Added, KillSet, MapSlots, Mappings, MmEntry, Slots, Target,
+};
+
+/// Kill set storage in two vectors.
+struct VecSlots(Vec<Target>, Vec<u32>);
+
+impl Slots for VecSlots {
+    fn parts(&self) -> (&[Target], &[u32]) {
+        (&self.0, &self.1)
+    }
+    fn parts_mut(&mut self) -> (&mut [Target], &mut [u32]) {
+        (&mut self.0, &mut self.1)
+    }
+}
+
+/// Mappings storage in two vectors.
+struct VecMaps(Vec<MmEntry>, Vec<u32>);
+
+impl MapSlots for VecMaps {
+    fn parts(&self) -> (&[MmEntry], &[u32]) {
+        (&self.0, &self.1)
+    }
+    fn parts_mut(&mut self) -> (&mut [MmEntry], &mut [u32]) {
+        (&mut self.0, &mut self.1)
+    }
+}
 use proptest::prelude::*;
 
 /// The model: per task in order of first appearance, the first address
@@ -120,5 +146,65 @@ proptest! {
         // Rounded out by less than one mapping at each end.
         prop_assert!((pgoff << 12) - start < size);
         prop_assert!(start + len - ((pgoff + count) << 12) < size);
+    }
+
+    /// The turned-around collect against the old one: for V VMAs (mm,
+    /// address, shift; some unmapped) in walk order and processes (task,
+    /// picked task's mm or none) in task-list order, the old collect
+    /// added every matching task for every VMA; the new one folds the
+    /// VMAs per mm into the table (too small first: it says what it
+    /// needs, and the walk is repeated with that room), then adds each
+    /// task once with its mm's entry. The same tasks with the same first
+    /// address, shift and largest shift; in task-list order.
+    #[test]
+    fn turned_around_matches_old(
+        vmas in prop::collection::vec(
+            (0u64..40, any::<u64>(), prop::sample::select(vec![0u8, 12, 12, 21, 30])),
+            0..300),
+        procs in prop::collection::vec(0u64..50, 0..200),
+        first_room in 0usize..8,
+    ) {
+        // mm_struct-like addresses: equal low bits.
+        let mm = |k: u64| if k == 0 { 0 } else { 0xffff_8880_0000_0000 + k * 0x4c0 };
+        let tasks: Vec<(u64, u64)> =
+            procs.iter().enumerate().map(|(i, &k)| (i as u64 + 1, mm(k))).collect();
+        let mut old = KillSet::new(VecSlots(vec![Target::default(); 256], vec![0u32; 256]));
+        for &(k, addr, shift) in &vmas {
+            for &(t, tmm) in &tasks {
+                if tmm != 0 && tmm == mm(k) {
+                    old.add(t, addr, shift);
+                }
+            }
+        }
+        // A table of `room` mms; if it overflows, one of what it needs.
+        let walk = |room: usize| {
+            let mut maps = Mappings::new(VecMaps(vec![MmEntry::default(); 2 * room], vec![0u32; room]));
+            for &(k, addr, shift) in &vmas {
+                maps.push(mm(k), addr, shift);
+            }
+            maps
+        };
+        let mut maps = walk(first_room.next_power_of_two());
+        if maps.overflowed() {
+            let need = maps.needed();
+            prop_assert!(need > maps.capacity());
+            maps = walk(need.next_power_of_two());
+            prop_assert!(!maps.overflowed());
+        }
+        let distinct: std::collections::BTreeSet<u64> =
+            vmas.iter().filter(|v| v.0 != 0 && v.2 != 0).map(|v| mm(v.0)).collect();
+        prop_assert_eq!(maps.len(), distinct.len());
+        let mut new = KillSet::new(VecSlots(vec![Target::default(); 256], vec![0u32; 256]));
+        for &(t, tmm) in &tasks {
+            if let Some(e) = maps.get(tmm) {
+                prop_assert!(matches!(add_task(&mut new, t, e), Added::New(_)));
+            }
+        }
+        let mut a = old.targets().to_vec();
+        let b = new.targets().to_vec();
+        a.sort_by_key(|t| t.task);
+        // Task-list order: the tasks are numbered in it.
+        prop_assert!(b.windows(2).all(|w| w[0].task < w[1].task));
+        prop_assert_eq!(a, b);
     }
 }
