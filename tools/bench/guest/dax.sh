@@ -147,6 +147,7 @@ report "   ratio (ii)/(i): median $(ratio $s_med $d_med)x  p25 $(ratio $s_p25 $d
 diag "warm-up pages (ns), direct: $(tr '\n' ' ' < /tmp/lat.warmup.direct)"
 diag "warm-up pages (ns), stacked: $(tr '\n' ' ' < /tmp/lat.warmup.stacked)"
 diag "per-pair ratios: $(tr '\n' ' ' < /tmp/lat.pairs)"
+diag "medians (ns): direct $d_med stacked $s_med, difference $(awk -v a="$s_med" -v b="$d_med" 'BEGIN { print a - b }')"
 
 if [ "$io" = 0 ]; then
 	check "umount, dmsetup remove, rmmod daxhold" \
