@@ -111,17 +111,83 @@ static struct task_struct *daxhold_kill_pick(struct task_struct *tsk,
 }
 
 /*
+ * The first page of [@pgoff, @end) (file pages) mapped (present) in @vma:
+ * its user address into *@addr and its shift into *@shift (0: none).
+ * With @all, the rest of the range is scanned too (cond_resched() per
+ * page), and the largest shift returned; without, it stops at the first.
+ */
+static unsigned int daxhold_kill_scan(struct vm_area_struct *vma, u64 pgoff,
+				      u64 end, bool all, unsigned long *addr,
+				      unsigned int *shift)
+{
+	u64 vstart = vma->vm_pgoff, p, last;
+	unsigned int max_shift = 0;
+
+	*addr = 0;
+	*shift = 0;
+	p = max(pgoff, vstart);
+	last = min(end, vstart + vma_pages(vma));
+	while (p < last) {
+		unsigned long a = vma->vm_start + ((p - vstart) << PAGE_SHIFT);
+		unsigned int s = daxhold_kill_shift(vma, a);
+
+		if (s) {
+			if (!*shift) {
+				*addr = a;
+				*shift = s;
+				if (!all)
+					break;
+			}
+			max_shift = max(max_shift, s);
+			/* The next page outside this mapping. */
+			p += ((ALIGN_DOWN(a, 1UL << s) + (1UL << s)) - a) >>
+			     PAGE_SHIFT;
+		} else {
+			p++;
+		}
+		if (all)
+			cond_resched();
+	}
+	return max_shift;
+}
+
+/*
+ * daxhold_kill_scan() for a VMA the collect walk left to be looked at
+ * (smaller than a PMD: at most 511 pages, no cond_resched(): the caller
+ * is inside the process walk, under RCU).  Called back from @task below,
+ * under the i_mmap_rwsem the walk holds, so @vma is still in the tree.
+ */
+void daxhold_kill_look(struct vm_area_struct *vma, u64 pgoff, u64 count,
+		       u64 *addr, u32 *shift)
+{
+	unsigned long a;
+	unsigned int s;
+
+	daxhold_kill_scan(vma, pgoff, pgoff + count, false, &a, &s);
+	*addr = a;
+	*shift = s;
+}
+
+/*
  * For pages [@pgoff, @pgoff + @count) of @inode's mapping, in three steps
- * under i_mmap_lock_read() (so that every mm reported stays alive: its
- * VMA cannot leave the tree): (1) @map(ctx, mm, user address, shift) for
- * each VMA in which one of those pages is mapped (present), with the
- * first such page; (2) @ready(ctx); (3) unless @ready said otherwise,
- * ONE walk of the processes under RCU, @task(ctx, t, mm) for the task
- * picked from each (above).  The callee keeps the mms of (1) in a hash
- * table (rust/pure/killset.rs) and looks each task's mm up there, so the
- * cost is O(VMAs + processes), not VMAs x processes.  *@max_shift gets the largest mapping size seen (0: nothing
- * mapped).  0, the negative return of @ready, or the first nonzero
- * return of @task.  The inode is referenced by the caller; may sleep.
+ * under i_mmap_lock_read() (so that every mm and VMA reported stays
+ * alive: a VMA leaves the tree only under the write lock): (1) for each
+ * VMA overlapping the range, @map(ctx, mm, NULL, user address, shift) of
+ * its first present page if it can hold a huge mapping (the whole range
+ * is scanned for *@max_shift), or @map(ctx, mm, vma, 0, 0) if it cannot
+ * (smaller than a PMD: its pages are mapped by PTEs or not at all, which
+ * rounds the unmap alike; the callee has it looked at, with
+ * daxhold_kill_look(), only if a picked task has its mm); (2) @ready(ctx);
+ * (3) unless @ready said otherwise, ONE walk of the processes under RCU,
+ * @task(ctx, t, mm) for the task picked from each (above).  The callee
+ * keeps the VMAs of (1) in a hash table by mm (rust/pure/killset.rs) and
+ * looks each task's mm up there, so the cost is O(VMAs + processes), not
+ * VMAs x processes, and the page tables walked are those of the huge-
+ * capable VMAs and of the picked tasks' mms, as the kernel walks only
+ * those of the tasks it picked.  *@max_shift gets the largest mapping
+ * size seen in the huge-capable VMAs (0: none).  0, the negative return
+ * of @ready, or the first nonzero return of @task.  The inode is
+ * referenced by the caller; may sleep.
  */
 int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 			 bool pre_remove, bool early_kill,
@@ -142,35 +208,24 @@ int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 	i_mmap_lock_read(mapping);
 	for (node = rb_first_cached(&mapping->i_mmap); node;
 	     node = rb_next(node)) {
-		u64 vstart, vend, p, last;
-		bool first = true;
+		unsigned long addr;
+		unsigned int shift;
 
 		vma = rb_entry(node, struct vm_area_struct, shared.rb);
-		vstart = vma->vm_pgoff;
 		/* In order of vm_pgoff (the tree's key): none later overlaps. */
-		if (vstart >= end)
+		if (vma->vm_pgoff >= end)
 			break;
-		vend = vstart + vma_pages(vma);
-		p = max(pgoff, vstart);
-		last = min(end, vend);
-		while (p < last) {
-			unsigned long addr = vma->vm_start +
-					     ((p - vstart) << PAGE_SHIFT);
-			unsigned int shift = daxhold_kill_shift(vma, addr);
-
-			if (shift) {
-				if (first)
-					map(ctx, vma->vm_mm, addr, shift);
-				first = false;
-				*max_shift = max(*max_shift, (u32)shift);
-				/* The next page outside this mapping. */
-				p += ((ALIGN_DOWN(addr, 1UL << shift) +
-				       (1UL << shift)) - addr) >> PAGE_SHIFT;
-			} else {
-				p++;
-			}
-			cond_resched();
+		if (vma->vm_pgoff + vma_pages(vma) <= pgoff)
+			continue;
+		if (vma->vm_end - vma->vm_start < PMD_SIZE) {
+			map(ctx, vma->vm_mm, vma, 0, 0);
+			continue;
 		}
+		*max_shift = max(*max_shift,
+				 daxhold_kill_scan(vma, pgoff, end, true, &addr,
+						   &shift));
+		if (shift)
+			map(ctx, vma->vm_mm, NULL, addr, shift);
 	}
 	rc = ready(ctx);
 	if (rc) {

@@ -192,13 +192,16 @@ ssize_t daxhold_ctl_badblocks_show(char *buf, size_t size);
 struct task_struct;
 /*
  * The collect's three steps, all under i_mmap_rwsem (read): each VMA's
- * first present mapping (mm, user address, shift) to @map; @ready once
- * after that walk (0: walk the processes; > 0: nothing to look for;
- * < 0: stop with it); then every task picked, with its mm, to @task,
- * under RCU.  @map and @task must neither sleep nor allocate; a nonzero
- * return of @task stops the walk.
+ * first present mapping (mm, NULL, user address, shift), or a VMA to be
+ * looked at later (mm, vma, 0, 0), to @map; @ready once after that walk
+ * (0: walk the processes; > 0: nothing to look for; < 0: stop with it);
+ * then every task picked, with its mm, to @task, under RCU (which may
+ * call daxhold_kill_look() on a VMA @map got).  @map and @task must
+ * neither sleep nor allocate; a nonzero return of @task stops the walk.
  */
-typedef void (*daxhold_kill_map_fn)(void *ctx, const void *mm, __u64 addr,
+struct vm_area_struct;
+typedef void (*daxhold_kill_map_fn)(void *ctx, const void *mm,
+				    struct vm_area_struct *vma, __u64 addr,
 				    __u32 shift);
 typedef int (*daxhold_kill_ready_fn)(void *ctx);
 typedef int (*daxhold_kill_task_fn)(void *ctx, struct task_struct *t,
@@ -208,6 +211,8 @@ int daxhold_kill_collect(struct inode *inode, __u64 pgoff, __u64 count,
 			 daxhold_kill_map_fn map, daxhold_kill_ready_fn ready,
 			 daxhold_kill_task_fn task, void *ctx,
 			 __u32 *max_shift);
+void daxhold_kill_look(struct vm_area_struct *vma, __u64 pgoff, __u64 count,
+		       __u64 *addr, __u32 *shift);
 void daxhold_kill_unmap(struct inode *inode, __u64 start, __u64 len);
 void daxhold_kill_mark_poison(__u64 pfn, __u64 count);
 void daxhold_task_get(struct task_struct *t);

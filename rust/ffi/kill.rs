@@ -16,7 +16,9 @@ use kernel::prelude::*;
 
 use super::bindings;
 use super::index::Inode;
-use crate::pure::killset::{self, Added, KillSet, MapSlots, Mappings, MmEntry, Slots, Target};
+use crate::pure::killset::{
+    self, Added, KillSet, MapSlots, Mappings, MmSlot, Record, Slots, Target,
+};
 
 /// `TASK_COMM_LEN`.
 pub(crate) const COMM_LEN: usize = 16;
@@ -27,22 +29,21 @@ const FIRST_TASKS: usize = 16;
 /// The most tasks one failure's set takes; beyond, the kernel's
 /// per-owner kill runs for the rest (nobody missed).
 pub(crate) const MAX_TASKS: usize = 1 << 16;
-/// Distinct mms (of VMAs with a poisoned page present) the first table of
-/// the collect walk has room for; it grows (`GFP_KERNEL`, between walks,
-/// to what the walk reported, at least twice the room) up to
-/// [`MAX_MMS`].
-const FIRST_MMS: usize = 16;
-/// The most distinct mms one owner's collect takes (a table of 2 slots
-/// of 24 bytes and 4 bytes of order per mm, kvmalloc); beyond, the
-/// kernel's per-owner kill runs for that owner.
-const MAX_MMS: usize = 1 << 16;
+/// VMAs the first table of the collect walk has room for; it grows
+/// (`GFP_KERNEL`, between walks, to what the walk reported, at least
+/// twice the room) up to [`MAX_VMAS`].
+const FIRST_VMAS: usize = 16;
+/// The most VMAs one owner's collect takes (per VMA a record of 32 bytes
+/// and two table slots of 40, kvmalloc); beyond, the kernel's per-owner
+/// kill runs for that owner.
+const MAX_VMAS: usize = 1 << 16;
 
-/// The room the last failure needed (tasks, mms), set when its kill set
+/// The room the last failure needed (tasks, VMAs), set when its kill set
 /// is dropped: the next kill set starts with it, so that a file mapped by
 /// many processes is walked once per owner, not once more per doubling
 /// (and a small failure after a large one allocates little again).
 static TASKS_HINT: AtomicUsize = AtomicUsize::new(FIRST_TASKS);
-static MMS_HINT: AtomicUsize = AtomicUsize::new(FIRST_MMS);
+static VMAS_HINT: AtomicUsize = AtomicUsize::new(FIRST_VMAS);
 
 /// `hint` as a first size: a power of two from `first` to `max`.
 fn first_size(hint: &AtomicUsize, first: usize, max: usize) -> usize {
@@ -154,24 +155,24 @@ impl Store {
 
 /// The storage of the collect walk's [`Mappings`]: kernel vectors filled
 /// to their capacity (`kvmalloc`: a large one may be `vmalloc`ed), a
-/// table of twice the mms it takes and their order.
-pub(crate) struct MapStore(KVVec<MmEntry>, KVVec<u32>);
+/// table of twice the VMAs it takes and their records.
+pub(crate) struct MapStore(KVVec<MmSlot>, KVVec<Record>);
 
 impl MapSlots for MapStore {
-    fn parts(&self) -> (&[MmEntry], &[u32]) {
+    fn parts(&self) -> (&[MmSlot], &[Record]) {
         (&self.0, &self.1)
     }
-    fn parts_mut(&mut self) -> (&mut [MmEntry], &mut [u32]) {
+    fn parts_mut(&mut self) -> (&mut [MmSlot], &mut [Record]) {
         (&mut self.0, &mut self.1)
     }
 }
 
 impl MapStore {
-    /// Room for `n` mms (`n` a power of two).
+    /// Room for `n` VMAs (`n` a power of two).
     fn new(n: usize) -> Result<Self> {
         let slots = n.checked_mul(2).ok_or(code::ENOMEM)?;
-        // SAFETY: `MmEntry` is integers only (all zero: a free slot, its
-        // default), and so is `u32`.
+        // SAFETY: `MmSlot` and `Record` are integers and a bool only (all
+        // zero: a free slot, an empty record, their defaults).
         unsafe { Ok(MapStore(zeroed(slots)?, zeroed(n)?)) }
     }
 }
@@ -183,8 +184,10 @@ pub(crate) struct Collector {
     set: KillSet<Store>,
     refs: KVec<Option<TaskRef>>,
     maps: Mappings<MapStore>,
-    /// The most mms one collect of this failure reported.
-    mms: usize,
+    /// The most VMAs one collect of this failure reported.
+    vmas: usize,
+    /// The pages being collected: `(pgoff, count)`.
+    range: (u64, u64),
     /// A collect stopped on a full set.
     full: bool,
 }
@@ -205,8 +208,9 @@ impl Collector {
         Ok(Collector {
             set: KillSet::new(Store::new(tasks)?),
             refs: new_refs(tasks)?,
-            maps: Mappings::new(MapStore::new(first_size(&MMS_HINT, FIRST_MMS, MAX_MMS))?),
-            mms: 0,
+            maps: Mappings::new(MapStore::new(first_size(&VMAS_HINT, FIRST_VMAS, MAX_VMAS))?),
+            vmas: 0,
+            range: (0, 0),
             full: false,
         })
     }
@@ -236,8 +240,8 @@ impl Collector {
         Ok(())
     }
 
-    /// Room for the mms the last walk reported, at least twice the room
-    /// it had (`-ENOSPC` beyond [`MAX_MMS`], `-ENOMEM`).
+    /// Room for the VMAs the last walk reported, at least twice the room
+    /// it had (`-ENOSPC` beyond [`MAX_VMAS`], `-ENOMEM`).
     fn grow_maps(&mut self) -> Result {
         let n = self
             .maps
@@ -246,7 +250,7 @@ impl Collector {
             .ok_or(code::ENOSPC)?
             .max(self.maps.needed())
             .checked_next_power_of_two()
-            .filter(|&n| n <= MAX_MMS)
+            .filter(|&n| n <= MAX_VMAS)
             .ok_or(code::ENOSPC)?;
         // The old storage goes first: both at once are not needed.
         self.maps = Mappings::new(MapStore(KVVec::new(), KVVec::new()));
@@ -270,6 +274,7 @@ impl Collector {
         loop {
             self.full = false;
             self.maps.clear();
+            self.range = (pgoff, count);
             let mut shift = 0u32;
             let ctx = core::ptr::from_mut(self).cast::<c_void>();
             // SAFETY: the inode is referenced by `inode`; `ctx` is this
@@ -289,12 +294,12 @@ impl Collector {
                     &mut shift,
                 )
             };
-            self.mms = self.mms.max(self.maps.needed());
+            self.vmas = self.vmas.max(self.maps.needed());
             if rc == 0 {
                 return Ok(u8::try_from(shift).unwrap_or(0));
             }
             if self.maps.overflowed() {
-                // More mms than room: room for all, and the walk again.
+                // More VMAs than room: room for all, and the walk again.
                 self.grow_maps()?;
                 continue;
             }
@@ -325,26 +330,59 @@ impl Collector {
 impl Drop for Collector {
     fn drop(&mut self) {
         TASKS_HINT.store(self.set.len(), Ordering::Relaxed);
-        MMS_HINT.store(self.mms, Ordering::Relaxed);
+        VMAS_HINT.store(self.vmas, Ordering::Relaxed);
     }
 }
 
-/// The collect walk's first callback: the next VMA with a present
-/// poisoned page (its mm, the page's user address and mapping shift),
-/// under `i_mmap_rwsem`: recorded, or counted if there is no room.
+/// The collect walk's first callback, under `i_mmap_rwsem`: the next VMA
+/// with a present poisoned page (its mm, no VMA, the page's user address
+/// and mapping shift), or a VMA to look at if a picked task has its mm
+/// (its mm, the VMA): recorded, or counted if there is no room.
 ///
 /// # Safety
 ///
 /// `ctx` is the `Collector` of the running `collect()`.
-unsafe extern "C" fn collect_map(ctx: *mut c_void, mm: *const c_void, addr: u64, shift: u32) {
+unsafe extern "C" fn collect_map(
+    ctx: *mut c_void,
+    mm: *const c_void,
+    vma: *mut bindings::vm_area_struct,
+    addr: u64,
+    shift: u32,
+) {
     // SAFETY: our contract: the collector, exclusively borrowed by the
     // walk that calls us.
     let c = unsafe { &mut *ctx.cast::<Collector>() };
-    c.maps
-        .push(mm as u64, addr, u8::try_from(shift).unwrap_or(0));
+    c.maps.push(
+        mm as u64,
+        vma as u64,
+        addr,
+        u8::try_from(shift).unwrap_or(0),
+    );
 }
 
-/// The second: the VMA walk is over. `-ENOSPC` if mms did not fit (the
+/// The first present poisoned page of a VMA the walk left to be looked
+/// at: its user address and shift (0: none).
+///
+/// # Safety
+///
+/// `vma` was given to [`collect_map`] by the running walk, which still
+/// holds the file's `i_mmap_rwsem` (so the VMA is in its tree).
+unsafe fn look(vma: u64, (pgoff, count): (u64, u64)) -> (u64, u8) {
+    let (mut addr, mut shift) = (0u64, 0u32);
+    // SAFETY: `vma` is live (our contract); the outputs are ours.
+    unsafe {
+        bindings::daxhold_kill_look(
+            vma as *mut bindings::vm_area_struct,
+            pgoff,
+            count,
+            &mut addr,
+            &mut shift,
+        )
+    };
+    (addr, u8::try_from(shift).unwrap_or(0))
+}
+
+/// The second: the VMA walk is over. `-ENOSPC` if VMAs did not fit (the
 /// caller grows the room and walks again), 1 if none was found (no task
 /// to look for), else 0.
 ///
@@ -365,7 +403,8 @@ unsafe extern "C" fn collect_ready(ctx: *mut c_void) -> c_int {
 }
 
 /// The third: a task picked from a process, and its mm, under RCU; added
-/// if the walk found that mm.
+/// if a poisoned page is present in a VMA of that mm (the VMAs of the mm
+/// not looked at yet are looked at now, once).
 ///
 /// # Safety
 ///
@@ -379,10 +418,16 @@ unsafe extern "C" fn collect_task(
     // SAFETY: our contract: the collector, exclusively borrowed by the
     // walk that calls us.
     let c = unsafe { &mut *ctx.cast::<Collector>() };
-    let (Some(t), Some(e)) = (NonNull::new(t), c.maps.get(mm as u64)) else {
+    let Some(t) = NonNull::new(t) else {
         return 0;
     };
-    match killset::add_task(&mut c.set, t.as_ptr() as u64, e) {
+    let range = c.range;
+    // SAFETY: the VMAs in the table were given by this walk, which is
+    // running (it calls us) and holds `i_mmap_rwsem`.
+    let Some(f) = c.maps.lookup(mm as u64, |vma| unsafe { look(vma, range) }) else {
+        return 0;
+    };
+    match killset::add_task(&mut c.set, t.as_ptr() as u64, &f) {
         Added::New(i) => {
             if let Some(slot) = c.refs.get_mut(i) {
                 // SAFETY: `t` is live (our contract).

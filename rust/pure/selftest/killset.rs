@@ -7,7 +7,8 @@
 use super::Fail;
 use crate::pure::events::{BUS_MCEERR_AO, BUS_MCEERR_AR};
 use crate::pure::killset::{
-    add_task, must_force, sig_code, unmap_range, Added, Fixed, KillSet, Mappings, MmEntry, Target,
+    add_task, must_force, sig_code, unmap_range, Added, Fixed, Found, KillSet, Mappings, MmSlot,
+    Record, Target,
 };
 
 /// A task mapping two owners of a shared page (and a PMD elsewhere): one
@@ -154,73 +155,96 @@ pub(super) fn many_tasks() -> Result<(), Fail> {
     Ok(())
 }
 
-/// The collect walk's mms: folded per mm (first address and shift, the
-/// largest shift), looked up by mm, in order of first appearance; mm 0
-/// and shift 0 ignored; a table that is too small counts what it missed
-/// and says how much room the walk needs; cleared for the next walk.
+/// The collect walk's VMAs by mm: a present VMA's first address and
+/// shift, the largest shift, looked up by mm; VMAs pushed unresolved are
+/// looked at on the first lookup of their mm only, in walk order, and
+/// only once; mm 0 and VMAs with nothing present ignored; a table that is
+/// too small counts what it missed and says how much room the walk
+/// needs; cleared for the next walk.
 pub(super) fn mappings() -> Result<(), Fail> {
-    // 8 slots (4 mms); 3 order slots: capacity 3.
-    let mut table = [MmEntry::default(); 8];
-    let mut order = [0u32; 3];
-    let mut maps = Mappings::new((&mut table[..], &mut order[..]));
+    // 8 slots (4 records); 3 record slots: capacity 3.
+    let mut table = [MmSlot::default(); 8];
+    let mut records = [Record::default(); 3];
+    let mut maps = Mappings::new((&mut table[..], &mut records[..]));
     ensure!(maps.capacity() == 3 && maps.is_empty());
     // mm_struct addresses (the low bits are equal: the hash drops them).
     let mm = |k: u64| 0xffff_8880_1000_0000 + k * 0x440;
-    maps.push(mm(1), 0x7000_1000, 12);
-    maps.push(mm(2), 0x7100_1000, 12);
-    maps.push(mm(1), 0x7200_0000, 21);
-    maps.push(mm(1), 0x7300_1000, 12);
-    maps.push(0, 0x1000, 12);
-    maps.push(mm(3), 0x1000, 0);
-    ensure!(maps.len() == 2 && !maps.overflowed());
-    ensure!(
-        maps.get(mm(1))
-            == Some(&MmEntry {
-                mm: mm(1),
-                addr: 0x7000_1000,
-                shift: 12,
-                max_shift: 21
-            })
-    );
-    ensure!(maps.get(mm(2)).map(|e| (e.addr, e.max_shift)) == Some((0x7100_1000, 12)));
-    ensure!(maps.get(mm(3)).is_none() && maps.get(0).is_none());
-    maps.push(mm(3), 0x7400_1000, 12);
-    // Full: two more new mms only counted, a known one still folds.
-    maps.push(mm(4), 0x7500_1000, 12);
-    maps.push(mm(5), 0x7600_1000, 12);
-    maps.push(mm(2), 0x7700_0000, 30);
+    let never = |_| (0u64, 0u8);
+    maps.push(mm(1), 0, 0x7000_1000, 12);
+    maps.push(mm(2), 0, 0x7100_1000, 12);
+    maps.push(mm(1), 0, 0x7200_0000, 21);
+    maps.push(0, 0, 0x1000, 12);
+    maps.push(mm(3), 0, 0x1000, 0);
+    ensure!(maps.len() == 3 && !maps.overflowed());
+    let f1 = Found {
+        addr: 0x7000_1000,
+        shift: 12,
+        max_shift: 21,
+    };
+    ensure!(maps.lookup(mm(1), never) == Some(f1));
+    ensure!(maps.lookup(mm(2), never).map(|f| (f.addr, f.max_shift)) == Some((0x7100_1000, 12)));
+    ensure!(maps.lookup(mm(3), never).is_none() && maps.lookup(0, never).is_none());
+    // Full: more VMAs only counted.
+    maps.push(mm(4), 0, 0x7500_1000, 12);
+    maps.push(mm(2), 0, 0x7700_0000, 30);
     ensure!(maps.len() == 3 && maps.overflowed() && maps.needed() == 5);
-    ensure!(maps.get(mm(4)).is_none());
-    ensure!(maps.get(mm(2)).map(|e| (e.addr, e.max_shift)) == Some((0x7100_1000, 30)));
-    let first: [u64; 3] = [mm(1), mm(2), mm(3)];
-    ensure!(maps.iter().map(|e| e.mm).eq(first.iter().copied()));
+    ensure!(maps.lookup(mm(4), never).is_none());
     maps.clear();
     ensure!(maps.is_empty() && !maps.overflowed() && maps.needed() == 0);
-    ensure!(maps.get(mm(1)).is_none() && maps.iter().next().is_none());
-    maps.push(mm(5), 0x1000, 12);
-    ensure!(maps.get(mm(5)).map(|e| e.addr) == Some(0x1000));
+    ensure!(maps.lookup(mm(1), never).is_none());
+    // Unresolved VMAs: mm 5 has VMA 0x50 (nothing present) then 0x51
+    // (present) then a present one; mm 6 only 0x60 (nothing present).
+    maps.push(mm(5), 0x50, 0, 0);
+    maps.push(mm(6), 0x60, 0, 0);
+    maps.push(mm(5), 0x51, 0, 0);
+    ensure!(maps.len() == 3);
+    let mut looked = [0u64; 4];
+    let mut n = 0;
+    let mut look = |vma: u64| {
+        if let Some(l) = looked.get_mut(n) {
+            *l = vma;
+        }
+        n += 1;
+        match vma {
+            0x51 => (0x7800_2000, 12),
+            _ => (0, 0),
+        }
+    };
+    let f5 = Found {
+        addr: 0x7800_2000,
+        shift: 12,
+        max_shift: 12,
+    };
+    ensure!(maps.lookup(mm(5), &mut look) == Some(f5));
+    ensure!(maps.lookup(mm(5), &mut look) == Some(f5));
+    ensure!(maps.lookup(mm(6), &mut look).is_none());
+    ensure!(maps.lookup(mm(6), &mut look).is_none());
+    // Each VMA looked at once, in walk order per mm.
+    ensure!(n == 3 && looked[..3] == [0x50, 0x51, 0x60]);
     // No storage: nothing fits, nothing breaks.
     let mut none = Mappings::new((&mut [][..], &mut [][..]));
-    none.push(mm(1), 0x1000, 12);
-    ensure!(none.capacity() == 0 && none.overflowed() && none.get(mm(1)).is_none());
+    none.push(mm(1), 0, 0x1000, 12);
+    ensure!(none.capacity() == 0 && none.overflowed() && none.lookup(mm(1), never).is_none());
     Ok(())
 }
 
-/// The turned-around collect (VMAs once into the table, then each
-/// task's mm looked up) gives each task what the old one (every task for
-/// every VMA) gave: its first address and shift, its largest shift.
-/// Many mms that collide in a small table included.
+/// The turned-around collect (VMAs once into the table, some looked at
+/// only when a task's mm is looked up, then each task's mm looked up)
+/// gives each task what the old one (every task for every VMA) gave: its
+/// first address and shift, its largest shift. Many mms that collide in
+/// a small table included.
 pub(super) fn turned_around() -> Result<(), Fail> {
     const V: usize = 40;
     const T: usize = 24;
-    // VMAs of 12 mms (aligned like mm_structs), several per mm, mixed shifts.
+    // VMAs of 12 mms (aligned like mm_structs), several per mm, mixed
+    // shifts (0: nothing present); every third one deferred.
     let vma = |k: usize| {
         let mm = 0xffff_8880_2000_0000 + ((k * 7) % 12) as u64 * 0x1000;
-        let shift = [12u8, 21, 12, 30, 12][k % 5];
+        let shift = [12u8, 21, 0, 30, 12, 0, 12][k % 7];
         (mm, 0x7000_0000 + ((k as u64) << 21), shift)
     };
     // Tasks: mms 0..16 (12..16 map nothing); tasks 16.. share the mms
-    // of 0..8 (threads of one process picked apart, say): 20 map.
+    // of 0..8 (processes sharing an mm): 20 map.
     let task_mm = |t: usize| 0xffff_8880_2000_0000 + (t % 16) as u64 * 0x1000;
     let mut old = KillSet::new(Fixed::<T>::new());
     for k in 0..V {
@@ -231,18 +255,29 @@ pub(super) fn turned_around() -> Result<(), Fail> {
             }
         }
     }
-    let mut table = [MmEntry::default(); 32];
-    let mut order = [0u32; 16];
-    let mut maps = Mappings::new((&mut table[..], &mut order[..]));
+    let mut table = [MmSlot::default(); 128];
+    let mut records = [Record::default(); V];
+    let mut maps = Mappings::new((&mut table[..], &mut records[..]));
     for k in 0..V {
         let (mm, addr, shift) = vma(k);
-        maps.push(mm, addr, shift);
+        if k % 3 == 0 {
+            maps.push(mm, 0x1000 + k as u64, 0, 0);
+        } else {
+            maps.push(mm, 0, addr, shift);
+        }
     }
-    ensure!(maps.len() == 12 && !maps.overflowed());
+    ensure!(!maps.overflowed());
+    let look = |v: u64| {
+        let (_, addr, shift) = vma((v - 0x1000) as usize);
+        (addr, shift)
+    };
     let mut new = KillSet::new(Fixed::<T>::new());
     for t in 0..T {
-        if let Some(e) = maps.get(task_mm(t)) {
-            ensure!(matches!(add_task(&mut new, t as u64 + 1, e), Added::New(_)));
+        if let Some(f) = maps.lookup(task_mm(t), look) {
+            ensure!(matches!(
+                add_task(&mut new, t as u64 + 1, &f),
+                Added::New(_)
+            ));
         }
     }
     ensure!(old.len() == new.len() && new.len() == 20);

@@ -5,7 +5,7 @@
 //! addresses and shifts, with storage too small, regrown midway or ample.
 
 use daxhold_pure::killset::{
-    add_task, unmap_range, Added, KillSet, MapSlots, Mappings, MmEntry, Slots, Target,
+    add_task, unmap_range, Added, KillSet, MapSlots, Mappings, MmSlot, Record, Slots, Target,
 };
 
 /// Kill set storage in two vectors.
@@ -21,13 +21,13 @@ impl Slots for VecSlots {
 }
 
 /// Mappings storage in two vectors.
-struct VecMaps(Vec<MmEntry>, Vec<u32>);
+struct VecMaps(Vec<MmSlot>, Vec<Record>);
 
 impl MapSlots for VecMaps {
-    fn parts(&self) -> (&[MmEntry], &[u32]) {
+    fn parts(&self) -> (&[MmSlot], &[Record]) {
         (&self.0, &self.1)
     }
-    fn parts_mut(&mut self) -> (&mut [MmEntry], &mut [u32]) {
+    fn parts_mut(&mut self) -> (&mut [MmSlot], &mut [Record]) {
         (&mut self.0, &mut self.1)
     }
 }
@@ -149,17 +149,19 @@ proptest! {
     }
 
     /// The turned-around collect against the old one: for V VMAs (mm,
-    /// address, shift; some unmapped) in walk order and processes (task,
-    /// picked task's mm or none) in task-list order, the old collect
-    /// added every matching task for every VMA; the new one folds the
-    /// VMAs per mm into the table (too small first: it says what it
-    /// needs, and the walk is repeated with that room), then adds each
-    /// task once with its mm's entry. The same tasks with the same first
-    /// address, shift and largest shift; in task-list order.
+    /// address, shift; some with nothing present) in walk order and
+    /// processes (task, picked task's mm or none) in task-list order, the
+    /// old collect added every matching task for every VMA; the new one
+    /// records the VMAs per mm (some looked at now, the others only when a
+    /// task's mm is looked up, each at most once), the table too small
+    /// first (it says what it needs, and the walk is repeated with that
+    /// room), then adds each task once with what its mm's lookup found.
+    /// The same tasks with the same first address, shift and largest
+    /// shift; in task-list order.
     #[test]
     fn turned_around_matches_old(
         vmas in prop::collection::vec(
-            (0u64..40, any::<u64>(), prop::sample::select(vec![0u8, 12, 12, 21, 30])),
+            (0u64..40, any::<u64>(), prop::sample::select(vec![0u8, 12, 12, 21, 30]), any::<bool>()),
             0..300),
         procs in prop::collection::vec(0u64..50, 0..200),
         first_room in 0usize..8,
@@ -169,18 +171,23 @@ proptest! {
         let tasks: Vec<(u64, u64)> =
             procs.iter().enumerate().map(|(i, &k)| (i as u64 + 1, mm(k))).collect();
         let mut old = KillSet::new(VecSlots(vec![Target::default(); 256], vec![0u32; 256]));
-        for &(k, addr, shift) in &vmas {
+        for &(k, addr, shift, _) in &vmas {
             for &(t, tmm) in &tasks {
                 if tmm != 0 && tmm == mm(k) {
                     old.add(t, addr, shift);
                 }
             }
         }
-        // A table of `room` mms; if it overflows, one of what it needs.
+        // A table of `room` VMAs; if it overflows, one of what it needs.
+        // A deferred VMA is pushed as its number + 1.
         let walk = |room: usize| {
-            let mut maps = Mappings::new(VecMaps(vec![MmEntry::default(); 2 * room], vec![0u32; room]));
-            for &(k, addr, shift) in &vmas {
-                maps.push(mm(k), addr, shift);
+            let mut maps = Mappings::new(VecMaps(vec![MmSlot::default(); 2 * room], vec![Record::default(); room]));
+            for (i, &(k, addr, shift, defer)) in vmas.iter().enumerate() {
+                if defer {
+                    maps.push(mm(k), i as u64 + 1, 0, 0);
+                } else {
+                    maps.push(mm(k), 0, addr, shift);
+                }
             }
             maps
         };
@@ -191,14 +198,22 @@ proptest! {
             maps = walk(need.next_power_of_two());
             prop_assert!(!maps.overflowed());
         }
-        let distinct: std::collections::BTreeSet<u64> =
-            vmas.iter().filter(|v| v.0 != 0 && v.2 != 0).map(|v| mm(v.0)).collect();
-        prop_assert_eq!(maps.len(), distinct.len());
+        let mut looked = vec![0u32; vmas.len()];
         let mut new = KillSet::new(VecSlots(vec![Target::default(); 256], vec![0u32; 256]));
         for &(t, tmm) in &tasks {
-            if let Some(e) = maps.get(tmm) {
-                prop_assert!(matches!(add_task(&mut new, t, e), Added::New(_)));
+            let found = maps.lookup(tmm, |v| {
+                let i = v as usize - 1;
+                looked[i] += 1;
+                (vmas[i].1, vmas[i].2)
+            });
+            if let Some(f) = found {
+                prop_assert!(matches!(add_task(&mut new, t, &f), Added::New(_)));
             }
+        }
+        // Only deferred VMAs of a picked mm were looked at, each once.
+        for (i, &(k, _, _, defer)) in vmas.iter().enumerate() {
+            let picked = k != 0 && tasks.iter().any(|&(_, tmm)| tmm == mm(k));
+            prop_assert_eq!(looked[i], u32::from(defer && picked));
         }
         let mut a = old.targets().to_vec();
         let b = new.targets().to_vec();
