@@ -248,6 +248,40 @@ int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 }
 
 /*
+ * Whether every VMA that maps pages [@pgoff, @pgoff + @count) of @inode is
+ * the running task's mm's (also: none at all): then the collect picks no
+ * other process, and the early-kill sysctl (a vfs read) need not be read.
+ * A VMA that joins after this is as one that joins after the collect.
+ * May sleep (i_mmap_rwsem).
+ */
+bool daxhold_kill_only_current(struct inode *inode, u64 pgoff, u64 count)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct vm_area_struct *vma;
+	struct rb_node *node;
+	u64 end = pgoff + count;
+	bool only = true;
+
+	if (end < pgoff)
+		return false;
+	i_mmap_lock_read(mapping);
+	for (node = rb_first_cached(&mapping->i_mmap); node;
+	     node = rb_next(node)) {
+		vma = rb_entry(node, struct vm_area_struct, shared.rb);
+		if (vma->vm_pgoff >= end)
+			break;
+		if (vma->vm_pgoff + vma_pages(vma) <= pgoff)
+			continue;
+		if (vma->vm_mm != current->mm) {
+			only = false;
+			break;
+		}
+	}
+	i_mmap_unlock_read(mapping);
+	return only;
+}
+
+/*
  * Unmap bytes [@start, @start + @len) of @inode's file from every process
  * (unmap_and_kill()'s unmap_mapping_range(), even_cows 0).  May sleep.
  */

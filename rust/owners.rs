@@ -26,7 +26,7 @@ use kernel::sync::Mutex;
 
 use crate::errno::{self, EOPNOTSUPP};
 use crate::ffi::index::{self, Index, Inode, Sb, PAGE_SHIFT};
-use crate::ffi::kill::{self as killffi, Collector};
+use crate::ffi::kill::{self as killffi, Collector, Spare};
 use crate::holder::Holder;
 use crate::notify::Log;
 use crate::pure::daxindex::Owner;
@@ -61,6 +61,8 @@ pub(crate) struct OwnerStats {
 pub(crate) struct Owners {
     pub(crate) index: Pin<KBox<Mutex<Index>>>,
     pub(crate) stats: OwnerStats,
+    /// The last failure's kill set storage, for the next one.
+    spare: Pin<KBox<Mutex<Option<Spare>>>>,
     /// [`MetadataPolicy`]: 0 shutdown, 1 report.
     metadata: AtomicU8,
 }
@@ -69,8 +71,10 @@ impl Owners {
     /// An empty index (built on first use) and its probes.
     pub(crate) fn new() -> Result<Self> {
         let index = KBox::pin_init(kernel::new_mutex!(Index::new()), GFP_KERNEL)?;
+        let spare = KBox::pin_init(kernel::new_mutex!(None), GFP_KERNEL)?;
         Ok(Owners {
             index,
+            spare,
             stats: OwnerStats::default(),
             metadata: AtomicU8::new(0),
         })
@@ -232,8 +236,10 @@ pub(crate) fn handle(
     }
     let pre_remove = failure.kind == Kind::PreRemove;
     // The kill set, allocated before the walk (GFP_KERNEL, process
-    // context); without it every owner takes the kernel's per-owner kill.
-    let collector = Collector::new()
+    // context) unless the last failure's storage will do; without it
+    // every owner takes the kernel's per-owner kill.
+    let spare = owners.spare.lock().take();
+    let collector = Collector::new(spare)
         .inspect_err(|e| {
             owners.stats.kill_fallbacks.fetch_add(1, Ordering::Relaxed);
             pr_err!(
@@ -250,7 +256,7 @@ pub(crate) fn handle(
         handled,
         found: 0,
         error: None,
-        early_kill: !pre_remove && killffi::early_kill(),
+        early_kill: None,
         collector,
     };
     // One retry: events lost in the middle of a query (a full ring) make
@@ -325,8 +331,9 @@ struct Kill<'a> {
     handled: &'a [DevId],
     found: u64,
     error: Option<c_int>,
-    /// `vm.memory_failure_early_kill`, read once per failure.
-    early_kill: bool,
+    /// `vm.memory_failure_early_kill`, read at most once per failure: when
+    /// the first owner that another process maps is collected.
+    early_kill: Option<bool>,
     /// The kill set; `None` once it could not be allocated or grown (the
     /// fallback: `mf_dax_kill_procs()` for each owner from then on).
     collector: Option<Collector>,
@@ -340,7 +347,15 @@ impl Kill<'_> {
         let Some(c) = self.collector.as_mut() else {
             return inode.kill_procs(o.pgoff, o.count, self.mf_flags);
         };
-        match c.collect(inode, o.pgoff, o.count, self.pre_remove, self.early_kill) {
+        // The sysctl only matters for processes other than the running
+        // task's (which is picked itself); reading it costs a vfs read.
+        let early_kill = match self.early_kill {
+            _ if self.pre_remove => false,
+            Some(v) => v,
+            None if inode.only_current(o.pgoff, o.count) => false,
+            None => *self.early_kill.insert(killffi::early_kill()),
+        };
+        match c.collect(inode, o.pgoff, o.count, self.pre_remove, early_kill) {
             Ok(shift) => {
                 // Unmap always, also with no task collected: a retouch
                 // faults anew instead of reading the poison through a
@@ -380,6 +395,13 @@ impl Kill<'_> {
         let Some(c) = self.collector.take() else {
             return;
         };
+        self.signal_each(name, &c);
+        // The references dropped, the storage kept for the next failure.
+        *self.owners.spare.lock() = c.into_spare();
+    }
+
+    /// [`Kill::signal_all`] for each task of `c`.
+    fn signal_each(&mut self, name: &str, c: &Collector) {
         for (t, task) in c.targets() {
             let current = task.is_current();
             let code = killset::sig_code(true, current);

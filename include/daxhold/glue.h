@@ -213,6 +213,8 @@ int daxhold_kill_collect(struct inode *inode, __u64 pgoff, __u64 count,
 			 __u32 *max_shift);
 void daxhold_kill_look(struct vm_area_struct *vma, __u64 pgoff, __u64 count,
 		       __u64 *addr, __u32 *shift);
+bool daxhold_kill_only_current(struct inode *inode, __u64 pgoff,
+			       __u64 count);
 void daxhold_kill_unmap(struct inode *inode, __u64 start, __u64 len);
 void daxhold_kill_mark_poison(__u64 pfn, __u64 count);
 void daxhold_task_get(struct task_struct *t);

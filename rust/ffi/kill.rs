@@ -177,6 +177,34 @@ impl MapStore {
     }
 }
 
+/// Storage a failure's kill set gives back for the next one: sets,
+/// references all empty, the table's slots all free.
+pub(crate) struct Spare {
+    store: Store,
+    refs: KVec<Option<TaskRef>>,
+    maps: MapStore,
+}
+
+/// Spare storage is kept for the next failure up to this room (tasks or
+/// VMAs), and beyond it while a failure needed at least a quarter of it.
+const KEEP_SPARE: usize = 1024;
+
+impl Spare {
+    /// Tasks it has room for.
+    fn tasks(&self) -> usize {
+        self.store
+            .0
+            .len()
+            .min(self.store.1.len())
+            .min(self.refs.len())
+    }
+
+    /// VMAs it has room for (the table is twice the records).
+    fn vmas(&self) -> usize {
+        self.maps.1.len().min(self.maps.0.len() / 2)
+    }
+}
+
 /// One failure's kill set and the task references of its entries (slot
 /// `i` of `refs` holds the reference for entry `i`), and the mappings of
 /// the owner being collected.
@@ -190,6 +218,8 @@ pub(crate) struct Collector {
     range: (u64, u64),
     /// A collect stopped on a full set.
     full: bool,
+    /// The hints have been set from it.
+    hinted: bool,
 }
 
 /// `refs` with `n` empty slots (no allocation when they are filled).
@@ -203,16 +233,58 @@ fn new_refs(n: usize) -> Result<KVec<Option<TaskRef>>> {
 
 impl Collector {
     /// An empty set (process context: allocates with `GFP_KERNEL`).
-    pub(crate) fn new() -> Result<Self> {
+    ///
+    /// `spare`, the storage the last failure gave back, is taken if it
+    /// has the room the hints ask for (no allocation then), else freed.
+    pub(crate) fn new(spare: Option<Spare>) -> Result<Self> {
         let tasks = first_size(&TASKS_HINT, FIRST_TASKS, MAX_TASKS);
+        let vmas = first_size(&VMAS_HINT, FIRST_VMAS, MAX_VMAS);
+        let (store, refs, maps) = match spare {
+            Some(s) if s.tasks() >= tasks && s.vmas() >= vmas => (s.store, s.refs, s.maps),
+            _ => (Store::new(tasks)?, new_refs(tasks)?, MapStore::new(vmas)?),
+        };
         Ok(Collector {
-            set: KillSet::new(Store::new(tasks)?),
-            refs: new_refs(tasks)?,
-            maps: Mappings::new(MapStore::new(first_size(&VMAS_HINT, FIRST_VMAS, MAX_VMAS))?),
+            set: KillSet::new(store),
+            refs,
+            maps: Mappings::new(maps),
             vmas: 0,
             range: (0, 0),
             full: false,
+            hinted: false,
         })
+    }
+
+    /// Its storage, for the next failure: the task references dropped,
+    /// the table emptied (O(VMAs held)). `None` (freed) if it is much
+    /// larger than what this failure needed.
+    pub(crate) fn into_spare(mut self) -> Option<Spare> {
+        self.hint();
+        let len = self.set.len();
+        for r in self.refs.iter_mut().take(len) {
+            *r = None;
+        }
+        self.maps.clear();
+        let need = len.max(self.vmas);
+        let set = core::mem::replace(&mut self.set, KillSet::new(Store(KVec::new(), KVec::new())));
+        let maps = core::mem::replace(
+            &mut self.maps,
+            Mappings::new(MapStore(KVVec::new(), KVVec::new())),
+        );
+        let refs = core::mem::take(&mut self.refs);
+        let spare = Spare {
+            store: set.into_store(),
+            refs,
+            maps: maps.into_store(),
+        };
+        let kept = spare.tasks().max(spare.vmas());
+        (kept <= KEEP_SPARE || kept / 4 <= need).then_some(spare)
+    }
+
+    /// The room this failure needed, for the next one.
+    fn hint(&mut self) {
+        TASKS_HINT.store(self.set.len(), Ordering::Relaxed);
+        VMAS_HINT.store(self.vmas, Ordering::Relaxed);
+        self.hinted = true;
     }
 
     /// Twice the room (`-ENOSPC` at [`MAX_TASKS`], `-ENOMEM`).
@@ -329,8 +401,9 @@ impl Collector {
 
 impl Drop for Collector {
     fn drop(&mut self) {
-        TASKS_HINT.store(self.set.len(), Ordering::Relaxed);
-        VMAS_HINT.store(self.vmas, Ordering::Relaxed);
+        if !self.hinted {
+            self.hint();
+        }
     }
 }
 
@@ -444,6 +517,15 @@ unsafe extern "C" fn collect_task(
 }
 
 impl Inode {
+    /// Whether only the running task's mm maps pages `[pgoff, pgoff +
+    /// count)` of the file (or nothing does): then the collect picks no
+    /// other process, and the early-kill sysctl does not matter. May
+    /// sleep.
+    pub(crate) fn only_current(&self, pgoff: u64, count: u64) -> bool {
+        // SAFETY: the inode is live (we hold a reference).
+        unsafe { bindings::daxhold_kill_only_current(self.as_ptr(), pgoff, count) }
+    }
+
     /// Unmap bytes `[start, start + len)` of the file from every process.
     pub(crate) fn unmap(&self, start: u64, len: u64) {
         // SAFETY: the inode is live (we hold a reference).
