@@ -134,6 +134,28 @@ impl Holder {
 }
 
 type Slots = [Option<Arc<Holder>>; MAX_HOLDERS];
+
+/// What the table lock guards: the holders, and the last snapshot of the
+/// stack beside them, so the failure path finds both in one lock hold
+/// ([`Registry::find_with_snapshot`]). Dereferences to the holders.
+pub(crate) struct Table {
+    holders: Slots,
+    snapshot: Option<Arc<Snapshot>>,
+}
+
+impl core::ops::Deref for Table {
+    type Target = Slots;
+
+    fn deref(&self) -> &Slots {
+        &self.holders
+    }
+}
+
+impl core::ops::DerefMut for Table {
+    fn deref_mut(&mut self) -> &mut Slots {
+        &mut self.holders
+    }
+}
 /// An empty slot, as a constant so the table can be built by repetition.
 const EMPTY: Option<Arc<Holder>> = None;
 
@@ -142,15 +164,13 @@ const EMPTY: Option<Arc<Holder>> = None;
 pub(crate) struct Registry {
     #[pin]
     ctl: Mutex<()>,
+    /// The holders and the last snapshot of the stack. Replace the
+    /// snapshot with [`Registry::set_snapshot`]: dropping one may sleep.
     #[pin]
-    slots: SpinLock<Slots>,
+    slots: SpinLock<Table>,
     /// Serialises snapshot builds (never taken under `ctl`'s waits).
     #[pin]
     pub(crate) scan: Mutex<()>,
-    /// The last snapshot of the stack. Replace it with
-    /// [`Registry::set_snapshot`]: dropping one may sleep.
-    #[pin]
-    pub(crate) snapshot: SpinLock<Option<Arc<Snapshot>>>,
     /// The failure log (`crate::events`), allocated at load.
     #[pin]
     pub(crate) log: SpinLock<EventRing>,
@@ -168,9 +188,11 @@ impl Registry {
     pub(crate) fn new(policy: Policy, owners: Owners, log: EventRing) -> impl PinInit<Self> {
         pin_init!(Registry {
             ctl <- new_mutex!(()),
-            slots <- new_spinlock!([EMPTY; MAX_HOLDERS]),
+            slots <- new_spinlock!(Table {
+                holders: [EMPTY; MAX_HOLDERS],
+                snapshot: None,
+            }),
             scan <- new_mutex!(()),
-            snapshot <- new_spinlock!(None),
             log <- new_spinlock!(log),
             policy: AtomicU8::new(policy_code(policy)),
             owners,
@@ -182,8 +204,13 @@ impl Registry {
     /// after the lock is released: its dax_device references are put with
     /// `iput()`, which may sleep.
     pub(crate) fn set_snapshot(&self, snap: Option<Arc<Snapshot>>) {
-        let old = core::mem::replace(&mut *self.snapshot.lock(), snap);
+        let old = core::mem::replace(&mut self.slots.lock().snapshot, snap);
         drop(old);
+    }
+
+    /// The last snapshot of the stack, whether current or not.
+    pub(crate) fn last_snapshot(&self) -> Option<Arc<Snapshot>> {
+        self.slots.lock().snapshot.clone()
     }
 
     /// Switch the attach policy.
@@ -358,10 +385,17 @@ impl Registry {
         }
     }
 
-    /// The holder of dax_device `id`, if daxhold holds it.
-    pub(crate) fn find(&self, id: DaxId) -> Option<Arc<Holder>> {
-        let slots = self.slots.lock();
-        slots.iter().flatten().find(|h| h.dax.id() == id).cloned()
+    /// The holder of dax_device `id`, if daxhold holds it, and the last
+    /// snapshot of the stack (whether current or not: see
+    /// [`crate::stack::current_from`]), found in one hold of the table lock:
+    /// the failure path's one lookup.
+    pub(crate) fn find_with_snapshot(
+        &self,
+        id: DaxId,
+    ) -> Option<(Arc<Holder>, Option<Arc<Snapshot>>)> {
+        let table = self.slots.lock();
+        let holder = table.holders.iter().flatten().find(|h| h.dax.id() == id)?;
+        Some((holder.clone(), table.snapshot.clone()))
     }
 
     /// The holder of the disk named `name` (`pmem0`).

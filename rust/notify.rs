@@ -16,6 +16,7 @@ use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::ffi::c_int;
 
 use kernel::prelude::*;
+use kernel::sync::Arc;
 
 use crate::errno::EOPNOTSUPP;
 use crate::events;
@@ -61,8 +62,9 @@ pub(crate) fn wait_idle() {
 pub(crate) fn notify_failure(id: DaxId, offset: u64, len: u64, mf_flags: c_int) -> c_int {
     let _inflight = InFlight::enter();
     holder::with_registry(|r| {
-        r.find(id)
-            .map(|holder| handle(r, &holder, offset, len, mf_flags))
+        // The holder and the last stack snapshot in one lookup.
+        r.find_with_snapshot(id)
+            .map(|(holder, snap)| handle(r, &holder, snap, offset, len, mf_flags))
     })
     .flatten()
     // Detached meanwhile, or not ours: let the kernel handle it.
@@ -101,7 +103,14 @@ impl Drop for Log<'_> {
     }
 }
 
-fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
+fn handle(
+    r: &Registry,
+    holder: &Holder,
+    snap: Option<Arc<Snapshot>>,
+    offset: u64,
+    len: u64,
+    mf_flags: c_int,
+) -> c_int {
     let raw = MfFlags::from_raw(mf_flags);
     holder.stats.calls.fetch_add(1, Ordering::Relaxed);
     let failure = match notify::check(offset, len, mf_flags) {
@@ -126,7 +135,7 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
     log.add(What::Failure { mf_flags: raw.0 });
     // SIGBUSes this thread sends from here on are this failure's.
     let _signals = signal::enter(r, log.seq, log.holder, log.extent);
-    let rc = dispatch(r, holder, &log, &failure, mf_flags);
+    let rc = dispatch(r, holder, snap, &log, &failure, mf_flags);
     // What memory_failure() gets back: the last record (not printed).
     log.add(What::Result { rc });
     rc
@@ -137,11 +146,13 @@ fn handle(r: &Registry, holder: &Holder, offset: u64, len: u64, mf_flags: c_int)
 fn dispatch(
     r: &Registry,
     holder: &Holder,
+    last: Option<Arc<Snapshot>>,
     log: &Log<'_>,
     failure: &notify::Failure,
     mf_flags: c_int,
 ) -> c_int {
-    let snap = match stack::current(r) {
+    // The snapshot found with the holder, if it is still current.
+    let snap = match stack::current_from(r, last) {
         Ok(s) => s,
         Err(e) => {
             // The fallback when the stack cannot be read (no memory, or it

@@ -288,10 +288,25 @@ pub(crate) fn current(r: &Registry) -> Result<Arc<Snapshot>> {
     Ok(snap)
 }
 
-fn fresh(r: &Registry) -> Option<Arc<Snapshot>> {
+/// The current snapshot, given `last`, the registry's last one as the
+/// caller found it (the failure path, with its holder in one lookup):
+/// `last` if it is still current, else as [`current`].
+pub(crate) fn current_from(r: &Registry, last: Option<Arc<Snapshot>>) -> Result<Arc<Snapshot>> {
+    match last {
+        Some(s) if is_current(&s) => Ok(s),
+        _ => current(r),
+    }
+}
+
+/// Whether nothing changed the stack since `snap` was built, and nothing is
+/// changing it now.
+fn is_current(snap: &Snapshot) -> bool {
     let (gen, stable) = stack::stack_gen();
-    let snap = r.snapshot.lock().clone()?;
-    (stable && snap.gen == gen).then_some(snap)
+    stable && snap.gen == gen
+}
+
+fn fresh(r: &Registry) -> Option<Arc<Snapshot>> {
+    r.last_snapshot().filter(|s| is_current(s))
 }
 
 /// Rescan: refresh the snapshot and apply the attach policy to it.

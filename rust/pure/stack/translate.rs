@@ -160,10 +160,44 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         match extent {
             Extent::Range { offset, end } => {
                 let all = (0, self.links().len());
-                self.range(device, all, offset, end, 0, &mut sink)
+                self.range::<true, F>(device, all, offset, end, 0, &mut sink)
             }
             Extent::WholeDevice => self.whole(device, &mut sink),
         }
+    }
+
+    /// [`Stack::translate`] without the shortcut for a range inside one
+    /// segment: the general walk, which the property tests compare the
+    /// shortcut with (rust/pure/tests/stack_props.rs).
+    #[doc(hidden)]
+    pub fn translate_general<F: FnMut(Hit) -> ControlFlow<()>>(
+        &self,
+        device: DevId,
+        extent: Extent,
+        mut sink: F,
+    ) -> Result<ControlFlow<()>, StackError> {
+        match extent {
+            Extent::Range { offset, end } => {
+                let all = (0, self.links().len());
+                self.range::<false, F>(device, all, offset, end, 0, &mut sink)
+            }
+            Extent::WholeDevice => self.whole(device, &mut sink),
+        }
+    }
+
+    /// The segment of `dev`'s only list of users that holds all of
+    /// `[a, b)`, if the list's first link at or after `a` (`cursor`, from
+    /// [`Self::cursors`]) is one: the common case of a failure inside one
+    /// partition or target. The first list has no overlaps, so no other
+    /// segment of it reaches `[a, b)`, and the general walk would give this
+    /// segment alone with nothing unmapped around it.
+    fn covering(&self, dev: DevId, cursor: usize, a: u64, b: u64) -> Option<&Segment> {
+        let l = self.links().get(cursor)?;
+        if l.lower != dev || l.layer() != 0 {
+            return None;
+        }
+        let s = self.segments().get(l.seg())?;
+        (s.start <= a && b <= s.end).then_some(s)
     }
 
     /// The lists of `dev`'s users and, in each, the first link that may
@@ -248,7 +282,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
 
     /// Translates bytes `[a, b)` of `dev`, which is `depth` levels up and
     /// whose users' segments are in `span`.
-    fn range<F: FnMut(Hit) -> ControlFlow<()>>(
+    fn range<const FAST: bool, F: FnMut(Hit) -> ControlFlow<()>>(
         &self,
         dev: DevId,
         span: (usize, usize),
@@ -270,6 +304,12 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
             };
             return emit(sink, hit);
         }
+        if FAST && layers == 1 {
+            let [first, ..] = cur;
+            if let Some(seg) = self.covering(dev, first, a, b) {
+                return self.up::<FAST, F>(seg, a, b, depth, sink);
+            }
+        }
         // Bytes below `covered` are translated or reported.
         let mut covered = a;
         while let Some(seg) = self.next(dev, a, b, layers, &mut cur) {
@@ -279,7 +319,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
                 flow!(self.unmapped(dev, depth, covered, s, sink));
             }
             covered = covered.max(e);
-            flow!(self.up(seg, s, e, depth, sink));
+            flow!(self.up::<FAST, F>(seg, s, e, depth, sink));
         }
         if covered < b {
             flow!(self.unmapped(dev, depth, covered, b, sink));
@@ -305,7 +345,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
     }
 
     /// Carries lower bytes `[s, e)` of `seg` up to its upper device.
-    fn up<F: FnMut(Hit) -> ControlFlow<()>>(
+    fn up<const FAST: bool, F: FnMut(Hit) -> ControlFlow<()>>(
         &self,
         seg: &Segment,
         s: u64,
@@ -325,7 +365,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
                     .upper_start
                     .checked_add(rel)
                     .ok_or(StackError::Overflow)?;
-                self.piece(seg, offset, len, depth, sink)
+                self.piece::<FAST, F>(seg, offset, len, depth, sink)
             }
             Map::Striped {
                 stripes,
@@ -348,7 +388,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
                         .and_then(|c| c.checked_add(off))
                         .and_then(|c| c.checked_add(seg.upper_start))
                         .ok_or(StackError::Overflow)?;
-                    flow!(self.piece(seg, offset, piece, depth, sink));
+                    flow!(self.piece::<FAST, F>(seg, offset, piece, depth, sink));
                     rel = rel.checked_add(piece).ok_or(StackError::Overflow)?;
                     left = left.saturating_sub(piece);
                 }
@@ -358,7 +398,7 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
     }
 
     /// Reports upper bytes `[offset, offset + len)` of `seg` and goes on up.
-    fn piece<F: FnMut(Hit) -> ControlFlow<()>>(
+    fn piece<const FAST: bool, F: FnMut(Hit) -> ControlFlow<()>>(
         &self,
         seg: &Segment,
         offset: u64,
@@ -377,6 +417,6 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         flow!(emit(sink, hit));
         let end = offset.checked_add(len).ok_or(StackError::Overflow)?;
         let span = (seg.users.0 as usize, seg.users.1 as usize);
-        self.range(seg.upper, span, offset, end, depth, sink)
+        self.range::<FAST, F>(seg.upper, span, offset, end, depth, sink)
     }
 }

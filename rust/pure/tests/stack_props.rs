@@ -472,6 +472,33 @@ fn translate(
     Ok(hits)
 }
 
+/// Every hit and the outcome, by the shortcut walk (`translate`) or the
+/// general one (`translate_general`), with the sink stopping after `stop`
+/// hits.
+fn walk(
+    stack: &daxhold_pure::stack::Stack<&mut [Segment], &mut [Link]>,
+    general: bool,
+    dev: u32,
+    extent: Extent,
+    stop: usize,
+) -> (Result<ControlFlow<()>, StackError>, Vec<Hit>) {
+    let mut hits = Vec::new();
+    let sink = |h| {
+        hits.push(h);
+        if hits.len() >= stop {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let r = if general {
+        stack.translate_general(DevId(dev), extent, sink)
+    } else {
+        stack.translate(DevId(dev), extent, sink)
+    };
+    (r, hits)
+}
+
 /// Byte ranges to ask about on `dev`: around where its users are, and at
 /// both ends of the 64-bit space.
 fn queries(m: &Model, dev: u32, q: &[u64]) -> Vec<(u64, u64)> {
@@ -502,6 +529,45 @@ fn any_overlap(ranges: impl Iterator<Item = (u64, u64)>) -> bool {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// The shortcut for a range inside one segment gives exactly what the
+    /// general walk gives: the same hits in the same order, the same
+    /// outcome (errors, depth limits and a sink that stops included), on
+    /// random stacks and on ranges inside, across and around segments.
+    #[test]
+    fn shortcut_matches_general_walk(
+        entropy in proptest::collection::vec(any::<u64>(), 0..160),
+        q in proptest::collection::vec(any::<u64>(), 8..16),
+        max_depth in 0u32..10,
+        stop in 1usize..6,
+    ) {
+        let m = random_model(&entropy);
+        let n = segments_needed(&m);
+        let mut segs = vec![Segment::EMPTY; n];
+        let mut links = vec![Link::EMPTY; n];
+        let mut b = StackBuilder::new(&mut segs[..]);
+        load(&m, &mut b).unwrap();
+        let stack = b.build(&mut links[..]).unwrap();
+        let stack = stack.with_max_depth(max_depth).unwrap();
+        for dev in 0..m.devices {
+            let mut ranges = queries(&m, dev, &q);
+            // Ranges inside each segment the device is the lower side of.
+            for s in stack.segments().iter().filter(|s| s.lower() == DevId(dev)) {
+                let (lo, len) = (s.lower_start(), s.lower_len());
+                let x = q[0] % len.max(1);
+                let l = 1 + q[1] % (len - x).max(1);
+                ranges.push((lo + x, (lo + x + l).min(lo + len).max(lo + x + 1)));
+            }
+            for (a, end) in ranges {
+                let e = Extent::Range { offset: a, end };
+                for stop in [usize::MAX, stop] {
+                    let fast = walk(&stack, false, dev, e, stop);
+                    let slow = walk(&stack, true, dev, e, stop);
+                    prop_assert_eq!(fast, slow, "dev {} [{:#x}, {:#x})", dev, a, end);
+                }
+            }
+        }
+    }
 
     #[test]
     fn translation_matches_forward_walk(
