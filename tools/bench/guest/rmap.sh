@@ -5,8 +5,9 @@
 #  c. plain ext4 -o dax directly on pmem0: the time from
 #     madvise(MADV_HWPOISON) to the SIGBUS handler for one page, daxhold
 #     loaded and holding pmem0 (attached by hand: policy stacked leaves a
-#     bare pmem alone), whose reverse map finds the owner and calls
-#     mf_dax_kill_procs(), against daxhold not loaded (the kernel's own
+#     bare pmem alone), whose reverse map finds the owner and whose own
+#     kill (collect, unmap, one SIGBUS per task) signals its mappers,
+#     against daxhold not loaded (the kernel's own
 #     per-page path, mf_generic_kill_procs()), with 1 to 1,000 processes
 #     mapping the poisoned file (as in b.).  Ratio loaded / not loaded.
 #  a. ext4 -o dax on dm-linear over pmem0, daxhold holding pmem0 by
@@ -183,7 +184,7 @@ while [ $b -lt $batches ]; do
 done
 check "daxhold not loaded, umount /mnt/plain" \
 	eval '{ ! daxhold_loaded || daxhold_unload; } && umount /mnt/plain'
-report "c. plain ext4 -o dax on pmem0: madvise(MADV_HWPOISON) -> SIGBUS handler, daxhold holding pmem0 (its index, mf_dax_kill_procs) vs not loaded (the kernel's mf_generic_kill_procs), N processes mapping the poisoned file; $batches batches of $per pages per side and N, order alternating"
+report "c. plain ext4 -o dax on pmem0: madvise(MADV_HWPOISON) -> SIGBUS handler, daxhold holding pmem0 (its index and its own kill) vs not loaded (the kernel's mf_generic_kill_procs), N processes mapping the poisoned file; $batches batches of $per pages per side and N, order alternating"
 for p in $procs; do
 	set -- $(stats /tmp/lat.c.loaded.$p)
 	_lm=$2 _ln=$4
