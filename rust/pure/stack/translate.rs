@@ -155,15 +155,9 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         &self,
         device: DevId,
         extent: Extent,
-        mut sink: F,
+        sink: F,
     ) -> Result<ControlFlow<()>, StackError> {
-        match extent {
-            Extent::Range { offset, end } => {
-                let all = (0, self.links().len());
-                self.range::<true, F>(device, all, offset, end, 0, &mut sink)
-            }
-            Extent::WholeDevice => self.whole(device, &mut sink),
-        }
+        self.translate_with::<true, F>(device, extent, sink)
     }
 
     /// [`Stack::translate`] without the shortcut for a range inside one
@@ -174,12 +168,22 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
         &self,
         device: DevId,
         extent: Extent,
+        sink: F,
+    ) -> Result<ControlFlow<()>, StackError> {
+        self.translate_with::<false, F>(device, extent, sink)
+    }
+
+    /// [`Stack::translate`], with (`FAST`) or without the shortcut.
+    fn translate_with<const FAST: bool, F: FnMut(Hit) -> ControlFlow<()>>(
+        &self,
+        device: DevId,
+        extent: Extent,
         mut sink: F,
     ) -> Result<ControlFlow<()>, StackError> {
         match extent {
             Extent::Range { offset, end } => {
                 let all = (0, self.links().len());
-                self.range::<false, F>(device, all, offset, end, 0, &mut sink)
+                self.range::<FAST, F>(device, all, offset, end, 0, &mut sink)
             }
             Extent::WholeDevice => self.whole(device, &mut sink),
         }
