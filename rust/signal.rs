@@ -155,10 +155,10 @@ pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, ls
     };
     let seq = slot.seq.load(Ordering::Relaxed);
     let r = slot.registry.load(Ordering::Relaxed);
-    // SAFETY: the marked thread, which is the sender running this probe,
-    // stored the registry it was given in `enter`; the mark borrows that
-    // registry (`Active<'a>`), so it stays alive until the mark is cleared,
-    // and the mark is still set: its thread is here, inside its handling.
+    // The marked thread (the sender running this probe) stored the
+    // registry in `enter`, and its mark (`Active<'a>`) borrows it.
+    // SAFETY: the mark is still set (its thread is here, inside its
+    // handling), so the registry it borrows is alive.
     let Some(r) = (unsafe { r.as_ref() }) else {
         return;
     };

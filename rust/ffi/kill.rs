@@ -62,9 +62,9 @@ fn first_size(hint: &AtomicUsize, first: usize, max: usize) -> usize {
 /// All bytes zero must be a valid `T`.
 unsafe fn zeroed<T, A: Allocator>(n: usize) -> Result<Vec<T, A>> {
     let mut v = Vec::with_capacity(n, GFP_KERNEL | __GFP_ZERO)?;
-    // SAFETY: the capacity is at least `n`; the allocation was zeroed
-    // (__GFP_ZERO: krealloc/kvrealloc of no previous memory zero it all),
-    // which is a valid `T` (our contract).
+    // __GFP_ZERO: krealloc/kvrealloc of no previous memory zero it all.
+    // SAFETY: the capacity is at least `n` and all of it is zeroed, which
+    // is a valid `T` (our contract).
     unsafe { v.set_len(n) };
     Ok(v)
 }
@@ -349,9 +349,9 @@ impl Collector {
             self.range = (pgoff, count);
             let mut shift = 0u32;
             let ctx = core::ptr::from_mut(self).cast::<c_void>();
-            // SAFETY: the inode is referenced by `inode`; `ctx` is this
-            // collector, exclusively ours for the call, and the callbacks
-            // cast it back to the same type.
+            // `ctx` is this collector; the callbacks cast it back to it.
+            // SAFETY: `inode` holds a reference to the inode; `ctx` is
+            // exclusively ours for the call and of the type they expect.
             let rc = unsafe {
                 bindings::daxhold_kill_collect(
                     inode.as_ptr(),
