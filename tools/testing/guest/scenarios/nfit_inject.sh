@@ -64,26 +64,15 @@ check "ndctl destroy-namespace -f all -b $BUS" \
 regions=$(ndctl list -R -b "$BUS" -t pmem |
 	sed -n 's/.*"dev":"\(region[0-9]*\)".*/\1/p')
 diag "pmem regions of $BUS: $(echo $regions)"
-ns= bd=
-for r in $(for r in $regions; do
-		echo "$(cat /sys/bus/nd/devices/$r/size) $r"; done |
-		sort -rn | cut -d' ' -f2); do
-	if ndctl create-namespace -b "$BUS" -r "$r" -t pmem -m fsdax \
-		> /tmp/ns.json 2>&1; then
-		ns=$(sed -n 's/.*"dev":"\([^"]*\)".*/\1/p' /tmp/ns.json | head -n 1)
-		bd=$(sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p' /tmp/ns.json |
-			head -n 1)
-		break
-	fi
-	diag "$r: $(tr '\n' ' ' < /tmp/ns.json)"
-done
-if [ -z "$bd" ] || ! wait_for "/dev/$bd" 10; then
+if ! nfit_fsdax "$BUS" > /tmp/fsdax.out 2>&1; then
+	diag_file /tmp/fsdax.out
 	not_ok "an fsdax namespace on a pmem region of $BUS"
-	diag_file /tmp/ns.json
+	diag_file "$DAXTEST_STATE/ns.json"
 	bail_out "no fsdax namespace on $BUS"
 fi
+ns=$NFIT_NS bd=$NFIT_BD
 ok "an fsdax namespace on a pmem region of $BUS: $ns, /dev/$bd"
-like "$(tr -d ' \n' < /tmp/ns.json)" '"mode":"fsdax"' "$ns is in fsdax mode"
+like "$(tr -d ' \n' < "$DAXTEST_STATE/ns.json")" '"mode":"fsdax"' "$ns is in fsdax mode"
 diag "$bd data area: $(cat /sys/block/$bd/device/resource) +$(cat /sys/block/$bd/device/size)"
 check "the scrub at bus registration is over (ndctl wait-scrub $BUS)" \
 	ndctl wait-scrub "$BUS"
