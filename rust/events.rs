@@ -4,10 +4,12 @@
 //! path fills instead of calling `printk`, and the work item that prints
 //! them (Documentation/design.rst, "The failure log").
 //!
-//! The ring is allocated once, at load, and lives in the [`Registry`];
-//! adding a record takes its spinlock for the copy of one record and
-//! never allocates or waits for anything else. A full ring drops the
-//! record and counts it; the work item says how many were lost.
+//! The ring is allocated once, at load, and lives in the [`Registry`]. A
+//! failure keeps its records in a small batch of its own
+//! ([`crate::notify::Log`]) and adds them here a batch at a time: one hold
+//! of the ring's spinlock for the copies, which never allocates or waits
+//! for anything else. A full ring drops the record and counts it; the work
+//! item says how many were lost.
 //!
 //! The history that `/proc/fs/daxhold/events` shows (the last [`HISTORY`]
 //! records) is a second ring of the same records, filled by the printer,
@@ -62,10 +64,17 @@ pub(crate) fn recent(r: &Registry) -> Result<(KVVec<Event>, usize)> {
     Ok((out, n))
 }
 
-/// Add `e` to the log (the failure path). A full ring counts it as lost.
-pub(crate) fn record(r: &Registry, e: Event) {
-    // `false` (full) is counted in the ring and reported by the printer.
-    let _ = r.log.lock().push(e);
+/// Add `events` to the log, in one lock hold (the failure path). A full
+/// ring counts what does not fit as lost.
+pub(crate) fn record_all(r: &Registry, events: &[Event]) {
+    if events.is_empty() {
+        return;
+    }
+    let mut log = r.log.lock();
+    for e in events {
+        // `false` (full) is counted in the ring and reported by the printer.
+        let _ = log.push(*e);
+    }
 }
 
 /// Set by [`kick`] when it queues the work item, cleared by the work item

@@ -11,6 +11,7 @@
 //! go to the failure log ([`crate::events`]), printed by a work item after
 //! the failure is handled. Refused calls are logged at once.
 
+use core::cell::{Cell, UnsafeCell};
 use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::ffi::c_int;
@@ -75,30 +76,73 @@ pub(crate) fn notify_failure(id: DaxId, offset: u64, len: u64, mf_flags: c_int) 
 /// its number.
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
-/// The records of one failure, added to the failure log as they happen.
-/// The log's work item is queued once, when the failure is done (on drop).
+/// Records a failure keeps before it hands them to the failure log: as
+/// many as the common one has (failure, signal, top, result).
+const BATCH: usize = 4;
+
+/// The records of one failure, in the order they happen: kept in a batch
+/// on the handler's stack and handed to the failure log in one lock hold
+/// when the batch is full and when the failure is done (on drop), which
+/// also queues the log's work item (Documentation/design.rst, "The
+/// failure log"). Used by its own thread only: the handler and, through
+/// the thread's mark ([`signal::enter`]), the SIGBUS probes it runs into.
 pub(crate) struct Log<'a> {
     r: &'a Registry,
     seq: u64,
     holder: Name,
     extent: notify::Extent,
+    /// The records not handed over yet: the first `len`.
+    batch: UnsafeCell<[Event; BATCH]>,
+    len: Cell<usize>,
 }
 
-impl Log<'_> {
+impl<'a> Log<'a> {
+    fn new(r: &'a Registry, seq: u64, holder: Name, extent: notify::Extent) -> Self {
+        Log {
+            r,
+            seq,
+            holder,
+            extent,
+            batch: UnsafeCell::new([Event::EMPTY; BATCH]),
+            len: Cell::new(0),
+        }
+    }
+
     /// Add one record of this failure.
     pub(crate) fn add(&self, what: What) {
-        let e = Event {
-            seq: self.seq,
-            holder: self.holder,
-            extent: self.extent,
-            what,
-        };
-        events::record(self.r, e);
+        if self.len.get() >= BATCH {
+            self.flush();
+        }
+        let n = self.len.get();
+        // `Log` is not `Sync`: only this thread gets here, and `add` and
+        // `flush` call nothing that comes back into them.
+        // SAFETY: so this is the only reference to the batch while it lives.
+        let batch = unsafe { &mut *self.batch.get() };
+        if let Some(slot) = batch.get_mut(n) {
+            *slot = Event {
+                seq: self.seq,
+                holder: self.holder,
+                extent: self.extent,
+                what,
+            };
+            // Below BATCH: cannot saturate.
+            self.len.set(n.saturating_add(1));
+        }
+    }
+
+    /// Hand the batch to the failure log.
+    fn flush(&self) {
+        let n = self.len.replace(0);
+        // As in `add`: no other reference to the batch meanwhile.
+        // SAFETY: `record_all` copies the records and does not call back.
+        let batch = unsafe { &*self.batch.get() };
+        events::record_all(self.r, batch.get(..n).unwrap_or(&[]));
     }
 }
 
 impl Drop for Log<'_> {
     fn drop(&mut self) {
+        self.flush();
         events::kick();
     }
 }
@@ -126,15 +170,15 @@ fn handle(
         }
     };
     holder.stats.record(&failure);
-    let log = Log {
+    let log = Log::new(
         r,
-        seq: SEQ.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
-        holder: Name(holder.name_bytes()),
-        extent: failure.extent,
-    };
+        SEQ.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
+        Name(holder.name_bytes()),
+        failure.extent,
+    );
     log.add(What::Failure { mf_flags: raw.0 });
     // SIGBUSes this thread sends from here on are this failure's.
-    let _signals = signal::enter(r, log.seq, log.holder, log.extent);
+    let _signals = signal::enter(&log);
     let rc = dispatch(r, holder, snap, &log, &failure, mf_flags);
     // What memory_failure() gets back: the last record (not printed).
     log.add(What::Result { rc });
@@ -176,9 +220,14 @@ fn dispatch(
         whole: [DevId(0); MAX_HANDLED],
         nr_whole: 0,
     };
-    let walked = snap
-        .stack()
-        .translate(DevId(holder.devt()), failure.extent, |hit| job.hit(hit));
+    let dev = DevId(holder.devt());
+    let walked = match snap.route(dev, failure.extent) {
+        // On a route: the one hit the walk would give.
+        Some(top) => Ok(job.hit(top)),
+        None => snap
+            .stack()
+            .translate(dev, failure.extent, |hit| job.hit(hit)),
+    };
     if let Err(error) = walked {
         log.add(What::Stopped { error });
         job.verdict.add(EOPNOTSUPP);

@@ -32,7 +32,10 @@ use crate::ffi::stack::{self, BdevInfo, DevName};
 use crate::holder::{self, Registry};
 use crate::pure::dmtable::{self, parse_target, Target, TargetKind};
 use crate::pure::nopanic::{count, sort_by_key};
-use crate::pure::stack::{DevId, Link, Segment, Stack, StackBuilder, SECTOR_SIZE};
+use crate::pure::notify::Extent;
+use crate::pure::stack::{
+    find_route, DevId, Hit, Link, Route, Segment, Stack, StackBuilder, SECTOR_SIZE,
+};
 
 /// How many times a build is tried while the stack keeps changing.
 const BUILD_ATTEMPTS: u32 = 50;
@@ -68,12 +71,24 @@ pub(crate) struct Snapshot {
     /// Every block device, by dev_t.
     devs: KVec<DevEntry>,
     stack: Stack<KVec<Segment>, KVec<Link>>,
+    /// The routes of the pmem disks, sorted by disk and start (the first
+    /// `nr_routes`), with which a failure on one skips the walk.
+    routes: KVec<Route>,
+    nr_routes: usize,
 }
 
 impl Snapshot {
     /// The model to translate with.
     pub(crate) fn stack(&self) -> &Stack<KVec<Segment>, KVec<Link>> {
         &self.stack
+    }
+
+    /// The one hit the walk gives for `extent` of `dev` when the extent is
+    /// on a route (`pure::stack::route`): a [`Hit::Top`] found by one
+    /// binary search. `None`: walk the stack.
+    pub(crate) fn route(&self, dev: DevId, extent: Extent) -> Option<Hit> {
+        let routes = self.routes.get(..self.nr_routes)?;
+        find_route(routes, dev, extent)
     }
 
     /// The device `dev`, if it existed when the snapshot was taken.
@@ -97,10 +112,13 @@ impl Snapshot {
 
     /// The pmem disks (DAX whole disks that are not dm devices).
     fn pmem_disks(&self) -> impl Iterator<Item = &DevEntry> {
-        self.devs
-            .iter()
-            .filter(|d| d.info.dax && !d.info.partition && !d.info.dm)
+        self.devs.iter().filter(|d| is_pmem_disk(d))
     }
+}
+
+/// Whether `d` is a pmem disk (a DAX whole disk that is not a dm device).
+fn is_pmem_disk(d: &DevEntry) -> bool {
+    d.info.dax && !d.info.partition && !d.info.dm
 }
 
 /// Read every block device, sorted by dev_t.
@@ -253,7 +271,40 @@ fn build(gen: u64) -> Result<Snapshot> {
         Error::from_errno(e.errno())
     })?;
     mark_users(&mut devs, stack.segments());
-    Ok(Snapshot { gen, devs, stack })
+    let (routes, nr_routes) = cut_routes(&devs, &stack);
+    Ok(Snapshot {
+        gen,
+        devs,
+        stack,
+        routes,
+        nr_routes,
+    })
+}
+
+/// Most routes a snapshot keeps; past them failures take the walk.
+const MAX_ROUTES: usize = 4096;
+
+/// The routes of every pmem disk, in storage for as many as the stack can
+/// have (two per segment and one per disk), and how many there are. Without
+/// memory, none: every failure takes the walk.
+fn cut_routes(devs: &[DevEntry], stack: &Stack<KVec<Segment>, KVec<Link>>) -> (KVec<Route>, usize) {
+    let disks = devs.iter().filter(|d| is_pmem_disk(d));
+    let room = stack
+        .segments()
+        .len()
+        .saturating_mul(2)
+        .saturating_add(count(disks.clone()))
+        .min(MAX_ROUTES);
+    let Ok(mut routes) = KVec::from_elem(Route::default(), room, GFP_KERNEL) else {
+        return (KVec::new(), 0);
+    };
+    let mut n = 0usize;
+    for d in disks {
+        let bytes = d.info.nr_sects.saturating_mul(SECTOR_SIZE);
+        let out = routes.get_mut(n..).unwrap_or(&mut []);
+        n = n.saturating_add(stack.routes(DevId(d.info.dev), bytes, out));
+    }
+    (routes, n)
 }
 
 /// Build a snapshot at a moment when the stack stands still.

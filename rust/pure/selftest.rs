@@ -105,6 +105,7 @@ pub const STACK_CASES: &[Case] = &[
     ("stack_bare_disk_is_top", stack::bare_disk_is_top),
     ("stack_linear_concat", stack::linear_concat),
     ("stack_dm_on_dm_on_partition", stack::dm_on_dm_on_partition),
+    ("stack_routes", stack::routes),
     ("stack_striped", stack::striped),
     ("stack_shared_partition", stack::shared_partition),
     ("stack_whole_device", stack::whole_device),

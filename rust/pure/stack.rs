@@ -54,12 +54,14 @@
 
 mod build;
 mod error;
+mod route;
 mod segment;
 mod translate;
 mod whole;
 
 pub use build::StackBuilder;
 pub use error::StackError;
+pub use route::{find as find_route, Route};
 pub use segment::{DevId, Link, Segment, Via};
 pub use translate::{Hit, Stack};
 

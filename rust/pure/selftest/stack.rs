@@ -8,7 +8,8 @@ use core::ops::ControlFlow;
 use super::Fail;
 use crate::pure::notify::Extent;
 use crate::pure::stack::{
-    DevId, Hit, Link, Segment, Stack, StackBuilder, StackError, Via, MAX_DEPTH_LIMIT,
+    find_route, DevId, Hit, Link, Route, Segment, Stack, StackBuilder, StackError, Via,
+    MAX_DEPTH_LIMIT,
 };
 
 const K: u64 = 1 << 10;
@@ -266,6 +267,61 @@ pub(super) fn dm_on_dm_on_partition() -> Result<(), Fail> {
                     unmapped(1, 1, M, 4 * K),
                 ]
             ));
+            Ok(())
+        },
+    )
+}
+
+/// The routes of the stack of [`dm_on_dm_on_partition`]: of a 16M disk,
+/// only [6M, 8M) goes up one chain to a top (dm 11); a failure there is
+/// answered without the walk, with what the walk gives.
+pub(super) fn routes() -> Result<(), Fail> {
+    with_stack(
+        |b| {
+            b.partition(DevId(0), DevId(1), M, 8 * M)?;
+            b.linear(DevId(10), 0, 4 * M, DevId(1), 4 * M)?;
+            b.linear(DevId(10), 4 * M, M, DevId(1), 0)?;
+            b.linear(DevId(11), 0, 2 * M, DevId(10), M)
+        },
+        |s| {
+            let mut table = [Route::default(); 4];
+            let n = s.routes(DevId(0), 16 * M, &mut table);
+            let want = Route {
+                lower: DevId(0),
+                start: 6 * M,
+                end: 8 * M,
+                top: DevId(11),
+                depth: 3,
+                top_start: 0,
+            };
+            ensure!(n == 1 && table.first() == Some(&want));
+            let routes = table.get(..n).unwrap_or(&[]);
+            let on = Extent::Range {
+                offset: 6 * M + 4 * K,
+                end: 6 * M + 8 * K,
+            };
+            ensure!(find_route(routes, DevId(0), on) == Some(top(11, 3, 4 * K, 4 * K)));
+            ensure!(gives(
+                s,
+                0,
+                6 * M + 4 * K,
+                4 * K,
+                &[
+                    mapped(1, 1, 5 * M + 4 * K, 4 * K, 0, PART),
+                    mapped(10, 2, M + 4 * K, 4 * K, 1, LIN),
+                    mapped(11, 3, 4 * K, 4 * K, 10, LIN),
+                    top(11, 3, 4 * K, 4 * K),
+                ]
+            ));
+            // Across the route's end, off it, on another device: the walk.
+            for (dev, offset, end) in [
+                (0, 8 * M - 4 * K, 8 * M + 4 * K),
+                (0, 2 * M, 2 * M + 4 * K),
+                (1, 5 * M, 5 * M + 4 * K),
+            ] {
+                ensure!(find_route(routes, DevId(dev), Extent::Range { offset, end }).is_none());
+            }
+            ensure!(find_route(routes, DevId(0), Extent::WholeDevice).is_none());
             Ok(())
         },
     )

@@ -207,7 +207,12 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
     /// The lists of `dev`'s users and, in each, the first link that may
     /// overlap bytes from `a` on: `(number of lists, cursors)`. `span` is
     /// where to search: the users' links if known, else all links.
-    fn cursors(&self, dev: DevId, span: (usize, usize), a: u64) -> (usize, [usize; MAX_LAYERS]) {
+    pub(super) fn cursors(
+        &self,
+        dev: DevId,
+        span: (usize, usize),
+        a: u64,
+    ) -> (usize, [usize; MAX_LAYERS]) {
         let mut cur = [0usize; MAX_LAYERS];
         let links = self.links().get(span.0..span.1).unwrap_or(&[]);
         let first = links.partition_point(|l| l.key() <= (dev, 0, a));

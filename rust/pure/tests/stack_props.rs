@@ -16,7 +16,8 @@ use std::ops::ControlFlow;
 
 use daxhold_pure::notify::Extent;
 use daxhold_pure::stack::{
-    DevId, Hit, Link, Segment, StackBuilder, StackError, Via, MAX_LAYERS, SECTOR_SIZE,
+    find_route, DevId, Hit, Link, Route, Segment, StackBuilder, StackError, Via, MAX_LAYERS,
+    SECTOR_SIZE,
 };
 use proptest::prelude::*;
 
@@ -564,6 +565,68 @@ proptest! {
                     let fast = walk(&stack, false, dev, e, stop);
                     let slow = walk(&stack, true, dev, e, stop);
                     prop_assert_eq!(fast, slow, "dev {} [{:#x}, {:#x})", dev, a, end);
+                }
+            }
+        }
+    }
+
+    /// Each route is what the general walk gives: a range inside it walks
+    /// to `Mapped` hits and one `Top`, the one `find_route` answers; routes
+    /// are sorted, disjoint and inside the device; ranges on no route (or
+    /// across two) get no answer; a full `out` gives a prefix of the table.
+    #[test]
+    fn routes_match_general_walk(
+        entropy in proptest::collection::vec(any::<u64>(), 0..160),
+        q in proptest::collection::vec(any::<u64>(), 8..16),
+        max_depth in 0u32..10,
+    ) {
+        let m = random_model(&entropy);
+        let n = segments_needed(&m);
+        let mut segs = vec![Segment::EMPTY; n];
+        let mut links = vec![Link::EMPTY; n];
+        let mut b = StackBuilder::new(&mut segs[..]);
+        load(&m, &mut b).unwrap();
+        let stack = b.build(&mut links[..]).unwrap();
+        let stack = stack.with_max_depth(max_depth).unwrap();
+        for dev in 0..m.devices {
+            let (base, size) = m.area[dev as usize];
+            let dev_end = (base + size + 8) * SS;
+            let mut table = vec![Route::default(); 2 * n + 2];
+            let nr = stack.routes(DevId(dev), dev_end, &mut table);
+            prop_assert!(nr < table.len(), "table too small: {}", nr);
+            let table = &table[..nr];
+            for w in table.windows(2) {
+                prop_assert!(w[0].end <= w[1].start, "{:?}", w);
+            }
+            let mut short = vec![Route::default(); nr / 2];
+            let ns = stack.routes(DevId(dev), dev_end, &mut short);
+            prop_assert_eq!(&short[..ns], &table[..ns]);
+            let mut ranges = queries(&m, dev, &q);
+            for r in table {
+                prop_assert!(r.lower == DevId(dev) && r.start < r.end && r.end <= dev_end);
+                prop_assert!(r.depth >= 1 && r.depth <= max_depth);
+                let len = r.end - r.start;
+                let x = q[0] % len;
+                ranges.push((r.start, r.end));
+                ranges.push((r.start + x, r.start + x + 1 + q[1] % (len - x)));
+                ranges.push((r.end - 1, r.end.saturating_add(1 + q[2] % 4096)));
+            }
+            for (a, end) in ranges {
+                let e = Extent::Range { offset: a, end };
+                let (res, hits) = walk(&stack, true, dev, e, usize::MAX);
+                match find_route(table, DevId(dev), e) {
+                    Some(top) => {
+                        prop_assert_eq!(res, Ok(ControlFlow::Continue(())));
+                        let rest: Vec<_> = hits
+                            .iter()
+                            .filter(|h| !matches!(h, Hit::Mapped { .. }))
+                            .collect();
+                        prop_assert_eq!(rest, vec![&top], "dev {} [{:#x}, {:#x})", dev, a, end);
+                    }
+                    None => prop_assert!(
+                        !table.iter().any(|r| r.start <= a && end <= r.end && a < end),
+                        "dev {} [{:#x}, {:#x}) is on a route", dev, a, end
+                    ),
                 }
             }
         }
