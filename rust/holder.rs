@@ -21,6 +21,7 @@ use crate::ffi::bdev::{BdevFile, DISK_NAME_LEN};
 use crate::ffi::dax::{DaxId, DaxRef, HolderState};
 use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::msleep;
+use crate::notify::InFlight;
 use crate::owners::Owners;
 use crate::pure::name::DevPath;
 use crate::pure::notify::{Extent, Failure, Kind};
@@ -389,13 +390,26 @@ impl Registry {
     /// snapshot of the stack (whether current or not: see
     /// [`crate::stack::current_from`]), found in one hold of the table lock:
     /// the failure path's one lookup.
-    pub(crate) fn find_with_snapshot(
+    ///
+    /// The holder is borrowed for as long as the caller's notify_failure
+    /// call is counted (`inflight`), not referenced: a holder taken out of
+    /// the table meanwhile is dropped only once no call is counted any more
+    /// ([`release`]).
+    pub(crate) fn find_with_snapshot<'a>(
         &self,
         id: DaxId,
-    ) -> Option<(Arc<Holder>, Option<Arc<Snapshot>>)> {
-        let table = self.slots.lock();
-        let holder = table.holders.iter().flatten().find(|h| h.dax.id() == id)?;
-        Some((holder.clone(), table.snapshot.clone()))
+        _inflight: &'a InFlight,
+    ) -> Option<(&'a Holder, Option<Arc<Snapshot>>)> {
+        let (holder, snap) = {
+            let table = self.slots.lock();
+            let h = table.holders.iter().flatten().find(|h| h.dax.id() == id)?;
+            (core::ptr::from_ref::<Holder>(h), table.snapshot.clone())
+        };
+        // `holder` was in the table after the call was counted, and
+        // `release()` waits for every counted call before dropping a holder
+        // taken out of it.
+        // SAFETY: so it stays alive for the call, whose count `'a` borrows.
+        Some((unsafe { &*holder }, snap))
     }
 
     /// The holder of the disk named `name` (`pmem0`).

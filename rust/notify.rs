@@ -12,6 +12,7 @@
 //! the failure is handled. Refused calls are logged at once.
 
 use core::cell::{Cell, UnsafeCell};
+use core::mem::MaybeUninit;
 use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::ffi::c_int;
@@ -36,7 +37,9 @@ use crate::stack::{self, DevEntry, Snapshot};
 /// notify_failure calls running now.
 static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
 
-struct InFlight;
+/// One notify_failure call, counted in [`INFLIGHT`] while it lives; what
+/// it borrows from the holder table lives as long ([`wait_idle`]).
+pub(crate) struct InFlight;
 
 impl InFlight {
     fn enter() -> Self {
@@ -61,11 +64,11 @@ pub(crate) fn wait_idle() {
 /// The holder's `notify_failure`: `[offset, offset + len)` of dax_device
 /// `id` failed. Returns 0 if handled, a negative errno otherwise.
 pub(crate) fn notify_failure(id: DaxId, offset: u64, len: u64, mf_flags: c_int) -> c_int {
-    let _inflight = InFlight::enter();
+    let inflight = InFlight::enter();
     holder::with_registry(|r| {
         // The holder and the last stack snapshot in one lookup.
-        r.find_with_snapshot(id)
-            .map(|(holder, snap)| handle(r, &holder, snap, offset, len, mf_flags))
+        r.find_with_snapshot(id, &inflight)
+            .map(|(holder, snap)| handle(r, holder, snap, offset, len, mf_flags))
     })
     .flatten()
     // Detached meanwhile, or not ours: let the kernel handle it.
@@ -91,8 +94,9 @@ pub(crate) struct Log<'a> {
     seq: u64,
     holder: Name,
     extent: notify::Extent,
-    /// The records not handed over yet: the first `len`.
-    batch: UnsafeCell<[Event; BATCH]>,
+    /// The records not handed over yet: the first `len`, written (the rest
+    /// is never read, so it is not cleared either).
+    batch: UnsafeCell<[MaybeUninit<Event>; BATCH]>,
     len: Cell<usize>,
 }
 
@@ -103,7 +107,7 @@ impl<'a> Log<'a> {
             seq,
             holder,
             extent,
-            batch: UnsafeCell::new([Event::EMPTY; BATCH]),
+            batch: UnsafeCell::new([MaybeUninit::uninit(); BATCH]),
             len: Cell::new(0),
         }
     }
@@ -119,12 +123,12 @@ impl<'a> Log<'a> {
         // SAFETY: so this is the only reference to the batch while it lives.
         let batch = unsafe { &mut *self.batch.get() };
         if let Some(slot) = batch.get_mut(n) {
-            *slot = Event {
+            slot.write(Event {
                 seq: self.seq,
                 holder: self.holder,
                 extent: self.extent,
                 what,
-            };
+            });
             // Below BATCH: cannot saturate.
             self.len.set(n.saturating_add(1));
         }
@@ -132,11 +136,13 @@ impl<'a> Log<'a> {
 
     /// Hand the batch to the failure log.
     fn flush(&self) {
-        let n = self.len.replace(0);
-        // As in `add`: no other reference to the batch meanwhile.
-        // SAFETY: `record_all` copies the records and does not call back.
-        let batch = unsafe { &*self.batch.get() };
-        events::record_all(self.r, batch.get(..n).unwrap_or(&[]));
+        let n = self.len.replace(0).min(BATCH);
+        let first = self.batch.get().cast::<Event>().cast_const();
+        // As in `add`, no other reference to the batch meanwhile, and its
+        // first `n` (at most BATCH) records were written by `add`.
+        // SAFETY: `record_all` copies them and does not call back.
+        let records = unsafe { core::slice::from_raw_parts(first, n) };
+        events::record_all(self.r, records);
     }
 }
 
@@ -223,8 +229,19 @@ fn dispatch(
     let dev = DevId(holder.devt());
     let walked = match snap.route(dev, failure.extent) {
         // On a route: the one hit the walk would give.
-        Some(top) => Ok(job.hit(top)),
-        None => snap
+        Some((
+            Hit::Top {
+                device,
+                depth,
+                offset,
+                len,
+            },
+            entry,
+        )) => {
+            job.top(entry, device, depth, offset, len);
+            Ok(ControlFlow::Continue(()))
+        }
+        _ => snap
             .stack()
             .translate(dev, failure.extent, |hit| job.hit(hit)),
     };
@@ -298,31 +315,7 @@ impl Job<'_> {
                 depth,
                 offset,
                 len,
-            } => {
-                // One lookup of the device for the call and the record.
-                let entry = self.snap.dev(device);
-                let rc = if depth == 0 {
-                    // Nothing stacked on the pmem: whatever uses it directly.
-                    EOPNOTSUPP
-                } else {
-                    self.to_holder(entry, offset, len)
-                };
-                if rc == EOPNOTSUPP {
-                    let declined = self
-                        .declined
-                        .get_or_insert([owners::Piece::default(); MAX_HANDLED]);
-                    if let Some(slot) = declined.get_mut(self.nr_declined) {
-                        *slot = owners::Piece {
-                            dev: device,
-                            offset,
-                            len,
-                        };
-                        // Below declined.len(): cannot saturate.
-                        self.nr_declined = self.nr_declined.saturating_add(1);
-                    }
-                }
-                self.report(entry, device, depth, Some((offset, len)), rc);
-            }
+            } => self.top(self.snap.dev(device), device, depth, offset, len),
             Hit::Whole { device, depth } => {
                 let entry = self.snap.dev(device);
                 let rc = self.to_holder(entry, 0, u64::MAX);
@@ -337,6 +330,32 @@ impl Job<'_> {
             }
         }
         ControlFlow::Continue(())
+    }
+
+    /// `len` bytes of top device `device` (`entry`, looked up once for the
+    /// call and the record), `depth` levels up, from `offset`.
+    fn top(&mut self, entry: Option<&DevEntry>, device: DevId, depth: u32, offset: u64, len: u64) {
+        let rc = if depth == 0 {
+            // Nothing stacked on the pmem: whatever uses it directly.
+            EOPNOTSUPP
+        } else {
+            self.to_holder(entry, offset, len)
+        };
+        if rc == EOPNOTSUPP {
+            let declined = self
+                .declined
+                .get_or_insert([owners::Piece::default(); MAX_HANDLED]);
+            if let Some(slot) = declined.get_mut(self.nr_declined) {
+                *slot = owners::Piece {
+                    dev: device,
+                    offset,
+                    len,
+                };
+                // Below declined.len(): cannot saturate.
+                self.nr_declined = self.nr_declined.saturating_add(1);
+            }
+        }
+        self.report(entry, device, depth, Some((offset, len)), rc);
     }
 
     /// Hand a range of dm device `entry` to the holder of its dax_device,

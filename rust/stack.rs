@@ -72,9 +72,11 @@ pub(crate) struct Snapshot {
     devs: KVec<DevEntry>,
     stack: Stack<KVec<Segment>, KVec<Link>>,
     /// The routes of the pmem disks, sorted by disk and start (the first
-    /// `nr_routes`), with which a failure on one skips the walk.
+    /// `nr_routes`), with which a failure on one skips the walk, and where
+    /// the top device of each is in `devs`.
     routes: KVec<Route>,
     nr_routes: usize,
+    route_tops: KVec<usize>,
 }
 
 impl Snapshot {
@@ -85,10 +87,12 @@ impl Snapshot {
 
     /// The one hit the walk gives for `extent` of `dev` when the extent is
     /// on a route (`pure::stack::route`): a [`Hit::Top`] found by one
-    /// binary search. `None`: walk the stack.
-    pub(crate) fn route(&self, dev: DevId, extent: Extent) -> Option<Hit> {
+    /// binary search, with its top device. `None`: walk the stack.
+    pub(crate) fn route(&self, dev: DevId, extent: Extent) -> Option<(Hit, Option<&DevEntry>)> {
         let routes = self.routes.get(..self.nr_routes)?;
-        find_route(routes, dev, extent)
+        let (i, top) = find_route(routes, dev, extent)?;
+        let entry = self.route_tops.get(i).and_then(|&d| self.devs.get(d));
+        Some((top, entry))
     }
 
     /// The device `dev`, if it existed when the snapshot was taken.
@@ -272,13 +276,33 @@ fn build(gen: u64) -> Result<Snapshot> {
     })?;
     mark_users(&mut devs, stack.segments());
     let (routes, nr_routes) = cut_routes(&devs, &stack);
+    let route_tops = route_tops(&devs, routes.get(..nr_routes).unwrap_or(&[]));
     Ok(Snapshot {
         gen,
         devs,
         stack,
         routes,
-        nr_routes,
+        nr_routes: route_tops.len(),
+        route_tops,
     })
+}
+
+/// Where the top device of each of `routes` is in `devs` (`usize::MAX`: not
+/// there). Without memory, an empty list, which leaves the snapshot with no
+/// routes (`nr_routes` is its length).
+fn route_tops(devs: &[DevEntry], routes: &[Route]) -> KVec<usize> {
+    let mut tops = KVec::new();
+    if tops.reserve(routes.len(), GFP_KERNEL).is_err() {
+        return tops;
+    }
+    for r in routes {
+        let i = devs
+            .binary_search_by_key(&r.top.0, |d| d.info.dev)
+            .unwrap_or(usize::MAX);
+        // Reserved above: cannot fail.
+        let _ = tops.push(i, GFP_KERNEL);
+    }
+    tops
 }
 
 /// Most routes a snapshot keeps; past them failures take the walk.

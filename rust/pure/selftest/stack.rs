@@ -300,7 +300,7 @@ pub(super) fn routes() -> Result<(), Fail> {
                 offset: 6 * M + 4 * K,
                 end: 6 * M + 8 * K,
             };
-            ensure!(find_route(routes, DevId(0), on) == Some(top(11, 3, 4 * K, 4 * K)));
+            ensure!(find_route(routes, DevId(0), on) == Some((0, top(11, 3, 4 * K, 4 * K))));
             ensure!(gives(
                 s,
                 0,

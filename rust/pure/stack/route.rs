@@ -156,14 +156,17 @@ impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
 }
 
 /// The hit the walk gives for `extent` of `dev`, if the extent lies on one
-/// of `routes` (sorted by `lower`, then `start`): one [`Hit::Top`]. `None`
-/// for anything else, which the walk must translate.
-pub fn find(routes: &[Route], dev: DevId, extent: Extent) -> Option<Hit> {
+/// of `routes` (sorted by `lower`, then `start`): one [`Hit::Top`], and the
+/// index of the route. `None` for anything else, which the walk must
+/// translate.
+pub fn find(routes: &[Route], dev: DevId, extent: Extent) -> Option<(usize, Hit)> {
     let Extent::Range { offset, end } = extent else {
         return None;
     };
-    let i = routes.partition_point(|r| (r.lower, r.start) <= (dev, offset));
-    let r = routes.get(i.checked_sub(1)?)?;
+    let i = routes
+        .partition_point(|r| (r.lower, r.start) <= (dev, offset))
+        .checked_sub(1)?;
+    let r = routes.get(i)?;
     if r.lower != dev || end > r.end {
         return None;
     }
@@ -171,10 +174,11 @@ pub fn find(routes: &[Route], dev: DevId, extent: Extent) -> Option<Hit> {
     let offset = offset
         .checked_sub(r.start)
         .and_then(|rel| r.top_start.checked_add(rel))?;
-    Some(Hit::Top {
+    let top = Hit::Top {
         device: r.top,
         depth: r.depth,
         offset,
         len,
-    })
+    };
+    Some((i, top))
 }

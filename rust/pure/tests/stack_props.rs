@@ -615,7 +615,8 @@ proptest! {
                 let e = Extent::Range { offset: a, end };
                 let (res, hits) = walk(&stack, true, dev, e, usize::MAX);
                 match find_route(table, DevId(dev), e) {
-                    Some(top) => {
+                    Some((i, top)) => {
+                        prop_assert!(table[i].start <= a && end <= table[i].end);
                         prop_assert_eq!(res, Ok(ControlFlow::Continue(())));
                         let rest: Vec<_> = hits
                             .iter()
