@@ -590,7 +590,7 @@ proptest! {
         let stack = stack.with_max_depth(max_depth).unwrap();
         for dev in 0..m.devices {
             let (base, size) = m.area[dev as usize];
-            let dev_end = (base + size + 8) * SS;
+            let dev_end = base.saturating_add(size).saturating_add(8).saturating_mul(SS);
             let mut table = vec![Route::default(); 2 * n + 2];
             let nr = stack.routes(DevId(dev), dev_end, &mut table);
             prop_assert!(nr < table.len(), "table too small: {}", nr);
