@@ -16,7 +16,7 @@ use std::ops::ControlFlow;
 
 use daxhold_pure::notify::Extent;
 use daxhold_pure::stack::{
-    find_route, DevId, Hit, Link, Route, Segment, StackBuilder, StackError, Via, MAX_LAYERS,
+    find_route, DevId, Hit, Link, Route, Segment, Stack, StackBuilder, StackError, Via, MAX_LAYERS,
     SECTOR_SIZE,
 };
 use proptest::prelude::*;
@@ -230,6 +230,23 @@ fn load(m: &Model, b: &mut StackBuilder<&mut [Segment]>) -> Result<(), StackErro
         }
     }
     Ok(())
+}
+
+/// Storage for `m`'s stack: as many segment and link slots as it needs.
+fn storage(m: &Model) -> (Vec<Segment>, Vec<Link>) {
+    let n = segments_needed(m);
+    (vec![Segment::EMPTY; n], vec![Link::EMPTY; n])
+}
+
+/// `m` built into `segs` and `links` (from [`storage`]).
+fn build<'a>(
+    m: &Model,
+    segs: &'a mut [Segment],
+    links: &'a mut [Link],
+) -> Stack<&'a mut [Segment], &'a mut [Link]> {
+    let mut b = StackBuilder::new(segs);
+    load(m, &mut b).unwrap();
+    b.build(links).unwrap()
 }
 
 fn segments_needed(m: &Model) -> usize {
@@ -460,7 +477,7 @@ fn via_key(v: Via) -> u64 {
 }
 
 fn translate(
-    stack: &daxhold_pure::stack::Stack<&mut [Segment], &mut [Link]>,
+    stack: &Stack<&mut [Segment], &mut [Link]>,
     dev: u32,
     extent: Extent,
 ) -> Result<Vec<Hit>, StackError> {
@@ -477,7 +494,7 @@ fn translate(
 /// general one (`translate_general`), with the sink stopping after `stop`
 /// hits.
 fn walk(
-    stack: &daxhold_pure::stack::Stack<&mut [Segment], &mut [Link]>,
+    stack: &Stack<&mut [Segment], &mut [Link]>,
     general: bool,
     dev: u32,
     extent: Extent,
@@ -543,12 +560,8 @@ proptest! {
         stop in 1usize..6,
     ) {
         let m = random_model(&entropy);
-        let n = segments_needed(&m);
-        let mut segs = vec![Segment::EMPTY; n];
-        let mut links = vec![Link::EMPTY; n];
-        let mut b = StackBuilder::new(&mut segs[..]);
-        load(&m, &mut b).unwrap();
-        let stack = b.build(&mut links[..]).unwrap();
+        let (mut segs, mut links) = storage(&m);
+        let stack = build(&m, &mut segs, &mut links);
         let stack = stack.with_max_depth(max_depth).unwrap();
         for dev in 0..m.devices {
             let mut ranges = queries(&m, dev, &q);
@@ -581,17 +594,13 @@ proptest! {
         max_depth in 0u32..10,
     ) {
         let m = random_model(&entropy);
-        let n = segments_needed(&m);
-        let mut segs = vec![Segment::EMPTY; n];
-        let mut links = vec![Link::EMPTY; n];
-        let mut b = StackBuilder::new(&mut segs[..]);
-        load(&m, &mut b).unwrap();
-        let stack = b.build(&mut links[..]).unwrap();
+        let (mut segs, mut links) = storage(&m);
+        let stack = build(&m, &mut segs, &mut links);
         let stack = stack.with_max_depth(max_depth).unwrap();
         for dev in 0..m.devices {
             let (base, size) = m.area[dev as usize];
             let dev_end = base.saturating_add(size).saturating_add(8).saturating_mul(SS);
-            let mut table = vec![Route::default(); 2 * n + 2];
+            let mut table = vec![Route::default(); 2 * stack.segments().len() + 2];
             let nr = stack.routes(DevId(dev), dev_end, &mut table);
             prop_assert!(nr < table.len(), "table too small: {}", nr);
             let table = &table[..nr];
@@ -639,12 +648,8 @@ proptest! {
         q in proptest::collection::vec(any::<u64>(), 8..16),
     ) {
         let m = random_model(&entropy);
-        let n = segments_needed(&m);
-        let mut segs = vec![Segment::EMPTY; n];
-        let mut links = vec![Link::EMPTY; n];
-        let mut b = StackBuilder::new(&mut segs[..]);
-        load(&m, &mut b).unwrap();
-        let stack = b.build(&mut links[..]).unwrap();
+        let (mut segs, mut links) = storage(&m);
+        let stack = build(&m, &mut segs, &mut links);
         let inv = inverse(&m);
         for dev in 0..m.devices {
             for (a, end) in queries(&m, dev, &q) {
@@ -679,12 +684,8 @@ proptest! {
             }
         }
         let m = Model { devices: 1 + users.len() as u32, area: vec![], tables };
-        let n = segments_needed(&m);
-        let mut segs = vec![Segment::EMPTY; n];
-        let mut links = vec![Link::EMPTY; n];
-        let mut b = StackBuilder::new(&mut segs[..]);
-        load(&m, &mut b).unwrap();
-        let stack = b.build(&mut links[..]).unwrap();
+        let (mut segs, mut links) = storage(&m);
+        let stack = build(&m, &mut segs, &mut links);
         let inv = inverse(&m);
         for &(start, len) in &q {
             let (a, end) = (start * SS, (start + len) * SS);
