@@ -228,103 +228,83 @@ pub(super) fn linear_concat() -> Result<(), Fail> {
     )
 }
 
-pub(super) fn dm_on_dm_on_partition() -> Result<(), Fail> {
-    // pmem0 > partition 1 at 1M (8M) > dm 10 (its second half, then a gap,
-    // then its first 1M) > dm 11 on dm 10 at 1M.
-    with_stack(
-        |b| {
-            b.partition(DevId(0), DevId(1), M, 8 * M)?;
-            b.linear(DevId(10), 0, 4 * M, DevId(1), 4 * M)?;
-            b.linear(DevId(10), 4 * M, M, DevId(1), 0)?;
-            b.linear(DevId(11), 0, 2 * M, DevId(10), M)
-        },
-        |s| {
-            // Disk byte 6M+4K = partition byte 5M+4K = dm10 byte 1M+4K =
-            // dm11 byte 4K.
-            ensure!(gives(
-                s,
-                0,
-                6 * M + 4 * K,
-                4 * K,
-                &[
-                    mapped(1, 1, 5 * M + 4 * K, 4 * K, 0, PART),
-                    mapped(10, 2, M + 4 * K, 4 * K, 1, LIN),
-                    mapped(11, 3, 4 * K, 4 * K, 10, LIN),
-                    top(11, 3, 4 * K, 4 * K),
-                ]
-            ));
-            // Partition bytes [1M, 4M) are in no target of dm 10.
-            ensure!(gives(
-                s,
-                0,
-                M + M - 4 * K,
-                8 * K,
-                &[
-                    mapped(1, 1, M - 4 * K, 8 * K, 0, PART),
-                    mapped(10, 2, 5 * M - 4 * K, 4 * K, 1, LIN),
-                    // dm 11 uses dm 10, not these bytes.
-                    unmapped(10, 2, 5 * M - 4 * K, 4 * K),
-                    unmapped(1, 1, M, 4 * K),
-                ]
-            ));
-            Ok(())
-        },
-    )
+/// pmem0 > partition 1 at 1M (8M) > dm 10 (its second half, then a gap,
+/// then its first 1M) > dm 11 on dm 10 at 1M.
+fn dm_on_dm_on_partition_stack(b: &mut StackBuilder<&mut [Segment]>) -> Result<(), StackError> {
+    b.partition(DevId(0), DevId(1), M, 8 * M)?;
+    b.linear(DevId(10), 0, 4 * M, DevId(1), 4 * M)?;
+    b.linear(DevId(10), 4 * M, M, DevId(1), 0)?;
+    b.linear(DevId(11), 0, 2 * M, DevId(10), M)
 }
 
-/// The routes of the stack of [`dm_on_dm_on_partition`]: of a 16M disk,
+pub(super) fn dm_on_dm_on_partition() -> Result<(), Fail> {
+    with_stack(dm_on_dm_on_partition_stack, |s| {
+        // Disk byte 6M+4K = partition byte 5M+4K = dm10 byte 1M+4K =
+        // dm11 byte 4K.
+        ensure!(gives(
+            s,
+            0,
+            6 * M + 4 * K,
+            4 * K,
+            &[
+                mapped(1, 1, 5 * M + 4 * K, 4 * K, 0, PART),
+                mapped(10, 2, M + 4 * K, 4 * K, 1, LIN),
+                mapped(11, 3, 4 * K, 4 * K, 10, LIN),
+                top(11, 3, 4 * K, 4 * K),
+            ]
+        ));
+        // Partition bytes [1M, 4M) are in no target of dm 10.
+        ensure!(gives(
+            s,
+            0,
+            M + M - 4 * K,
+            8 * K,
+            &[
+                mapped(1, 1, M - 4 * K, 8 * K, 0, PART),
+                mapped(10, 2, 5 * M - 4 * K, 4 * K, 1, LIN),
+                // dm 11 uses dm 10, not these bytes.
+                unmapped(10, 2, 5 * M - 4 * K, 4 * K),
+                unmapped(1, 1, M, 4 * K),
+            ]
+        ));
+        Ok(())
+    })
+}
+
+/// The routes of [`dm_on_dm_on_partition_stack`]: of a 16M disk,
 /// only [6M, 8M) goes up one chain to a top (dm 11); a failure there is
 /// answered without the walk, with what the walk gives.
 pub(super) fn routes() -> Result<(), Fail> {
-    with_stack(
-        |b| {
-            b.partition(DevId(0), DevId(1), M, 8 * M)?;
-            b.linear(DevId(10), 0, 4 * M, DevId(1), 4 * M)?;
-            b.linear(DevId(10), 4 * M, M, DevId(1), 0)?;
-            b.linear(DevId(11), 0, 2 * M, DevId(10), M)
-        },
-        |s| {
-            let mut table = [Route::default(); 4];
-            let n = s.routes(DevId(0), 16 * M, &mut table);
-            let want = Route {
-                lower: DevId(0),
-                start: 6 * M,
-                end: 8 * M,
-                top: DevId(11),
-                depth: 3,
-                top_start: 0,
-            };
-            ensure!(n == 1 && table.first() == Some(&want));
-            let routes = table.get(..n).unwrap_or(&[]);
-            let on = Extent::Range {
-                offset: 6 * M + 4 * K,
-                end: 6 * M + 8 * K,
-            };
-            ensure!(find_route(routes, DevId(0), on) == Some((0, top(11, 3, 4 * K, 4 * K))));
-            ensure!(gives(
-                s,
-                0,
-                6 * M + 4 * K,
-                4 * K,
-                &[
-                    mapped(1, 1, 5 * M + 4 * K, 4 * K, 0, PART),
-                    mapped(10, 2, M + 4 * K, 4 * K, 1, LIN),
-                    mapped(11, 3, 4 * K, 4 * K, 10, LIN),
-                    top(11, 3, 4 * K, 4 * K),
-                ]
-            ));
-            // Across the route's end, off it, on another device: the walk.
-            for (dev, offset, end) in [
-                (0, 8 * M - 4 * K, 8 * M + 4 * K),
-                (0, 2 * M, 2 * M + 4 * K),
-                (1, 5 * M, 5 * M + 4 * K),
-            ] {
-                ensure!(find_route(routes, DevId(dev), Extent::Range { offset, end }).is_none());
-            }
-            ensure!(find_route(routes, DevId(0), Extent::WholeDevice).is_none());
-            Ok(())
-        },
-    )
+    with_stack(dm_on_dm_on_partition_stack, |s| {
+        let mut table = [Route::default(); 4];
+        let n = s.routes(DevId(0), 16 * M, &mut table);
+        let want = Route {
+            lower: DevId(0),
+            start: 6 * M,
+            end: 8 * M,
+            top: DevId(11),
+            depth: 3,
+            top_start: 0,
+        };
+        ensure!(n == 1 && table.first() == Some(&want));
+        let routes = table.get(..n).unwrap_or(&[]);
+        let on = Extent::Range {
+            offset: 6 * M + 4 * K,
+            end: 6 * M + 8 * K,
+        };
+        // The walk's Top for these bytes (dm_on_dm_on_partition).
+        ensure!(find_route(routes, DevId(0), on) == Some((0, top(11, 3, 4 * K, 4 * K))));
+        // Across the route's end, off it, on another device: the walk.
+        for (dev, offset, end) in [
+            (0, 8 * M - 4 * K, 8 * M + 4 * K),
+            (0, 2 * M, 2 * M + 4 * K),
+            (1, 5 * M, 5 * M + 4 * K),
+        ] {
+            ensure!(find_route(routes, DevId(dev), Extent::Range { offset, end }).is_none());
+        }
+        ensure!(find_route(routes, DevId(0), Extent::WholeDevice).is_none());
+        Ok(())
+    })
 }
 
 pub(super) fn striped() -> Result<(), Fail> {
