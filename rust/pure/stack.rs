@@ -45,6 +45,11 @@
 //! segment ends: still correct, but a search of that list can step over
 //! segments nested below a long one.
 //!
+//! [`Stack::routes`] cuts a device into [`Route`]s, stretches that go up one
+//! chain of linear maps to one top, so that a failure inside one is answered
+//! by one binary search ([`find_route`]) instead of the walk; see
+//! `route.rs`.
+//!
 //! The whole-device form ([`Extent::WholeDevice`]) reports every device that
 //! uses the failed one at any level, each once, in `O(D * P * log n)` for `D`
 //! devices in the stack and `P` downward paths from a device (a handful in
