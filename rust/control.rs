@@ -138,7 +138,7 @@ pub(crate) fn policy_show(out: &mut [u8]) -> usize {
     buf.len()
 }
 
-/// Read of `index`: the DAX index and the reverse-map path's counters.
+/// Read of `index`: the reverse-map path's counters.
 pub(crate) fn index_show(out: &mut [u8]) -> usize {
     let mut buf = FixedBuf::new(out);
     holder::with_registry(|r| {

@@ -61,13 +61,6 @@ impl kernel::Module for Daxhold {
             holder::unpublish();
             return Err(e);
         }
-        if let Err(e) = ffi::index::probes_init() {
-            ffi::stack::probes_exit();
-            signal::exit();
-            proc::exit();
-            holder::unpublish();
-            return Err(e);
-        }
         // Never fails: without its probes the badblocks scan polls.
         let _ = ffi::badblocks::init();
         // Each failure below has logged its one line already.
@@ -75,7 +68,6 @@ impl kernel::Module for Daxhold {
             .and_then(|()| ffi::glue::sysfs_init());
         if let Err(e) = started {
             ffi::badblocks::exit();
-            ffi::index::probes_exit();
             ffi::stack::probes_exit();
             registry.detach_all();
             // An attach may have opened the early-kill sysctl.
@@ -110,7 +102,6 @@ impl Drop for Daxhold {
         ffi::badblocks::exit();
         ffi::stack::probes_exit();
         self.registry.detach_all();
-        ffi::index::probes_exit();
         // No failure handler runs any more (detach waited for them): print
         // the rest of the failure log before the last line.
         notify::wait_idle();

@@ -43,9 +43,9 @@ kunit_suite!(suite_rmap, "daxhold_rmap",
     plain: [],
     shared: [cases => crate::pure::selftest::RMAP_CASES]);
 
-kunit_suite!(suite_daxindex, "daxhold_daxindex",
+kunit_suite!(suite_daxowner, "daxhold_daxowner",
     plain: [],
-    shared: [cases => crate::pure::selftest::DAXINDEX_CASES]);
+    shared: [cases => crate::pure::selftest::DAXOWNER_CASES]);
 
 kunit_suite!(suite_ext4meta, "daxhold_ext4meta",
     plain: [],

@@ -10,26 +10,26 @@
 //! "Kill semantics"); `mf_dax_kill_procs()` is the fallback when the set
 //! cannot grow.
 //!
-//! The index (`ffi::index::Index`, Documentation/design.rst, "Where the
-//! records come from") is kept up to date by the fault and eviction probes;
-//! the failure path drains what they queued before it asks, so a mapping
-//! made just before the failure is found.
+//! The owners are read at failure time from the DAX entries of the
+//! in-core inodes of the filesystem on each declined device
+//! (`ffi::index::Sb::dax_owners`, Documentation/design.rst, "Where the
+//! owners come from"): nothing runs on a fault, an I/O or an eviction.
 
 use core::fmt::Write;
-use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use kernel::ffi::c_int;
 
 use kernel::error::{code, Result};
 use kernel::prelude::*;
+use kernel::print::{call_printk, format_strings};
 use kernel::sync::Mutex;
 
 use crate::errno::{self, EOPNOTSUPP};
-use crate::ffi::index::{self, Index, Inode, Sb, PAGE_SHIFT};
+use crate::ffi::index::{self, Inode, Sb, PAGE_SHIFT};
 use crate::ffi::kill::{self as killffi, Collector, Spare};
 use crate::holder::Holder;
 use crate::notify::Log;
-use crate::pure::daxindex::Owner;
+use crate::pure::daxowner::Owner;
 use crate::pure::events::{Name, What};
 use crate::pure::killset;
 use crate::pure::notify::{Extent, Failure, Kind};
@@ -41,6 +41,9 @@ use crate::pure::stack::DevId;
 pub(crate) struct OwnerStats {
     /// Failures it was asked about.
     pub(crate) queries: AtomicU64,
+    /// Filesystems walked for owners, and the in-core inodes looked at.
+    pub(crate) walks: AtomicU64,
+    pub(crate) inodes: AtomicU64,
     /// `<file, range>` owners found (and their tasks signalled).
     pub(crate) owners: AtomicU64,
     /// Failures where no file maps the pages.
@@ -57,9 +60,9 @@ pub(crate) struct OwnerStats {
     pub(crate) shutdowns: AtomicU64,
 }
 
-/// The reverse-map state: the index, its counters and the metadata policy.
+/// The reverse-map state: its counters, the kill set storage and the
+/// metadata policy.
 pub(crate) struct Owners {
-    pub(crate) index: Pin<KBox<Mutex<Index>>>,
     pub(crate) stats: OwnerStats,
     /// The last failure's kill set storage, for the next one.
     spare: Pin<KBox<Mutex<Option<Spare>>>>,
@@ -68,12 +71,10 @@ pub(crate) struct Owners {
 }
 
 impl Owners {
-    /// An empty index (built on first use) and its probes.
+    /// No kill set storage yet, metadata policy `shutdown`.
     pub(crate) fn new() -> Result<Self> {
-        let index = KBox::pin_init(kernel::new_mutex!(Index::new()), GFP_KERNEL)?;
         let spare = KBox::pin_init(kernel::new_mutex!(None), GFP_KERNEL)?;
         Ok(Owners {
-            index,
             spare,
             stats: OwnerStats::default(),
             metadata: AtomicU8::new(0),
@@ -96,33 +97,19 @@ impl Owners {
             _ => MetadataPolicy::Report,
         }
     }
-
-    /// Bring the index up to date (the drain work, and module load).
-    pub(crate) fn sync(&self) -> Result {
-        self.index.lock().sync()
-    }
 }
 
 /// The `index` file: one line of `key=value` pairs (without its newline:
 /// the known-poison counters follow on the same line).
 pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result {
-    let (st, (mappings, bytes)) = {
-        let index = owners.index.lock();
-        (index.stats, index.size())
-    };
     let s = &owners.stats;
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
     write!(
         out,
-        "mappings={mappings} bytes={bytes} filesystems={} faults={} evictions={} rebuilds={} gone={} dropped={} \
-         queries={} owners={} unowned={} kill_errors={} signalled={} kill_fallbacks={} metadata_hits={} shutdowns={} metadata={}",
-        st.watched,
-        st.faults,
-        st.evictions,
-        st.rebuilds,
-        st.gone,
-        index::dropped(),
+        "queries={} walks={} inodes={} owners={} unowned={} kill_errors={} signalled={} kill_fallbacks={} metadata_hits={} shutdowns={} metadata={}",
         get(&s.queries),
+        get(&s.walks),
+        get(&s.inodes),
         get(&s.owners),
         get(&s.unowned),
         get(&s.kill_errors),
@@ -132,18 +119,6 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
         get(&s.shutdowns),
         owners.metadata().name(),
     )
-}
-
-/// Drain the index's events between failures (the glue's work item).
-pub(crate) fn sync_work() {
-    let _ = crate::holder::with_registry(|r| {
-        if let Err(e) = r.owners.sync() {
-            pr_warn!(
-                "DAX index update failed ({}); the next failure rebuilds it\n",
-                errno::Name(e)
-            );
-        }
-    });
 }
 
 /// The pfns a failure covers: `[lo, hi]`.
@@ -188,12 +163,35 @@ pub(crate) struct Tops<'a> {
     pub(crate) whole: &'a [DevId],
 }
 
+impl Tops<'_> {
+    /// Calls `f` on each device whose filesystem may own the failed pages:
+    /// those of the declined pieces and the whole devices, each once.
+    fn for_each_dev(&self, mut f: impl FnMut(DevId)) {
+        let mut rest = self.declined;
+        while let Some((p, tail)) = rest.split_first() {
+            if !tail.iter().any(|q| q.dev == p.dev) && !self.whole.contains(&p.dev) {
+                f(p.dev);
+            }
+            rest = tail;
+        }
+        let mut rest = self.whole;
+        while let Some((d, tail)) = rest.split_first() {
+            if !tail.contains(d) {
+                f(*d);
+            }
+            rest = tail;
+        }
+    }
+}
+
 /// Kill the tasks mapping the failed pages of `holder`'s disk, for every
-/// file the index says maps them, except files on `tops.handled` devices
-/// (whose filesystem handled its part); if no file maps them, check the
-/// declined pieces for filesystem metadata. Returns 0 when done (also when
-/// nothing owns them), the first kill error otherwise, and `-EOPNOTSUPP`
-/// if the index cannot be read (then the kernel's per-page path runs).
+/// in-core file on a declined device whose DAX entries map them (files on
+/// `tops.handled` devices had their filesystem handle its part); if no
+/// file maps them, check the declined pieces for filesystem metadata.
+/// Returns 0 when done (also when nothing owns them), the first kill error
+/// otherwise, and `-EOPNOTSUPP` if the owners cannot be read or no
+/// filesystem daxhold serves is there (then the kernel's per-page path
+/// runs).
 pub(crate) fn handle(
     owners: &Owners,
     log: &Log<'_>,
@@ -203,7 +201,6 @@ pub(crate) fn handle(
     mf_flags: c_int,
     tops: &Tops<'_>,
 ) -> c_int {
-    let handled = tops.handled;
     let name = holder.name();
     owners.stats.queries.fetch_add(1, Ordering::Relaxed);
     let (lo, hi) = match pfn_range(holder, failure, disk_bytes) {
@@ -216,68 +213,20 @@ pub(crate) fn handle(
             return EOPNOTSUPP;
         }
     };
-    let mut index = owners.index.lock();
-    let devs = || {
-        Iterator::chain(
-            tops.declined.iter().map(|p| p.dev),
-            tops.whole.iter().copied(),
-        )
-    };
-    // The filesystems on the declined pieces are indexed from their first
-    // failure on (their files mapped so far are read now); a device that
-    // is watched already costs nothing here.
-    for dev in devs() {
-        if index::is_watched(dev.0) {
-            continue;
-        }
-        if let Err(e) = fs_on(dev, |sb| index.watch(sb)) {
-            pr_err!("{name}: cannot index the filesystem on the failed device ({}); its owners may be missed\n", errno::Name(e));
-        }
-    }
     let pre_remove = failure.kind == Kind::PreRemove;
-    // The kill set, allocated before the walk (GFP_KERNEL, process
-    // context) unless the last failure's storage will do; without it
-    // every owner takes the kernel's per-owner kill.
-    let spare = owners.spare.lock().take();
-    let collector = Collector::new(spare)
-        .inspect_err(|e| {
-            owners.stats.kill_fallbacks.fetch_add(1, Ordering::Relaxed);
-            pr_err!(
-                "{name}: no memory for the kill set ({}); the kernel's per-owner kill signals (a task may get one SIGBUS per owner)\n",
-                errno::Name(*e)
-            );
-        })
-        .ok();
-    let mut kill = Kill {
-        owners,
-        log,
-        pre_remove,
-        mf_flags,
-        handled,
-        found: 0,
-        error: None,
-        early_kill: None,
-        collector,
-    };
-    // One retry: events lost in the middle of a query (a full ring) make
-    // the index rebuild, and the query run again.
-    let mut walked = Err(code::EAGAIN);
-    for _ in 0..2 {
-        walked = index
-            .sync()
-            .and_then(|()| index.owners(lo, hi, |inode, o| kill.owner(inode, o)));
-        if walked.is_ok() {
-            break;
-        }
-    }
-    if let Err(e) = walked {
+    let mut kill = Kill::new(owners, log, name, pre_remove, mf_flags, tops.handled, lo);
+    let walked = walk(&mut kill, tops, lo, hi);
+    if let Err(e) = walked.failed {
         pr_err!(
-            "{name}: the DAX index cannot be read ({}); left to the kernel\n",
-            errno::Name(e)
+            "{name}: cannot read the owners of the failed pages ({}); {}\n",
+            errno::Name(e),
+            if kill.found == 0 {
+                "left to the kernel"
+            } else {
+                "some may be missed"
+            }
         );
-        return EOPNOTSUPP;
     }
-    drop(index);
     kill.signal_all(name);
     if kill.pre_remove {
         log.add(What::PreRemoveOwners {
@@ -286,12 +235,12 @@ pub(crate) fn handle(
             hi,
         });
     }
-    // Declined devices with no ext4, ext2 or XFS on them: not ours to answer.
-    let foreign = || devs().any(|dev| !matches!(fs_on(dev, |_| Ok(())), Ok(true)));
-    if kill.found == 0 && foreign() {
-        // No filesystem daxhold indexes sits there (none, or another type):
-        // the kernel's own path may still know better.
-        log.add(What::NotOurs { lo, hi });
+    if kill.found == 0 && (walked.failed.is_err() || walked.foreign) {
+        // No filesystem daxhold serves sits there (none, or another type),
+        // or it could not be read: the kernel's own path may know better.
+        if walked.foreign {
+            log.add(What::NotOurs { lo, hi });
+        }
         return EOPNOTSUPP;
     }
     if kill.found == 0 {
@@ -306,6 +255,38 @@ pub(crate) fn handle(
         }
     }
     kill.error.unwrap_or(0)
+}
+
+/// What [`walk`] found besides the owners.
+struct Walked {
+    /// A device with no ext4, ext2 or XFS on it.
+    foreign: bool,
+    /// The first error of a walk (the rest were still walked).
+    failed: Result,
+}
+
+/// Collect the owners of pfns `[lo, hi]` on every filesystem that sits on
+/// a device of `tops` into `kill`.
+fn walk(kill: &mut Kill<'_>, tops: &Tops<'_>, lo: u64, hi: u64) -> Walked {
+    let mut w = Walked {
+        foreign: false,
+        failed: Ok(()),
+    };
+    tops.for_each_dev(|dev| {
+        let found = fs_on(dev, |sb| {
+            let scanned = sb.dax_owners(lo, hi, |inode, o| kill.owner(inode, o))?;
+            let stats = &kill.owners.stats;
+            stats.walks.fetch_add(1, Ordering::Relaxed);
+            stats.inodes.fetch_add(scanned, Ordering::Relaxed);
+            Ok(())
+        });
+        match found {
+            Ok(true) => {}
+            Ok(false) => w.foreign = true,
+            Err(e) => w.failed = w.failed.and(Err(e)),
+        }
+    });
+    w
 }
 
 /// Calls `f` on the ext4, ext2 or XFS filesystem on `dev`, if there is
@@ -337,9 +318,47 @@ struct Kill<'a> {
     /// The kill set; `None` once it could not be allocated or grown (the
     /// fallback: `mf_dax_kill_procs()` for each owner from then on).
     collector: Option<Collector>,
+    /// The first failed pfn, for the kernel's kill line.
+    pfn: u64,
 }
 
-impl Kill<'_> {
+impl<'a> Kill<'a> {
+    /// One failure's kills, the kill set allocated now (GFP_KERNEL, process
+    /// context) unless the last failure's storage will do; without it every
+    /// owner takes the kernel's per-owner kill.
+    fn new(
+        owners: &'a Owners,
+        log: &'a Log<'a>,
+        name: &str,
+        pre_remove: bool,
+        mf_flags: c_int,
+        handled: &'a [DevId],
+        pfn: u64,
+    ) -> Self {
+        let spare = owners.spare.lock().take();
+        let collector = Collector::new(spare)
+            .inspect_err(|e| {
+                owners.stats.kill_fallbacks.fetch_add(1, Ordering::Relaxed);
+                pr_err!(
+                    "{name}: no memory for the kill set ({}); the kernel's per-owner kill signals (a task may get one SIGBUS per owner)\n",
+                    errno::Name(*e)
+                );
+            })
+            .ok();
+        Kill {
+            owners,
+            log,
+            pre_remove,
+            mf_flags,
+            handled,
+            found: 0,
+            error: None,
+            early_kill: None,
+            collector,
+            pfn,
+        }
+    }
+
     /// Collect the tasks that map `o` of `inode` into the kill set and
     /// unmap its pages; or, without a set, `mf_dax_kill_procs()`. 0 or a
     /// negative errno.
@@ -406,15 +425,17 @@ impl Kill<'_> {
             let current = task.is_current();
             let code = killset::sig_code(true, current);
             let force = current && killset::must_force(code, killffi::current_blocks_sigbus());
+            let (pid, comm) = task.pid_comm();
+            let comm = Name::new(&comm);
+            kill_line(self.pfn, &comm, pid);
             let rc = task.send_mceerr(code, t.addr, t.shift);
             if force {
                 killffi::force_sigbus_current();
             }
-            let (pid, comm) = task.pid_comm();
             self.owners.stats.signalled.fetch_add(1, Ordering::Relaxed);
             self.log.add(What::Signal {
                 pid,
-                comm: Name::new(&comm),
+                comm,
                 code,
                 addr: t.addr,
                 lsb: i32::from(t.shift),
@@ -429,11 +450,12 @@ impl Kill<'_> {
         }
     }
 
-    /// Collect the tasks that map `o` of the (pinned) `inode`.
-    fn owner(&mut self, inode: &Inode, o: Owner) -> ControlFlow<()> {
+    /// Collect the tasks that map `o` of the (pinned) `inode`. Never
+    /// fails: a kill error is kept for the caller, the walk goes on.
+    fn owner(&mut self, inode: &Inode, o: Owner) -> Result {
         let dev = inode.dev();
         if self.handled.contains(&DevId(dev)) {
-            return ControlFlow::Continue(());
+            return Ok(());
         }
         self.found = self.found.saturating_add(1);
         self.owners.stats.owners.fetch_add(1, Ordering::Relaxed);
@@ -462,7 +484,7 @@ impl Kill<'_> {
         }
         if self.pre_remove && rc == 0 {
             // A whole device can have many owners: one summary line.
-            return ControlFlow::Continue(());
+            return Ok(());
         }
         self.log.add(What::Owner {
             pfn: o.pfn,
@@ -472,6 +494,23 @@ impl Kill<'_> {
             pgoff: o.pgoff,
             rc,
         });
-        ControlFlow::Continue(())
+        Ok(())
     }
+}
+
+/// The line `kill_proc()` in mm/memory-failure.c logs for each task it
+/// signals, word for word and with its prefix, so that log monitors and
+/// test suites that look for it find daxhold's own kills too.
+fn kill_line(pfn: u64, comm: &Name, pid: i32) {
+    // SAFETY: the format string is one of `format_strings`, and the prefix
+    // is NUL-terminated, as `call_printk` requires.
+    unsafe {
+        call_printk(
+            &format_strings::ERR,
+            b"Memory failure\0",
+            format_args!(
+                "{pfn:#x}: Sending SIGBUS to {comm}:{pid} due to hardware memory corruption\n"
+            ),
+        )
+    };
 }

@@ -79,7 +79,7 @@ step tool-build make -s tool
 step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
 step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \
 	--module build/kunit/daxhold.ko --kunit \
-	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder,daxhold_stack,daxhold_dispatch,daxhold_dmtable,daxhold_rmap,daxhold_daxindex,daxhold_ext4meta,daxhold_events,daxhold_procfs,daxhold_badblocks
+	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder,daxhold_stack,daxhold_dispatch,daxhold_dmtable,daxhold_rmap,daxhold_daxowner,daxhold_ext4meta,daxhold_events,daxhold_procfs,daxhold_badblocks
 
 # Guest scenarios: one result per scenario, as run.py reports them.
 n_before=$n

@@ -53,22 +53,10 @@ void daxhold_probes_exit(void);
 void daxhold_rescan(void);
 bool daxhold_holds_dev(__u32 dev);
 
-/* The reverse map of DAX mappings (rust/index_glue.c). */
+/* The reverse map of DAX mappings, read at failure time (rust/index_glue.c). */
 struct inode;
 struct super_block;
 struct dax_device;
-
-#define DAXHOLD_IX_FAULT	1	/* a DAX fault at (inode, pgoff) */
-#define DAXHOLD_IX_EVICT	2	/* clear_inode(inode) */
-
-/* One queued change: a fault that may have inserted a DAX entry, or an
- * inode on its way out. */
-struct daxhold_ix_event {
-	struct inode *inode;
-	__u64 pgoff;
-	__u32 order;
-	__u32 kind;		/* DAXHOLD_IX_* */
-};
 
 /* One DAX entry of a file: pages [pgoff, pgoff + 2^order) are at pfn. */
 struct daxhold_dax_entry {
@@ -78,37 +66,21 @@ struct daxhold_dax_entry {
 };
 
 typedef int (*daxhold_inode_fn)(void *ctx, struct inode *inode);
-
-/* Filters of daxhold_sb_for_each_dax_inode(), or'ed. */
-#define DAXHOLD_WALK_MAPPED	1	/* only inodes with DAX entries */
-#define DAXHOLD_WALK_REGULAR	2	/* only regular files */
 typedef int (*daxhold_sb_fn)(void *ctx, struct super_block *sb, __u32 dev,
 			     const char *fs);
 
-int daxhold_ix_probes_init(void);
-void daxhold_ix_probes_exit(void);
-void daxhold_ix_reset(void);
-int daxhold_ix_pop(struct daxhold_ix_event *ev);
-int daxhold_ix_pin(struct inode *inode);
-int daxhold_ix_watch(__u32 dev);
-int daxhold_ix_fault_probe_enable(void);
-bool daxhold_ix_is_watched(__u32 dev);
-__u64 daxhold_ix_dropped(void);
-int daxhold_dax_entry(struct inode *inode, __u64 pgoff,
-		      struct daxhold_dax_entry *out);
 __u32 daxhold_dax_entries(struct inode *inode, __u64 *next,
 			  struct daxhold_dax_entry *out, __u32 max);
-int daxhold_sb_for_each_dax_inode(struct super_block *sb, __u32 flags,
-				  daxhold_inode_fn fn, void *ctx);
+int daxhold_sb_dax_owners(struct super_block *sb, __u64 lo, __u64 hi,
+			  daxhold_inode_fn fn, void *ctx, __u64 *scanned);
+int daxhold_sb_for_each_dax_file(struct super_block *sb, daxhold_inode_fn fn,
+				 void *ctx);
 int daxhold_for_each_sb(daxhold_sb_fn fn, void *ctx);
 int daxhold_sb_shutdown(struct super_block *sb);
 int daxhold_sb_read(struct super_block *sb, __u64 nr, __u32 off, void *buf,
 		    __u32 len);
 int daxhold_dax_pfn(struct dax_device *dax, __u64 pgoff, __u64 *pfn);
 int daxhold_invalidate(struct inode *inode, __u64 start, __u64 end);
-
-/* Implemented in Rust (rust/owners.rs), run by the index glue's work. */
-void daxhold_index_work(void);
 
 /* Implemented in Rust (rust/ffi/glue.rs), run by the log work item. */
 void daxhold_log_print(void);

@@ -14,7 +14,7 @@ use kernel::error::{code, to_result, Error, Result};
 
 use super::bdev::BdevFile;
 use super::bindings;
-use super::index::{DaxWalk, Sb};
+use super::index::Sb;
 use crate::pure::badblocks::{BadRange, FileExtent};
 
 /// The most entries a badblocks list has (`MAX_BADBLOCKS` on 4 KiB pages).
@@ -163,7 +163,7 @@ impl File<'_> {
 pub(crate) fn for_each_dax_file<F: FnMut(&File<'_>) -> Result>(sb: &Sb<'_>, mut f: F) -> Result {
     // The walk pins each inode for the call, which `File`'s lifetime (the
     // closure's borrow) does not outlive.
-    sb.walk_dax_inodes(DaxWalk::Regular, |inode| {
+    sb.for_each_dax_file(|inode| {
         f(&File {
             inode,
             _walk: PhantomData,

@@ -5,7 +5,6 @@
 //! signals early-kill mappers under the `kill` policy), in-core DAX files
 //! whose extents (FIEMAP) lie on them, ext4/ext2 metadata, or nobody.
 
-use core::ops::ControlFlow;
 use core::sync::atomic::Ordering;
 
 use kernel::alloc::KVec;
@@ -16,8 +15,8 @@ use super::control::{policy, SIGNALLED, SIGNAL_ERRORS};
 use super::finding::{Finding, Findings, Kind, Text, FS, NAME};
 use crate::errno;
 use crate::ffi::badblocks as bb;
-use crate::ffi::index::{self, PAGE_SHIFT};
-use crate::holder::{Holder, Registry};
+use crate::ffi::index::{self, Inode, PAGE_SHIFT};
+use crate::holder::Holder;
 use crate::owners::Piece;
 use crate::pure::badblocks::{file_hit, intersect, BadblocksPolicy};
 use crate::pure::stack::DevId;
@@ -54,10 +53,10 @@ pub(super) fn page_pfns(h: &Holder, offset: u64, len: u64) -> Result<(u64, u64)>
     Ok((lo, hi))
 }
 
-/// Resolve every pending top, one filesystem at a time: the DAX index for
+/// Resolve every pending top, one filesystem at a time: DAX entries for
 /// mapped pages, one walk of the filesystem's in-core DAX files (FIEMAP)
 /// for all its damaged pieces together, ext4/ext2 metadata, or nobody.
-pub(super) fn resolve_tops(r: &Registry, new: &mut Findings) -> Result {
+pub(super) fn resolve_tops(new: &mut Findings) -> Result {
     let mut pending = core::mem::take(&mut new.pending);
     crate::pure::nopanic::sort_by_key(pending.as_mut_slice(), |p| (p.base.key.dev, p.offset));
     let mut rest = pending.as_slice();
@@ -69,20 +68,20 @@ pub(super) fn resolve_tops(r: &Registry, new: &mut Findings) -> Result {
             .unwrap_or(rest.len());
         let (group, tail) = rest.split_at(n);
         rest = tail;
-        resolve_dev(r, DevId(dev), group, new)?;
+        resolve_dev(DevId(dev), group, new)?;
     }
     Ok(())
 }
 
 /// Resolve the pending tops `group` (sorted by offset, disjoint) of `dev`.
-fn resolve_dev(r: &Registry, dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
-    // (a) Mapped pages, from the DAX index, as the failure path asks it:
-    // the index lock before the superblock walk, as there.
+fn resolve_dev(dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
+    // (a) Mapped pages, from the DAX entries, as the failure path finds
+    // them.
     let mut mapped: KVec<(usize, MappedPages)> = KVec::new();
     for (i, p) in group.iter().enumerate() {
         let Some((lo, hi)) = p.pfns else { continue };
         let kill = p.fresh && policy() == BadblocksPolicy::Kill;
-        match mapped_pages(r, p.base.key.pmem, lo, hi, kill, dev) {
+        match mapped_pages(p.base.key.pmem, lo, hi, kill, dev) {
             Ok(m) => {
                 for m in m.iter() {
                     mapped.push((i, *m), GFP_KERNEL)?;
@@ -234,12 +233,11 @@ struct MappedPages {
 }
 
 /// The pages of files on `dev` that processes map over the bad pfns
-/// `[lo, hi]` of the pmem `pmem`, from the DAX index (which starts
-/// watching the filesystem on `dev`, as a failure there would make it).
-/// With `kill` (the `kill` policy, a range seen for the first time), the
-/// early-kill tasks mapping them are signalled (`BUS_MCEERR_AO`).
+/// `[lo, hi]` of the pmem `pmem`, from the DAX entries of its in-core
+/// files, as a failure there would find them. With `kill` (the `kill`
+/// policy, a range seen for the first time), the early-kill tasks mapping
+/// them are signalled (`BUS_MCEERR_AO`).
 fn mapped_pages(
-    r: &Registry,
     pmem: Text<NAME>,
     lo: u64,
     hi: u64,
@@ -247,58 +245,46 @@ fn mapped_pages(
     dev: DevId,
 ) -> Result<KVec<MappedPages>> {
     let mut out = KVec::new();
-    let mut idx = r.owners.index.lock();
-    if !index::is_watched(dev.0) {
-        index::for_each_sb(|sb| {
-            if sb.dev == dev.0 {
-                idx.watch(sb)
-            } else {
-                Ok(())
+    index::for_each_sb(|sb| {
+        if sb.dev != dev.0 {
+            return Ok(());
+        }
+        sb.dax_owners(lo, hi, |inode, o| {
+            let m = MappedPages {
+                ino: inode.ino(),
+                pgoff: o.pgoff,
+                count: o.count,
+            };
+            out.push(m, GFP_KERNEL)?;
+            if kill {
+                signal_early(pmem, dev, inode, &m);
             }
-        })?;
-    }
-    idx.sync()?;
-    let mut err = None;
-    idx.owners(lo, hi, |inode, o| {
-        if inode.dev() != dev.0 {
-            return ControlFlow::Continue(());
-        }
-        let m = MappedPages {
-            ino: inode.ino(),
-            pgoff: o.pgoff,
-            count: o.count,
-        };
-        if let Err(e) = out.push(m, GFP_KERNEL) {
-            err = Some(e);
-            return ControlFlow::Break(());
-        }
-        if kill {
-            // Action optional: no MF_ACTION_REQUIRED, so only tasks that
-            // asked for early kill are signalled, as memory_failure() does
-            // for an error found by a scrub.
-            let rc = inode.kill_procs(o.pgoff, o.count, 0);
-            SIGNALLED.fetch_add(1, Ordering::Relaxed);
-            if rc != 0 {
-                SIGNAL_ERRORS.fetch_add(1, Ordering::Relaxed);
-            }
-            pr_warn!(
-                "{}: badblocks: dev {}:{} ino {} pgoff {} pages {}: early-kill mappers signalled ({})\n",
-                pmem,
-                dev.0 >> 20,
-                dev.0 & 0xfffff,
-                m.ino,
-                m.pgoff,
-                m.count,
-                rc
-            );
-        }
-        ControlFlow::Continue(())
+            Ok(())
+        })
+        .map(|_| ())
     })?;
-    drop(idx);
-    match err {
-        Some(e) => Err(e.into()),
-        None => Ok(out),
+    Ok(out)
+}
+
+/// Signal the early-kill tasks that map `m` of `inode`: action optional
+/// (no MF_ACTION_REQUIRED), as memory_failure() does for an error found by
+/// a scrub.
+fn signal_early(pmem: Text<NAME>, dev: DevId, inode: &Inode, m: &MappedPages) {
+    let rc = inode.kill_procs(m.pgoff, m.count, 0);
+    SIGNALLED.fetch_add(1, Ordering::Relaxed);
+    if rc != 0 {
+        SIGNAL_ERRORS.fetch_add(1, Ordering::Relaxed);
     }
+    pr_warn!(
+        "{}: badblocks: dev {}:{} ino {} pgoff {} pages {}: early-kill mappers signalled ({})\n",
+        pmem,
+        dev.0 >> 20,
+        dev.0 & 0xfffff,
+        m.ino,
+        m.pgoff,
+        m.count,
+        rc
+    );
 }
 
 /// The pfn of page `first` of `h`'s disk, the first of `pages` bad ones.

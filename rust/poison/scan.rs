@@ -105,7 +105,7 @@ pub(super) fn scan(r: &Registry) {
             );
         }
     }
-    if let Err(e) = resolve_tops(r, &mut new) {
+    if let Err(e) = resolve_tops(&mut new) {
         pr_err!(
             "badblocks: owners not resolved ({}); known poison is incomplete\n",
             errno::Name(e)

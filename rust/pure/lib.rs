@@ -7,7 +7,7 @@
 //! by KUnit inside the module.
 
 pub mod badblocks;
-pub mod daxindex;
+pub mod daxowner;
 pub mod dmtable;
 pub mod errname;
 pub mod events;

@@ -37,7 +37,7 @@ macro_rules! ensure {
 }
 
 mod badblocks;
-mod daxindex;
+mod daxowner;
 mod dispatch;
 mod dmtable;
 mod events;
@@ -91,12 +91,12 @@ pub const BADBLOCKS_CASES: &[Case] = &[
     ("badblocks_policy_words", badblocks::policy_words),
 ];
 
-/// Cases of the `daxhold_daxindex` suite: the index of DAX mappings.
-pub const DAXINDEX_CASES: &[Case] = &[
-    ("daxindex_shared_page", daxindex::shared_page),
-    ("daxindex_pmd_clipped", daxindex::pmd_clipped),
-    ("daxindex_forget_owner", daxindex::forget_owner),
-    ("daxindex_no_room", daxindex::no_room),
+/// Cases of the `daxhold_daxowner` suite: the pages of a DAX entry a
+/// failure hits.
+pub const DAXOWNER_CASES: &[Case] = &[
+    ("daxowner_pte_entry", daxowner::pte_entry),
+    ("daxowner_pmd_clipped", daxowner::pmd_clipped),
+    ("daxowner_overflow", daxowner::overflow),
 ];
 
 /// Cases of the `daxhold_stack` suite: the stack model and its translation.

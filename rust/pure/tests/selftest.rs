@@ -3,7 +3,7 @@
 //! Runs the shared case tables (also run by KUnit in the module).
 
 use daxhold_pure::selftest::{
-    Case, DAXINDEX_CASES, DISPATCH_CASES, EVENTS_CASES, KILLSET_CASES, MF_CASES, NAME_CASES,
+    Case, DAXOWNER_CASES, DISPATCH_CASES, EVENTS_CASES, KILLSET_CASES, MF_CASES, NAME_CASES,
     PROCFS_CASES, STACK_CASES,
 };
 
@@ -41,8 +41,8 @@ fn events_cases() {
 }
 
 #[test]
-fn daxindex_cases() {
-    run(DAXINDEX_CASES);
+fn daxowner_cases() {
+    run(DAXOWNER_CASES);
 }
 
 #[test]

@@ -750,6 +750,16 @@ unbind_pmem() {
 	is "$(cat /tmp/unbind.out)" ok "unbind $_pdev: ok"
 }
 
+# kill_line_ok OUT PFN LABEL: since the dmesg mark, exactly one line
+# "Memory failure: PFN: Sending SIGBUS to dax_poison:PID due to hardware
+# memory corruption" (kill_proc()'s words in mm/memory-failure.c) for the
+# pid of the dax_poison whose output is OUT (1 test).
+kill_line_ok() {
+	_kl="^Memory failure: $2: Sending SIGBUS to dax_poison:$(kv pid "$1") due to hardware memory corruption\$"
+	is "$(dmesg_since_mark | strip_ts | grep -Ec -- "$_kl")" 1 \
+		"$3: the kernel's kill line for pid $(kv pid "$1"), once"
+}
+
 # rmap_start NAME FILE ARGS...: dax_poison FILE 3 --no-poison $RMAP_ARGS
 # ARGS in the background, output in /tmp/NAME.out, pid in $NAME_pid.
 rmap_start() {
@@ -769,9 +779,10 @@ rmap_start() {
 #   mce      QEMU monitor `mce` (action optional) at its physical address
 #   mceinj   the kernel's mce-inject, hw mode (action optional), same address
 # and daxhold must log "owned by dev DEV ino INO pgoff 3" for every INO,
-# memory_failure() "Recovered", and the index's owners count grow by the
-# number of INOs.  RMAP_ARGS adds dax_poison options (--read-only).
-# 10 + #INO tests (+1 for mceinj, +4 for madvise).
+# memory_failure() "Recovered", the kernel's kill line once per signalled
+# process, and the index's owners count grow by the number of INOs.
+# RMAP_ARGS adds dax_poison options (--read-only).
+# 11 + #INO tests (+1 for mceinj, +5 for madvise).
 rmap_round() {
 	_dev=$1 _how=$2 _poison=$3 _ao=$4 _quiet=$5 _by=$6
 	shift 6
@@ -784,13 +795,15 @@ rmap_round() {
 	# The poisoned page's physical address, from a mapping of POISON.
 	dax_poison "$_poison" 3 --no-poison $RMAP_ARGS > /tmp/where.out 2>&1
 	_phys=$(kv phys /tmp/where.out)
+	_pfn=$(printf '%#x' $((_phys >> 12)))
 	_own0=$(cat /sys/kernel/daxhold/index)
 	dmesg_mark "$_dev-$_how"
 	case $_how in
 	madvise)
 		dax_poison "$_poison" 3 $RMAP_ARGS > /tmp/ar.out 2>&1
 		is $? 0 "$_dev madvise: the poisoning process got SIGBUS"
-		sigbus_ar_ok /tmp/ar.out "$_dev madvise: poisoner" ;;
+		sigbus_ar_ok /tmp/ar.out "$_dev madvise: poisoner"
+		kill_line_ok /tmp/ar.out "$_pfn" "$_dev madvise: poisoner" ;;
 	pfn)
 		_r=$(hwpoison_pfn $((_phys >> 12)))
 		is "$_r" ok "$_dev pfn: corrupt-pfn $(printf '0x%x' $((_phys >> 12))) accepted" ;;
@@ -812,6 +825,7 @@ rmap_round() {
 	is "$(field si_code "$_sig")" 5 "$_dev $_how: early kill: BUS_MCEERR_AO"
 	is "$(field si_addr "$_sig")" "$(kv vaddr /tmp/ao.out)" "$_dev $_how: early kill: si_addr is its page"
 	is "$(field si_addr_lsb "$_sig")" 12 "$_dev $_how: early kill: si_addr_lsb 12"
+	kill_line_ok /tmp/ao.out "$_pfn" "$_dev $_how: early kill"
 	is "$(grep -c '^sigbus ' /tmp/quiet.out)" 0 "$_dev $_how: the mapper without early kill got nothing"
 	is "$(grep -c '^sigbus ' /tmp/by.out)" 0 "$_dev $_how: the unrelated mapper got nothing"
 	_d=$(devnum "$_dev")

@@ -28,7 +28,8 @@
  * Output: `key=value` lines on stdout, line buffered, in this order:
  *   file=PATH page_size=N map=0x.. vaddr=0x.. file_offset=0x..
  *   fs_offset=0x.. (byte offset on the block device)  extent_flags=0x..
- *   pfn=0x.. phys=0x..  [vaddr2=0x.. pfn2=0x..]  [early_kill=1]  ready
+ *   pfn=0x.. phys=0x..  [vaddr2=0x.. pfn2=0x..]  [early_kill=1]  pid=N
+ *   ready
  *   madvise=0 | madvise=-1 errno=ENAME        (unless --no-poison)
  *   sigbus si_code=N (NAME) si_addr=0x.. si_addr_lsb=N | nosignal
  *   sigbus_count=N
@@ -358,7 +359,7 @@ int main(int argc, char **argv)
 			return die("prctl(PR_MCE_KILL)");
 		printf("early_kill=1\n");
 	}
-	printf("ready\n");
+	printf("pid=%d\nready\n", (int)getpid());
 
 	if (poison) {
 		/* The handler records a SIGBUS sent by madvise() and returns. */

@@ -20,7 +20,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 113
+plan 124
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "sfdisk: pmem0p1 and pmem0p2" \
@@ -34,11 +34,11 @@ check "mkfs.ext4 + mount -o dax /dev/mapper/lv" mkfs_mount_dax ext4 /dev/mapper/
 check "insmod daxhold (policy stacked)" daxhold_load
 held() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
 check "daxhold holds pmem0 by policy" until_ok held
-like "$(cat /sys/kernel/daxhold/index)" '^mappings=[0-9]+ bytes=[0-9]+ ' \
-	"/sys/kernel/daxhold/index reads"
+like "$(cat /sys/kernel/daxhold/index)" '^queries=0 walks=0 inodes=0 owners=0 ' \
+	"/sys/kernel/daxhold/index reads: no failure, no walk"
 
-# round MNT DEV HOW: rmap_round on two fresh files of MNT; 11 tests (12 for
-# mceinj, 15 for madvise).
+# round MNT DEV HOW: rmap_round on two fresh files of MNT; 12 tests (13 for
+# mceinj, 17 for madvise).
 round() {
 	a=$1/$3.a b=$1/$3.b
 	for f in $a $b; do dd if=/dev/urandom of=$f bs=4096 count=16 2>/dev/null; done
@@ -52,6 +52,8 @@ for how in madvise pfn mce mceinj; do
 done
 
 diag "index: $(cat /sys/kernel/daxhold/index)"
+# Each failure walked the in-core inodes of the one filesystem it hit.
+is "$(field walks "$(cat /sys/kernel/daxhold/index)")" 8 "index: 8 failures, 8 filesystem walks"
 check "umount both" umount /mnt/p /mnt/l
 check "dmsetup remove lv" dmsetup remove lv
 check "rmmod daxhold" daxhold_unload

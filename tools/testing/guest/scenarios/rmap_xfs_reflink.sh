@@ -23,7 +23,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 132
+plan 139
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -38,8 +38,8 @@ check "mount -o dax /dev/mapper/cat" mount -t xfs -o dax /dev/mapper/cat /mnt/x
 check "/proc/mounts shows dax" mount_has_dax /mnt/x
 split=$(($(sectors pmem0) * 512))
 
-# round HOW FILE: reflink FILE, rmap_round with both owners; 15 tests
-# (16 for mceinj, 19 for madvise).
+# round HOW FILE: reflink FILE, rmap_round with both owners; 16 tests
+# (17 for mceinj, 21 for madvise).
 round() {
 	f=$2 g=$2.reflink u=$2.unrelated
 	dd if=/dev/urandom of=$u bs=4096 count=16 2>/dev/null
