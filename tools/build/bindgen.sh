@@ -36,7 +36,7 @@ allow="--no-recursive-allowlist
 	--allowlist-type mapped_device --opaque-type mapped_device
 	--allowlist-function 'dm_get_md|dm_put|dm_disk'
 	--allowlist-type 'daxhold_.*' --allowlist-var 'DAXHOLD_.*'
-	--blocklist-function 'daxhold_ctl_.*|daxhold_rescan|daxhold_holds_dev|daxhold_index_work|daxhold_log_print|daxhold_proc_show|daxhold_sig_hit'"
+	--blocklist-function 'daxhold_ctl_.*|daxhold_rescan|daxhold_holds_dev|daxhold_log_print|daxhold_proc_show|daxhold_sig_hit'"
 
 allow=$(printf "%s" "$allow" | tr "\n\t" "  ")
 cd "$kdir"

@@ -11,7 +11,7 @@
 # BUS_MCEERR_AO at its own address, lsb 12), one mapping it without early
 # kill (expects nothing) and one mapping an unrelated file with early kill
 # (expects nothing).  daxhold must name the owner (device, inode number,
-# pgoff 3) found in its DAX index, and memory_failure() must say
+# pgoff 3) found in the files' DAX entries, and memory_failure() must say
 # Recovered.
 #
 # daxhold-test: nvdimms=1

@@ -2,7 +2,7 @@
 # The reverse map's 1-to-N case: XFS -m reflink=1,rmapbt=0 -o dax on
 # dm-linear concatenating two fsdax namespaces.  XFS holds the dm device's
 # dax_device but, without rmapbt, declines every failure (-EOPNOTSUPP), so
-# the page of a reflinked file has two owners that only daxhold's DAX index
+# the page of a reflinked file has two owners that only daxhold's reverse map
 # knows.  For a file on each namespace: the file and its reflink copy
 # (same block, checked by FIEMAP) are mapped read-only, the copy by an
 # early-kill process, the file by one without early kill, an unrelated file
