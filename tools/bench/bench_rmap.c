@@ -30,11 +30,9 @@
  * read/write, read each, install a SA_SIGINFO SIGBUS handler and poison
  * the pages one after the other with madvise(MADV_HWPOISON), timing each
  * from just before the madvise() to the SIGBUS handler (CLOCK_MONOTONIC),
- * as bench_poison does.  Page 0 is the warm-up: its failure also drains
- * whatever daxhold's fault probes queued (the pages just read, by every
- * process), rebuilds the index if events were lost, reads in a filesystem
- * it does not watch yet; it is printed apart.  Pages 1 to PAGES - 1 are
- * the measurements, each a fresh page.
+ * as bench_poison does.  Page 0 is the warm-up (caches, the first kill
+ * set allocation); it is printed apart.  Pages 1 to PAGES - 1 are the
+ * measurements, each a fresh page.
  * Then every child gets SIGTERM; each must die of it (early kill is off,
  * so none may have got SIGBUS).
  * Output on stdout:
