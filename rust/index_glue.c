@@ -85,22 +85,25 @@ static bool daxhold_maps_pfns(struct address_space *mapping, u64 lo, u64 hi)
 {
 	XA_STATE(xas, &mapping->i_pages, 0);
 	struct daxhold_dax_entry e;
-	bool hit = false;
 	void *entry;
 
-	rcu_read_lock();
+	/*
+	 * A file whose only entry is one page at index 0 keeps it in the
+	 * xarray's head: the common small file, read without a walk.
+	 */
+	entry = rcu_dereference(mapping->i_pages.xa_head);
+	if (xa_is_value(entry))
+		return daxhold_dax_decode(entry, 0, &e) && e.pfn <= hi &&
+		       e.pfn + (1ULL << e.order) > lo;
 	xas_for_each(&xas, entry, ULONG_MAX) {
 		if (xas_retry(&xas, entry))
 			continue;
 		if (!daxhold_dax_decode(entry, xas.xa_index, &e))
 			continue;
-		if (e.pfn <= hi && e.pfn + (1ULL << e.order) > lo) {
-			hit = true;
-			break;
-		}
+		if (e.pfn <= hi && e.pfn + (1ULL << e.order) > lo)
+			return true;
 	}
-	rcu_read_unlock();
-	return hit;
+	return false;
 }
 
 /*
@@ -119,13 +122,15 @@ int daxhold_sb_dax_owners(struct super_block *sb, u64 lo, u64 hi,
 			  daxhold_inode_fn fn, void *ctx, u64 *scanned)
 {
 	struct inode *inode, *toput = NULL;
+	u64 n = 0;
 	int rc = 0;
 
 	spin_lock(&sb->s_inode_list_lock);
+	rcu_read_lock();
 	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
 		bool hit;
 
-		(*scanned)++;
+		n++;
 		hit = IS_DAX(inode) && !mapping_empty(inode->i_mapping) &&
 		      daxhold_maps_pfns(inode->i_mapping, lo, hi);
 		if (!hit && !need_resched())
@@ -137,6 +142,7 @@ int daxhold_sb_dax_owners(struct super_block *sb, u64 lo, u64 hi,
 		}
 		__iget(inode);
 		spin_unlock(&inode->i_lock);
+		rcu_read_unlock();
 		spin_unlock(&sb->s_inode_list_lock);
 
 		iput(toput);
@@ -145,11 +151,14 @@ int daxhold_sb_dax_owners(struct super_block *sb, u64 lo, u64 hi,
 			rc = fn(ctx, inode);
 		cond_resched();
 		spin_lock(&sb->s_inode_list_lock);
+		rcu_read_lock();
 		if (rc)
 			break;
 	}
+	rcu_read_unlock();
 	spin_unlock(&sb->s_inode_list_lock);
 	iput(toput);
+	*scanned = n;
 	return rc;
 }
 
