@@ -15,22 +15,24 @@
 #   guest/                           its logs (NAME.log, NAME.out, ...)
 #   guest-dax-icount.txt             the poison latency again, in a guest
 #                                    whose clock counts instructions
-#   guest-icount/                    its logs
+#   guest-fastpath-icount.txt        the fast path (fastpath.sh) likewise
+#   guest-icount/                    their logs
 #   summary.txt                      all of the above, as printed at the end
 #   *.log                            set-up, build and compiler output
 #
-# The poison latency (dax.sh a.) runs twice: in the guest boot of all the
-# guest benchmarks (time as the host gives it to QEMU's vCPU threads:
-# other load on the host shows in it), and in a boot of its own with
-# QEMU's -icount shift=0, where the guest's clock advances one nanosecond
-# per guest instruction executed: a figure that host load cannot move, of
-# the instructions each path executes (Documentation/testing.rst,
-# "Benchmarks", says what each one measures).
+# The poison latency (dax.sh a.) and the fast path (fastpath.sh) run
+# twice: in the guest boots of all the guest benchmarks (time as the host
+# gives it to QEMU's vCPU threads: other load on the host shows in it),
+# and in boots of their own with QEMU's -icount shift=0, where the guest's
+# clock advances one nanosecond per guest instruction executed: a figure
+# that host load cannot move, of the instructions each path executes
+# (Documentation/testing.rst, "Benchmarks", says what each one measures).
 #
 # DAXBENCH_APPEND adds kernel command-line words to the guest boots, e.g.
 # DAXBENCH_APPEND="daxbench.rounds=20 daxbench.pages=400" (see
 # tools/bench/guest/dax.sh; the daxbench.rmap_* words of
-# tools/bench/guest/rmap.sh).  Benchmarks report, they do not judge
+# tools/bench/guest/rmap.sh, the daxbench.fp_* words of
+# tools/bench/guest/fastpath.sh).  Benchmarks report, they do not judge
 # timings; the exit status is non-zero if a step failed: the set-up, a
 # guest benchmark (its set-up, a missing SIGBUS, a check of daxhold's
 # counters, or a kernel warning), or a host benchmark
@@ -97,14 +99,17 @@ done
 rm -rf "$out/guest-icount"
 DAXTEST_QEMU_ARGS="-icount shift=0" step guest-icount "$out/guest-icount-run.txt" \
 	python3 tools/testing/guest/run.py --kdir "$kdir" --module daxhold.ko \
-	--bench --scenario dax --results "$out/guest-icount" \
+	--bench --scenario dax --scenario fastpath --results "$out/guest-icount" \
 	--append "${DAXBENCH_APPEND:-} daxbench.io=0"
-if [ -e "$out/guest-icount/dax.out" ]; then
+cat "$out/guest-icount-run.txt" >>"$out/guest-icount.log"
+for f in "$out"/guest-icount/*.out; do
+	[ -e "$f" ] || continue
+	n=$(basename "$f" .out)
 	{
 		echo "(QEMU -icount shift=0: 1 us = 1,000 guest instructions executed)"
-		sed -n 's/^# bench: //p' "$out/guest-icount/dax.out"
-	} >"$out/guest-dax-icount.txt"
-fi
+		sed -n 's/^# bench: //p' "$f"
+	} >"$out/guest-$n-icount.txt"
+done
 
 {
 	# Other load on the host slows guest runs down unevenly: say how much.
