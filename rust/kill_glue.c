@@ -111,6 +111,31 @@ static struct task_struct *daxhold_kill_pick(struct task_struct *tsk,
 }
 
 /*
+ * Whether the process walk would pick no task but current's: not a
+ * pre-remove, and no other process has an early-kill thread (with the
+ * sysctl off, the common case).  Then the collect looks only at current's
+ * VMAs and skips the second walk, as the kernel's collect_procs_fsdax()
+ * looks at the VMAs of the tasks it picked only.  A task that asks for
+ * early kill after this is as one that asks after the collect.
+ */
+static bool daxhold_kill_current_only(bool pre_remove, bool early_kill)
+{
+	struct task_struct *tsk;
+	bool only = !pre_remove;
+
+	rcu_read_lock();
+	for_each_process(tsk) {
+		if (!only)
+			break;
+		if (tsk->mm && tsk->mm != current->mm &&
+		    daxhold_early_thread(tsk, early_kill))
+			only = false;
+	}
+	rcu_read_unlock();
+	return only;
+}
+
+/*
  * The first page of [@pgoff, @end) (file pages) mapped (present) in @vma:
  * its user address into *@addr and its shift into *@shift (0: none).
  * With @all, the rest of the range is scanned too (cond_resched() per
@@ -179,7 +204,9 @@ void daxhold_kill_look(struct vm_area_struct *vma, u64 pgoff, u64 count,
  * rounds the unmap alike; the callee has it looked at, with
  * daxhold_kill_look(), only if a picked task has its mm); (2) @ready(ctx);
  * (3) unless @ready said otherwise, ONE walk of the processes under RCU,
- * @task(ctx, t, mm) for the task picked from each (above).  The callee
+ * @task(ctx, t, mm) for the task picked from each (above); when only
+ * current can be picked (daxhold_kill_current_only()), (1) reports only
+ * current's VMAs and (3) is @task(ctx, current, current->mm).  The callee
  * keeps the VMAs of (1) in a hash table by mm (rust/pure/killset.rs) and
  * looks each task's mm up there, so the cost is O(VMAs + processes), not
  * VMAs x processes, and the page tables walked are those of the huge-
@@ -200,11 +227,13 @@ int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 	struct rb_node *node;
 	u64 end = pgoff + count;
 	struct mm_struct *mm;
+	bool only, mine;
 	int rc = 0;
 
 	*max_shift = 0;
 	if (end < pgoff)
 		return -ERANGE;
+	only = daxhold_kill_current_only(pre_remove, early_kill);
 	i_mmap_lock_read(mapping);
 	for (node = rb_first_cached(&mapping->i_mmap); node;
 	     node = rb_next(node)) {
@@ -217,20 +246,28 @@ int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 			break;
 		if (vma->vm_pgoff + vma_pages(vma) <= pgoff)
 			continue;
+		mine = !only || vma->vm_mm == current->mm;
 		if (vma->vm_end - vma->vm_start < PMD_SIZE) {
-			map(ctx, vma->vm_mm, vma, 0, 0);
+			if (mine)
+				map(ctx, vma->vm_mm, vma, 0, 0);
 			continue;
 		}
+		/* Every huge-capable VMA counts for the unmap's rounding. */
 		*max_shift = max(*max_shift,
 				 daxhold_kill_scan(vma, pgoff, end, true, &addr,
 						   &shift));
-		if (shift)
+		if (shift && mine)
 			map(ctx, vma->vm_mm, NULL, addr, shift);
 	}
 	rc = ready(ctx);
-	if (rc) {
+	if (rc || (only && !current->mm)) {
 		i_mmap_unlock_read(mapping);
 		return rc < 0 ? rc : 0;
+	}
+	if (only) {
+		rc = task(ctx, current, current->mm);
+		i_mmap_unlock_read(mapping);
+		return rc;
 	}
 	rcu_read_lock();
 	for_each_process(tsk) {

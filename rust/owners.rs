@@ -21,7 +21,6 @@ use kernel::ffi::c_int;
 
 use kernel::error::{code, Result};
 use kernel::prelude::*;
-use kernel::print::{call_printk, format_strings};
 use kernel::sync::Mutex;
 
 use crate::errno::{self, EOPNOTSUPP};
@@ -291,16 +290,8 @@ fn walk(kill: &mut Kill<'_>, tops: &Tops<'_>, lo: u64, hi: u64) -> Walked {
 
 /// Calls `f` on the ext4, ext2 or XFS filesystem on `dev`, if there is
 /// one (`Ok(false)` if not).
-fn fs_on(dev: DevId, mut f: impl FnMut(&Sb<'_>) -> Result) -> Result<bool> {
-    let mut found = false;
-    index::for_each_sb(|sb| {
-        if sb.dev != dev.0 {
-            return Ok(());
-        }
-        found = true;
-        f(sb)
-    })?;
-    Ok(found)
+fn fs_on(dev: DevId, f: impl FnMut(&Sb<'_>) -> Result) -> Result<bool> {
+    index::sb_on(dev.0, f)
 }
 
 /// One failure's kills.
@@ -426,8 +417,8 @@ impl<'a> Kill<'a> {
             let code = killset::sig_code(true, current);
             let force = current && killset::must_force(code, killffi::current_blocks_sigbus());
             let (pid, comm) = task.pid_comm();
+            killffi::kill_line(self.pfn, &comm, pid);
             let comm = Name::new(&comm);
-            kill_line(self.pfn, &comm, pid);
             let rc = task.send_mceerr(code, t.addr, t.shift);
             if force {
                 killffi::force_sigbus_current();
@@ -498,19 +489,3 @@ impl<'a> Kill<'a> {
     }
 }
 
-/// The line `kill_proc()` in mm/memory-failure.c logs for each task it
-/// signals, word for word and with its prefix, so that log monitors and
-/// test suites that look for it find daxhold's own kills too.
-fn kill_line(pfn: u64, comm: &Name, pid: i32) {
-    // SAFETY: the format string is one of `format_strings`, and the prefix
-    // is NUL-terminated, as `call_printk` requires.
-    unsafe {
-        call_printk(
-            &format_strings::ERR,
-            b"Memory failure\0",
-            format_args!(
-                "{pfn:#x}: Sending SIGBUS to {comm}:{pid} due to hardware memory corruption\n"
-            ),
-        )
-    };
-}

@@ -258,6 +258,52 @@ pub(crate) fn for_each_sb<F: FnMut(&Sb<'_>) -> Result>(mut f: F) -> Result {
     to_result(unsafe { bindings::daxhold_for_each_sb(Some(sb_trampoline::<F>), ctx) })
 }
 
+/// Calls `f` on the ext4, ext2 or XFS filesystem mounted on block device
+/// `dev`, if there is one: `Ok(true)`, or `Ok(false)` if none is. Stops
+/// looking once it is found. May sleep.
+pub(crate) fn sb_on<F: FnMut(&Sb<'_>) -> Result>(dev: u32, f: F) -> Result<bool> {
+    let mut on = SbOn { dev, f, found: false };
+    let ctx = core::ptr::addr_of_mut!(on).cast::<c_void>();
+    // SAFETY: the trampoline matches `SbOn<F>`; `ctx` points to `on` for
+    // the call.
+    to_result(unsafe { bindings::daxhold_for_each_sb(Some(sb_on_trampoline::<F>), ctx) })?;
+    Ok(on.found)
+}
+
+/// What [`sb_on`] looks for, and whether it found it.
+struct SbOn<F> {
+    dev: u32,
+    f: F,
+    found: bool,
+}
+
+/// # Safety
+///
+/// As for [`sb_trampoline`], with `ctx` the `&mut SbOn<F>` [`sb_on`]
+/// passed.
+unsafe extern "C" fn sb_on_trampoline<F: FnMut(&Sb<'_>) -> Result>(
+    ctx: *mut c_void,
+    sb: *mut bindings::super_block,
+    dev: u32,
+    fs: *const c_char,
+) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let on = unsafe { &mut *ctx.cast::<SbOn<F>>() };
+    if dev != on.dev {
+        return 0;
+    }
+    on.found = true;
+    let f = core::ptr::addr_of_mut!(on.f).cast::<c_void>();
+    // SAFETY: `f` is the `&mut F` `sb_trampoline::<F>` wants; the rest is
+    // guaranteed by the caller.
+    match unsafe { sb_trampoline::<F>(f, sb, dev, fs) } {
+        // Positive: found, stop the walk (the glue returns it, `sb_on`
+        // reads it as success).
+        0 => 1,
+        rc => rc,
+    }
+}
+
 /// The pfn of page `pgoff` of a dax_device (its data area).
 pub(crate) fn dax_pfn(dax: &DaxRef, pgoff: u64) -> Result<u64> {
     let mut pfn = 0u64;

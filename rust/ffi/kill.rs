@@ -600,3 +600,27 @@ pub(crate) fn early_kill() -> bool {
         .and_then(|b| b.first())
         .is_some_and(|&c| c != b'0' && c.is_ascii_digit())
 }
+
+/// Log the line `kill_proc()` in mm/memory-failure.c logs for each task it
+/// signals, with its format string, so that log monitors and test suites
+/// that look for "Sending SIGBUS to <comm>" find daxhold's own kills too.
+pub(crate) fn kill_line(pfn: u64, comm: &[u8; COMM_LEN], pid: i32) {
+    let mut name = *comm;
+    if let Some(last) = name.last_mut() {
+        *last = 0;
+    }
+    let pfn = pfn as kernel::ffi::c_ulong;
+    // SAFETY: a NUL-terminated format whose conversions match the
+    // arguments (unsigned long, NUL-terminated string, int); `name` lives
+    // across the call.
+    unsafe {
+        bindings::_printk(
+            c"\x013Memory failure: %#lx: Sending SIGBUS to %s:%d due to hardware memory corruption\n"
+                .as_ptr()
+                .cast(),
+            pfn,
+            name.as_ptr(),
+            pid,
+        )
+    };
+}

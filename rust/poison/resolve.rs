@@ -245,10 +245,7 @@ fn mapped_pages(
     dev: DevId,
 ) -> Result<KVec<MappedPages>> {
     let mut out = KVec::new();
-    index::for_each_sb(|sb| {
-        if sb.dev != dev.0 {
-            return Ok(());
-        }
+    index::sb_on(dev.0, |sb| {
         sb.dax_owners(lo, hi, |inode, o| {
             let m = MappedPages {
                 ino: inode.ino(),
