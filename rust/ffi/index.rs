@@ -262,7 +262,11 @@ pub(crate) fn for_each_sb<F: FnMut(&Sb<'_>) -> Result>(mut f: F) -> Result {
 /// `dev`, if there is one: `Ok(true)`, or `Ok(false)` if none is. Stops
 /// looking once it is found. May sleep.
 pub(crate) fn sb_on<F: FnMut(&Sb<'_>) -> Result>(dev: u32, f: F) -> Result<bool> {
-    let mut on = SbOn { dev, f, found: false };
+    let mut on = SbOn {
+        dev,
+        f,
+        found: false,
+    };
     let ctx = core::ptr::addr_of_mut!(on).cast::<c_void>();
     // SAFETY: the trampoline matches `SbOn<F>`; `ctx` points to `on` for
     // the call.
