@@ -16,12 +16,14 @@
 #   guest-dax-icount.txt             the poison latency again, in a guest
 #                                    whose clock counts instructions
 #   guest-fastpath-icount.txt        the fast path (fastpath.sh) likewise
+#   guest-rmap-icount.txt            the reverse map's failure path
+#                                    (rmap.sh) likewise
 #   guest-icount/                    their logs
 #   summary.txt                      all of the above, as printed at the end
 #   *.log                            set-up, build and compiler output
 #
-# The poison latency (dax.sh a.) and the fast path (fastpath.sh) run
-# twice: in the guest boots of all the guest benchmarks (time as the host
+# The poison latency (dax.sh a.), the fast path (fastpath.sh) and the
+# reverse map's failure path (rmap.sh) run twice: in the guest boots of all the guest benchmarks (time as the host
 # gives it to QEMU's vCPU threads: other load on the host shows in it),
 # and in boots of their own with QEMU's -icount shift=0, where the guest's
 # clock advances one nanosecond per guest instruction executed: a figure
@@ -99,7 +101,8 @@ done
 rm -rf "$out/guest-icount"
 DAXTEST_QEMU_ARGS="-icount shift=0" step guest-icount "$out/guest-icount-run.txt" \
 	python3 tools/testing/guest/run.py --kdir "$kdir" --module daxhold.ko \
-	--bench --scenario dax --scenario fastpath --results "$out/guest-icount" \
+	--bench --scenario dax --scenario fastpath --scenario rmap \
+	--results "$out/guest-icount" \
 	--append "${DAXBENCH_APPEND:-} daxbench.io=0"
 cat "$out/guest-icount-run.txt" >>"$out/guest-icount.log"
 for f in "$out"/guest-icount/*.out; do
