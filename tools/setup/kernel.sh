@@ -7,8 +7,8 @@
 # The tree is $DAXHOLD_CACHE/kernel/<flavour>-<key>, where <key> hashes the
 # installed kernel source package version and the config fragments.  A
 # change to either builds a new tree; otherwise this returns at once.
-# The nfit flavour also builds the kernel's tools/testing/nvdimm modules
-# into its tree (tools/setup/nfit.sh, with a stamp of its own).
+# The nfit and debug flavours also build the kernel's tools/testing/nvdimm
+# modules into their tree (tools/setup/nfit.sh, with a stamp of its own).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,7 +27,7 @@ stamp=$kdir/.daxhold-built
 # What a flavour builds into its tree after the kernel (idempotent).
 flavour_extras() {
 	case $flavour in
-	nfit) "$DAXHOLD_TOP/tools/setup/nfit.sh" "$kdir" >&2 ||
+	nfit | debug) "$DAXHOLD_TOP/tools/setup/nfit.sh" "$kdir" >&2 ||
 		die "building tools/testing/nvdimm in $kdir failed" ;;
 	esac
 }
