@@ -52,13 +52,30 @@ static bool daxhold_dax_decode(void *entry, u64 index,
 }
 
 /*
- * Up to max DAX entries of a pinned inode from *next on; *next is set past
- * the last one.  Returns how many were stored (0: no more).
+ * Pages an entry of the mapping stands for (holes included), as
+ * fs/dax.c counts them in mapping->nrpages.
  */
-u32 daxhold_dax_entries(struct inode *inode, u64 *next,
+static unsigned long daxhold_dax_pages(void *entry)
+{
+	if (!xa_is_value(entry))
+		return 1;
+	return (xa_to_value(entry) & DAX_PMD) ? 1UL << PMD_ORDER : 1;
+}
+
+/*
+ * Up to max DAX entries of a pinned inode from *next on; *next is set past
+ * the last one.  *seen counts the pages of the entries walked so far
+ * (start at 0): the walk ends once they reach mapping->nrpages, instead of
+ * scanning the empty slots after the last entry up to ULONG_MAX (a
+ * fault-in meanwhile may end it early: as if it came after the walk).
+ * Returns how many were stored (0: no more).
+ */
+u32 daxhold_dax_entries(struct inode *inode, u64 *next, u64 *seen,
 			struct daxhold_dax_entry *out, u32 max)
 {
-	XA_STATE(xas, &inode->i_mapping->i_pages, *next);
+	struct address_space *mapping = inode->i_mapping;
+	XA_STATE(xas, &mapping->i_pages, *next);
+	unsigned long nrpages = READ_ONCE(mapping->nrpages);
 	void *entry;
 	u32 n = 0;
 
@@ -68,10 +85,13 @@ u32 daxhold_dax_entries(struct inode *inode, u64 *next,
 	xas_for_each(&xas, entry, ULONG_MAX) {
 		if (xas_retry(&xas, entry))
 			continue;
-		if (!daxhold_dax_decode(entry, xas.xa_index, &out[n]))
-			continue;
-		*next = out[n].pgoff + (1ULL << out[n].order);
-		if (++n == max)
+		*seen += daxhold_dax_pages(entry);
+		if (daxhold_dax_decode(entry, xas.xa_index, &out[n])) {
+			*next = out[n].pgoff + (1ULL << out[n].order);
+			if (++n == max)
+				break;
+		}
+		if (*seen >= nrpages)
 			break;
 	}
 	rcu_read_unlock();
@@ -80,10 +100,14 @@ u32 daxhold_dax_entries(struct inode *inode, u64 *next,
 	return n;
 }
 
-/* Whether a DAX entry of mapping overlaps pfns [lo, hi].  Under RCU. */
+/*
+ * Whether a DAX entry of mapping overlaps pfns [lo, hi].  Under RCU.  As
+ * above, the walk ends after mapping->nrpages pages of entries.
+ */
 static bool daxhold_maps_pfns(struct address_space *mapping, u64 lo, u64 hi)
 {
 	XA_STATE(xas, &mapping->i_pages, 0);
+	unsigned long nrpages = READ_ONCE(mapping->nrpages), seen = 0;
 	struct daxhold_dax_entry e;
 	void *entry;
 
@@ -98,10 +122,12 @@ static bool daxhold_maps_pfns(struct address_space *mapping, u64 lo, u64 hi)
 	xas_for_each(&xas, entry, ULONG_MAX) {
 		if (xas_retry(&xas, entry))
 			continue;
-		if (!daxhold_dax_decode(entry, xas.xa_index, &e))
-			continue;
-		if (e.pfn <= hi && e.pfn + (1ULL << e.order) > lo)
+		seen += daxhold_dax_pages(entry);
+		if (daxhold_dax_decode(entry, xas.xa_index, &e) &&
+		    e.pfn <= hi && e.pfn + (1ULL << e.order) > lo)
 			return true;
+		if (seen >= nrpages)
+			break;
 	}
 	return false;
 }

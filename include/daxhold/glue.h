@@ -69,7 +69,7 @@ typedef int (*daxhold_inode_fn)(void *ctx, struct inode *inode);
 typedef int (*daxhold_sb_fn)(void *ctx, struct super_block *sb, __u32 dev,
 			     const char *fs);
 
-__u32 daxhold_dax_entries(struct inode *inode, __u64 *next,
+__u32 daxhold_dax_entries(struct inode *inode, __u64 *next, __u64 *seen,
 			  struct daxhold_dax_entry *out, __u32 max);
 int daxhold_sb_dax_owners(struct super_block *sb, __u64 lo, __u64 hi,
 			  daxhold_inode_fn fn, void *ctx, __u64 *scanned);

@@ -50,7 +50,7 @@ impl Inode {
 
     /// Calls `f` on every DAX entry of the file, in batches read under RCU.
     fn for_each_entry(&self, mut f: impl FnMut(DaxEntry) -> Result) -> Result {
-        let mut next = 0u64;
+        let (mut next, mut seen) = (0u64, 0u64);
         loop {
             let mut batch: [bindings::daxhold_dax_entry; ENTRY_BATCH] =
                 core::array::from_fn(|_| bindings::daxhold_dax_entry::default());
@@ -59,6 +59,7 @@ impl Inode {
                 bindings::daxhold_dax_entries(
                     self.0.as_ptr(),
                     &mut next,
+                    &mut seen,
                     batch.as_mut_ptr(),
                     ENTRY_BATCH as u32,
                 )
