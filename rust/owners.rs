@@ -24,7 +24,7 @@ use kernel::prelude::*;
 use kernel::sync::Mutex;
 
 use crate::errno::{self, EOPNOTSUPP};
-use crate::ffi::index::{self, Inode, Sb, PAGE_SHIFT};
+use crate::ffi::index::{self, Inode, PAGE_SHIFT};
 use crate::ffi::kill::{self as killffi, Collector, Spare};
 use crate::holder::Holder;
 use crate::notify::Log;
@@ -234,26 +234,40 @@ pub(crate) fn handle(
             hi,
         });
     }
-    if kill.found == 0 && (walked.failed.is_err() || walked.foreign) {
-        // No filesystem daxhold serves sits there (none, or another type),
-        // or it could not be read: the kernel's own path may know better.
-        if walked.foreign {
-            log.add(What::NotOurs { lo, hi });
-        }
-        return EOPNOTSUPP;
-    }
     if kill.found == 0 {
-        let metadata = crate::pure::nopanic::count(
-            tops.declined
-                .iter()
-                .filter(|p| crate::metadata::check(owners, name, p)),
-        );
-        if metadata == 0 {
-            owners.stats.unowned.fetch_add(1, Ordering::Relaxed);
-            log.add(What::Unowned { lo, hi });
-        }
+        return no_owner(owners, log, name, tops, &walked, (lo, hi));
     }
     kill.error.unwrap_or(0)
+}
+
+/// A failure of pfns `pfns` that no file maps: `-EOPNOTSUPP` where the
+/// kernel's own path may know better (no filesystem daxhold serves sits
+/// there, or it could not be read); else the declined pieces are checked
+/// for filesystem metadata, and if none is there the range is unowned.
+fn no_owner(
+    owners: &Owners,
+    log: &Log<'_>,
+    name: &str,
+    tops: &Tops<'_>,
+    walked: &Walked,
+    (lo, hi): (u64, u64),
+) -> c_int {
+    if walked.foreign {
+        log.add(What::NotOurs { lo, hi });
+    }
+    if walked.foreign || walked.failed.is_err() {
+        return EOPNOTSUPP;
+    }
+    let metadata = crate::pure::nopanic::count(
+        tops.declined
+            .iter()
+            .filter(|p| crate::metadata::check(owners, name, p)),
+    );
+    if metadata == 0 {
+        owners.stats.unowned.fetch_add(1, Ordering::Relaxed);
+        log.add(What::Unowned { lo, hi });
+    }
+    0
 }
 
 /// What [`walk`] found besides the owners.
@@ -272,7 +286,7 @@ fn walk(kill: &mut Kill<'_>, tops: &Tops<'_>, lo: u64, hi: u64) -> Walked {
         failed: Ok(()),
     };
     tops.for_each_dev(|dev| {
-        let found = fs_on(dev, |sb| {
+        let found = index::sb_on(dev.0, |sb| {
             let scanned = sb.dax_owners(lo, hi, |inode, o| kill.owner(inode, o))?;
             let stats = &kill.owners.stats;
             stats.walks.fetch_add(1, Ordering::Relaxed);
@@ -286,12 +300,6 @@ fn walk(kill: &mut Kill<'_>, tops: &Tops<'_>, lo: u64, hi: u64) -> Walked {
         }
     });
     w
-}
-
-/// Calls `f` on the ext4, ext2 or XFS filesystem on `dev`, if there is
-/// one (`Ok(false)` if not).
-fn fs_on(dev: DevId, f: impl FnMut(&Sb<'_>) -> Result) -> Result<bool> {
-    index::sb_on(dev.0, f)
 }
 
 /// One failure's kills.
