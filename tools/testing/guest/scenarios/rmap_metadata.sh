@@ -7,7 +7,10 @@
 #     (shutdown), shuts the filesystem down: new files fail with EIO;
 #   - the block bitmap of group 0 of lv2 under policy `report`: the line
 #     says reported, and lv2 stays usable;
-#   - a free block near the end of lv2: reported as unowned.
+#   - a free block near the end of lv2: reported as unowned;
+#   - a page of lv3, a dm-linear device with no filesystem: no ext4, ext2
+#     or XFS to walk, so daxhold leaves it to the kernel (EOPNOTSUPP) with
+#     one line, and walks nothing.
 # The `metadata` control refuses garbage with EINVAL.
 #
 # daxhold-test: nvdimms=1
@@ -16,13 +19,15 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 25
+plan 30
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "dmsetup create lv (pmem0 sectors 2048..)" \
 	dmsetup create lv --table "0 262144 linear $(devnum pmem0) 2048"
 check "dmsetup create lv2 (pmem0 sectors 264192..)" \
 	dmsetup create lv2 --table "0 262144 linear $(devnum pmem0) 264192"
+check "dmsetup create lv3 (pmem0 sectors 526336.., no filesystem)" \
+	dmsetup create lv3 --table "0 8192 linear $(devnum pmem0) 526336"
 lv=$(dm_name_dev lv) lv2=$(dm_name_dev lv2)
 check "mkfs.ext4 + mount -o dax lv" mkfs_mount_dax ext4 /dev/mapper/lv /mnt/a
 check "mkfs.ext4 + mount -o dax lv2" mkfs_mount_dax ext4 /dev/mapper/lv2 /mnt/b
@@ -32,10 +37,11 @@ check "daxhold holds pmem0" until_ok held
 is "$(cat /sys/kernel/daxhold/metadata)" shutdown "default metadata policy: shutdown"
 
 # poison DMNAME BASE BLOCK: corrupt-pfn on fs block BLOCK of dm device
-# DMNAME (linear on pmem0 from sector BASE); sets $sec to the dm sector of
-# the failed page.
+# DMNAME (linear on pmem0 from sector BASE; blocks of $BS bytes if set,
+# else of its ext4's block size); sets $sec to the dm sector of the failed
+# page.
 poison() {
-	bs=$(dumpe2fs -h /dev/mapper/$1 2>/dev/null | sed -n 's/^Block size: *//p')
+	bs=${BS:-$(dumpe2fs -h /dev/mapper/$1 2>/dev/null | sed -n 's/^Block size: *//p')}
 	s0=$(($2 + $3 * bs / 512))
 	s0=$((s0 - s0 % 8))
 	sec=$((s0 - $2))
@@ -82,9 +88,19 @@ line3() { daxhold_lines | grep -q "no DAX file maps it and it is no known metada
 check "daxhold: a free block is reported unowned" until_ok line3
 is "$(ix unowned)" $((u0 + 1)) "index: unowned +1"
 
+# 4. No filesystem at all on lv3: not daxhold's to answer.
+w0=$(ix walks) u0=$(ix unowned) q0=$(ix queries)
+BS=4096 poison lv3 526336 16
+line4() { daxhold_lines | grep -q "daxhold: pmem0: pfn $(printf '0x%x' $((phys >> 12)))-$(printf '0x%x' $((phys >> 12))): no DAX file of ext4, ext2 or XFS maps it; left to the kernel"; }
+check "daxhold: lv3 has no filesystem it serves: left to the kernel" until_ok line4
+like "$(daxhold_lines | grep ' -> top ')" "-> top $(dm_name_dev lv3) sector $sec sectors 8 " \
+	"the failure reached lv3 at sector $sec"
+is "$(ix queries)" $((q0 + 1)) "index: queries +1"
+is "$(ix walks) $(ix unowned)" "$w0 $u0" "index: no filesystem walked, not counted unowned"
+
 is "$(write_result /sys/kernel/daxhold/metadata bogus)" errno=EINVAL "metadata bogus: EINVAL"
 
 umount /mnt/a /mnt/b
-check "dmsetup remove lv lv2" dmsetup remove lv lv2
+check "dmsetup remove lv lv2 lv3" dmsetup remove lv lv2 lv3
 check "rmmod daxhold" daxhold_unload
 done_testing
