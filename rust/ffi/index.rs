@@ -166,9 +166,8 @@ impl Sb<'_> {
         };
         let mut scanned = 0u64;
         let ctx = core::ptr::addr_of_mut!(each).cast::<c_void>();
-        // SAFETY: the trampoline matches the closure type and `ctx` points
-        // to it for the whole call; s_umount is held (we are inside
-        // `for_each_sb`'s callback); `scanned` is ours.
+        // `for_each_sb`'s callback holds s_umount; `scanned` is ours.
+        // SAFETY: the trampoline matches `each`, which `ctx` points to.
         to_result(unsafe {
             bindings::daxhold_sb_dax_owners(
                 self.sb.as_ptr(),

@@ -610,9 +610,8 @@ pub(crate) fn kill_line(pfn: u64, comm: &[u8; COMM_LEN], pid: i32) {
         *last = 0;
     }
     let pfn = pfn as kernel::ffi::c_ulong;
-    // SAFETY: a NUL-terminated format whose conversions match the
-    // arguments (unsigned long, NUL-terminated string, int); `name` lives
-    // across the call.
+    // The conversions are unsigned long, string, int; `name` outlives it.
+    // SAFETY: a NUL-terminated format matching the arguments.
     unsafe {
         bindings::_printk(
             c"\x013Memory failure: %#lx: Sending SIGBUS to %s:%d due to hardware memory corruption\n"
