@@ -14,7 +14,7 @@ use kernel::error::{code, Result};
 use kernel::prelude::*;
 
 use crate::errno;
-use crate::ffi::index::{for_each_sb, Sb};
+use crate::ffi::index::{sb_on, Sb};
 use crate::owners::{Owners, Piece};
 use crate::pure::ext4meta::{classify, Ext4Error, Geometry, GroupDesc, Meta};
 use crate::pure::ext4meta::{SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
@@ -30,8 +30,8 @@ const DESC_MAX: usize = 1024;
 /// if so it is reported and the metadata policy applied.
 pub(crate) fn check(owners: &Owners, name: &str, piece: &Piece) -> bool {
     let mut hit = false;
-    let walked = for_each_sb(|sb| {
-        if sb.dev != piece.dev.0 || !matches!(sb.fs, "ext4" | "ext2") {
+    let walked = sb_on(piece.dev.0, |sb| {
+        if !matches!(sb.fs, "ext4" | "ext2") {
             return Ok(());
         }
         if let Some(meta) = find(sb, piece)? {

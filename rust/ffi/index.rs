@@ -228,9 +228,9 @@ unsafe extern "C" fn walk_trampoline<F: FnMut(NonNull<bindings::inode>) -> Resul
 
 /// # Safety
 ///
-/// `ctx` is the `&mut F` [`for_each_sb`] passed; `sb` is a live superblock
+/// `ctx` is the `&mut F` [`walk_sbs`] passed; `sb` is a live superblock
 /// with `s_umount` held and `fs` a NUL-terminated name, for the call.
-unsafe extern "C" fn sb_trampoline<F: FnMut(&Sb<'_>) -> Result>(
+unsafe extern "C" fn sb_trampoline<F: FnMut(&Sb<'_>) -> c_int>(
     ctx: *mut c_void,
     sb: *mut bindings::super_block,
     dev: u32,
@@ -247,65 +247,40 @@ unsafe extern "C" fn sb_trampoline<F: FnMut(&Sb<'_>) -> Result>(
         fs: core::str::from_utf8(name).unwrap_or("?"),
         _walk: PhantomData,
     };
-    to_c(f(&sb))
+    f(&sb)
 }
 
-/// Calls `f` on every mounted ext4, ext2 and XFS filesystem that sits on a
-/// block device. May sleep. Stops at `f`'s first error.
-pub(crate) fn for_each_sb<F: FnMut(&Sb<'_>) -> Result>(mut f: F) -> Result {
+/// The glue's walk of the mounted ext4, ext2 and XFS superblocks: `f`
+/// returns 0 to go on, anything else to stop; a negative stop is an error.
+fn walk_sbs<F: FnMut(&Sb<'_>) -> c_int>(mut f: F) -> Result {
     let ctx = core::ptr::addr_of_mut!(f).cast::<c_void>();
     // SAFETY: the trampoline matches `F`; `ctx` points to `f` for the call.
     to_result(unsafe { bindings::daxhold_for_each_sb(Some(sb_trampoline::<F>), ctx) })
 }
 
+/// Calls `f` on every mounted ext4, ext2 and XFS filesystem that sits on a
+/// block device. May sleep. Stops at `f`'s first error.
+pub(crate) fn for_each_sb<F: FnMut(&Sb<'_>) -> Result>(mut f: F) -> Result {
+    walk_sbs(|sb| to_c(f(sb)))
+}
+
 /// Calls `f` on the ext4, ext2 or XFS filesystem mounted on block device
 /// `dev`, if there is one: `Ok(true)`, or `Ok(false)` if none is. Stops
 /// looking once it is found. May sleep.
-pub(crate) fn sb_on<F: FnMut(&Sb<'_>) -> Result>(dev: u32, f: F) -> Result<bool> {
-    let mut on = SbOn {
-        dev,
-        f,
-        found: false,
-    };
-    let ctx = core::ptr::addr_of_mut!(on).cast::<c_void>();
-    // SAFETY: the trampoline matches `SbOn<F>`; `ctx` points to `on` for
-    // the call.
-    to_result(unsafe { bindings::daxhold_for_each_sb(Some(sb_on_trampoline::<F>), ctx) })?;
-    Ok(on.found)
-}
-
-/// What [`sb_on`] looks for, and whether it found it.
-struct SbOn<F> {
-    dev: u32,
-    f: F,
-    found: bool,
-}
-
-/// # Safety
-///
-/// As for [`sb_trampoline`], with `ctx` the `&mut SbOn<F>` [`sb_on`]
-/// passed.
-unsafe extern "C" fn sb_on_trampoline<F: FnMut(&Sb<'_>) -> Result>(
-    ctx: *mut c_void,
-    sb: *mut bindings::super_block,
-    dev: u32,
-    fs: *const c_char,
-) -> c_int {
-    // SAFETY: guaranteed by the caller.
-    let on = unsafe { &mut *ctx.cast::<SbOn<F>>() };
-    if dev != on.dev {
-        return 0;
-    }
-    on.found = true;
-    let f = core::ptr::addr_of_mut!(on.f).cast::<c_void>();
-    // SAFETY: `f` is the `&mut F` `sb_trampoline::<F>` wants; the rest is
-    // guaranteed by the caller.
-    match unsafe { sb_trampoline::<F>(f, sb, dev, fs) } {
-        // Positive: found, stop the walk (the glue returns it, `sb_on`
-        // reads it as success).
-        0 => 1,
-        rc => rc,
-    }
+pub(crate) fn sb_on<F: FnMut(&Sb<'_>) -> Result>(dev: u32, mut f: F) -> Result<bool> {
+    let mut found = false;
+    walk_sbs(|sb| {
+        if sb.dev != dev {
+            return 0;
+        }
+        found = true;
+        // Positive: found, stop (the walk reads it as success).
+        match to_c(f(sb)) {
+            0 => 1,
+            rc => rc,
+        }
+    })?;
+    Ok(found)
 }
 
 /// The pfn of page `pgoff` of a dax_device (its data area).

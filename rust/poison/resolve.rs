@@ -111,10 +111,7 @@ fn resolve_dev(dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
     let mut owned = KVec::from_elem(false, group.len(), GFP_KERNEL)?;
     let mut fs = Text::<FS>::new("none");
     let before = new.list.len();
-    index::for_each_sb(|sb| {
-        if sb.dev != dev.0 {
-            return Ok(());
-        }
+    index::sb_on(dev.0, |sb| {
         fs = Text::new(sb.fs);
         bb::for_each_dax_file(sb, |file| {
             let ino = file.ino();
