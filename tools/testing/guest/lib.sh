@@ -428,7 +428,13 @@ strip_ts() {
 # (a slab taken by any process counts all its objects active).
 
 # slab_snapshot FILE: "cache site count" lines of live kmalloc objects.
+# Each cache is shrunk first: that also empties KASAN's quarantine of it
+# (kasan_cache_shrink()), whose freed objects otherwise still count as
+# live on a KASAN kernel.
 slab_snapshot() {
+	for _s in /sys/kernel/slab/*kmalloc-*/shrink; do
+		echo 1 > "$_s" 2>/dev/null
+	done
 	if [ -e /sys/kernel/debug/slab/kmalloc-64/alloc_traces ]; then
 		for _d in /sys/kernel/debug/slab/*kmalloc-*; do
 			awk -v c="${_d##*/}" '{ site = $2; sub(/\+0x.*/, "", site);
@@ -437,9 +443,6 @@ slab_snapshot() {
 				"$_d/alloc_traces"
 		done > "$1"
 	else
-		for _s in /sys/kernel/slab/*/shrink; do
-			echo 1 > "$_s" 2>/dev/null
-		done
 		awk '$1 ~ /^(dma-)?kmalloc-/ { print $1, "(all)", $2 }' \
 			/proc/slabinfo > "$1"
 	fi

@@ -7,6 +7,9 @@
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: timeout=120
+# A machine check taints the kernel (TAINT_MACHINE_CHECK), which turns
+# lockdep off for the rest of the boot: machine checks come last.
+# daxhold-test: allow=Disabling lock debugging due to kernel taint
 . /daxtest/lib.sh
 
 plan 9

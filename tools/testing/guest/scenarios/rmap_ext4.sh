@@ -17,6 +17,9 @@
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
 # daxhold-test: timeout=500
+# A machine check taints the kernel (TAINT_MACHINE_CHECK), which turns
+# lockdep off for the rest of the boot: machine checks come last.
+# daxhold-test: allow=Disabling lock debugging due to kernel taint
 . /daxtest/lib.sh
 require_module daxhold
 

@@ -16,6 +16,7 @@
 # daxhold-test: nvdimms=1
 # daxhold-test: timeout=240
 # daxhold-test: expect_oops=1
+# daxhold-test: allow=Disabling lock debugging due to kernel taint
 . /daxtest/lib.sh
 
 plan 21

@@ -20,6 +20,9 @@
 # daxhold-test: nvdimms=2
 # daxhold-test: modules=daxhold
 # daxhold-test: timeout=400
+# A machine check taints the kernel (TAINT_MACHINE_CHECK), which turns
+# lockdep off for the rest of the boot: machine checks come last.
+# daxhold-test: allow=Disabling lock debugging due to kernel taint
 . /daxtest/lib.sh
 require_module daxhold
 
@@ -62,10 +65,6 @@ round madvise "$ON0"
 round madvise "$ON1"
 spread_files /mnt/x/p $split
 round pfn "$ON0"
-spread_files /mnt/x/c $split
-round mce "$ON1"
-spread_files /mnt/x/i $split
-round mceinj "$ON0"
 
 # dedupe_round HOW: each task signalled once per failure.  A file F on
 # pmem0 and three reflink copies G, H, Q share page 3's block.  An
@@ -164,6 +163,12 @@ dedupe_round() {
 
 dedupe_round madvise
 dedupe_round pfn
+# Machine checks last: the first one taints the kernel (TAINT_MACHINE_CHECK)
+# and lockdep is off from then on; everything above ran with it.
+spread_files /mnt/x/c $split
+round mce "$ON1"
+spread_files /mnt/x/i $split
+round mceinj "$ON0"
 
 diag "index: $(cat /sys/kernel/daxhold/index)"
 check "umount" umount /mnt/x

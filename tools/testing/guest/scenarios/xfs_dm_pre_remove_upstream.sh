@@ -17,6 +17,7 @@
 # daxhold-test: nvdimms=2
 # daxhold-test: timeout=240
 # daxhold-test: expect_oops=1
+# daxhold-test: allow=Disabling lock debugging due to kernel taint
 . /daxtest/lib.sh
 
 plan 32
