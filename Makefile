@@ -7,7 +7,9 @@
 #   make            build daxhold.ko against the test kernel
 #   make module-kunit   also build build/kunit/daxhold.ko with the KUnit suites
 #   make module-flavour FLAVOUR=nfit   build/nfit/daxhold.ko for that kernel
-#   make check      host tests, lint, module build, KUnit, guest scenarios
+#   make module-flavour-kunit FLAVOUR=debug   build/debug-kunit/daxhold.ko
+#   make check      host tests, lint, module build, KUnit, guest scenarios,
+#                   on the debug kernel (CHECK_FLAVOUR, tools/kconfig/debug.config)
 #   make demo       boot a guest, poison a page, show what daxhold saw
 #   make host-test  cargo test of the core-only logic
 #   make bench-host host benchmark of the stack translation (not in check)
@@ -18,7 +20,8 @@
 #   make tool       the userspace tool, build/tool/daxhold (tools/daxhold)
 #   make clean
 #
-# FLAVOUR selects the test kernel (tools/kconfig/<FLAVOUR>.config).
+# FLAVOUR selects the test kernel (tools/kconfig/<FLAVOUR>.config) of the
+# build, demo and bench targets; make check boots CHECK_FLAVOUR (debug).
 
 FLAVOUR ?= default
 DAXHOLD_CACHE ?= $(HOME)/.cache/daxhold
@@ -29,7 +32,7 @@ KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module module-kunit module-flavour deps kernel check demo host-test bench-host bench-rmap bench lint panic-check fmt clean tool
+.PHONY: all module module-kunit module-flavour module-flavour-kunit deps kernel check demo host-test bench-host bench-rmap bench lint panic-check fmt clean tool
 
 all: module
 
@@ -52,6 +55,10 @@ module-kunit: kernel
 # a copy of the sources so the in-tree daxhold.ko stays the default's.
 module-flavour: kernel
 	@tools/build/flavour-module.sh $(FLAVOUR) $(KDIR)
+
+# The same with the KUnit suites, as build/$(FLAVOUR)-kunit/daxhold.ko.
+module-flavour-kunit: kernel
+	@DAXHOLD_KUNIT=y tools/build/flavour-module.sh $(FLAVOUR)-kunit $(KDIR)
 
 host-test:
 	cd rust/pure && cargo test --quiet
@@ -93,8 +100,9 @@ fmt:
 		rust/pure/benches/*.rs tools/daxhold/src/*.rs tools/daxhold/tests/*.rs
 
 # check.sh runs the set-up itself, as its first steps.
+CHECK_FLAVOUR ?= debug
 check:
-	@tools/check.sh $(FLAVOUR)
+	@tools/check.sh $(CHECK_FLAVOUR)
 
 demo: module
 	@mkdir -p build && tools/demo.sh $(KDIR)

@@ -2,17 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every test daxhold has, from a fresh machine.
 #
-#   tools/check.sh [FLAVOUR]
+#   tools/check.sh [FLAVOUR]      (default: debug)
 #
 # Steps: set-up, host tests (cargo test), module build (warnings are
 # errors), panic check (no panic paths in daxhold.o), lint (rustfmt,
-# clippy), KUnit in the guest, guest scenarios (one
-# result each).  The nfit kernel flavour (nfit_test) is set up too, for
-# the scenarios whose header says flavour=nfit.  Logs go to build/check/.
+# clippy), KUnit in the guest, guest scenarios (one result each), all on
+# the debug kernel (tools/kconfig/debug.config: KASAN, lockdep, kmemleak,
+# ...), whose tree also has nfit_test for the scenarios whose header says
+# flavour=nfit.  Logs go to build/check/.
 # The last line is "N passed, N failed"; the exit status is non-zero if
 # anything failed.
 set -uo pipefail
-flavour=${1:-default}
+flavour=${1:-debug}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . tools/setup/lib.sh
@@ -50,25 +51,32 @@ summary() {
 step setup-deps tools/setup/deps.sh || summary
 step setup-kernel tools/setup/kernel.sh "$flavour" || summary
 kdir=$(tools/setup/kernel.sh "$flavour")
-# The nfit flavour: the kernel's nfit_test for error injection (ndctl
-# inject-error).  If it fails, its scenarios are skipped, the rest runs.
+# The scenarios whose header says flavour=nfit want the kernel's nfit_test
+# (ndctl inject-error).  The debug kernel builds it into its own tree; for
+# another flavour the nfit kernel is set up too, and if that fails its
+# scenarios are skipped and the rest runs.
 nfit_kdir=
-step setup-kernel-nfit tools/setup/kernel.sh nfit &&
-	nfit_kdir=$(tools/setup/kernel.sh nfit)
+case $flavour in
+debug) nfit_kdir=$kdir ;;
+*) step setup-kernel-nfit tools/setup/kernel.sh nfit &&
+	nfit_kdir=$(tools/setup/kernel.sh nfit) ;;
+esac
 
 step host-test bash -c 'cd rust/pure && cargo test --quiet'
 step tool-test bash -c 'cd tools/daxhold && cargo test --quiet --locked'
 step lint tools/lint.sh "$kdir"
-# build/kunit/daxhold.ko with the suites, then the production module (no
-# KUnit), which is what the guest scenarios load.
-step module-build-kunit make -s FLAVOUR="$flavour" module-kunit
-step module-build make -s FLAVOUR="$flavour" module || summary
+# build/$flavour-kunit/daxhold.ko with the suites, then the production
+# module (no KUnit), build/$flavour/daxhold.ko, which the scenarios load.
+step module-build-kunit make -s FLAVOUR="$flavour" module-flavour-kunit
+step module-build make -s FLAVOUR="$flavour" module-flavour || summary
+ko=build/$flavour/daxhold.ko
 # No panic paths (core::panicking calls) in daxhold.o beyond the allowlist,
 # no objtool fall-through: Documentation/design.rst, "No panics".
-step panic-check tools/panic-check.sh daxhold.o "$kdir"
-# build/nfit/daxhold.ko, for flavour=nfit scenarios that load daxhold.
+step panic-check tools/panic-check.sh "build/$flavour/src/daxhold.o" "$kdir"
 nfit=()
-if [ -n "$nfit_kdir" ]; then
+if [ "$nfit_kdir" = "$kdir" ]; then
+	nfit=(--flavour "nfit=$kdir,$ko")
+elif [ -n "$nfit_kdir" ]; then
 	nfit=(--flavour "nfit=$nfit_kdir")
 	step module-build-nfit make -s FLAVOUR=nfit module-flavour &&
 		nfit=(--flavour "nfit=$nfit_kdir,build/nfit/daxhold.ko")
@@ -78,12 +86,12 @@ step tool-build make -s tool
 # The harness must catch what it claims to: one selftest per failure rule.
 step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
 step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \
-	--module build/kunit/daxhold.ko --kunit \
+	--module "build/$flavour-kunit/daxhold.ko" --kunit \
 	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder,daxhold_stack,daxhold_dispatch,daxhold_dmtable,daxhold_rmap,daxhold_daxowner,daxhold_ext4meta,daxhold_events,daxhold_procfs,daxhold_badblocks
 
 # Guest scenarios: one result per scenario, as run.py reports them.
 n_before=$n
-python3 tools/testing/guest/run.py --kdir "$kdir" --module daxhold.ko \
+python3 tools/testing/guest/run.py --kdir "$kdir" --module "$ko" \
 	"${nfit[@]}" >"$logs/guest.log" 2>&1
 while IFS= read -r line; do
 	case "$line" in

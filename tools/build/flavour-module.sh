@@ -3,17 +3,19 @@
 # Build daxhold.ko against another flavour's kernel without touching the
 # in-tree build (which is the default flavour's).
 #
-#   tools/build/flavour-module.sh FLAVOUR KDIR     (make module-flavour)
+#   tools/build/flavour-module.sh NAME KDIR     (make module-flavour)
+#   DAXHOLD_KUNIT=y tools/build/flavour-module.sh NAME-kunit KDIR
+#                                               (make module-flavour-kunit)
 #
 # Kbuild of 6.12 writes an external module's objects next to its sources,
 # so the sources the module build reads (Kbuild, include/, rust/ without
 # rust/pure/target, tools/build/) are copied, with their times, to
-# build/<FLAVOUR>/src and built there.  Unchanged files keep their times, so
-# a rebuild only compiles what changed.  The result is
-# build/<FLAVOUR>/daxhold.ko.
+# build/<NAME>/src and built there.  Unchanged files keep their times, so
+# a rebuild only compiles what changed.  The result is build/<NAME>/daxhold.ko
+# (with the KUnit suites if DAXHOLD_KUNIT=y).
 set -euo pipefail
-flavour=${1:?usage: flavour-module.sh FLAVOUR KDIR}
-kdir=${2:?usage: flavour-module.sh FLAVOUR KDIR}
+flavour=${1:?usage: flavour-module.sh NAME KDIR}
+kdir=${2:?usage: flavour-module.sh NAME KDIR}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/build/$flavour
 src=$out/src
@@ -37,6 +39,6 @@ trap 'rm -f "$list"' EXIT
 	done
 
 make -s -C "$kdir" M="$src" LLVM=1 BINDGEN="$DAXHOLD_CACHE/tools/bin/bindgen" \
-	-j"$(nproc)" modules
+	${DAXHOLD_KUNIT:+DAXHOLD_KUNIT=y} -j"$(nproc)" modules
 cp "$src/daxhold.ko" "$out/daxhold.ko"
 echo "$out/daxhold.ko"
