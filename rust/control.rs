@@ -50,8 +50,25 @@ pub(crate) fn detach(input: &[u8]) -> c_int {
     }
 }
 
-/// Attach every device of the `devices=` parameter, or fail the load.
+/// Attach every device of the `devices=` parameter, or fail the load with
+/// one line and nothing attached: every item is parsed and checked
+/// (`Registry::check`, which also finds one disk named twice) before the
+/// first is attached.
 pub(crate) fn attach_param(registry: &Registry, list: &[u8]) -> Result {
+    let mut seen = [None::<u32>; holder::MAX_HOLDERS];
+    for item in name::split_list(list) {
+        let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
+        let dev = registry.check("devices=", &path)?;
+        if seen.contains(&Some(dev)) {
+            pr_err!("devices=: {}: named twice\n", path.as_str());
+            return Err(code::EEXIST);
+        }
+        let Some(slot) = seen.iter_mut().find(|s| s.is_none()) else {
+            pr_err!("devices=: more than {} devices\n", holder::MAX_HOLDERS);
+            return Err(code::ENOSPC);
+        };
+        *slot = Some(dev);
+    }
     for item in name::split_list(list) {
         let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
         registry.attach("devices=", &path)?;

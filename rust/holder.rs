@@ -238,6 +238,13 @@ impl Registry {
         self.take(&bdev, probe, Mode::Manual, op, path.as_str())
     }
 
+    /// Whether `path` could be attached now, as [`Self::attach`] checks it
+    /// (with its one line if not): its `dev_t` if so.
+    pub(crate) fn check(&self, op: &str, path: &DevPath) -> Result<u32> {
+        let _ctl = self.ctl.lock();
+        probe(op, path).map(|(bdev, _)| bdev.dev())
+    }
+
     /// Take the free holder slot of `bdev`'s dax_device (`probe`) under
     /// `ctl`; `op` and `what` name the request in the log.
     fn take(&self, bdev: &BdevFile, probe: DaxRef, mode: Mode, op: &str, what: &str) -> Result {
