@@ -4,11 +4,12 @@
 #
 #   tools/check.sh [FLAVOUR]
 #
-# Steps: set-up, host tests (cargo test), module build (warnings are
-# errors), panic check (no panic paths in daxhold.o), lint (rustfmt,
-# clippy), KUnit in the guest, guest scenarios (one
-# result each).  The nfit kernel flavour (nfit_test) is set up too, for
-# the scenarios whose header says flavour=nfit.  Logs go to build/check/.
+# Steps: set-up, host tests (cargo test), the bad-input table against
+# its scenario, module build (warnings are errors), panic check (no
+# panic paths in daxhold.o), lint (rustfmt, clippy), KUnit in the guest,
+# guest scenarios (one result each).  The nfit kernel flavour
+# (nfit_test) is set up too, for the scenarios whose header says
+# flavour=nfit.  Logs go to build/check/.
 # The last line is "N passed, N failed"; the exit status is non-zero if
 # anything failed.
 set -uo pipefail
@@ -58,6 +59,8 @@ step setup-kernel-nfit tools/setup/kernel.sh nfit &&
 
 step host-test bash -c 'cd rust/pure && cargo test --quiet'
 step tool-test bash -c 'cd tools/daxhold && cargo test --quiet --locked'
+# The bad-input table of admin.rst lists the cases bad_input.sh asserts.
+step bad-input-table python3 tools/testing/bad-input-table.py
 step lint tools/lint.sh "$kdir"
 # build/kunit/daxhold.ko with the suites, then the production module (no
 # KUnit), which is what the guest scenarios load.

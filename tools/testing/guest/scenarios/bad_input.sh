@@ -1,14 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
-# Bad input to the files of /sys/kernel/daxhold: every row of the table in
-# Documentation/admin.rst, "Bad input", whose surface is a file (attach,
-# detach, translate, policy, metadata, badblocks) is one bad_input case
-# here: the write's errno and exactly one daxhold dmesg line, as the table
-# gives them (tools/testing/bad-input-table.py checks that the two match).
-# Module parameters at load are in bad_params.sh.  The stack: pmem0 with
-# a partition pmem0p1 and dm-linear "lin" (dm-0) on it; XFS -o dax
-# directly on pmem1 (its dax_device's holder); loop0 without DAX; a
-# symlink loop.  daxhold loads with policy=list, so it holds nothing by
-# itself.
+# Bad input, every row of the table in Documentation/admin.rst, "Bad
+# input": each bad_input line is one row (tools/testing/bad-input-table.py
+# checks that they match, in order), one write to a file of
+# /sys/kernel/daxhold (attach, detach, translate, policy, metadata,
+# badblocks) or one load with bad module parameters, and one test: the
+# errno, and exactly the row's daxhold line and no other.  Then the
+# inputs refused before daxhold sees them (writes to read-only files,
+# reads of write-only ones: no daxhold line).  The stack: pmem0 with a
+# partition pmem0p1 and dm-linear "lin" (dm-0) on it; XFS -o dax directly
+# on pmem1 (its dax_device's holder); loop0 without DAX; a symlink loop.
+# daxhold loads with policy=list, so it holds nothing by itself.
 #
 # daxhold-test: nvdimms=2
 # daxhold-test: modules=daxhold
@@ -16,7 +17,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 112
+plan 125
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "sfdisk pmem0: pmem0p1" \
@@ -121,6 +122,27 @@ bad_input badblocks '\n' EINVAL 'badblocks: unknown policy "" (report or kill)'
 bad_input badblocks 'Kill' EINVAL 'badblocks: unknown policy "Kill" (report or kill)'
 bad_input badblocks 'report kill' EINVAL 'badblocks: unknown policy "report kill" (report or kill)'
 bad_input badblocks '{a*256}' EINVAL 'badblocks: unknown policy "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"... (report or kill)'
+
+# --- refused before daxhold sees them: no daxhold line (admin.rst) ------------
+dmesg_mark "refused before daxhold"
+for f in holders index; do
+	expect_write open-errno=EACCES "write $f (no write method): EACCES at open" \
+		$DAXHOLD_SYSFS/$f x
+done
+for f in attach detach rescan translate; do
+	is "$(tryopen $DAXHOLD_SYSFS/$f)" "read=EACCES write=ok" \
+		"read $f (no read method): EACCES at open"
+done
+for f in devices policy; do
+	expect_write open-errno=EACCES "write parameters/$f (read-only): EACCES at open" \
+		/sys/module/daxhold/parameters/$f x
+done
+for f in stack events poison; do
+	expect_write errno=EIO "write /proc/fs/daxhold/$f: EIO" /proc/fs/daxhold/$f x
+done
+expect_write ok "a zero-length write to attach never reaches daxhold" \
+	$DAXHOLD_SYSFS/attach ''
+is "$(daxhold_lines)" "" "none of them logged a daxhold line"
 
 # Nothing changed: no holder, the defaults.
 is "$(daxhold_nholders) $(cat $DAXHOLD_SYSFS/policy) $(cat $DAXHOLD_SYSFS/metadata) $(cat $DAXHOLD_SYSFS/badblocks)" \
