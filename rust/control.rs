@@ -16,14 +16,13 @@ use crate::pure::name::{self, DevPath, NameError, Shown};
 use crate::pure::policy::{MetadataPolicy, Policy};
 use crate::pure::request;
 
+/// Parse a device name written to `op` (`attach`, `detach`, `devices=`),
+/// with its one line on error: the value as written (quoted, see
+/// [`Shown`]) and what is wrong with it.
 fn parse(op: &str, input: &[u8]) -> core::result::Result<DevPath, NameError> {
-    name::parse(input).inspect_err(|e| {
-        let why = match e {
-            NameError::Empty => "empty device name",
-            NameError::TooLong => "device name longer than 255 bytes",
-            NameError::Invalid => "device name with spaces, '/' or non-printable bytes",
-        };
-        pr_err!("{op}: {why}\n");
+    name::parse(input).inspect_err(|e| match e {
+        NameError::Empty => pr_err!("{op}: {}\n", e.what()),
+        _ => pr_err!("{op}: {}: {}\n", Shown(input), e.what()),
     })
 }
 
@@ -38,7 +37,7 @@ fn errno_of(r: Option<Result>) -> c_int {
 /// Write to `attach`.
 pub(crate) fn attach(input: &[u8]) -> c_int {
     match parse("attach", input) {
-        Ok(path) => errno_of(holder::with_registry(|r| r.attach(&path))),
+        Ok(path) => errno_of(holder::with_registry(|r| r.attach("attach", &path))),
         Err(e) => e.errno(),
     }
 }
@@ -51,11 +50,28 @@ pub(crate) fn detach(input: &[u8]) -> c_int {
     }
 }
 
-/// Attach every device of the `devices=` parameter, or fail the load.
+/// Attach every device of the `devices=` parameter, or fail the load with
+/// one line and nothing attached: every item is parsed and checked
+/// (`Registry::check`, which also finds one disk named twice) before the
+/// first is attached.
 pub(crate) fn attach_param(registry: &Registry, list: &[u8]) -> Result {
+    let mut seen = [None::<u32>; holder::MAX_HOLDERS];
     for item in name::split_list(list) {
         let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
-        registry.attach(&path)?;
+        let dev = registry.check("devices=", &path)?;
+        if seen.contains(&Some(dev)) {
+            pr_err!("devices=: {}: named twice\n", path.as_str());
+            return Err(code::EEXIST);
+        }
+        let Some(slot) = seen.iter_mut().find(|s| s.is_none()) else {
+            pr_err!("devices=: more than {} devices\n", holder::MAX_HOLDERS);
+            return Err(code::ENOSPC);
+        };
+        *slot = Some(dev);
+    }
+    for item in name::split_list(list) {
+        let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
+        registry.attach("devices=", &path)?;
     }
     Ok(())
 }
@@ -180,13 +196,13 @@ pub(crate) fn translate(input: &[u8]) -> c_int {
     let req = match request::parse(input) {
         Ok(r) => r,
         Err(e) => {
-            pr_err!("translate: {}\n", e.what());
+            pr_err!("translate: {}: {}\n", Shown(input), e.what());
             return e.errno();
         }
     };
     let r = holder::with_registry(|r| {
         let Some(h) = r.find_by_name(req.disk) else {
-            pr_err!("translate: not attached\n");
+            pr_err!("translate: {}: not attached\n", Shown(req.disk));
             return code::ENOENT.to_errno();
         };
         crate::notify::dry_run(r, &h, req.extent)

@@ -12,13 +12,17 @@
 #include <linux/workqueue.h>
 #include <daxhold/glue.h>
 
+/*
+ * 0400: like every file of daxhold, root only (an unprivileged user reads
+ * nothing of it, not even which disks it was asked to hold).
+ */
 static char *devices;
-module_param(devices, charp, 0444);
+module_param(devices, charp, 0400);
 MODULE_PARM_DESC(devices,
 	"pmem disks to hold at load, comma-separated (pmem0,/dev/pmem1)");
 
 static char *policy = "stacked";
-module_param(policy, charp, 0444);
+module_param(policy, charp, 0400);
 MODULE_PARM_DESC(policy,
 	"which pmem disks to hold by itself: stacked (partitioned or under dm; default), all, list (only devices=/attach)");
 

@@ -228,53 +228,32 @@ impl Registry {
         }
     }
 
-    /// Hold the dax_device of the whole pmem disk at `path`.
-    pub(crate) fn attach(&self, path: &DevPath) -> Result {
+    /// Hold the dax_device of the whole pmem disk at `path`; `op` names
+    /// the request in the one line of an error (`attach`, `devices=`).
+    pub(crate) fn attach(&self, op: &str, path: &DevPath) -> Result {
         let _ctl = self.ctl.lock();
         // Retry the early-kill sysctl if load could not open it.
         crate::ffi::kill::early_kill_open();
-        let p = path.as_str();
-        let bdev = BdevFile::open(path).inspect_err(|e| {
-            pr_err!(
-                "attach {p}: cannot open block device: {}\n",
-                errno::Name(*e)
-            );
-        })?;
-        if bdev.is_partition() {
-            pr_err!("attach {p}: is a partition; attach its whole disk\n");
-            return Err(code::EINVAL);
-        }
-        if MappedDevice::get(bdev.dev()).is_some() {
-            pr_err!("attach {p}: is a device-mapper device; attach the pmem below it\n");
-            return Err(code::EINVAL);
-        }
-        let Some(probe) = DaxRef::probe(&bdev) else {
-            pr_err!("attach {p}: not a DAX-capable (fsdax pmem) block device\n");
-            return Err(errno::eopnotsupp());
-        };
-        match probe.holder_state() {
-            HolderState::Free => {}
-            HolderState::Daxhold => {
-                pr_err!("attach {p}: already attached\n");
-                return Err(code::EEXIST);
-            }
-            HolderState::Other => {
-                pr_err!("attach {p}: dax_device already has a holder (a filesystem mounted on it?); leaving it\n");
-                return Err(code::EBUSY);
-            }
-        }
-        self.take(&bdev, probe, Mode::Manual, p)
+        let (bdev, probe) = probe(op, path)?;
+        self.take(&bdev, probe, Mode::Manual, op, path.as_str())
+    }
+
+    /// Whether `path` could be attached now, as [`Self::attach`] checks it
+    /// (with its one line if not): its `dev_t` if so.
+    pub(crate) fn check(&self, op: &str, path: &DevPath) -> Result<u32> {
+        let _ctl = self.ctl.lock();
+        probe(op, path).map(|(bdev, _)| bdev.dev())
     }
 
     /// Take the free holder slot of `bdev`'s dax_device (`probe`) under
-    /// `ctl`; `what` names the request in the log.
-    fn take(&self, bdev: &BdevFile, probe: DaxRef, mode: Mode, what: &str) -> Result {
+    /// `ctl`; `op` and `what` name the request in the log.
+    fn take(&self, bdev: &BdevFile, probe: DaxRef, mode: Mode, op: &str, what: &str) -> Result {
         let slot = self.free_slot().ok_or_else(|| {
-            pr_err!("attach {what}: already holding {MAX_HOLDERS} devices\n");
+            pr_err!("{op}: {what}: already holding {MAX_HOLDERS} devices\n");
             code::ENOSPC
         })?;
         let Some(dax) = DaxRef::hold(bdev) else {
-            pr_err!("attach {what}: holder slot taken while attaching\n");
+            pr_err!("{op}: {what}: holder slot taken while attaching\n");
             return Err(code::EBUSY);
         };
         drop(probe);
@@ -319,7 +298,7 @@ impl Registry {
         };
         if probe.holder_state() == HolderState::Free {
             // Failures were logged in one line.
-            let _ = self.take(&bdev, probe, Mode::Auto, name);
+            let _ = self.take(&bdev, probe, Mode::Auto, "policy", name);
         }
     }
 
@@ -368,7 +347,7 @@ impl Registry {
                 .and_then(Option::take)
         };
         let Some(holder) = holder else {
-            pr_err!("detach {}: not attached\n", path.as_str());
+            pr_err!("detach: {}: not attached\n", path.as_str());
             return Err(code::ENOENT);
         };
         release(holder);
@@ -440,6 +419,39 @@ impl Registry {
 
     fn free_slot(&self) -> Option<usize> {
         self.slots.lock().iter().position(Option::is_none)
+    }
+}
+
+/// Open `path` and check that daxhold can hold it: a whole disk, not a dm
+/// device, with a dax_device whose holder slot is free. One line naming
+/// `op` and the path if not.
+fn probe(op: &str, path: &DevPath) -> Result<(BdevFile, DaxRef)> {
+    let p = path.as_str();
+    let bdev = BdevFile::open(path).inspect_err(|e| {
+        pr_err!("{op}: {p}: cannot open block device: {}\n", errno::Name(*e));
+    })?;
+    if bdev.is_partition() {
+        pr_err!("{op}: {p}: is a partition; attach its whole disk\n");
+        return Err(code::EINVAL);
+    }
+    if MappedDevice::get(bdev.dev()).is_some() {
+        pr_err!("{op}: {p}: is a device-mapper device; attach the pmem below it\n");
+        return Err(code::EINVAL);
+    }
+    let Some(probe) = DaxRef::probe(&bdev) else {
+        pr_err!("{op}: {p}: not a DAX-capable (fsdax pmem) block device\n");
+        return Err(errno::eopnotsupp());
+    };
+    match probe.holder_state() {
+        HolderState::Free => Ok((bdev, probe)),
+        HolderState::Daxhold => {
+            pr_err!("{op}: {p}: already attached\n");
+            Err(code::EEXIST)
+        }
+        HolderState::Other => {
+            pr_err!("{op}: {p}: dax_device already has a holder (a filesystem mounted on it?); leaving it\n");
+            Err(code::EBUSY)
+        }
     }
 }
 

@@ -81,7 +81,7 @@ kunit_suite!(suite_holder, "daxhold_holder",
 
 fn attach(path: &[u8]) -> Option<i32> {
     let path = name::parse(path).ok()?;
-    holder::with_registry(|r| r.attach(&path).err().map(|e| e.to_errno())).flatten()
+    holder::with_registry(|r| r.attach("attach", &path).err().map(|e| e.to_errno())).flatten()
 }
 
 fn attach_missing_is_enoent(t: &Test) {

@@ -427,18 +427,42 @@ fn count(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
 }
 
+/// `(offset, len)` of `extent` if it ends past the end of `holder`'s disk
+/// (as the snapshot knows it; a disk it does not know is not checked).
+fn past_end(snap: &Snapshot, holder: &Holder, extent: notify::Extent) -> Option<(u64, u64)> {
+    let size = snap
+        .dev(DevId(holder.devt()))?
+        .info
+        .nr_sects
+        .saturating_mul(SECTOR_SIZE);
+    match extent {
+        notify::Extent::Range { end, .. } if end > size => Some(extent.offset_len()),
+        _ => None,
+    }
+}
+
 /// Requests run by [`dry_run`], numbered in its log lines.
 static DRY_RUNS: AtomicU64 = AtomicU64::new(0);
 
 /// Translate `extent` of `holder`'s disk as a failure would be, and log
 /// what it reaches, without calling any holder (`translate` control).
 pub(crate) fn dry_run(r: &Registry, holder: &Holder, extent: notify::Extent) -> c_int {
+    let name = holder.name();
     let snap = match stack::current(r) {
         Ok(s) => s,
-        Err(e) => return e.to_errno(),
+        Err(e) => {
+            pr_err!(
+                "translate: {name}: cannot read the stack: {}\n",
+                crate::errno::Name(e)
+            );
+            return e.to_errno();
+        }
     };
+    if let Some((offset, len)) = past_end(&snap, holder, extent) {
+        pr_err!("translate: {name}: offset {offset:#x} len {len:#x} is past the end of the disk\n");
+        return kernel::error::code::ERANGE.to_errno();
+    }
     let n = DRY_RUNS.fetch_add(1, Ordering::Relaxed);
-    let name = holder.name();
     let walked = snap.stack().translate(DevId(holder.devt()), extent, |hit| {
         let (kind, device, depth, offset, len) = match hit {
             Hit::Top {

@@ -4,11 +4,12 @@
 #
 #   tools/check.sh [FLAVOUR]      (default: debug)
 #
-# Steps: set-up, host tests (cargo test), module build (warnings are
-# errors), panic check (no panic paths in daxhold.o), lint (rustfmt,
-# clippy), KUnit in the guest, guest scenarios (one result each), all on
-# the debug kernel (tools/kconfig/debug.config: KASAN, lockdep, kmemleak,
-# ...), whose tree also has nfit_test for the scenarios whose header says
+# Steps: set-up, host tests (cargo test), the bad-input table against
+# its scenario, module build (warnings are errors), panic check (no
+# panic paths in daxhold.o), lint (rustfmt, clippy), KUnit in the guest,
+# guest scenarios (one result each), all on the debug kernel
+# (tools/kconfig/debug.config: KASAN, lockdep, kmemleak, ...), whose tree
+# also has nfit_test for the scenarios whose header says
 # flavour=nfit.  Logs go to build/check/.
 # The last line is "N passed, N failed"; the exit status is non-zero if
 # anything failed.
@@ -64,6 +65,8 @@ esac
 
 step host-test bash -c 'cd rust/pure && cargo test --quiet'
 step tool-test bash -c 'cd tools/daxhold && cargo test --quiet --locked'
+# The bad-input table of admin.rst lists the cases bad_input.sh asserts.
+step bad-input-table python3 tools/testing/bad-input-table.py
 step lint tools/lint.sh "$kdir"
 # build/$flavour-kunit/daxhold.ko with the suites, then the production
 # module (no KUnit), build/$flavour/daxhold.ko, which the scenarios load.

@@ -24,16 +24,34 @@ pub enum NameError {
     Empty,
     /// Longer than [`NAME_MAX_LEN`].
     TooLong,
-    /// A byte that is not printable ASCII, or a space, or a bare name with `/`.
-    Invalid,
+    /// A space.
+    Space,
+    /// A byte that is not printable ASCII (a control byte, DEL, or a byte
+    /// above 0x7f).
+    NonPrintable,
+    /// A bare name (not starting with `/`) with a `/` in it.
+    Slash,
 }
 
 impl NameError {
     /// The negative errno for this error.
     pub fn errno(self) -> i32 {
         match self {
-            NameError::Empty | NameError::Invalid => -EINVAL,
             NameError::TooLong => -ENAMETOOLONG,
+            NameError::Empty | NameError::Space | NameError::NonPrintable | NameError::Slash => {
+                -EINVAL
+            }
+        }
+    }
+
+    /// What is wrong, for the one dmesg line.
+    pub fn what(self) -> &'static str {
+        match self {
+            NameError::Empty => "empty device name",
+            NameError::TooLong => "device name longer than 255 bytes",
+            NameError::Space => "a space in the device name",
+            NameError::NonPrintable => "a non-printable byte in the device name",
+            NameError::Slash => "a bare name with a slash (a path starts with /)",
         }
     }
 }
@@ -80,13 +98,17 @@ pub fn parse(input: &[u8]) -> Result<DevPath, NameError> {
     if s.len() > NAME_MAX_LEN {
         return Err(NameError::TooLong);
     }
-    if !s.iter().all(|&b| b.is_ascii_graphic()) {
-        return Err(NameError::Invalid);
+    if let Some(&b) = s.iter().find(|b| !b.is_ascii_graphic()) {
+        return Err(if b == b' ' {
+            NameError::Space
+        } else {
+            NameError::NonPrintable
+        });
     }
     let prefix: &[u8] = if s.first() == Some(&b'/') {
         b""
     } else if s.contains(&b'/') {
-        return Err(NameError::Invalid);
+        return Err(NameError::Slash);
     } else {
         DEV_PREFIX
     };

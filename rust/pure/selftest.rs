@@ -246,16 +246,18 @@ fn name_rejects() -> Result<(), Fail> {
     let err = |s: &[u8]| name::parse(s).err();
     ensure!(err(b"") == Some(NameError::Empty));
     ensure!(err(b"\n") == Some(NameError::Empty));
-    ensure!(err(b"pm em0") == Some(NameError::Invalid));
-    ensure!(err(b"pmem0\n\n") == Some(NameError::Invalid));
-    ensure!(err(b"\x01\x02") == Some(NameError::Invalid));
-    ensure!(err(b"a/b") == Some(NameError::Invalid));
+    ensure!(err(b"pm em0") == Some(NameError::Space));
+    ensure!(err(b"pmem0\n\n") == Some(NameError::NonPrintable));
+    ensure!(err(b"\x01\x02") == Some(NameError::NonPrintable));
+    ensure!(err(b"pm\xc3\xa9m0") == Some(NameError::NonPrintable));
+    ensure!(err(b"a/b") == Some(NameError::Slash));
     ensure!(err(&[b'a'; 256]) == Some(NameError::TooLong));
     ensure!(err(b"\n\n").is_some());
     // The limit is on what is written: a 255-byte name becomes a 260-byte path.
     let p = name::parse(&[b'a'; 255]);
     ensure!(matches!(&p, Ok(p) if p.as_bytes().len() == 260 && p.basename().len() == 255));
     ensure!(NameError::TooLong.errno() == -36);
+    ensure!(NameError::Space.errno() == -22 && NameError::Slash.errno() == -22);
     Ok(())
 }
 

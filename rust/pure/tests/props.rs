@@ -83,12 +83,12 @@ proptest! {
             Err(NameError::Empty)
         } else if s.len() > NAME_MAX_LEN {
             Err(NameError::TooLong)
-        } else if !s.iter().all(|b| (0x21..=0x7e).contains(b)) {
-            Err(NameError::Invalid)
+        } else if let Some(b) = s.iter().find(|b| !(0x21..=0x7e).contains(*b)) {
+            Err(if *b == b' ' { NameError::Space } else { NameError::NonPrintable })
         } else if s[0] == b'/' {
             Ok(s.to_vec())
         } else if s.contains(&b'/') {
-            Err(NameError::Invalid)
+            Err(NameError::Slash)
         } else {
             Ok([b"/dev/".as_slice(), s].concat())
         };

@@ -238,6 +238,43 @@ expect_write() {
 	is "$_r" "$1" "$2"
 }
 
+# repeat_a TEXT: TEXT with every "{a*N}" replaced by N letters a (long
+# names in bad_input cases and in the table they match).
+repeat_a() {
+	_ra=$1
+	while :; do
+		case $_ra in *'{a*'[0-9]*'}'*) ;; *) break ;; esac
+		_ra_pre=${_ra%%'{a*'*}
+		_ra_rest=${_ra#*'{a*'}
+		_ra_n=${_ra_rest%%'}'*}
+		_ra=$_ra_pre$(printf "%${_ra_n}s" '' | tr ' ' a)${_ra_rest#*'}'}
+	done
+	printf '%s\n' "$_ra"
+}
+
+# bad_input SURFACE INPUT ERRNO LINE: one row of the bad-input table
+# (Documentation/admin.rst, "Bad input"; tools/testing/bad-input-table.py
+# checks that rows and cases match): INPUT must be refused with ERRNO and
+# log exactly one daxhold line since, LINE (after "daxhold: ", no time
+# stamp).  SURFACE: a file of /sys/kernel/daxhold, INPUT written to it in
+# one write(2) with writefile -e escapes; or "insmod", INPUT the parameter
+# string of a load of daxhold.ko (it must fail).  "{a*N}" in INPUT and LINE
+# stands for N letters a.  One TAP test.
+bad_input() {
+	_bi_in=$(repeat_a "$2")
+	_bi_want=$(repeat_a "$4")
+	dmesg_mark "bad input: $1"
+	case $1 in
+	insmod)
+		_bi_r=$(modctl load "$DAXHOLD_KO" "$_bi_in")
+		[ "$_bi_r" = ok ] && modctl unload daxhold > /dev/null ;;
+	*) _bi_r=$(writefile -e "$DAXHOLD_SYSFS/$1" "$_bi_in") ;;
+	esac
+	is "$_bi_r
+$(daxhold_lines)" "errno=$3
+daxhold: $_bi_want" "$1 $(printf '%s' "$2" | tr '#' '?'): $3, one line"
+}
+
 # ------------------------------------------------------- nvdimm/pmem --
 
 # make_fsdax_all: turn every nvdimm region into one fsdax namespace and

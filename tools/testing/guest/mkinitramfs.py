@@ -38,7 +38,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TOP = HERE.parents[2]
 PROGS_SRC = TOP / "tools/testing/progs"
-PROGS = ["dax_poison", "writefile", "modctl", "statx_dax", "reflink_pair"]
+PROGS = ["dax_poison", "writefile", "modctl", "statx_dax", "reflink_pair",
+         "asuser", "tryopen"]
 # Benchmark programs (tools/bench, same Makefile conventions) and the guest
 # benchmark scripts (run.py --bench).
 BENCH_SRC = TOP / "tools/bench"

@@ -145,7 +145,7 @@ for name in "$dm" /dev/mapper/lin; do
 	diag_file /tmp/attach.lines
 	is "$(grep -c . /tmp/attach.lines)" 1 "attach $name: one line"
 	like "$(cat /tmp/attach.lines)" \
-		"^daxhold: attach (/dev/)?${name#/dev/}: is a device-mapper device; attach the pmem below it$" \
+		"^daxhold: attach: (/dev/)?${name#/dev/}: is a device-mapper device; attach the pmem below it$" \
 		"attach $name: the line says it is a dm device"
 done
 check "dmsetup remove lin" dmsetup remove lin
