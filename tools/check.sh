@@ -88,14 +88,19 @@ fi
 step tool-build make -s tool
 # The harness must catch what it claims to: one selftest per failure rule.
 step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
-step kunit python3 tools/testing/guest/run.py --kdir "$kdir" \
+step kunit python3 tools/testing/guest/run.py --kdir "$kdir" --timeout 900 \
 	--module "build/$flavour-kunit/daxhold.ko" --kunit \
 	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder,daxhold_stack,daxhold_dispatch,daxhold_dmtable,daxhold_rmap,daxhold_daxowner,daxhold_ext4meta,daxhold_events,daxhold_procfs,daxhold_badblocks
 
 # Guest scenarios: one result per scenario, as run.py reports them.
 n_before=$n
+# Two guests at a time (one per core); the debug kernel is about four
+# times slower than the default one, so are the scenarios' timeouts.
+scale=1
+[ "$flavour" = debug ] && scale=4
 python3 tools/testing/guest/run.py --kdir "$kdir" --module "$ko" \
-	"${nfit[@]}" >"$logs/guest.log" 2>&1
+	"${nfit[@]}" --jobs "${DAXTEST_JOBS:-2}" --timeout-scale "$scale" \
+	>"$logs/guest.log" 2>&1
 while IFS= read -r line; do
 	case "$line" in
 	"ok "*)

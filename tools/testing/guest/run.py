@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,12 @@ BAD_KERNEL = re.compile(
     r"|blocked for more than|detected stalls"
     r"|Disabling lock debugging"
     r"|kmemleak: \d+ new suspected memory leak|unreferenced object")
+# The soft- and hard-lockup detectors' threshold, at its maximum: a TCG
+# guest runs a debug kernel 50 to 100 times slower than hardware, so a
+# loop that takes 0.2 s there (the ACPI NFIT driver evaluating QEMU's _DSM
+# methods, say) takes 20 s here, the default soft-lockup limit.  Now a CPU
+# must be stuck for 120 s (soft) or 60 s (hard, buddy) to be reported.
+TCG_WATCHDOG = "watchdog_thresh=60"
 # What counts as "the oops" of expect_oops=1; these lines are then allowed.
 OOPS = re.compile(r"BUG:|Oops|general protection")
 # A printk line: "[    1.234567] ..." (CONFIG_PRINTK_TIME=y).
@@ -574,6 +581,7 @@ def run_kunit(args, kernel, initrd, results):
         sys.exit("run.py: --kunit needs at least one --module")
     hdr = Header(timeout=args.timeout or 300, loglevel=8)
     cmdline = (f"console=ttyS0 loglevel=8 panic=-1 oops=panic "
+               f"{TCG_WATCHDOG} "
                f"daxtest.kunit={','.join(names)} daxtest.ctl=ttyS1 "
                f"daxtest.data=ttyS2 "
                f"{args.append}").strip()
@@ -699,9 +707,59 @@ class Flavours:
         return self.initrds[name]
 
 
+def plan_one(args, flavours, sdir, kind, name):
+    """-> (header, None) to boot NAME, or (None, result line) if it cannot
+    run here (bad header, missing flavour or module)."""
+    try:
+        hdr = parse_header(sdir / f"{name}.sh")
+    except ValueError as e:
+        return None, ("not ok", f"(0.0 s)", [f"bad header: {e}"])
+    if args.timeout:
+        hdr.timeout = args.timeout
+    hdr.timeout = int(hdr.timeout * args.timeout_scale)
+    if not flavours.has(hdr.flavour):
+        return None, ("ok", f"(0.0 s) # SKIP needs the {hdr.flavour} kernel "
+                      f"(--flavour {hdr.flavour}=KDIR)", [])
+    missing = [m for m in hdr.modules
+               if m not in flavours.modules(hdr.flavour)]
+    if missing:
+        return None, ("ok", f"(0.0 s) # SKIP needs "
+                      f"{', '.join(m + '.ko' for m in missing)} (--module)",
+                      [])
+    return hdr, None
+
+
+def run_one(args, flavours, sdir, kind, name, results):
+    """Boot one scenario; -> (status, text after the name, failures,
+    bench lines)."""
+    hdr, early = plan_one(args, flavours, sdir, kind, name)
+    if early:
+        return early + ([],)
+    cmdline = " ".join(filter(None, [
+        "console=ttyS0", f"loglevel={hdr.loglevel}", "panic=-1",
+        TCG_WATCHDOG,
+        "" if hdr.expect_oops else "oops=panic",
+        f"daxtest.{kind}={name}",
+        "daxtest.ctl=ttyS1", "daxtest.data=ttyS2",
+        hdr.append, args.append]))
+    res = boot(flavours.kernel(hdr.flavour), flavours.initrd(hdr.flavour),
+               cmdline, hdr, results, name, args.verbose, args.keep_tmp)
+    v = judge(res, hdr)
+    if kind == "selftest":
+        v.failures, v.skip = selftest_verdict(v, hdr), None
+    t = f"({res.seconds:.1f} s)"
+    bench = [ln for ln in split_console(guest_stream(res))[0]
+             if ln.startswith("# bench: ")] if args.bench else []
+    if v.failures:
+        return "not ok", t, v.failures, bench
+    if v.skip is not None:
+        return "ok", f"{t} # SKIP {v.skip}", [], bench
+    return "ok", t, [], bench
+
+
 def run_scenarios(args, kernel, initrd, results):
-    selftest = args.selftest
-    kind = "selftest" if selftest else "bench" if args.bench else "scenario"
+    kind = ("selftest" if args.selftest else "bench" if args.bench
+            else "scenario")
     sdir = {"selftest": SELFTEST_DIR, "bench": BENCH_DIR,
             "scenario": SCENARIO_DIR}[kind]
     names = args.scenario or scenario_names(sdir)
@@ -710,73 +768,39 @@ def run_scenarios(args, kernel, initrd, results):
         sys.exit(f"run.py: no such scenario: {', '.join(unknown)} "
                  f"(have: {', '.join(scenario_names(sdir))})")
     flavours = Flavours(args, initrd)
-    passed = failed = skipped = 0
+    for name in names:          # every initramfs built before any boot
+        hdr, _ = plan_one(args, flavours, sdir, kind, name)
+        if hdr:
+            flavours.initrd(hdr.flavour)
+    counts = {"passed": 0, "failed": 0, "skipped": 0}
     summary = []
     print(f"1..{len(names)}", flush=True)
-    for i, name in enumerate(names, 1):
-        try:
-            hdr = parse_header(sdir / f"{name}.sh")
-        except ValueError as e:
-            print(f"not ok {i} - {name} (0.0 s)\n#   bad header: {e}")
-            failed += 1
-            continue
-        if args.timeout:
-            hdr.timeout = args.timeout
-        if not flavours.has(hdr.flavour):
-            line = (f"ok {i} - {name} (0.0 s) # SKIP needs the "
-                    f"{hdr.flavour} kernel (--flavour {hdr.flavour}=KDIR)")
+    # --jobs guests at a time; results are printed in the order of names.
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_one, args, flavours, sdir, kind, n,
+                               results) for n in names]
+        for i, (name, fut) in enumerate(zip(names, futures), 1):
+            status, rest, failures, bench = fut.result()
+            key = ("failed" if status == "not ok" else "skipped"
+                   if "# SKIP" in rest else "passed")
+            counts[key] += 1
+            line = f"{status} {i} - {name} {rest}"
             print(line, flush=True)
             summary.append(line)
-            skipped += 1
-            continue
-        missing = [m for m in hdr.modules
-                   if m not in flavours.modules(hdr.flavour)]
-        if missing:
-            line = (f"ok {i} - {name} (0.0 s) # SKIP needs "
-                    f"{', '.join(m + '.ko' for m in missing)} (--module)")
-            print(line, flush=True)
-            summary.append(line)
-            skipped += 1
-            continue
-        cmdline = " ".join(filter(None, [
-            "console=ttyS0", f"loglevel={hdr.loglevel}", "panic=-1",
-            "" if hdr.expect_oops else "oops=panic",
-            f"daxtest.{kind}={name}",
-            "daxtest.ctl=ttyS1", "daxtest.data=ttyS2",
-            hdr.append, args.append]))
-        res = boot(flavours.kernel(hdr.flavour),
-                   flavours.initrd(hdr.flavour), cmdline, hdr, results,
-                   name, args.verbose, args.keep_tmp)
-        v = judge(res, hdr)
-        if selftest:
-            v.failures, v.skip = selftest_verdict(v, hdr), None
-        t = f"({res.seconds:.1f} s)"
-        if v.failures:
-            line = f"not ok {i} - {name} {t}"
-            failed += 1
-        elif v.skip is not None:
-            line = f"ok {i} - {name} {t} # SKIP {v.skip}"
-            skipped += 1
-        else:
-            line = f"ok {i} - {name} {t}"
-            passed += 1
-        print(line, flush=True)
-        summary.append(line)
-        if args.bench:
-            for ln in split_console(guest_stream(res))[0]:
-                if ln.startswith("# bench: "):
-                    print(ln, flush=True)
-        for f in v.failures[:30]:
-            print(f"#   {f}")
-            summary.append(f"#   {f}")
-        if v.failures:
-            print(f"#   log: {results / (name + '.log')}", flush=True)
-    print(f"{passed} passed, {failed} failed", flush=True)
-    if skipped:
-        print(f"{skipped} skipped")
+            for ln in bench:
+                print(ln, flush=True)
+            for f in failures[:30]:
+                print(f"#   {f}")
+                summary.append(f"#   {f}")
+            if failures:
+                print(f"#   log: {results / (name + '.log')}", flush=True)
+    print(f"{counts['passed']} passed, {counts['failed']} failed",
+          flush=True)
+    if counts["skipped"]:
+        print(f"{counts['skipped']} skipped")
     (results / "summary.tap").write_text(
         f"1..{len(names)}\n" + "\n".join(summary) + "\n")
-    return 1 if failed else 0
+    return 1 if counts["failed"] else 0
 
 
 def main():
@@ -806,6 +830,16 @@ def main():
                     help="where logs go (default: %(default)s)")
     ap.add_argument("--timeout", type=int,
                     help="override every scenario's timeout (seconds)")
+    ap.add_argument("--timeout-scale", type=float,
+                    default=float(os.environ.get("DAXTEST_TIMEOUT_SCALE",
+                                                 "1")),
+                    help="multiply every scenario's timeout (a debug "
+                    "kernel is several times slower; default: "
+                    "$DAXTEST_TIMEOUT_SCALE or 1)")
+    ap.add_argument("-j", "--jobs", type=int,
+                    default=int(os.environ.get("DAXTEST_JOBS", "1")),
+                    help="boot this many guests at a time (default: "
+                    "$DAXTEST_JOBS or 1); results still print in order")
     ap.add_argument("--append", default="",
                     help="extra kernel command line for every boot")
     ap.add_argument("--initramfs", help="use this image instead of "
