@@ -13,7 +13,7 @@
 #
 # daxhold-test: nvdimms=2
 # daxhold-test: modules=daxhold
-# daxhold-test: timeout=180
+# daxhold-test: timeout=240
 . /daxtest/lib.sh
 require_module daxhold
 
