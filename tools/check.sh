@@ -58,6 +58,7 @@ step setup-kernel-nfit tools/setup/kernel.sh nfit &&
 
 step host-test bash -c 'cd rust/pure && cargo test --quiet'
 step tool-test bash -c 'cd tools/daxhold && cargo test --quiet --locked'
+step fuzz-short tools/fuzz/run.sh --short
 step lint tools/lint.sh "$kdir"
 # build/kunit/daxhold.ko with the suites, then the production module (no
 # KUnit), which is what the guest scenarios load.
