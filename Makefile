@@ -15,6 +15,7 @@
 #   make bench-host host benchmark of the stack translation (not in check)
 #   make bench-rmap host benchmark of the reverse map (not in check)
 #   make bench      host and guest benchmarks, to build/bench/ (not in check)
+#   make fuzz       every fuzz target, 10^7 executions each (not in check)
 #   make lint       rustfmt --check and clippy
 #   make panic-check  no panic paths in daxhold.o (tools/panic-check.sh)
 #   make tool       the userspace tool, build/tool/daxhold (tools/daxhold)
@@ -32,7 +33,7 @@ KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
 KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
 
-.PHONY: all module module-kunit module-flavour module-flavour-kunit deps kernel check demo host-test bench-host bench-rmap bench lint panic-check fmt clean tool
+.PHONY: all module module-kunit module-flavour module-flavour-kunit deps kernel check demo host-test bench-host bench-rmap bench fuzz lint panic-check fmt clean tool
 
 all: module
 
@@ -80,6 +81,13 @@ bench-rmap:
 bench:
 	@tools/bench/run.sh $(FLAVOUR)
 
+# The fuzz targets (tools/fuzz), FUZZ_RUNS executions each (default 10^7),
+# FUZZ_JOBS at a time (default 1); fails on any crash.  FUZZ_SANITIZER=address
+# builds them with ASan.  See Documentation/testing.rst, "Fuzzing".
+fuzz:
+	@FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_SANITIZER=$(FUZZ_SANITIZER) \
+		tools/fuzz/run.sh
+
 # The userspace tool (tools/daxhold) as build/tool/daxhold; the guest
 # initramfs takes it from there.  See Documentation/tool.rst.
 tool:
@@ -97,7 +105,8 @@ panic-check: module
 
 fmt:
 	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs \
-		rust/pure/benches/*.rs tools/daxhold/src/*.rs tools/daxhold/tests/*.rs
+		rust/pure/tests/model/*.rs rust/pure/benches/*.rs tools/daxhold/src/*.rs \
+		tools/daxhold/tests/*.rs tools/fuzz/src/*.rs tools/fuzz/fuzz_targets/*.rs
 
 # check.sh runs the set-up itself, as its first steps.
 CHECK_FLAVOUR ?= debug

@@ -67,6 +67,7 @@ step host-test bash -c 'cd rust/pure && cargo test --quiet'
 step tool-test bash -c 'cd tools/daxhold && cargo test --quiet --locked'
 # The bad-input table of admin.rst lists the cases bad_input.sh asserts.
 step bad-input-table python3 tools/testing/bad-input-table.py
+step fuzz-short tools/fuzz/run.sh --short
 step lint tools/lint.sh "$kdir"
 # build/$flavour-kunit/daxhold.ko with the suites, then the production
 # module (no KUnit), build/$flavour/daxhold.ko, which the scenarios load.

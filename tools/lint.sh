@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # rustfmt (the kernel's .rustfmt.toml) and clippy (kbuild's CLIPPY=1) over
 # the module, and clippy over the host crate and the userspace tool
-# (tools/daxhold).  Any finding fails.
+# (tools/daxhold) and the fuzz targets (tools/fuzz).  Any finding fails.
 #
 #   tools/lint.sh KDIR
 set -euo pipefail
@@ -11,7 +11,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . tools/setup/lib.sh
 
-files=$(git ls-files 'rust/*.rs' 'rust/**/*.rs' 'tools/daxhold/*.rs')
+files=$(git ls-files 'rust/*.rs' 'rust/**/*.rs' 'tools/daxhold/*.rs' 'tools/fuzz/*.rs')
 rustfmt --check --edition 2021 --config-path .rustfmt.toml $files
 
 # Rebuild the Rust object under clippy-driver (warnings are errors in Kbuild),
@@ -23,4 +23,6 @@ for kunit in y n; do
 done
 (cd rust/pure && cargo clippy --quiet --all-targets -- -D warnings)
 (cd tools/daxhold && cargo clippy --quiet --locked --all-targets -- -D warnings)
+(cd tools/fuzz && cargo clippy --quiet --locked --all-targets \
+	--target-dir "$top/build/fuzz/clippy" -- -D warnings)
 echo "lint: rustfmt and clippy clean"

@@ -54,7 +54,8 @@ pub fn normalize(r: &mut [BadRange]) -> usize {
     let mut n = 0usize;
     for i in 0..r.len() {
         let Some(&cur) = r.get(i) else { break };
-        if cur.sectors == 0 {
+        // Empty, also once its end saturates (a range from `u64::MAX`).
+        if cur.end() == cur.sector {
             continue;
         }
         let merged = match n.checked_sub(1).and_then(|last| r.get_mut(last)) {
@@ -67,7 +68,9 @@ pub fn normalize(r: &mut [BadRange]) -> usize {
         };
         if !merged {
             if let Some(slot) = r.get_mut(n) {
-                *slot = cur;
+                // Its end saturated too, so that the same sectors always
+                // give the same range, merged or not.
+                *slot = BadRange::new(cur.sector, cur.end().saturating_sub(cur.sector));
             }
             // n <= i < r.len(): cannot saturate.
             n = n.saturating_add(1);

@@ -7,6 +7,7 @@
 DAXHOLD_CACHE=${DAXHOLD_CACHE:-$HOME/.cache/daxhold}
 DAXHOLD_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BINDGEN_VERSION=0.71.1
+CARGO_FUZZ_VERSION=0.13.2
 KSRC_PKG=linux-source-6.12
 export PATH="$DAXHOLD_CACHE/tools/bin:$HOME/.cargo/bin:$PATH"
 

@@ -21,6 +21,24 @@ fn badblocks_cases() {
     }
 }
 
+/// A range past the last sector comes out of `normalize` with its end
+/// saturated, alone as when merged, so that the same sectors always give
+/// the same list (and `diff_sorted` no change), and one that is empty once
+/// its end saturates is dropped. Found by the fuzz target `badblocks`:
+/// `[25, 25 + (2^64 - 21))` came out unchanged.
+#[test]
+fn normalize_saturates_every_end() {
+    let top = BadRange::new(25, u64::MAX - 20);
+    let alone = normalized(vec![top]);
+    assert_eq!(alone, [BadRange::new(25, u64::MAX - 25)]);
+    let merged = normalized(vec![top, BadRange::new(30, 1)]);
+    assert_eq!(merged, alone);
+    assert_eq!(alone[0].end(), u64::MAX);
+    // From the last sector, nothing is left: dropped as empty (it was
+    // kept with no sectors, and a second `normalize` dropped it).
+    assert_eq!(normalized(vec![BadRange::new(u64::MAX, 5)]), []);
+}
+
 /// Small sectors, so that ranges touch and overlap often.
 fn ranges() -> impl Strategy<Value = Vec<BadRange>> {
     prop::collection::vec((0u64..300, 0u64..40), 0..24)

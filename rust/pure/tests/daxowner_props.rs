@@ -2,11 +2,16 @@
 
 //! Property tests: [`DaxEntry::clip`] against a page-by-page model (every
 //! pfn of the entry checked against the failed range), for 4 KiB, PMD and
-//! odd-order entries anywhere in the pfn space, edges included.
+//! odd-order entries anywhere in the pfn space, edges included. The model
+//! is in `model/daxowner.rs`, which the fuzz targets share.
 
-use daxhold_pure::daxowner::{DaxEntry, Owner};
+use daxhold_pure::daxowner::DaxEntry;
 use proptest::prelude::*;
 use proptest::test_runner::RngAlgorithm;
+
+#[path = "model/daxowner.rs"]
+mod model;
+use model::check_clip;
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -30,48 +35,13 @@ fn entry() -> impl Strategy<Value = DaxEntry> {
         .prop_map(|(pfn, order, pgoff)| DaxEntry { pgoff, pfn, order })
 }
 
-/// The model: the entry's pages one by one, those inside `[lo, hi]`
-/// gathered into the one run they form. `None` if the entry does not fit
-/// in 64 bits (pfns or pgoffs), as the kernel never builds one.
-fn model(e: &DaxEntry, lo: u64, hi: u64) -> Option<Owner> {
-    let pages = 1u64 << e.order;
-    let mut hit: Option<Owner> = None;
-    for i in 0..pages {
-        let pfn = e.pfn.checked_add(i)?;
-        let pgoff = e.pgoff.checked_add(i)?;
-        if pfn < lo || pfn > hi {
-            continue;
-        }
-        match hit.as_mut() {
-            Some(o) => o.count += 1,
-            None => {
-                hit = Some(Owner {
-                    pgoff,
-                    pfn,
-                    count: 1,
-                })
-            }
-        }
-    }
-    hit
-}
-
 proptest! {
     #![proptest_config(config(20_000))]
 
+    /// `clip` gives the model's run, inside the range and the entry
+    /// ([`model::check_clip`]).
     #[test]
     fn clip_matches_pages(e in entry(), lo in pfn(), len in 0u64..1500) {
-        let hi = lo.saturating_add(len);
-        prop_assert_eq!(e.clip(lo, hi), model(&e, lo, hi));
-    }
-
-    #[test]
-    fn clip_inside_range(e in entry(), lo in pfn(), len in 0u64..1500) {
-        let hi = lo.saturating_add(len);
-        if let Some(o) = e.clip(lo, hi) {
-            prop_assert!(o.count >= 1);
-            prop_assert!(o.pfn >= lo && o.pfn + (o.count - 1) <= hi);
-            prop_assert!(o.pfn >= e.pfn && o.pfn - e.pfn == o.pgoff - e.pgoff);
-        }
+        check_clip(&e, lo, lo.saturating_add(len))?;
     }
 }

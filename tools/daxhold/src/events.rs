@@ -170,6 +170,8 @@ fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
             f.length = Some(len);
             f.mf_flags = Some(mf);
             f.flags = match r.get("flags") {
+                // The module writes `none` for no flag: no flag name.
+                Some("none") => Vec::new(),
                 Some(s) if !s.is_empty() => s.split('|').map(str::to_string).collect(),
                 _ => MF_FLAGS
                     .iter()
@@ -271,7 +273,11 @@ pub fn render(v: &[Failure]) -> String {
         match (f.offset, f.length, f.mf_flags) {
             (Some(o), Some(l), Some(m)) => out.push_str(&format!(
                 "offset {o:#x} len {l:#x} mf_flags {m:#x} ({})\n",
-                f.flags.join("|")
+                if f.flags.is_empty() {
+                    "none".to_string()
+                } else {
+                    f.flags.join("|")
+                }
             )),
             _ => out.push_str("(its first records have left the log)\n"),
         }
@@ -354,6 +360,13 @@ mod tests {
         assert_eq!(v[1].flags, ["MF_ACTION_REQUIRED", "MF_SW_SIMULATED"]);
         assert!(v[1].lines.is_empty());
         assert_eq!(v[2].flags, ["MF_MEM_PRE_REMOVE"]);
+        // `flags=none` (mf_flags 0) is no flag, not one named "none".
+        let none = events(
+            "# daxhold events v1\n6 pmem0 failure offset=0x0 len=0x1 mf_flags=0x0 flags=none\n",
+        )
+        .unwrap();
+        assert!(none[0].flags.is_empty());
+        assert!(render(&none).contains("mf_flags 0x0 (none)\n"));
         let r = render(&v);
         assert!(r.contains("failure 3 on pmem1: (its first records have left the log)"));
         assert!(r.contains("  top      dm-1 sector 8 sectors 8: declined (EOPNOTSUPP)\n"));

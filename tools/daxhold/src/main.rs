@@ -106,7 +106,13 @@ fn run(cli: Cli) -> Result<String> {
     match cli.cmd {
         Cmd::Status { json } => {
             let s = stack::Stack::from_records(&root.interface("stack")?)?;
-            let trees = s.trees();
+            let (trees, cut) = s.trees();
+            if cut {
+                eprintln!(
+                    "daxhold: the stack is too wide to draw in full: stopped after {} devices",
+                    stack::MAX_NODES
+                );
+            }
             if json {
                 Ok(json::to_string(&trees))
             } else if trees.is_empty() {

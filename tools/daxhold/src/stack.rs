@@ -13,6 +13,12 @@ use crate::parse::Record;
 /// which also stops a loop in a corrupt snapshot).
 const MAX_DEPTH: usize = 32;
 
+/// How many rows the trees have at most, in all. A device above several
+/// lower ones is drawn under each, so levels of devices that each use
+/// several of the level below multiply: ten levels of three would be
+/// 59,049 rows, twenty of them 3.5 billion.
+pub const MAX_NODES: usize = 10_000;
+
 /// A held pmem disk (`held` record).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Held {
@@ -137,29 +143,43 @@ impl Stack {
         out
     }
 
-    /// The tree under every held disk.
-    pub fn trees(&self) -> Vec<Node> {
-        self.held
-            .iter()
-            .map(|h| {
-                let mut path = vec![h.name.as_str()];
-                Node {
-                    dev: h.name.clone(),
-                    devt: h.devt.clone(),
-                    kind: "pmem".into(),
-                    size: h.sectors.saturating_mul(512),
-                    sectors: h.sectors,
-                    mode: h.mode.clone(),
-                    holder: None,
-                    filesystem: self.fs_of(&h.name).map(str::to_string),
-                    maps: Vec::new(),
-                    children: self.children(&h.name, &mut path),
-                }
-            })
-            .collect()
+    /// The tree under every held disk, at most [`MAX_NODES`] nodes in all,
+    /// and whether devices were left out to keep to that.
+    pub fn trees(&self) -> (Vec<Node>, bool) {
+        let mut left = Budget {
+            nodes: MAX_NODES,
+            cut: false,
+        };
+        let mut out = Vec::new();
+        for h in &self.held {
+            if !left.take() {
+                break;
+            }
+            let mut path = vec![h.name.as_str()];
+            out.push(Node {
+                dev: h.name.clone(),
+                devt: h.devt.clone(),
+                kind: "pmem".into(),
+                size: h.sectors.saturating_mul(512),
+                sectors: h.sectors,
+                mode: h.mode.clone(),
+                holder: None,
+                filesystem: self.fs_of(&h.name).map(str::to_string),
+                maps: Vec::new(),
+                children: self.children(&h.name, &mut path, &mut left),
+            });
+        }
+        (out, left.cut)
     }
 
-    fn children<'a>(&'a self, lower: &str, path: &mut Vec<&'a str>) -> Vec<Node> {
+    /// The devices above `lower`, each with its own tree, while `left`
+    /// allows.
+    fn children<'a>(
+        &'a self,
+        lower: &str,
+        path: &mut Vec<&'a str>,
+        left: &mut Budget,
+    ) -> Vec<Node> {
         if path.len() > MAX_DEPTH {
             return Vec::new();
         }
@@ -168,9 +188,12 @@ impl Stack {
             if path.contains(&up) {
                 continue; // a loop: never drawn twice on one branch
             }
+            if !left.take() {
+                break;
+            }
             let d = self.dev(up);
             path.push(up);
-            let children = self.children(up, path);
+            let children = self.children(up, path, left);
             path.pop();
             let sectors = d.map(|d| d.sectors).unwrap_or(0);
             out.push(Node {
@@ -192,6 +215,29 @@ impl Stack {
             });
         }
         out
+    }
+}
+
+/// The nodes the trees may still have.
+struct Budget {
+    nodes: usize,
+    /// A node was left out.
+    cut: bool,
+}
+
+impl Budget {
+    /// Whether one more node may be drawn (and it is counted).
+    fn take(&mut self) -> bool {
+        match self.nodes.checked_sub(1) {
+            Some(n) => {
+                self.nodes = n;
+                true
+            }
+            None => {
+                self.cut = true;
+                false
+            }
+        }
     }
 }
 
@@ -333,7 +379,7 @@ fs dm-0 type=xfs
         assert_eq!(s.devs.len(), 2);
         assert_eq!(s.maps.len(), 3);
         assert_eq!(s.maps[2].stripes, Some(2));
-        let t = s.trees();
+        let t = s.trees().0;
         assert_eq!(t.len(), 1);
         assert_eq!(t[0].children[0].dev, "pmem0p1");
         assert_eq!(t[0].children[0].maps[0].lower_start, 2048);
@@ -347,6 +393,33 @@ pmem0       259:0 pmem    2G daxhold(auto)
   └─dm-0    254:0 dm      2G yes           xfs
 "
         );
+    }
+
+    /// Fourteen levels of three devices, each over all three below: the
+    /// tree would have 3^14 rows per path down; it stops at MAX_NODES
+    /// (and says so) instead of running out of time and memory.
+    #[test]
+    fn wide_stack_is_cut() {
+        let mut t = String::from("# daxhold stack v1\nheld pmem0 dev=259:0 sectors=8\n");
+        let mut below = vec!["pmem0".to_string()];
+        for level in 0..14 {
+            let here: Vec<String> = (0..3).map(|i| format!("dm-{level}-{i}")).collect();
+            for d in &here {
+                for b in &below {
+                    t.push_str(&format!(
+                        "map {d} lower={b} start=0 sectors=8 lower_start=0 target=linear\n"
+                    ));
+                }
+            }
+            below = here;
+        }
+        let s = stack(&t).unwrap();
+        let (trees, cut) = s.trees();
+        assert!(cut);
+        assert_eq!(render(&trees).lines().count(), 1 + MAX_NODES);
+        let (small, cut) = stack(SPEC).unwrap().trees();
+        assert!(!cut);
+        assert_eq!(small.len(), 1);
     }
 
     #[test]
@@ -366,7 +439,7 @@ map dm-1 lower=pmem1 start=0 sectors=4096 lower_start=0 target=striped stripes=2
 map dm-1 lower=pmem0p1 start=0 sectors=4096 lower_start=0 target=striped stripes=2 chunk=8 stripe=0
 fs dm-0 type=ext4
 ";
-        let trees = stack(t).unwrap().trees();
+        let trees = stack(t).unwrap().trees().0;
         assert_eq!(trees[1].children[0].maps[0].stripe, Some(1));
         assert_eq!(trees[0].children[0].children[1].maps[0].stripe, Some(0));
         let out = render(&trees);
@@ -396,7 +469,7 @@ map pmem0 lower=a start=0 sectors=8 lower_start=0
 map a lower=a start=0 sectors=8 lower_start=0
 ";
         let s = stack(t).unwrap();
-        let tr = s.trees();
+        let tr = s.trees().0;
         assert_eq!(tr[0].children.len(), 1);
         assert!(tr[0].children[0].children.is_empty());
     }
