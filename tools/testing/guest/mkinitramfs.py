@@ -12,7 +12,8 @@ libraries), the kernel's hwpoison-inject.ko and
 mce-inject.ko from KDIR, the given modules (as /lib/modules/<file name>),
 for a kernel of the nfit flavour its NVDIMM test modules (as
 /lib/modules/nfit/, their load order in /lib/modules/nfit/order), /init,
-lib.sh, kunit.sh, every scenario, the harness self-tests and the guest
+lib.sh, kunit.sh, the helpers scenarios source (tools/testing/guest/lib/*.sh,
+as /daxtest/lib/), every scenario, the harness self-tests and the guest
 benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/, and the helpers
 they source, tools/bench/guest/lib/*.sh, as /daxtest/bench/lib/).
 
@@ -56,6 +57,7 @@ HOST_TOOLS = [
     ("dumpe2fs", True),
     ("dmsetup", True),
     ("sfdisk", True),
+    ("partx", False),
     ("losetup", False),
     ("blockdev", False),
     ("filefrag", False),
@@ -76,7 +78,7 @@ NFIT_MODULES = ["test/nfit_test_iomap", "libnvdimm", "nd_btt", "nd_pmem",
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
         "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests",
-        "daxtest/bench", "daxtest/bench/lib"]
+        "daxtest/bench", "daxtest/bench/lib", "daxtest/lib"]
 
 
 def cache_dir():
@@ -320,6 +322,8 @@ def collect(kdir, modules):
     img.add_file("init", HERE / "init", 0o755)
     img.add_file("daxtest/lib.sh", HERE / "lib.sh", 0o644)
     img.add_file("daxtest/kunit.sh", HERE / "kunit.sh", 0o644)
+    for s in sorted((HERE / "lib").glob("*.sh")):
+        img.add_file(f"daxtest/lib/{s.name}", s, 0o644)
     for sub in ("scenarios", "selftests"):
         for s in sorted((HERE / sub).glob("*.sh")):
             img.add_file(f"daxtest/{sub}/{s.name}", s, 0o644)

@@ -4,7 +4,7 @@
  *
  *   dax_poison FILE PAGE_INDEX [--early-kill] [--no-poison] [--wait SEC]
  *                              [--access] [--read-only] [--also FILE2]
- *                              [--linger SEC]
+ *                              [--linger SEC] [--gate]
  *
  * Maps FILE (MAP_SHARED, read/write), touches every page, finds where page
  * PAGE_INDEX lives on the file system's block device (FS_IOC_FIEMAP) and in
@@ -24,6 +24,12 @@
  *                  FILE: one process mapping both owners of a shared page)
  *   --linger SEC   after the first SIGBUS, keep counting for SEC seconds
  *                  (sigbus_count then says how many arrived)
+ *   --gate         after `ready`, wait for a SIGUSR1 before poisoning (or
+ *                  waiting): a race can then start both sides at once
+ *
+ * A SIGUSR1 (after the gate's, with --gate) ends --wait early: a caller
+ * that knows no more SIGBUS can come (its injection returned) need not
+ * wait the whole time.
  *
  * Output: `key=value` lines on stdout, line buffered, in this order:
  *   file=PATH page_size=N map=0x.. vaddr=0x.. file_offset=0x..
@@ -83,6 +89,8 @@ struct sigrec {
 static sigjmp_buf jump_env;
 static volatile sig_atomic_t jump_armed;
 static volatile sig_atomic_t sig_count;
+static volatile sig_atomic_t usr1_count;
+static int usr1_stop = 1;	/* SIGUSR1s that end --wait (2 with --gate) */
 static struct sigrec last_sig;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uctx)
@@ -97,6 +105,12 @@ static void on_sigbus(int sig, siginfo_t *si, void *uctx)
 		jump_armed = 0;
 		siglongjmp(jump_env, 1);
 	}
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	usr1_count++;
 }
 
 static const char *ename(int e)
@@ -233,13 +247,14 @@ static void wait_for_sigbus(double secs)
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
 	long n = (long)(secs * 50);
 
-	while (!sig_count && n-- > 0)
+	while (!sig_count && usr1_count < usr1_stop && n-- > 0)
 		nanosleep(&tick, NULL);
 }
 
 int main(int argc, char **argv)
 {
-	int early = 0, poison = 1, access = 0, rdonly = 0, fd, ret, err, i;
+	int early = 0, poison = 1, access = 0, rdonly = 0, gate = 0;
+	int fd, ret = 0, err, i;
 	double wait_secs = -1, linger = 0;
 	const char *also = NULL;
 	volatile char *target2 = NULL;
@@ -247,6 +262,7 @@ int main(int argc, char **argv)
 	uint64_t page, dev_off, pfn;
 	uint32_t ext_flags;
 	struct sigaction sa;
+	sigset_t usr1, unblocked;
 	struct stat st;
 	volatile char *map, *target;
 	char *end;
@@ -265,6 +281,8 @@ int main(int argc, char **argv)
 			access = 1;
 		else if (!strcmp(argv[i], "--read-only"))
 			rdonly = 1;
+		else if (!strcmp(argv[i], "--gate"))
+			gate = 1;
 		else if (!strcmp(argv[i], "--wait") && i + 1 < argc)
 			wait_secs = strtod(argv[++i], NULL);
 		else if (!strcmp(argv[i], "--also") && i + 1 < argc)
@@ -302,6 +320,15 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGBUS, &sa, NULL))
 		return die("sigaction");
+	/* SIGUSR1 stays blocked until the gate (or the wait) looks for it. */
+	sa.sa_handler = on_sigusr1;
+	sa.sa_flags = 0;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (sigaction(SIGUSR1, &sa, NULL) ||
+	    sigprocmask(SIG_BLOCK, &usr1, &unblocked))
+		return die("SIGUSR1");
+	sigdelset(&unblocked, SIGUSR1);
 
 	/* Touch every page: a read and (unless read-only) a write of it. */
 	if (sigsetjmp(jump_env, 1)) {
@@ -360,6 +387,12 @@ int main(int argc, char **argv)
 		printf("early_kill=1\n");
 	}
 	printf("pid=%d\nready\n", (int)getpid());
+	if (gate) {
+		usr1_stop = 2;
+		while (!usr1_count)
+			sigsuspend(&unblocked);
+	}
+	sigprocmask(SIG_SETMASK, &unblocked, NULL);
 
 	if (poison) {
 		/* The handler records a SIGBUS sent by madvise() and returns. */
@@ -411,6 +444,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: dax_poison FILE PAGE_INDEX [--early-kill] "
 		"[--no-poison] [--wait SEC] [--access] [--read-only] "
-		"[--also FILE2] [--linger SEC]\n");
+		"[--also FILE2] [--linger SEC] [--gate]\n");
 	return 1;
 }
