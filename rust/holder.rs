@@ -228,7 +228,10 @@ impl Registry {
         }
     }
 
-    /// Hold the dax_device of the whole pmem disk at `path`.
+    /// Hold the dax_device of the whole pmem disk at `path`. Kept out of
+    /// line: fault injection aims at its address range (Documentation/
+    /// testing.rst, "Allocation failures").
+    #[inline(never)]
     pub(crate) fn attach(&self, path: &DevPath) -> Result {
         let _ctl = self.ctl.lock();
         // Retry the early-kill sysctl if load could not open it.

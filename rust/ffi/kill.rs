@@ -287,7 +287,10 @@ impl Collector {
         self.hinted = true;
     }
 
-    /// Twice the room (`-ENOSPC` at [`MAX_TASKS`], `-ENOMEM`).
+    /// Twice the room (`-ENOSPC` at [`MAX_TASKS`], `-ENOMEM`). Kept out of
+    /// line, as [`Collector::grow_maps`]: fault injection aims at their
+    /// address ranges (Documentation/testing.rst, "Allocation failures").
+    #[inline(never)]
     fn grow(&mut self) -> Result {
         let n = self
             .set
@@ -314,6 +317,7 @@ impl Collector {
 
     /// Room for the VMAs the last walk reported, at least twice the room
     /// it had (`-ENOSPC` beyond [`MAX_VMAS`], `-ENOMEM`).
+    #[inline(never)]
     fn grow_maps(&mut self) -> Result {
         let n = self
             .maps

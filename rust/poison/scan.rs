@@ -33,7 +33,10 @@ use crate::stack::{self, Snapshot};
 /// Tops of the stack one bad range reaches that are resolved.
 const MAX_TOPS: usize = 16;
 
-/// Scan every held disk's badblocks list and report what changed.
+/// Scan every held disk's badblocks list and report what changed. Kept
+/// out of line: fault injection aims at its address range
+/// (Documentation/testing.rst, "Allocation failures").
+#[inline(never)]
 pub(super) fn scan(r: &Registry) {
     let mut st = r.poison.lock();
     SCANS.fetch_add(1, Ordering::Relaxed);
