@@ -12,7 +12,8 @@ libraries), the kernel's hwpoison-inject.ko and
 mce-inject.ko from KDIR, the given modules (as /lib/modules/<file name>),
 for a kernel of the nfit flavour its NVDIMM test modules (as
 /lib/modules/nfit/, their load order in /lib/modules/nfit/order), /init,
-lib.sh, kunit.sh, every scenario, the harness self-tests and the guest
+lib.sh, kunit.sh, the helpers scenarios source (tools/testing/guest/lib/
+*.sh, as /daxtest/lib/), every scenario, the harness self-tests and the guest
 benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/, and the helpers
 they source, tools/bench/guest/lib/*.sh, as /daxtest/bench/lib/).
 
@@ -38,7 +39,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 TOP = HERE.parents[2]
 PROGS_SRC = TOP / "tools/testing/progs"
-PROGS = ["dax_poison", "writefile", "modctl", "statx_dax", "reflink_pair"]
+PROGS = ["dax_poison", "writefile", "modctl", "statx_dax", "reflink_pair",
+         "poison_maps"]
 # Benchmark programs (tools/bench, same Makefile conventions) and the guest
 # benchmark scripts (run.py --bench).
 BENCH_SRC = TOP / "tools/bench"
@@ -74,8 +76,8 @@ NFIT_MODULES = ["test/nfit_test_iomap", "libnvdimm", "nd_btt", "nd_pmem",
                 "device_dax", "dax_pmem", "nfit", "test/nfit_test"]
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
-        "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests",
-        "daxtest/bench", "daxtest/bench/lib"]
+        "mnt", "root", "daxtest", "daxtest/lib", "daxtest/scenarios",
+        "daxtest/selftests", "daxtest/bench", "daxtest/bench/lib"]
 
 
 def cache_dir():
@@ -319,6 +321,9 @@ def collect(kdir, modules):
     img.add_file("init", HERE / "init", 0o755)
     img.add_file("daxtest/lib.sh", HERE / "lib.sh", 0o644)
     img.add_file("daxtest/kunit.sh", HERE / "kunit.sh", 0o644)
+    # What scenarios source besides lib.sh (not scenarios themselves).
+    for s in sorted((HERE / "lib").glob("*.sh")):
+        img.add_file(f"daxtest/lib/{s.name}", s, 0o644)
     for sub in ("scenarios", "selftests"):
         for s in sorted((HERE / sub).glob("*.sh")):
             img.add_file(f"daxtest/{sub}/{s.name}", s, 0o644)
