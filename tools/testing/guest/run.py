@@ -46,10 +46,16 @@ SELFTEST_DIR = HERE / "selftests"
 BENCH_DIR = TOP / "tools/bench/guest"
 HEADER_RE = re.compile(r"^#\s*daxhold-test:\s*([A-Za-z_]+)\s*=\s*(.*?)\s*$")
 
-# Kernel log lines that fail a run unless the scenario expects them.
+# Kernel log lines that fail a run unless the scenario expects them: the
+# reports of the debug kernel's checkers (tools/kconfig/debug.config) in
+# the words they use; Documentation/guest-harness.rst lists them.
 BAD_KERNEL = re.compile(
     r"BUG:|WARNING:|Oops|KASAN|general protection|Kernel panic|UBSAN"
-    r"|kmemleak|blocked for more than|detected stalls")
+    r"|ODEBUG|DEBUG_LOCKS_WARN_ON|list_(?:add|del) corruption"
+    r"|suspicious RCU usage|hard LOCKUP|soft lockup"
+    r"|blocked for more than|detected stalls"
+    r"|Disabling lock debugging"
+    r"|kmemleak: \d+ new suspected memory leak|unreferenced object")
 # What counts as "the oops" of expect_oops=1; these lines are then allowed.
 OOPS = re.compile(r"BUG:|Oops|general protection")
 # A printk line: "[    1.234567] ..." (CONFIG_PRINTK_TIME=y).
