@@ -288,7 +288,11 @@ impl Registry {
             name: bdev.disk_name(),
             stats: Stats::default(),
         };
-        let holder = Arc::new(holder, GFP_KERNEL)?;
+        // Without it the dax_device is let go again (`holder` dropped).
+        let holder = Arc::new(holder, GFP_KERNEL).map_err(|_| {
+            pr_err!("attach {what}: no memory for the holder (ENOMEM)\n");
+            code::ENOMEM
+        })?;
         let (major, minor) = holder.dev();
         let why = match mode {
             Mode::Manual => "",
