@@ -433,7 +433,7 @@ static DRY_RUNS: AtomicU64 = AtomicU64::new(0);
 /// Translate `extent` of `holder`'s disk as a failure would be, and log
 /// what it reaches, without calling any holder (`translate` control).
 pub(crate) fn dry_run(r: &Registry, holder: &Holder, extent: notify::Extent) -> c_int {
-    let snap = match stack::current(r) {
+    let snap = match stack::current_or_say(r, "not translated") {
         Ok(s) => s,
         Err(e) => return e.to_errno(),
     };
