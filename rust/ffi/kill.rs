@@ -218,6 +218,8 @@ pub(crate) struct Collector {
     range: (u64, u64),
     /// A collect stopped on a full set.
     full: bool,
+    /// What the last collect that failed could not do.
+    failure: &'static str,
     /// The hints have been set from it.
     hinted: bool,
 }
@@ -250,6 +252,7 @@ impl Collector {
             vmas: 0,
             range: (0, 0),
             full: false,
+            failure: "",
             hinted: false,
         })
     }
@@ -376,14 +379,17 @@ impl Collector {
             }
             if self.maps.overflowed() {
                 // More VMAs than room: room for all, and the walk again.
+                self.failure = "no room for more mappings";
                 self.grow_maps()?;
                 continue;
             }
             if !self.full {
+                self.failure = "the walk failed";
                 return to_result(rc).and(Err(code::EIO));
             }
             // Full: more room, and the walk again (tasks found already
             // merge, their references are not taken twice).
+            self.failure = "no room for more tasks";
             self.grow()?;
         }
     }
@@ -400,6 +406,11 @@ impl Collector {
     /// Tasks in the set.
     pub(crate) fn len(&self) -> usize {
         self.set.len()
+    }
+
+    /// What the last collect that failed could not do.
+    pub(crate) fn failure(&self) -> &'static str {
+        self.failure
     }
 }
 
