@@ -230,6 +230,9 @@ impl Registry {
 
     /// Hold the dax_device of the whole pmem disk at `path`; `op` names
     /// the request in the one line of an error (`attach`, `devices=`).
+    /// Kept out of line: fault injection aims at its address range
+    /// (Documentation/testing.rst, "Allocation failures").
+    #[inline(never)]
     pub(crate) fn attach(&self, op: &str, path: &DevPath) -> Result {
         let _ctl = self.ctl.lock();
         // Retry the early-kill sysctl if load could not open it.
@@ -264,7 +267,11 @@ impl Registry {
             name: bdev.disk_name(),
             stats: Stats::default(),
         };
-        let holder = Arc::new(holder, GFP_KERNEL)?;
+        // Without it the dax_device is let go again (`holder` dropped).
+        let holder = Arc::new(holder, GFP_KERNEL).map_err(|_| {
+            pr_err!("attach {what}: no memory for the holder (ENOMEM)\n");
+            code::ENOMEM
+        })?;
         let (major, minor) = holder.dev();
         let why = match mode {
             Mode::Manual => "",

@@ -314,9 +314,14 @@ struct Kill<'a> {
     /// `vm.memory_failure_early_kill`, read at most once per failure: when
     /// the first owner that another process maps is collected.
     early_kill: Option<bool>,
-    /// The kill set; `None` once it could not be allocated or grown (the
-    /// fallback: `mf_dax_kill_procs()` for each owner from then on).
+    /// The kill set; `None` if it could not be allocated (the fallback:
+    /// `mf_dax_kill_procs()` for each owner).
     collector: Option<Collector>,
+    /// The kill set could not grow: `mf_dax_kill_procs()` for this owner
+    /// and every later one; the tasks already in the set are still
+    /// signalled from it (their owners' pages are unmapped already, so
+    /// no later kill would find them).
+    fallen_back: bool,
     /// The first failed pfn, for the kernel's kill line.
     pfn: u64,
 }
@@ -354,6 +359,7 @@ impl<'a> Kill<'a> {
             error: None,
             early_kill: None,
             collector,
+            fallen_back: false,
             pfn,
         }
     }
@@ -362,8 +368,9 @@ impl<'a> Kill<'a> {
     /// unmap its pages; or, without a set, `mf_dax_kill_procs()`. 0 or a
     /// negative errno.
     fn collect(&mut self, inode: &Inode, o: &Owner) -> c_int {
-        let Some(c) = self.collector.as_mut() else {
-            return inode.kill_procs(o.pgoff, o.count, self.mf_flags);
+        let c = match self.collector.as_mut() {
+            Some(c) if !self.fallen_back => c,
+            _ => return inode.kill_procs(o.pgoff, o.count, self.mf_flags),
         };
         // The sysctl only matters for processes other than the running
         // task's (which is picked itself); reading it costs a vfs read.
@@ -388,18 +395,19 @@ impl<'a> Kill<'a> {
             }
             Err(e) => {
                 // The tasks collected so far are still signalled once
-                // each; this owner and the rest take the kernel's kill
-                // (duplicates possible, nobody missed).
+                // each (signal_all); this owner and the rest take the
+                // kernel's kill (duplicates possible, nobody missed).
                 self.owners
                     .stats
                     .kill_fallbacks
                     .fetch_add(1, Ordering::Relaxed);
                 pr_err!(
-                    "kill set full or out of memory at {} tasks ({}); the kernel's per-owner kill signals the remaining owners\n",
+                    "kill set: {} at {} tasks ({}); the kernel's per-owner kill signals this owner and the rest\n",
+                    c.failure(),
                     c.len(),
                     errno::Name(e)
                 );
-                self.collector = None;
+                self.fallen_back = true;
                 inode.kill_procs(o.pgoff, o.count, self.mf_flags)
             }
         }

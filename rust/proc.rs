@@ -120,7 +120,7 @@ fn show_stack(r: &Registry, out: &mut SeqOut<'_>) -> Result {
     let held = held.get(..n).unwrap_or(&[]);
     // A stack that cannot be read now: the held disks only (one line said
     // why where it failed).
-    let snap = stack::current(r).ok();
+    let snap = stack::current_or_say(r, "/proc/fs/daxhold/stack shows the held disks only").ok();
     for h in held.iter().flatten() {
         let sectors = snap
             .as_ref()

@@ -293,6 +293,7 @@ fn build(gen: u64) -> Result<Snapshot> {
 fn route_tops(devs: &[DevEntry], routes: &[Route]) -> KVec<usize> {
     let mut tops = KVec::new();
     if tops.reserve(routes.len(), GFP_KERNEL).is_err() {
+        no_routes();
         return tops;
     }
     for r in routes {
@@ -303,6 +304,11 @@ fn route_tops(devs: &[DevEntry], routes: &[Route]) -> KVec<usize> {
         let _ = tops.push(i, GFP_KERNEL);
     }
     tops
+}
+
+/// Say that a snapshot has no routes for lack of memory.
+fn no_routes() {
+    pr_warn!("stack: no memory for the routes (ENOMEM); failures take the walk up the stack\n");
 }
 
 /// Most routes a snapshot keeps; past them failures take the walk.
@@ -320,6 +326,7 @@ fn cut_routes(devs: &[DevEntry], stack: &Stack<KVec<Segment>, KVec<Link>>) -> (K
         .saturating_add(count(disks.clone()))
         .min(MAX_ROUTES);
     let Ok(mut routes) = KVec::from_elem(Route::default(), room, GFP_KERNEL) else {
+        no_routes();
         return (KVec::new(), 0);
     };
     let mut n = 0usize;
@@ -348,7 +355,10 @@ fn build_stable() -> Result<Snapshot> {
     Err(code::EBUSY)
 }
 
-/// The current snapshot, rebuilt first if the stack changed since.
+/// The current snapshot, rebuilt first if the stack changed since. Kept
+/// out of line: fault injection aims at its address range
+/// (Documentation/testing.rst, "Allocation failures").
+#[inline(never)]
 pub(crate) fn current(r: &Registry) -> Result<Arc<Snapshot>> {
     if let Some(s) = fresh(r) {
         return Ok(s);
@@ -361,6 +371,20 @@ pub(crate) fn current(r: &Registry) -> Result<Arc<Snapshot>> {
     let snap = Arc::new(build_stable()?, GFP_KERNEL)?;
     r.set_snapshot(Some(snap.clone()));
     Ok(snap)
+}
+
+/// [`current`], with one line if the stack cannot be read, which says
+/// what the caller does `instead` (a stack that kept changing was said by
+/// `build_stable`). The failure path does not print: it logs `NoStack`.
+pub(crate) fn current_or_say(r: &Registry, instead: &str) -> Result<Arc<Snapshot>> {
+    current(r).inspect_err(|e| {
+        if *e != code::EBUSY {
+            pr_err!(
+                "stack: cannot read the stack ({}); {instead}\n",
+                crate::errno::Name(*e)
+            );
+        }
+    })
 }
 
 /// The current snapshot, given `last`, the registry's last one as the
@@ -386,7 +410,10 @@ fn fresh(r: &Registry) -> Option<Arc<Snapshot>> {
 
 /// Rescan: refresh the snapshot and apply the attach policy to it.
 pub(crate) fn rescan(r: &Registry) -> Result {
-    let snap = current(r)?;
+    let snap = current_or_say(
+        r,
+        "the attach policy is applied at the next change or rescan",
+    )?;
     let policy = r.policy();
     for d in snap.pmem_disks() {
         if policy.wants(d.has_users) {

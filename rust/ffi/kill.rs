@@ -218,6 +218,8 @@ pub(crate) struct Collector {
     range: (u64, u64),
     /// A collect stopped on a full set.
     full: bool,
+    /// What the last collect that failed could not do.
+    failure: &'static str,
     /// The hints have been set from it.
     hinted: bool,
 }
@@ -250,6 +252,7 @@ impl Collector {
             vmas: 0,
             range: (0, 0),
             full: false,
+            failure: "",
             hinted: false,
         })
     }
@@ -287,7 +290,10 @@ impl Collector {
         self.hinted = true;
     }
 
-    /// Twice the room (`-ENOSPC` at [`MAX_TASKS`], `-ENOMEM`).
+    /// Twice the room (`-ENOSPC` at [`MAX_TASKS`], `-ENOMEM`). Kept out of
+    /// line, as [`Collector::grow_maps`]: fault injection aims at their
+    /// address ranges (Documentation/testing.rst, "Allocation failures").
+    #[inline(never)]
     fn grow(&mut self) -> Result {
         let n = self
             .set
@@ -314,6 +320,7 @@ impl Collector {
 
     /// Room for the VMAs the last walk reported, at least twice the room
     /// it had (`-ENOSPC` beyond [`MAX_VMAS`], `-ENOMEM`).
+    #[inline(never)]
     fn grow_maps(&mut self) -> Result {
         let n = self
             .maps
@@ -372,14 +379,17 @@ impl Collector {
             }
             if self.maps.overflowed() {
                 // More VMAs than room: room for all, and the walk again.
+                self.failure = "no room for more mappings";
                 self.grow_maps()?;
                 continue;
             }
             if !self.full {
+                self.failure = "the walk failed";
                 return to_result(rc).and(Err(code::EIO));
             }
             // Full: more room, and the walk again (tasks found already
             // merge, their references are not taken twice).
+            self.failure = "no room for more tasks";
             self.grow()?;
         }
     }
@@ -396,6 +406,11 @@ impl Collector {
     /// Tasks in the set.
     pub(crate) fn len(&self) -> usize {
         self.set.len()
+    }
+
+    /// What the last collect that failed could not do.
+    pub(crate) fn failure(&self) -> &'static str {
+        self.failure
     }
 }
 

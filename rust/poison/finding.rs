@@ -7,6 +7,7 @@
 use core::fmt::{self, Write};
 
 use kernel::alloc::KVec;
+use kernel::error::code::ENOMEM;
 use kernel::prelude::*;
 
 use super::resolve::Pending;
@@ -147,13 +148,44 @@ pub(super) struct Findings {
     /// Tops still to resolve, all at once per filesystem ([`resolve_tops`]).
     pub(super) pending: KVec<Pending>,
     pub(super) full: bool,
+    /// What memory was missing for, first: the scan is incomplete, and
+    /// the known poison stays as the last complete scan left it.
+    pub(super) nomem: Option<&'static str>,
 }
 
 impl Findings {
-    pub(super) fn push(&mut self, f: Finding) {
-        if self.list.len() >= MAX_FINDINGS || self.list.push(f, GFP_KERNEL).is_err() {
-            self.full = true;
+    /// None yet.
+    pub(super) fn new() -> Self {
+        Findings {
+            list: KVec::new(),
+            pending: KVec::new(),
+            full: false,
+            nomem: None,
         }
+    }
+
+    pub(super) fn push(&mut self, f: Finding) {
+        if self.list.len() >= MAX_FINDINGS {
+            self.full = true;
+        } else if self.list.push(f, GFP_KERNEL).is_err() {
+            self.no_memory("the findings");
+        }
+    }
+
+    /// Memory was missing for `what`: the scan is incomplete.
+    pub(super) fn no_memory(&mut self, what: &'static str) {
+        self.nomem.get_or_insert(what);
+    }
+
+    /// `r`, noting an `ENOMEM` as memory missing for `what`; other errors
+    /// are the caller's.
+    pub(super) fn note<T>(&mut self, what: &'static str, r: Result<T>) -> Result<T> {
+        if let Err(e) = &r {
+            if *e == ENOMEM {
+                self.no_memory(what);
+            }
+        }
+        r
     }
 
     /// Add a damaged piece of file `ino`, merged into the last finding if

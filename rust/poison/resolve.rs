@@ -8,7 +8,7 @@
 use core::sync::atomic::Ordering;
 
 use kernel::alloc::KVec;
-use kernel::error::{code, Result};
+use kernel::error::{code, code::ENOMEM, Result};
 use kernel::prelude::*;
 
 use super::control::{policy, SIGNALLED, SIGNAL_ERRORS};
@@ -87,6 +87,7 @@ fn resolve_dev(dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
                     mapped.push((i, *m), GFP_KERNEL)?;
                 }
             }
+            Err(e) if e == ENOMEM => new.no_memory("the mapped pages"),
             Err(e) => pr_warn!(
                 "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
                 p.base.key.pmem,
@@ -200,6 +201,7 @@ fn resolve_dev(dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
                     }
                 }
                 Ok(None) => {}
+                Err(e) if e == ENOMEM => new.no_memory("the filesystem layout"),
                 Err(e) => pr_warn!(
                     "{}: badblocks: cannot read the layout of {} ({}); metadata not checked\n",
                     p.base.key.pmem,

@@ -11,14 +11,14 @@ use core::ops::ControlFlow;
 use core::sync::atomic::Ordering;
 
 use kernel::alloc::KVec;
-use kernel::error::{code, Result};
+use kernel::error::{code, code::ENOMEM, Error, Result};
 use kernel::prelude::*;
 
 use super::control::SCANS;
 use super::finding::{Finding, Findings, Key, Kind, Text, CHAIN, MAX_FINDINGS, NAME};
 use super::log::report;
 use super::resolve::{page_pfns, resolve_tops, Pending};
-use super::schedule::after_scan;
+use super::schedule::{after_scan, retry, RETRY_MS};
 use super::PoisonState;
 use crate::errno;
 use crate::ffi::badblocks as bb;
@@ -33,28 +33,25 @@ use crate::stack::{self, Snapshot};
 /// Tops of the stack one bad range reaches that are resolved.
 const MAX_TOPS: usize = 16;
 
-/// Scan every held disk's badblocks list and report what changed.
+/// Scan every held disk's badblocks list and report what changed. Kept
+/// out of line: fault injection aims at its address range
+/// (Documentation/testing.rst, "Allocation failures").
+#[inline(never)]
 pub(super) fn scan(r: &Registry) {
     let mut st = r.poison.lock();
     SCANS.fetch_add(1, Ordering::Relaxed);
-    bb::watch_reset();
     let snap = match stack::current(r) {
         Ok(s) => Some(s),
         Err(e) => {
-            pr_err!(
-                "badblocks: cannot read the stack ({}); ranges not translated this time\n",
-                errno::Name(e)
-            );
-            None
+            // Without the stack no top is found: not a picture to diff.
+            drop(st);
+            return incomplete(format_args!("cannot read the stack"), e);
         }
     };
+    bb::watch_reset();
     let gen = st.gen.saturating_add(1);
     let mut changed = false;
-    let mut new = Findings {
-        list: KVec::new(),
-        pending: KVec::new(),
-        full: false,
-    };
+    let mut new = Findings::new();
     let holders = r.holders();
     for h in holders.iter().flatten() {
         let pmem = Text::new(h.name());
@@ -88,7 +85,7 @@ pub(super) fn scan(r: &Registry) {
         };
         let n = normalize(ranges.as_mut_slice());
         let ranges = ranges.get(..n).unwrap_or(&[]);
-        if let Err(e) = disk_scan(
+        let scanned = disk_scan(
             &st,
             h,
             pmem,
@@ -97,19 +94,31 @@ pub(super) fn scan(r: &Registry) {
             snap.as_deref(),
             &mut new,
             &mut changed,
-        ) {
+        );
+        if let Err(e) = new.note("a disk's bad ranges", scanned) {
+            if e != ENOMEM {
+                pr_err!(
+                    "{}: badblocks: scan stopped ({}); its known poison is incomplete\n",
+                    h.name(),
+                    errno::Name(e)
+                );
+            }
+        }
+    }
+    let resolved = resolve_tops(&mut new);
+    if let Err(e) = new.note("the owners", resolved) {
+        if e != ENOMEM {
             pr_err!(
-                "{}: badblocks: scan stopped ({}); its known poison is incomplete\n",
-                h.name(),
+                "badblocks: owners not resolved ({}); known poison is incomplete\n",
                 errno::Name(e)
             );
         }
     }
-    if let Err(e) = resolve_tops(&mut new) {
-        pr_err!(
-            "badblocks: owners not resolved ({}); known poison is incomplete\n",
-            errno::Name(e)
-        );
+    if let Some(what) = new.nomem {
+        // Not a picture to diff either: what was not found would be
+        // reported cleared, and found again by the next scan.
+        drop(st);
+        return incomplete(format_args!("no memory for {what}"), ENOMEM);
     }
     if new.full {
         pr_err!("badblocks: more than {MAX_FINDINGS} findings; the rest are left out\n");
@@ -178,6 +187,19 @@ pub(super) fn scan(r: &Registry) {
     st.findings = new.list;
     drop(st);
     after_scan(r, snap.as_ref(), poisoned);
+}
+
+/// A scan that could not see everything (`why`, `e`): the known poison
+/// stays as the last complete scan left it, one line says so, and the scan
+/// runs again a little later. (A range that this scan saw come or go is
+/// reported again by that one.)
+fn incomplete(why: core::fmt::Arguments<'_>, e: Error) {
+    pr_err!(
+        "badblocks: {why} ({}); known poison kept as it was, scanning again in {} s\n",
+        errno::Name(e),
+        RETRY_MS / 1000
+    );
+    retry();
 }
 
 /// What became of a gone finding's bad range in the new scan.
@@ -405,7 +427,7 @@ fn resolve(
             fresh,
         };
         if new.pending.push(p, GFP_KERNEL).is_err() {
-            new.full = true;
+            new.no_memory("the tops to resolve");
         }
     }
     Ok(())

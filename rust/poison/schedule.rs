@@ -18,10 +18,17 @@ use crate::stack::{self, Snapshot};
 const REFRESH_MS: u32 = 30_000;
 /// Poll this often when the change probes are missing (ms).
 const POLL_MS: u32 = 5_000;
+/// Scan again this soon after a scan that could not finish (ms).
+pub(super) const RETRY_MS: u32 = 5_000;
 
 /// Scan soon (attach, detach, a stack change); any context.
 pub(crate) fn kick() {
     bb::kick(bb::SETTLE_MS);
+}
+
+/// Scan again in [`RETRY_MS`] (a scan that could not finish).
+pub(super) fn retry() {
+    bb::kick(RETRY_MS);
 }
 
 /// The scan work.
@@ -33,9 +40,16 @@ pub(crate) fn scan_work() {
 /// or not (`poisoned`).
 pub(super) fn after_scan(r: &Registry, snap: Option<&Arc<Snapshot>>, poisoned: bool) {
     // The stack moved under the scan: once more, against the new one.
-    let moved = match (snap, stack::current(r)) {
-        (Some(a), Ok(b)) => !Arc::ptr_eq(a, &b),
-        _ => false,
+    let moved = match stack::current(r) {
+        Ok(b) => snap.is_some_and(|a| !Arc::ptr_eq(a, &b)),
+        Err(e) => {
+            pr_err!(
+                "badblocks: cannot read the stack after the scan ({}); scanning again in {} s\n",
+                crate::errno::Name(e),
+                RETRY_MS / 1000
+            );
+            return retry();
+        }
     };
     if moved {
         pr_info!("badblocks: the stack changed during the scan; scanning again\n");

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 TOP = HERE.parents[2]
 PROGS_SRC = TOP / "tools/testing/progs"
 PROGS = ["dax_poison", "writefile", "modctl", "statx_dax", "reflink_pair",
-         "asuser", "tryopen"]
+         "asuser", "tryopen", "poison_maps"]
 # Benchmark programs (tools/bench, same Makefile conventions) and the guest
 # benchmark scripts (run.py --bench).
 BENCH_SRC = TOP / "tools/bench"
