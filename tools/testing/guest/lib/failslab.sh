@@ -101,13 +101,17 @@ fi_aim() {
 	done
 }
 
-# fi_arm ATTR K: fail the K-th aimed allocation from now, once.
+# fi_arm ATTR K [TIMES [SPACE]]: fail the K-th aimed allocation from
+# now, once; or TIMES of them, every K-th, after SPACE bytes of aimed
+# allocations went through (a kvmalloc that fails retries once: both
+# must fail for its caller to see it).
 fi_arm() {
 	echo "$2" > "$FI/$1/interval"
-	echo 1 > "$FI/$1/times"
+	echo "${4:-0}" > "$FI/$1/space"
+	echo "${3:-1}" > "$FI/$1/times"
 }
 
-# fi_fired ATTR: disarm; status 0 if the armed failure happened.
+# fi_fired ATTR: disarm; status 0 if the armed failures happened.
 fi_fired() {
 	read -r _left < "$FI/$1/times"
 	echo 0 > "$FI/$1/times"

@@ -52,7 +52,7 @@ fi_mark() {
 #   4  injected; the outcome cannot tell (one line, or none: absorbed)
 # Each trial is framed by marks for fi_judge.
 fi_sweep() {
-	_k=1 _n=0 _t=0
+	_k=1 _n=0 _t=0 _a=0
 	while [ $_n -lt "$2" ] && [ $_t -lt "$3" ]; do
 		_t=$((_t + 1)) FI_TRIAL=$((FI_TRIAL + 1)) FI_NOTE=
 		fi_mark "begin $FI_TRIAL"
@@ -62,10 +62,11 @@ fi_sweep() {
 		case $_rc in
 		0 | 1 | 4) _n=$((_n + 1)) ;;
 		2) _k=0 ;;
+		3) _a=$((_a + 1)) ;;
 		esac
 		_k=$((_k % $4 + 1))
 	done
-	diag "$1: $_n injections in $_t trials"
+	diag "$1: $_t trials, $_n injections daxhold may have seen, $_a absorbed"
 }
 
 # fi_why TEXT: say why a trial went wrong (the first 5 times only).
