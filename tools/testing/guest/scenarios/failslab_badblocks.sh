@@ -17,10 +17,6 @@
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
 # daxhold-test: timeout=1800
-# Loading nfit evaluates QEMU's NVDIMM _DSM methods in the ACPI
-# interpreter, slowly under KASAN and TCG: a soft lockup in modctl there
-# is not daxhold's (lib/nvdimm.sh).
-# daxhold-test: allow=soft lockup - CPU#[0-9]+ stuck for [0-9]+s! \[modctl:
 . /daxtest/lib.sh
 . /daxtest/lib/nvdimm.sh
 . /daxtest/lib/failslab.sh
