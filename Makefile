@@ -9,7 +9,7 @@
 #   make module-flavour FLAVOUR=nfit   build/nfit/daxhold.ko for that kernel
 #   make module-flavour-kunit FLAVOUR=debug   build/debug-kunit/daxhold.ko
 #   make check      host tests, lint, module build, KUnit, guest scenarios,
-#                   on the debug kernel (CHECK_FLAVOUR, tools/kconfig/debug.config)
+#                   (CHECK_FLAVOUR=debug: on the debug kernel, tools/kconfig/debug.config)
 #   make demo       boot a guest, poison a page, show what daxhold saw
 #   make host-test  cargo test of the core-only logic
 #   make bench-host host benchmark of the stack translation (not in check)
@@ -22,7 +22,8 @@
 #   make clean
 #
 # FLAVOUR selects the test kernel (tools/kconfig/<FLAVOUR>.config) of the
-# build, demo and bench targets; make check boots CHECK_FLAVOUR (debug).
+# build, demo and bench targets; make check boots CHECK_FLAVOUR (default;
+# debug for the kernel's checkers).
 
 FLAVOUR ?= default
 DAXHOLD_CACHE ?= $(HOME)/.cache/daxhold
@@ -109,7 +110,7 @@ fmt:
 		tools/daxhold/tests/*.rs tools/fuzz/src/*.rs tools/fuzz/fuzz_targets/*.rs
 
 # check.sh runs the set-up itself, as its first steps.
-CHECK_FLAVOUR ?= debug
+CHECK_FLAVOUR ?= default
 check:
 	@tools/check.sh $(CHECK_FLAVOUR)
 

@@ -2,19 +2,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: every test daxhold has, from a fresh machine.
 #
-#   tools/check.sh [FLAVOUR]      (default: debug)
+#   tools/check.sh [FLAVOUR]      (default: default; make check CHECK_FLAVOUR=debug)
 #
 # Steps: set-up, host tests (cargo test), the bad-input table against
 # its scenario, module build (warnings are errors), panic check (no
 # panic paths in daxhold.o), lint (rustfmt, clippy), KUnit in the guest,
-# guest scenarios (one result each), all on the debug kernel
-# (tools/kconfig/debug.config: KASAN, lockdep, kmemleak, ...), whose tree
-# also has nfit_test for the scenarios whose header says
-# flavour=nfit.  Logs go to build/check/.
+# guest scenarios (one result each), all on FLAVOUR's kernel: default, or
+# debug (tools/kconfig/debug.config: KASAN, lockdep, kmemleak, ...), whose
+# tree also has nfit_test for the scenarios whose header says flavour=nfit
+# (for the default flavour the nfit kernel is set up as well).  Logs go to
+# build/check/.
 # The last line is "N passed, N failed"; the exit status is non-zero if
 # anything failed.
 set -uo pipefail
-flavour=${1:-debug}
+flavour=${1:-default}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . tools/setup/lib.sh
