@@ -6,9 +6,10 @@
 # Each iteration starts the racer and the failure at nearly the same time
 # (the failure is delayed by 0 to 7 steps of an eighth of the racer's own
 # duration, so it lands before, inside and after the racer's change),
-# waits for both with a bound (RACE_TIMEOUT s; a task that does not finish
-# is a hang: the blocked tasks are dumped and the scenario bails out),
-# then names the outcome (a *class*, below) and puts things back.
+# waits for both with a bound (each side reports its end on a FIFO; no
+# event for RACE_TIMEOUT s is a hang: the blocked tasks are dumped and the
+# scenario bails out), then names the outcome (a *class*, below) and puts
+# things back.  Nothing polls: the loop forks little, for slow kernels.
 #
 # The scenario defines, before race_run:
 #   RACE_NAME      the racer's name in the counts line
@@ -35,13 +36,19 @@
 # (,racer-failed appended).
 #
 # Files, in RACE_DIR: I.v, I.r, I.i the output of iteration I's victim,
-# racer and corrupt-pfn, each with its exit status in .rc; classes.txt
-# ("I CLASS" lines), bad.txt (the disallowed ones).
+# racer and corrupt-pfn; classes.txt ("I CLASS" lines), bad.txt (the
+# disallowed ones); events (the FIFO).
 
+# daxtest.race_iter=N on the kernel command line (run.py --append) sets
+# RACE_ITER for a slow kernel; the counts lines say how many ran.
+RACE_ITER=$(sed -n 's/.*daxtest\.race_iter=\([0-9]*\).*/\1/p' /proc/cmdline)
 RACE_ITER=${RACE_ITER:-100}
 RACE_TIMEOUT=${RACE_TIMEOUT:-60}
 RACE_DIR=/tmp/race
 RACE_CPFN=/sys/kernel/debug/hwpoison/corrupt-pfn
+# Events: the victim's output and "@X STATUS" as each side ends; open on
+# fd 9 (read and write: opening never blocks, and it never sees EOF).
+RACE_FIFO=$RACE_DIR/events
 # What daxhold logged: a failure it saw (one page), one it left to the
 # kernel.
 RACE_SEEN='daxhold: pmem[0-9]+: notify_failure offset=[^ ]* len=0x1000 '
@@ -55,21 +62,6 @@ _race_ms() {
 	RACE_MS=$((${_rs_u%.*} * 1000 + (1$_rs_c - 100) * 10))
 }
 
-# race_wait SECONDS FILE...: wait until every FILE is non-empty; status 1
-# if SECONDS ran out first.
-race_wait() {
-	_race_ms
-	_rs_end=$((RACE_MS + $1 * 1000))
-	shift
-	for _rs_f in "$@"; do
-		while [ ! -s "$_rs_f" ]; do
-			_race_ms
-			[ $RACE_MS -lt $_rs_end ] || return 1
-			sleep 0.01
-		done
-	done
-}
-
 # _race_hang WHAT: a task did not finish: dump the blocked tasks, bail out.
 _race_hang() {
 	echo w > /proc/sysrq-trigger
@@ -81,51 +73,71 @@ _race_hang() {
 }
 
 # _race_bg X CMD...: CMD in the background, its output in RACE_DIR/I.X
-# and its exit status in I.X.rc (I the iteration).
+# (I the iteration); "@X STATUS" on the events FIFO when it is done.
 _race_bg() {
-	_rs_o=$RACE_DIR/$RACE_I.$1
+	_rs_o=$RACE_DIR/$RACE_I.$1 _rs_x=$1
 	shift
-	( "$@" > $_rs_o 2>&1; echo $? > $_rs_o.rc ) &
+	( "$@" > $_rs_o 2>&1; echo "@$_rs_x $?" > $RACE_FIFO ) &
 }
 
-# _race_rc X: the exit status of this iteration's X in RACE_RC (- if X
-# did not run).
-_race_rc() {
-	RACE_RC=-
-	[ ! -e $RACE_DIR/$RACE_I.$1.rc ] || read -r RACE_RC < $RACE_DIR/$RACE_I.$1.rc
+# _race_line LINE: one line from the events FIFO: an "@X STATUS" event
+# (sets _rs_rc_X), else a line of the victim's output (to I.v; sets VPID,
+# VPFN, VADDR, _rs_ready).
+_race_line() {
+	case $1 in
+	"@"[vri]" "*)
+		_rs_x=${1%% *}
+		eval "_rs_rc_${_rs_x#@}=\${1#* }" ;;
+	*)
+		echo "$1" >> $RACE_DIR/$RACE_I.v
+		case $1 in
+		pid=*) VPID=${1#pid=} ;;
+		pfn=*) VPFN=${1#pfn=} ;;
+		vaddr=*) VADDR=${1#vaddr=} ;;
+		ready) _rs_ready=1 ;;
+		esac ;;
+	esac
 }
 
-# _race_ready: the victim printed `ready`; sets VPID, VPFN, VADDR.
-_race_ready() {
-	while read -r _rs_l; do
-		case $_rs_l in
-		pid=*) VPID=${_rs_l#pid=} ;;
-		pfn=*) VPFN=${_rs_l#pfn=} ;;
-		vaddr=*) VADDR=${_rs_l#vaddr=} ;;
-		ready) return 0 ;;
-		esac
-	done < $RACE_DIR/$RACE_I.v
-	return 1
+# _race_seen X: X (ready, v, r or i) has happened this iteration.
+_race_seen() {
+	case $1 in
+	ready) [ -n "$_rs_ready" ] ;;
+	*) eval "[ -n \"\$_rs_rc_$1\" ]" ;;
+	esac
+}
+
+# _race_until X: read events until X has happened; bail out as a hang if
+# none comes for RACE_TIMEOUT s.  Status 1 if X is ready and the victim
+# ended without it.
+_race_until() {
+	until _race_seen $1; do
+		[ $1 != ready ] || [ -z "$_rs_rc_v" ] || return 1
+		read -r -t $RACE_TIMEOUT _rs_l <&9 || case $1 in
+			ready) _race_hang "the victim's setup" ;;
+			v) _race_hang "the victim" ;;
+			r) _race_hang "the racer" ;;
+			i) _race_hang "corrupt-pfn" ;;
+			esac
+		_race_line "$_rs_l"
+	done
 }
 
 # _race_victim ARGS...: dax_poison RACE_FILE RACE_I --read-only ARGS in
-# the background; status 0 once it is ready, 1 if it ended before.
+# the background, its output through the FIFO; status 0 once it is
+# ready, 1 if it ended before.
 _race_victim() {
-	_race_bg v dax_poison "$RACE_FILE" "$RACE_I" --read-only "$@"
-	_race_ms
-	_rs_end=$((RACE_MS + RACE_TIMEOUT * 1000))
-	until _race_ready; do
-		[ -s $RACE_DIR/$RACE_I.v.rc ] && return 1
-		_race_ms
-		[ $RACE_MS -lt $_rs_end ] || _race_hang "the victim's setup"
-		sleep 0.01
-	done
+	: > $RACE_DIR/$RACE_I.v
+	( dax_poison "$RACE_FILE" "$RACE_I" --read-only "$@" > $RACE_FIFO 2>&1
+	  echo "@v $?" > $RACE_FIFO ) &
+	_race_until ready
 }
 
 # _race_delay: sleep for iteration RACE_I's share of the racer's time.
 _race_delay() {
 	_rs_d=$(((RACE_I % 8) * RACE_STEP))
-	[ $_rs_d -eq 0 ] || sleep "$((_rs_d / 1000)).$(printf %03d $((_rs_d % 1000)))"
+	_rs_f=$((1000 + _rs_d % 1000))
+	[ $_rs_d -eq 0 ] || sleep "$((_rs_d / 1000)).${_rs_f#1}"
 }
 
 # _race_sig WORDS...: the words of a `sigbus` line; sets _rs_s (ar, ...).
@@ -150,8 +162,7 @@ _race_victim_class() {
 		sigbus_count=[2-9]*|sigbus_count=1[0-9]*) _rs_s=$_rs_s*${_rs_l#*=} ;;
 		esac
 	done < $RACE_DIR/$RACE_I.v
-	_race_rc v
-	[ "$RACE_RC" != 2 ] || _rs_s=setup
+	[ "$_rs_rc_v" != 2 ] || _rs_s=setup
 }
 
 # _race_classify: add this iteration's class to classes.txt.
@@ -166,8 +177,7 @@ _race_classify() {
 		read -r _rs_w < $RACE_DIR/$RACE_I.i
 		_rs_k=$_rs_k/${_rs_w#errno=}
 	fi
-	_race_rc r
-	case $RACE_RC in 0|-) ;; *) _rs_k=$_rs_k,racer-failed ;; esac
+	case $_rs_rc_r in 0|'') ;; *) _rs_k=$_rs_k,racer-failed ;; esac
 	echo "$RACE_I $_rs_k" >> $RACE_DIR/classes.txt
 }
 
@@ -177,8 +187,8 @@ _race_madvise() {
 	_race_bg r race_act
 	_race_delay
 	kill -USR1 "$VPID"
-	race_wait $RACE_TIMEOUT $RACE_DIR/$RACE_I.v.rc || _race_hang "the victim (madvise)"
-	race_wait $RACE_TIMEOUT $RACE_DIR/$RACE_I.r.rc || _race_hang "the racer"
+	_race_until v
+	_race_until r
 	_race_classify
 }
 
@@ -200,12 +210,10 @@ _race_pfn() {
 	fi
 	_race_bg r race_act
 	_race_bg i _race_inject "$_rs_p"
-	race_wait $RACE_TIMEOUT $RACE_DIR/$RACE_I.i.rc || _race_hang "corrupt-pfn"
-	race_wait $RACE_TIMEOUT $RACE_DIR/$RACE_I.r.rc || _race_hang "the racer"
+	_race_until i
+	_race_until r
 	# Every SIGBUS of this failure was sent before the write returned.
-	[ -z "$VPID" ] || kill -USR1 "$VPID" 2>/dev/null
-	[ -z "$VPID" ] || race_wait $RACE_TIMEOUT $RACE_DIR/$RACE_I.v.rc ||
-		_race_hang "the victim (corrupt-pfn)"
+	[ -z "$VPID" ] || { kill -USR1 "$VPID" 2>/dev/null; _race_until v; }
 	_race_classify
 }
 
@@ -227,7 +235,7 @@ _race_calibrate() {
 _race_iterate() {
 	RACE_I=0
 	while [ $RACE_I -lt $RACE_ITER ]; do
-		VPID= VPFN= VADDR=
+		VPID= VPFN= VADDR= _rs_ready= _rs_rc_v= _rs_rc_r= _rs_rc_i=
 		_race_$RACE_METHOD
 		wait
 		race_restore > $RACE_DIR/restore.txt 2>&1 || {
@@ -289,9 +297,13 @@ race_run() {
 	RACE_METHOD=$1
 	rm -rf $RACE_DIR
 	mkdir -p $RACE_DIR
+	mkfifo $RACE_FIFO
+	exec 9<> $RACE_FIFO
 	: > $RACE_DIR/classes.txt
 	[ $1 = madvise ] || [ -e $RACE_CPFN ] ||
 		insmod "$MODDIR/hwpoison-inject.ko" 2>/dev/null
+	[ $RACE_ITER = 100 ] ||
+		diag "$RACE_NAME/$1: $RACE_ITER iterations (daxtest.race_iter), not 100"
 	_race_calibrate
 	_race_ms
 	_rs_t0=$RACE_MS
@@ -301,6 +313,7 @@ race_run() {
 	_race_report "$1" $(((RACE_MS - _rs_t0) / 1000))
 	is "$(grep -c . $RACE_DIR/classes.txt)" "$RACE_ITER" \
 		"$RACE_NAME/$1: $RACE_ITER iterations ran"
+	exec 9<&-
 	awk -v re="^($2)\$" '$2 !~ re' $RACE_DIR/classes.txt > $RACE_DIR/bad.txt
 	is "$(grep -c . $RACE_DIR/bad.txt)" 0 \
 		"$RACE_NAME/$1: every outcome allowed ($2)" || _race_show_bad

@@ -55,7 +55,7 @@ cp /tmp/lv.A /tmp/alias.A
 printf '0 260096 linear %s 262144\n260096 260096 linear %s 2048\n' $p1 $p1 > /tmp/alias.B
 check "dmsetup create lv (layout A)" dmsetup create lv /tmp/lv.A
 check "dmsetup create alias (layout A)" dmsetup create alias /tmp/alias.A
-check "mkfs.ext4 + mount -o dax /dev/mapper/lv" mkfs.ext4 -q -F -b 4096 -E nodiscard /dev/mapper/lv
+check "mkfs.ext4 /dev/mapper/lv" mkfs.ext4 -q -F -b 4096 -E nodiscard /dev/mapper/lv
 mkdir -p /mnt/l
 check "mount -o dax" mount -t ext4 -o dax /dev/mapper/lv /mnt/l
 for f in reload partition remove; do
