@@ -11,6 +11,9 @@ set -euo pipefail
 if ! rustc --print sysroot >/dev/null 2>&1; then
 	die "no rustc found; install a Rust toolchain with rustup"
 fi
+# libfuzzer-sys builds libFuzzer (C++) with `c++`: clang's (deps.sh) will do.
+command -v c++ >/dev/null || command -v clang++ >/dev/null ||
+	die "no C++ compiler (c++ or clang++) for libFuzzer; run tools/setup/deps.sh"
 if ! "$DAXHOLD_CACHE/tools/bin/cargo-fuzz" --version 2>/dev/null |
 	grep -q "$CARGO_FUZZ_VERSION"; then
 	log "building cargo-fuzz $CARGO_FUZZ_VERSION (about a minute)"
