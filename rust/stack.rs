@@ -36,9 +36,13 @@ use crate::pure::notify::Extent;
 use crate::pure::stack::{
     find_route, DevId, Hit, Link, Route, Segment, Stack, StackBuilder, SECTOR_SIZE,
 };
+use kernel::time::{ktime_ms_delta, Ktime};
 
-/// How many times a build is tried while the stack keeps changing.
-const BUILD_ATTEMPTS: u32 = 50;
+/// How long a build is tried again while the stack keeps changing (a
+/// `dmsetup remove` or a table swap in progress), in milliseconds: a bound
+/// in time, not in attempts, so that a slow machine waits as long as a fast
+/// one before the failure is left to the kernel.
+const BUILD_WAIT_MS: i64 = 2000;
 
 /// A device in the snapshot.
 pub(crate) struct DevEntry {
@@ -340,7 +344,10 @@ fn cut_routes(devs: &[DevEntry], stack: &Stack<KVec<Segment>, KVec<Link>>) -> (K
 
 /// Build a snapshot at a moment when the stack stands still.
 fn build_stable() -> Result<Snapshot> {
-    for _ in 0..BUILD_ATTEMPTS {
+    let start = Ktime::ktime_get();
+    let mut attempts = 0u32;
+    loop {
+        attempts = attempts.saturating_add(1);
         let (g0, stable) = stack::stack_gen();
         if stable {
             let snap = build(g0)?;
@@ -349,9 +356,12 @@ fn build_stable() -> Result<Snapshot> {
                 return Ok(snap);
             }
         }
+        if ktime_ms_delta(Ktime::ktime_get(), start) >= BUILD_WAIT_MS {
+            break;
+        }
         msleep(1);
     }
-    pr_err!("stack: kept changing over {BUILD_ATTEMPTS} attempts to read it\n");
+    pr_err!("stack: kept changing for {BUILD_WAIT_MS} ms ({attempts} attempts to read it)\n");
     Err(code::EBUSY)
 }
 
