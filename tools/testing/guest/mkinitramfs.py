@@ -74,6 +74,7 @@ KERNEL_MODULES = ["hwpoison-inject", "mce-inject"]
 NFIT_DIR = "tools/testing/nvdimm"
 NFIT_STAMP = ".daxhold-nfit-built"
 NFIT_MODULES = ["test/nfit_test_iomap", "libnvdimm", "nd_btt", "nd_pmem",
+                "nd_e820",
                 "device_dax", "dax_pmem", "nfit", "test/nfit_test"]
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
