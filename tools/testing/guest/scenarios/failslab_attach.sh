@@ -60,7 +60,7 @@ attach_trial() {
 fi_start
 fi_sweep failslab 100 400 12 attach_trial
 fi_sweep fail_page_alloc 10 40 12 attach_trial
-fi_report attach 100 'attach (/dev/)?pmem0: '
+fi_report attach 100 'attach:? (/dev/)?pmem0: '
 
 check "fault injection off" fi_off
 expect_write ok "attach pmem0 without injection" "$DAXHOLD_SYSFS/attach" pmem0
