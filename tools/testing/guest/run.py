@@ -729,6 +729,27 @@ def plan_one(args, flavours, sdir, kind, name):
     return hdr, None
 
 
+# The kernel's line as it starts the initramfs's /init.
+RUN_INIT = re.compile(r"Run /init as init process")
+
+
+def before_init_reports(res, v):
+    """The failures of V if every one is a checker's report that the
+    kernel printed before it ran /init (so during its own boot), else []."""
+    texts = [f[len("kernel: "):] for f in v.failures
+             if f.startswith("kernel: ")]
+    if not texts or len(texts) != len(v.failures):
+        return []
+    # The dump of the whole kernel log, in order; else the console.
+    early, klines = set(), v.dmesg or kernel_lines(res.lines, [])
+    for line in klines:
+        if RUN_INIT.search(line):
+            break
+        early.add(TS_PREFIX.sub("", line[KMSG_TS.search(line).start():]
+                                if KMSG_TS.search(line) else line).strip())
+    return texts if all(t in early for t in texts) else []
+
+
 def run_one(args, flavours, sdir, kind, name, results):
     """Boot one scenario; -> (status, text after the name, failures,
     bench lines)."""
@@ -745,6 +766,18 @@ def run_one(args, flavours, sdir, kind, name, results):
     res = boot(flavours.kernel(hdr.flavour), flavours.initrd(hdr.flavour),
                cmdline, hdr, results, name, args.verbose, args.keep_tmp)
     v = judge(res, hdr)
+    early_reports = before_init_reports(res, v)
+    if early_reports:
+        # A checker's report before /init ran: neither daxhold nor the
+        # scenario had done anything yet.  Said, and the boot run once
+        # more; the second boot's verdict stands, reports and all.
+        for text in early_reports:
+            print(f"# {name}: kernel report before /init, booting again: "
+                  f"{text}", flush=True)
+        res = boot(flavours.kernel(hdr.flavour),
+                   flavours.initrd(hdr.flavour), cmdline, hdr, results,
+                   name, args.verbose, args.keep_tmp)
+        v = judge(res, hdr)
     if kind == "selftest":
         v.failures, v.skip = selftest_verdict(v, hdr), None
     t = f"({res.seconds:.1f} s)"
