@@ -36,7 +36,7 @@ use crate::pure::notify::Extent;
 use crate::pure::stack::{
     find_route, DevId, Hit, Link, Route, Segment, Stack, StackBuilder, SECTOR_SIZE,
 };
-use kernel::time::{ktime_ms_delta, Ktime};
+use kernel::time::Ktime;
 
 /// How long a build is tried again while the stack keeps changing (a
 /// `dmsetup remove` or a table swap in progress), in milliseconds: a bound
@@ -356,7 +356,9 @@ fn build_stable() -> Result<Snapshot> {
                 return Ok(snap);
             }
         }
-        if ktime_ms_delta(Ktime::ktime_get(), start) >= BUILD_WAIT_MS {
+        // In ns, wrapping: no overflow check (no panic path) in the loop.
+        let waited = Ktime::ktime_get().to_ns().wrapping_sub(start.to_ns());
+        if waited / 1_000_000 >= BUILD_WAIT_MS {
             break;
         }
         msleep(1);
