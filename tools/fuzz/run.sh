@@ -63,6 +63,7 @@ max_len() {
 	esac
 }
 
+mkdir -p "$fuzz/logs"
 tools/setup/fuzz.sh || exit 1
 # cargo-fuzz has no --locked: check that Cargo.lock needs no change first.
 cargo metadata --locked --format-version 1 --manifest-path tools/fuzz/Cargo.toml \
@@ -116,7 +117,6 @@ run() {
 	fi
 }
 
-mkdir -p "$fuzz/logs"
 if [ "$mode" = merge ]; then
 	for t in "${targets[@]}"; do
 		merge "$t" || { echo "merge $t failed: $fuzz/logs/$t.merge.log"; exit 1; }
