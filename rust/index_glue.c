@@ -10,6 +10,9 @@
  *   i_state checks and __iget() that fs/drop_caches.c does: spinlocks,
  *   inline list walkers and i_state, none of which 6.12's Rust wraps.
  * - iterate_supers_type() with a C callback.
+ * - A DAX page's association (page->mapping, page->index): struct page
+ *   fields and PAGE_MAPPING_DAX_SHARED (<linux/page-flags.h>), read under
+ *   RCU with the inode's i_lock, which 6.12's Rust does not wrap.
  * - The first pfn of a dax_device: dax_direct_access() under
  *   dax_read_lock(), both from <linux/dax.h>.
  *
@@ -130,6 +133,99 @@ static bool daxhold_maps_pfns(struct address_space *mapping, u64 lo, u64 hi)
 			break;
 	}
 	return false;
+}
+
+/* Pages daxhold_dax_assoc_owner() reads the association of, at most. */
+#define DAXHOLD_ASSOC_MAX	(1UL << PMD_ORDER)
+
+/*
+ * Whether the DAX entry of mapping at index maps pfn.  Under RCU or with
+ * the inode referenced.
+ */
+static bool daxhold_entry_maps(struct address_space *mapping, pgoff_t index,
+			       u64 pfn)
+{
+	struct daxhold_dax_entry e;
+	bool maps;
+
+	rcu_read_lock();
+	maps = daxhold_dax_decode(xa_load(&mapping->i_pages, index), index, &e) &&
+	       e.pfn <= pfn && pfn < e.pfn + (1ULL << e.order);
+	rcu_read_unlock();
+	return maps;
+}
+
+/*
+ * The one file of sb whose DAX entry maps pfns [lo, hi], from the
+ * association fs/dax.c keeps in each page: page->mapping and page->index,
+ * set by dax_associate_entry() when an entry is inserted and cleared when
+ * it goes (what mf_generic_kill_procs() reads through dax_lock_folio()).
+ * A page that no reflink shares is in at most one entry of one file
+ * (dax_associate_entry() WARNs otherwise), so without a shared page this
+ * names every owner, in core or not, without walking s_inodes.  The
+ * mapping is read under RCU, as dax_lock_folio() reads it (inodes are
+ * RCU-freed), but never through dax_lock_folio(), which dereferences
+ * PAGE_MAPPING_DAX_SHARED as a mapping.  The inode is referenced after
+ * the i_state check drop_pagecache_sb() makes, then its entry at
+ * page->index checked in the xarray.
+ *
+ * Returns 1 with the referenced inode in *out and the file page of the
+ * first mapped pfn of the range in *pgoff; 0 if no file of sb maps the range; -EAGAIN where only
+ * the walk can tell: a page shared by reflink, pages of more than one
+ * file, over DAXHOLD_ASSOC_MAX pages, or a race with the entry's removal.
+ */
+int daxhold_dax_assoc_owner(struct super_block *sb, u64 lo, u64 hi,
+			    struct inode **out, u64 *pgoff)
+{
+	struct address_space *mapping = NULL, *m;
+	struct inode *inode;
+	pgoff_t index = 0;
+	u64 pfn, first = lo;
+
+	if (hi < lo || hi - lo >= DAXHOLD_ASSOC_MAX)
+		return -EAGAIN;
+	rcu_read_lock();
+	for (pfn = lo; pfn <= hi; pfn++) {
+		if (!pfn_valid(pfn))
+			goto walk;
+		m = READ_ONCE(pfn_to_page(pfn)->mapping);
+		if (!m)
+			continue;
+		if (m == PAGE_MAPPING_DAX_SHARED ||
+		    ((unsigned long)m & PAGE_MAPPING_FLAGS) ||
+		    (mapping && m != mapping))
+			goto walk;
+		if (!mapping) {
+			mapping = m;
+			first = pfn;
+			index = READ_ONCE(pfn_to_page(pfn)->index);
+		}
+	}
+	if (!mapping || mapping->host->i_sb != sb) {
+		rcu_read_unlock();
+		return 0;
+	}
+	inode = mapping->host;
+	spin_lock(&inode->i_lock);
+	if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
+	    !IS_DAX(inode)) {
+		spin_unlock(&inode->i_lock);
+		goto walk;
+	}
+	__iget(inode);
+	spin_unlock(&inode->i_lock);
+	rcu_read_unlock();
+	if (READ_ONCE(pfn_to_page(first)->mapping) != mapping ||
+	    !daxhold_entry_maps(mapping, index, first)) {
+		iput(inode);
+		return -EAGAIN;
+	}
+	*out = inode;
+	*pgoff = index;
+	return 1;
+walk:
+	rcu_read_unlock();
+	return -EAGAIN;
 }
 
 /*

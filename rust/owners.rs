@@ -24,7 +24,7 @@ use kernel::prelude::*;
 use kernel::sync::Mutex;
 
 use crate::errno::{self, EOPNOTSUPP};
-use crate::ffi::index::{self, Inode, PAGE_SHIFT};
+use crate::ffi::index::{self, Inode, Lookup, PAGE_SHIFT};
 use crate::ffi::kill::{self as killffi, Collector, Spare};
 use crate::holder::Holder;
 use crate::notify::Log;
@@ -43,6 +43,9 @@ pub(crate) struct OwnerStats {
     /// Filesystems walked for owners, and the in-core inodes looked at.
     pub(crate) walks: AtomicU64,
     pub(crate) inodes: AtomicU64,
+    /// Filesystems whose owners the failed pages' own association named
+    /// (no page shared by reflink), without a walk.
+    pub(crate) direct: AtomicU64,
     /// `<file, range>` owners found (and their tasks signalled).
     pub(crate) owners: AtomicU64,
     /// Failures where no file maps the pages.
@@ -105,11 +108,12 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
     let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
     write!(
         out,
-        "queries={} walks={} inodes={} owners={} unowned={} kill_errors={} signalled={} kill_fallbacks={} metadata_hits={} shutdowns={} metadata={}",
+        "queries={} walks={} inodes={} owners={} direct={} unowned={} kill_errors={} signalled={} kill_fallbacks={} metadata_hits={} shutdowns={} metadata={}",
         get(&s.queries),
         get(&s.walks),
         get(&s.inodes),
         get(&s.owners),
+        get(&s.direct),
         get(&s.unowned),
         get(&s.kill_errors),
         get(&s.signalled),
@@ -287,10 +291,15 @@ fn walk(kill: &mut Kill<'_>, tops: &Tops<'_>, lo: u64, hi: u64) -> Walked {
     };
     tops.for_each_dev(|dev| {
         let found = index::sb_on(dev.0, |sb| {
-            let scanned = sb.dax_owners(lo, hi, |inode, o| kill.owner(inode, o))?;
+            let lookup = sb.dax_owners(lo, hi, |inode, o| kill.owner(inode, o))?;
             let stats = &kill.owners.stats;
-            stats.walks.fetch_add(1, Ordering::Relaxed);
-            stats.inodes.fetch_add(scanned, Ordering::Relaxed);
+            match lookup {
+                Lookup::Direct => stats.direct.fetch_add(1, Ordering::Relaxed),
+                Lookup::Walked(scanned) => {
+                    stats.inodes.fetch_add(scanned, Ordering::Relaxed);
+                    stats.walks.fetch_add(1, Ordering::Relaxed)
+                }
+            };
             Ok(())
         });
         match found {

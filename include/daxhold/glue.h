@@ -73,6 +73,8 @@ __u32 daxhold_dax_entries(struct inode *inode, __u64 *next, __u64 *seen,
 			  struct daxhold_dax_entry *out, __u32 max);
 int daxhold_sb_dax_owners(struct super_block *sb, __u64 lo, __u64 hi,
 			  daxhold_inode_fn fn, void *ctx, __u64 *scanned);
+int daxhold_dax_assoc_owner(struct super_block *sb, __u64 lo, __u64 hi,
+			    struct inode **out, __u64 *pgoff);
 int daxhold_sb_for_each_dax_file(struct super_block *sb, daxhold_inode_fn fn,
 				 void *ctx);
 int daxhold_for_each_sb(daxhold_sb_fn fn, void *ctx);

@@ -10,7 +10,7 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::ffi::{c_char, c_int, c_void};
 
-use kernel::error::{code, to_result, Result};
+use kernel::error::{code, to_result, Error, Result};
 
 use super::bindings;
 use super::dax::DaxRef;
@@ -22,6 +22,15 @@ pub(crate) const PAGE_SHIFT: u32 = 12;
 
 /// DAX entries read from the kernel per call while walking a file.
 const ENTRY_BATCH: usize = 32;
+
+/// How [`Sb::dax_owners`] found the owners.
+pub(crate) enum Lookup {
+    /// From the failed pages' association with the one file whose DAX
+    /// entry maps each (none shared by reflink): no inode walked.
+    Direct,
+    /// By walking the filesystem's in-core inodes: how many it looked at.
+    Walked(u64),
+}
 
 /// A referenced inode (igrab or `__iget`): it cannot be freed while this
 /// lives. Dropping it is `iput()`, which may evict it, so only in process
@@ -48,20 +57,29 @@ impl Inode {
         unsafe { (*(*self.0.as_ptr()).i_sb).s_dev }
     }
 
-    /// Calls `f` on every DAX entry of the file, in batches read under RCU.
-    fn for_each_entry(&self, mut f: impl FnMut(DaxEntry) -> Result) -> Result {
-        let (mut next, mut seen) = (0u64, 0u64);
+    /// Calls `f` on every DAX entry of the file from page `from` on (the
+    /// entry that holds page `from` first), in batches read under RCU; with
+    /// `first_only`, on that first entry alone.
+    fn for_each_entry(
+        &self,
+        from: u64,
+        first_only: bool,
+        mut f: impl FnMut(DaxEntry) -> Result,
+    ) -> Result {
+        let (mut next, mut seen) = (from, 0u64);
+        let max = if first_only { 1 } else { ENTRY_BATCH };
         loop {
             let mut batch: [bindings::daxhold_dax_entry; ENTRY_BATCH] =
                 core::array::from_fn(|_| bindings::daxhold_dax_entry::default());
-            // SAFETY: the inode is live; `batch` has room for ENTRY_BATCH.
+            // SAFETY: the inode is live; `batch` has room for `max` <=
+            // ENTRY_BATCH entries.
             let n = unsafe {
                 bindings::daxhold_dax_entries(
                     self.0.as_ptr(),
                     &mut next,
                     &mut seen,
                     batch.as_mut_ptr(),
-                    ENTRY_BATCH as u32,
+                    max as u32,
                 )
             };
             let got = batch.get(..n as usize).ok_or(code::EIO)?;
@@ -72,7 +90,7 @@ impl Inode {
                     order: raw.order,
                 })?;
             }
-            if (n as usize) < ENTRY_BATCH {
+            if first_only || (n as usize) < max {
                 return Ok(());
             }
         }
@@ -146,9 +164,46 @@ impl Sb<'_> {
 
     /// Calls `f` with every owner of pfns `[lo, hi]` among its in-core
     /// files: the part of each DAX entry inside the range, with its file
-    /// referenced. May sleep; stops at `f`'s first error. Returns how many
-    /// inodes were looked at.
+    /// referenced. From the pages' association with their one file where
+    /// no page is shared by reflink ([`Lookup::Direct`]), else by walking
+    /// the in-core inodes (Documentation/design.rst, "Where the owners come
+    /// from"). May sleep; stops at `f`'s first error.
     pub(crate) fn dax_owners<F: FnMut(&Inode, Owner) -> Result>(
+        &self,
+        lo: u64,
+        hi: u64,
+        mut f: F,
+    ) -> Result<Lookup> {
+        let mut ptr = core::ptr::null_mut();
+        let mut pgoff = 0u64;
+        // SAFETY: s_umount is held for the callback; the out-pointers are
+        // ours.
+        let rc = unsafe {
+            bindings::daxhold_dax_assoc_owner(self.sb.as_ptr(), lo, hi, &mut ptr, &mut pgoff)
+        };
+        match rc {
+            0 => return Ok(Lookup::Direct),
+            1 => {
+                let ptr = NonNull::new(ptr).ok_or(code::EIO)?;
+                // The glue referenced it for us: dropping `Inode` puts it.
+                let inode = Inode(ptr);
+                // One page is in one entry, the one at `pgoff`.
+                let (from, first_only) = if lo == hi { (pgoff, true) } else { (0, false) };
+                inode.for_each_entry(from, first_only, |e| match e.clip(lo, hi) {
+                    Some(o) => f(&inode, o),
+                    None => Ok(()),
+                })?;
+                return Ok(Lookup::Direct);
+            }
+            rc if rc != code::EAGAIN.to_errno() => return Err(Error::from_errno(rc)),
+            _ => {}
+        }
+        self.walk_owners(lo, hi, f).map(Lookup::Walked)
+    }
+
+    /// [`Sb::dax_owners`] by walking the in-core inodes; returns how many
+    /// were looked at.
+    fn walk_owners<F: FnMut(&Inode, Owner) -> Result>(
         &self,
         lo: u64,
         hi: u64,
@@ -159,7 +214,7 @@ impl Sb<'_> {
             // SAFETY: the walk holds a reference, so the inode is live.
             unsafe { bindings::ihold(ptr.as_ptr()) };
             let inode = Inode(ptr);
-            inode.for_each_entry(|e| match e.clip(lo, hi) {
+            inode.for_each_entry(0, false, |e| match e.clip(lo, hi) {
                 Some(o) => f(&inode, o),
                 None => Ok(()),
             })

@@ -89,14 +89,15 @@ check "daxhold: a free block is reported unowned" until_ok line3
 is "$(ix unowned)" $((u0 + 1)) "index: unowned +1"
 
 # 4. No filesystem at all on lv3: not daxhold's to answer.
-w0=$(ix walks) u0=$(ix unowned) q0=$(ix queries)
+w0=$(ix walks) d0=$(ix direct) u0=$(ix unowned) q0=$(ix queries)
 BS=4096 poison lv3 526336 16
 line4() { daxhold_lines | grep -q "daxhold: pmem0: pfn $(printf '0x%x' $((phys >> 12)))-$(printf '0x%x' $((phys >> 12))): no DAX file of ext4, ext2 or XFS maps it; left to the kernel"; }
 check "daxhold: lv3 has no filesystem it serves: left to the kernel" until_ok line4
 like "$(daxhold_lines | grep ' -> top ')" "-> top $(dm_name_dev lv3) sector $sec sectors 8 " \
 	"the failure reached lv3 at sector $sec"
 is "$(ix queries)" $((q0 + 1)) "index: queries +1"
-is "$(ix walks) $(ix unowned)" "$w0 $u0" "index: no filesystem walked, not counted unowned"
+is "$(ix walks) $(ix direct) $(ix unowned)" "$w0 $d0 $u0" \
+	"index: no filesystem looked at, not counted unowned"
 
 is "$(write_result /sys/kernel/daxhold/metadata bogus)" errno=EINVAL "metadata bogus: EINVAL"
 
