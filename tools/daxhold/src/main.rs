@@ -9,6 +9,7 @@ mod events;
 mod group;
 mod json;
 mod kfiles;
+mod kinds;
 mod parse;
 mod paths;
 mod report;

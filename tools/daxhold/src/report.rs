@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::group::{self, Place};
 use crate::kfiles::Root;
+use crate::kinds::PoisonKind;
 use crate::parse::{self, Record};
 use crate::paths;
 
@@ -116,16 +117,14 @@ pub struct Unmapped {
 pub fn from_records(recs: &[Record]) -> Result<Vec<Disk>> {
     let mut disks: Vec<Disk> = Vec::new();
     for r in recs {
-        let kind = r.pos.first().map(String::as_str).unwrap_or("");
-        if !parse::is_word(kind) {
-            return Err(r.malformed(format!("{kind:?} is not a record kind")));
+        let word = r.pos.first().map(String::as_str).unwrap_or("");
+        if !parse::is_word(word) {
+            return Err(r.malformed(format!("{word:?} is not a record kind")));
         }
-        if !matches!(
-            kind,
-            "bad" | "top" | "file" | "metadata" | "unowned" | "unmapped"
-        ) {
+        // A kind this tool does not know is a newer module's: skipped.
+        let Some(kind) = PoisonKind::from_word(word) else {
             continue;
-        }
+        };
         r.expect_pos(2)?;
         let pmem = r.pos.get(1).cloned().unwrap_or_default();
         let sector = r.req_num("sector")?;
@@ -145,51 +144,59 @@ pub fn from_records(recs: &[Record]) -> Result<Vec<Disk>> {
                 ..Bad::default()
             },
         );
-        let fs = |r: &Record| -> Result<Fs> {
-            Ok(Fs {
-                fsdev: r.req_devt("fsdev")?,
-                filesystem: r.get("fs").map(str::to_string),
-                ..Fs::default()
-            })
-        };
-        match kind {
-            "bad" => {
-                bad.length = Some(r.req_num("sectors")?);
-                bad.since = r.num("since")?;
-            }
-            "top" => bad.tops.push(Top {
-                at: Place::parse(r, "top_sector")?,
-                chain: r
-                    .get("chain")
-                    .map(|c| c.split('>').map(str::to_string).collect())
-                    .unwrap_or_default(),
-            }),
-            "file" => bad.files.push(File {
-                fs: fs(r)?,
-                ino: r.req_num("ino")?,
-                offset: r.req_num("offset")?,
-                length: r.req_num("len")?,
-                mapped: r.num("mapped")?.map(|m| m != 0),
-                path: None,
-            }),
-            "metadata" => bad.metadata.push(Meta {
-                fs: fs(r)?,
-                what: r.req("what")?.to_string(),
-            }),
-            "unowned" => bad.unowned.push(Unowned {
-                fs: fs(r)?,
-                sector_top: r.num("sector_top")?,
-                sectors: r.num("sectors")?,
-            }),
-            _ => bad.unmapped.push(Unmapped {
-                sectors: r.num("sectors")?,
-            }),
-        }
+        add(bad, kind, r)?;
     }
     for d in &mut disks {
         d.badblock_count = d.badblocks.len();
     }
     Ok(disks)
+}
+
+/// The filesystem fields of `r`.
+fn fs(r: &Record) -> Result<Fs> {
+    Ok(Fs {
+        fsdev: r.req_devt("fsdev")?,
+        filesystem: r.get("fs").map(str::to_string),
+        ..Fs::default()
+    })
+}
+
+/// Add record `r`, of kind `kind`, to its bad range.
+fn add(bad: &mut Bad, kind: PoisonKind, r: &Record) -> Result<()> {
+    match kind {
+        PoisonKind::Bad => {
+            bad.length = Some(r.req_num("sectors")?);
+            bad.since = r.num("since")?;
+        }
+        PoisonKind::Top => bad.tops.push(Top {
+            at: Place::parse(r, "top_sector")?,
+            chain: r
+                .get("chain")
+                .map(|c| c.split('>').map(str::to_string).collect())
+                .unwrap_or_default(),
+        }),
+        PoisonKind::File => bad.files.push(File {
+            fs: fs(r)?,
+            ino: r.req_num("ino")?,
+            offset: r.req_num("offset")?,
+            length: r.req_num("len")?,
+            mapped: r.num("mapped")?.map(|m| m != 0),
+            path: None,
+        }),
+        PoisonKind::Metadata => bad.metadata.push(Meta {
+            fs: fs(r)?,
+            what: r.req("what")?.to_string(),
+        }),
+        PoisonKind::Unowned => bad.unowned.push(Unowned {
+            fs: fs(r)?,
+            sector_top: r.num("sector_top")?,
+            sectors: r.num("sectors")?,
+        }),
+        PoisonKind::Unmapped => bad.unmapped.push(Unmapped {
+            sectors: r.num("sectors")?,
+        }),
+    }
+    Ok(())
 }
 
 /// Fill in device names, filesystem types and mountpoints, and (unless
