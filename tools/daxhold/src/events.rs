@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::group::{self, Place};
 use crate::kinds::{EventKind, MfFlag, SigCode, TopResult};
 use crate::parse::{self, Errno, Record};
+use crate::units;
 
 /// One failure: every record with its sequence number.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -17,12 +18,17 @@ pub struct Failure {
     pub seq: u64,
     /// The held pmem disk.
     pub dev: String,
-    /// Byte offset and length on it, and the raw `mf_flags` (absent when
-    /// the `failure` record has left the log's history).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Byte offset and length on it, the sectors that cover them, and the
+    /// raw `mf_flags` (absent when the `failure` record has left the log's
+    /// history).
+    #[serde(rename = "offset_bytes", skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "length_bytes", skip_serializing_if = "Option::is_none")]
     pub length: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sectors: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mf_flags: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -138,8 +144,11 @@ fn add(f: &mut Failure, kind: EventKind, r: &Record) -> Result<()> {
             let offset = r.req_num("offset")?;
             let len = r.req_num("len")?;
             let mf = r.req_num("mf_flags")?;
+            let (sector, sectors) = units::covering(offset, len);
             f.offset = Some(offset);
             f.length = Some(len);
+            f.sector = Some(sector);
+            f.sectors = Some(sectors);
             f.mf_flags = Some(mf);
             f.flags = match r.get("flags") {
                 // The module writes `none` for no flag: no flag name.
@@ -260,7 +269,8 @@ pub fn render(v: &[Failure]) -> String {
         out.push_str(&format!("failure {} on {}: ", f.seq, f.dev));
         match (f.offset, f.length, f.mf_flags) {
             (Some(o), Some(l), Some(m)) => out.push_str(&format!(
-                "offset {o:#x} len {l:#x} mf_flags {m:#x} ({})\n",
+                "{} mf_flags {m:#x} ({})\n",
+                units::range_text((f.sector, f.sectors), units::bytes_text(Some(o), Some(l))),
                 if f.flags.is_empty() {
                     "none".to_string()
                 } else {
@@ -319,8 +329,8 @@ mod tests {
         assert!(f.result.is_ok());
         assert_eq!(
             render(&v),
-            "failure 7 on pmem0: offset 0x8203000 len 0x1000 mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
-  top      dm-0 (254:0) sector 2191576 sectors 8 depth 1: handled (errno 0)
+            "failure 7 on pmem0: sector 266264 sectors 8 (bytes 0x8203000 len 0x1000) mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
+  top      dm-0 (254:0) sector 2191576 sectors 8 (bytes 0x42e1b000 len 0x1000) depth 1: handled (errno 0)
   unmapped sector=0 sectors=8
   owner    fs 254:0 ino 131 pgoff 3 pfn 0x101218 pages 1 (errno 0)
   signal   pid 345 (dax_poison) SIGBUS BUS_MCEERR_AR addr 0x7f12345000 lsb 12
@@ -355,10 +365,14 @@ mod tests {
         )
         .unwrap();
         assert!(none[0].flags.is_empty());
-        assert!(render(&none).contains("mf_flags 0x0 (none)\n"));
+        assert!(
+            render(&none).contains("sector 0 sectors 1 (bytes 0x0 len 0x1) mf_flags 0x0 (none)\n")
+        );
         let r = render(&v);
         assert!(r.contains("failure 3 on pmem1: (its first records have left the log)"));
-        assert!(r.contains("  top      dm-1 sector 8 sectors 8: declined (EOPNOTSUPP)\n"));
+        assert!(r.contains(
+            "  top      dm-1 sector 8 sectors 8 (bytes 0x1000 len 0x1000): declined (EOPNOTSUPP)\n"
+        ));
         assert!(r.contains("  result   EOPNOTSUPP\n"));
         assert_eq!(
             r.matches("  result ").count(),

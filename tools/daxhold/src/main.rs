@@ -14,6 +14,7 @@ mod parse;
 mod paths;
 mod report;
 mod stack;
+mod units;
 
 use std::io::Write;
 use std::path::PathBuf;

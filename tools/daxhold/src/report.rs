@@ -14,9 +14,10 @@ use crate::kfiles::Root;
 use crate::kinds::PoisonKind;
 use crate::parse::{self, Record};
 use crate::paths;
+use crate::units;
 
 /// A held pmem disk with known poison (ndctl's `badblock_count` and
-/// `badblocks`, `offset`/`length` in 512-byte sectors as ndctl's).
+/// `badblocks`; each range in sectors and in bytes, labelled).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Disk {
     pub dev: String,
@@ -28,10 +29,15 @@ pub struct Disk {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Bad {
     /// First sector on the pmem disk.
+    #[serde(rename = "sector")]
     pub offset: u64,
     /// Sectors (absent if only the lines naming it were read).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sectors", skip_serializing_if = "Option::is_none")]
     pub length: Option<u64>,
+    /// The same range in bytes.
+    pub offset_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_bytes: Option<u64>,
     /// The badblocks-change generation that first saw it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<u64>,
@@ -78,7 +84,9 @@ pub struct File {
     pub fs: Fs,
     pub ino: u64,
     /// Damaged bytes of the file.
+    #[serde(rename = "offset_bytes")]
     pub offset: u64,
+    #[serde(rename = "length_bytes")]
     pub length: u64,
     /// Whether some process maps the damaged page.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -100,10 +108,15 @@ pub struct Meta {
 pub struct Unowned {
     #[serde(flatten)]
     pub fs: Fs,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// First sector on `fsdev`, and how many; the same in bytes.
+    #[serde(rename = "sector", skip_serializing_if = "Option::is_none")]
     pub sector_top: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sectors: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_bytes: Option<u64>,
 }
 
 /// A piece nothing above uses.
@@ -111,6 +124,8 @@ pub struct Unowned {
 pub struct Unmapped {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sectors: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_bytes: Option<u64>,
 }
 
 /// The disks and bad ranges of `recs`, in the file's order.
@@ -141,6 +156,7 @@ pub fn from_records(recs: &[Record]) -> Result<Vec<Disk>> {
             |b| b.offset == sector,
             || Bad {
                 offset: sector,
+                offset_bytes: units::bytes(sector),
                 ..Bad::default()
             },
         );
@@ -165,7 +181,9 @@ fn fs(r: &Record) -> Result<Fs> {
 fn add(bad: &mut Bad, kind: PoisonKind, r: &Record) -> Result<()> {
     match kind {
         PoisonKind::Bad => {
-            bad.length = Some(r.req_num("sectors")?);
+            let sectors = r.req_num("sectors")?;
+            bad.length = Some(sectors);
+            bad.length_bytes = Some(units::bytes(sectors));
             bad.since = r.num("since")?;
         }
         PoisonKind::Top => bad.tops.push(Top {
@@ -187,14 +205,24 @@ fn add(bad: &mut Bad, kind: PoisonKind, r: &Record) -> Result<()> {
             fs: fs(r)?,
             what: r.req("what")?.to_string(),
         }),
-        PoisonKind::Unowned => bad.unowned.push(Unowned {
-            fs: fs(r)?,
-            sector_top: r.num("sector_top")?,
-            sectors: r.num("sectors")?,
-        }),
-        PoisonKind::Unmapped => bad.unmapped.push(Unmapped {
-            sectors: r.num("sectors")?,
-        }),
+        PoisonKind::Unowned => {
+            let sector_top = r.num("sector_top")?;
+            let sectors = r.num("sectors")?;
+            bad.unowned.push(Unowned {
+                fs: fs(r)?,
+                sector_top,
+                sectors,
+                offset_bytes: sector_top.map(units::bytes),
+                length_bytes: sectors.map(units::bytes),
+            });
+        }
+        PoisonKind::Unmapped => {
+            let sectors = r.num("sectors")?;
+            bad.unmapped.push(Unmapped {
+                sectors,
+                length_bytes: sectors.map(units::bytes),
+            });
+        }
     }
     Ok(())
 }
@@ -291,69 +319,68 @@ pub fn render(disks: &[Disk], no_paths: bool) -> String {
             if n == 1 { "" } else { "s" }
         ));
         for b in &d.badblocks {
-            out.push_str(&format!("  sector {}", b.offset));
-            if let Some(l) = b.length {
-                out.push_str(&format!(
-                    " sectors {l} (bytes {:#x} len {:#x})",
-                    b.offset.saturating_mul(512),
-                    l.saturating_mul(512)
-                ));
-            }
-            if let Some(s) = b.since {
-                out.push_str(&format!(", since generation {s}"));
-            }
-            out.push('\n');
-            for t in &b.tops {
-                out.push_str("    ");
-                out.push_str(&t.at.text());
-                if !t.chain.is_empty() {
-                    out.push_str(&format!(": {}", t.chain.join(" > ")));
-                }
-                out.push('\n');
-            }
-            for f in &b.files {
-                let path = match (&f.path, no_paths) {
-                    (Some(p), _) => p.clone(),
-                    (None, true) => format!("inode {}", f.ino),
-                    (None, false) => format!("inode {} (path not found)", f.ino),
-                };
-                out.push_str(&format!(
-                    "    file     {path}: ino {} offset {:#x} len {:#x}{}; {}\n",
-                    f.ino,
-                    f.offset,
-                    f.length,
-                    match f.mapped {
-                        Some(true) => ", mapped",
-                        Some(false) => ", not mapped",
-                        None => "",
-                    },
-                    fs_text(&f.fs)
-                ));
-            }
-            for m in &b.metadata {
-                out.push_str(&format!("    metadata {}: {}\n", m.what, fs_text(&m.fs)));
-            }
-            for u in &b.unowned {
-                out.push_str("    unowned  ");
-                if let Some(s) = u.sector_top {
-                    out.push_str(&format!("sector {s} "));
-                }
-                if let Some(s) = u.sectors {
-                    out.push_str(&format!("sectors {s} "));
-                }
-                out.push_str(&format!("(no owner known): {}\n", fs_text(&u.fs)));
-            }
-            for u in &b.unmapped {
-                match u.sectors {
-                    Some(s) => out.push_str(&format!(
-                        "    unmapped {s} sectors: nothing above uses them\n"
-                    )),
-                    None => out.push_str("    unmapped nothing above uses it\n"),
-                }
-            }
+            render_bad(&mut out, b, no_paths);
         }
     }
     out
+}
+
+/// One bad range and what lies on it.
+fn render_bad(out: &mut String, b: &Bad, no_paths: bool) {
+    out.push_str(&format!(
+        "  {}",
+        units::sectors_text(Some(b.offset), b.length)
+    ));
+    if let Some(s) = b.since {
+        out.push_str(&format!(", since generation {s}"));
+    }
+    out.push('\n');
+    for t in &b.tops {
+        out.push_str("    ");
+        out.push_str(&t.at.text());
+        if !t.chain.is_empty() {
+            out.push_str(&format!(": {}", t.chain.join(" > ")));
+        }
+        out.push('\n');
+    }
+    for f in &b.files {
+        let path = match (&f.path, no_paths) {
+            (Some(p), _) => p.clone(),
+            (None, true) => format!("inode {}", f.ino),
+            (None, false) => format!("inode {} (path not found)", f.ino),
+        };
+        out.push_str(&format!(
+            "    file     {path}: ino {} {}{}; {}\n",
+            f.ino,
+            units::bytes_text(Some(f.offset), Some(f.length)),
+            match f.mapped {
+                Some(true) => ", mapped",
+                Some(false) => ", not mapped",
+                None => "",
+            },
+            fs_text(&f.fs)
+        ));
+    }
+    for m in &b.metadata {
+        out.push_str(&format!("    metadata {}: {}\n", m.what, fs_text(&m.fs)));
+    }
+    for u in &b.unowned {
+        let at = units::sectors_text(u.sector_top, u.sectors);
+        let sep = if at.is_empty() { "" } else { ": " };
+        out.push_str(&format!(
+            "    unowned  {at}{sep}no owner known; {}\n",
+            fs_text(&u.fs)
+        ));
+    }
+    for u in &b.unmapped {
+        match u.sectors {
+            Some(_) => out.push_str(&format!(
+                "    unmapped {}: nothing above uses them\n",
+                units::sectors_text(None, u.sectors)
+            )),
+            None => out.push_str("    unmapped nothing above uses it\n"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -397,12 +424,12 @@ unmapped pmem0 sector=0 sectors=8
             render(&d, true),
             "pmem0: 2 bad ranges
   sector 64 sectors 8 (bytes 0x8000 len 0x1000), since generation 12
-    top      dm-0 (254:0) sector 2112 sectors 8 depth 2: pmem0 > pmem0p1 > dm-0
-    file     inode 12: ino 12 offset 0x3000 len 0x1000, mapped; ext4 on 254:0, not mounted
+    top      dm-0 (254:0) sector 2112 sectors 8 (bytes 0x108000 len 0x1000) depth 2: pmem0 > pmem0p1 > dm-0
+    file     inode 12: ino 12 bytes 0x3000 len 0x1000, mapped; ext4 on 254:0, not mounted
     metadata inode_table_group_0: ext4 on 254:0, not mounted
-    unowned  sector 2112 sectors 8 (no owner known): xfs on 254:0, not mounted
-  sector 0
-    unmapped 8 sectors: nothing above uses them
+    unowned  sector 2112 sectors 8 (bytes 0x108000 len 0x1000): no owner known; xfs on 254:0, not mounted
+  sector 0 (bytes 0x0)
+    unmapped sectors 8 (0x1000 bytes): nothing above uses them
 "
         );
         assert_eq!(

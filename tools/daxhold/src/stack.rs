@@ -45,14 +45,19 @@ pub struct Map {
     #[serde(skip)]
     pub upper: String,
     pub lower: String,
+    /// First sector of the range on the upper device, and how many.
+    #[serde(rename = "sector")]
     pub start: u64,
     pub sectors: u64,
+    /// Where the range starts on `lower` (sector).
+    #[serde(rename = "lower_sector")]
     pub lower_start: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<Target>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stripes: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Chunk size of a striped target, in sectors.
+    #[serde(rename = "chunk_sectors", skip_serializing_if = "Option::is_none")]
     pub chunk: Option<u64>,
     /// Which stripe of a striped target this edge is (from 0).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,7 +253,8 @@ pub struct Node {
     pub dev: String,
     pub devt: String,
     pub kind: DevKind,
-    /// Bytes.
+    /// Its size in bytes (and in sectors below).
+    #[serde(rename = "size_bytes")]
     pub size: u64,
     pub sectors: u64,
     /// `auto` or `manual` (held disks only).

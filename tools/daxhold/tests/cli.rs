@@ -196,11 +196,12 @@ pmem0       259:0 pmem    2G daxhold(auto)
     assert_eq!(j[0]["devt"], "259:0");
     assert_eq!(j[0]["kind"], "pmem");
     assert_eq!(j[0]["mode"], "auto");
-    assert_eq!(j[0]["size"], 4194304u64 * 512);
+    assert_eq!(j[0]["size_bytes"], 4194304u64 * 512);
+    assert_eq!(j[0]["sectors"], 4194304u64);
     let p1 = &j[0]["children"][0];
     assert_eq!(p1["dev"], "pmem0p1");
     assert_eq!(p1["holder"], false);
-    assert_eq!(p1["maps"][0]["lower_start"], 2048);
+    assert_eq!(p1["maps"][0]["lower_sector"], 2048);
     assert_eq!(p1["maps"][0]["target"], "part");
     let dm = &p1["children"][0];
     assert_eq!(dm["dev"], "dm-0");
@@ -223,8 +224,8 @@ fn events_text_json_last() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "failure 7 on pmem0: offset 0x8203000 len 0x1000 mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
-  top      dm-0 (254:0) sector 2191576 sectors 8 depth 2: declined (EOPNOTSUPP)
+        "failure 7 on pmem0: sector 266264 sectors 8 (bytes 0x8203000 len 0x1000) mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
+  top      dm-0 (254:0) sector 2191576 sectors 8 (bytes 0x42e1b000 len 0x1000) depth 2: declined (EOPNOTSUPP)
   unowned  pfn_lo=0x101219 pfn_hi=0x101219
   owner    fs 254:0 ino 131 pgoff 3 pfn 0x101218 pages 1 (errno 0)
   signal   pid 345 (dax_poison) SIGBUS BUS_MCEERR_AR addr 0x7f12345000 lsb 12
@@ -240,8 +241,13 @@ fn events_text_json_last() {
         serde_json::json!(["MF_ACTION_REQUIRED", "MF_SW_SIMULATED"])
     );
     assert!(a[0].get("owners").is_none());
-    assert_eq!(a[1]["offset"], 0x8203000);
-    assert_eq!(a[1]["length"], 0x1000);
+    assert_eq!(a[1]["offset_bytes"], 0x8203000);
+    assert_eq!(a[1]["length_bytes"], 0x1000);
+    assert_eq!(a[1]["sector"], 0x8203000 / 512);
+    assert_eq!(a[1]["sectors"], 8);
+    assert_eq!(a[1]["tops"][0]["sector"], 2191576);
+    assert_eq!(a[1]["tops"][0]["offset_bytes"], 2191576u64 * 512);
+    assert_eq!(a[1]["tops"][0]["length_bytes"], 4096);
     assert_eq!(a[1]["mf_flags"], 0x23);
     assert_eq!(a[1]["tops"][0]["errno"], -95);
     assert_eq!(a[1]["tops"][0]["error"], "EOPNOTSUPP");
@@ -296,25 +302,25 @@ metadata pmem0 sector=8 fsdev=254:0 fs=ext4 what=superblock
         format!(
             "pmem0: 2 bad ranges
   sector 4160 sectors 8 (bytes 0x208000 len 0x1000), since generation 3
-    top      dm-0 (254:0) sector 2112 sectors 8 depth 2: pmem0 > pmem0p1 > dm-0
-    file     /mnt/lv/dir/damaged: ino {ino} offset 0x3000 len 0x1000, not mapped; ext4 on dm-0 (254:0) at /mnt/lv
-    file     inode 999999999 (path not found): ino 999999999 offset 0x0 len 0x1000, mapped; ext4 on dm-0 (254:0) at /mnt/lv
+    top      dm-0 (254:0) sector 2112 sectors 8 (bytes 0x108000 len 0x1000) depth 2: pmem0 > pmem0p1 > dm-0
+    file     /mnt/lv/dir/damaged: ino {ino} bytes 0x3000 len 0x1000, not mapped; ext4 on dm-0 (254:0) at /mnt/lv
+    file     inode 999999999 (path not found): ino 999999999 bytes 0x0 len 0x1000, mapped; ext4 on dm-0 (254:0) at /mnt/lv
   sector 8 sectors 8 (bytes 0x1000 len 0x1000), since generation 4
     metadata superblock: ext4 on 254:0 at /mnt/lv
 "
         )
     );
     let o = f.run(&["report", "--no-paths"]);
-    assert!(stdout(&o).contains(&format!(
-        "    file     inode {ino}: ino {ino} offset 0x3000"
-    )));
+    assert!(stdout(&o).contains(&format!("    file     inode {ino}: ino {ino} bytes 0x3000")));
     let j = json(&f.run(&["report", "--json"]));
     let d = &j[0];
     assert_eq!(d["dev"], "pmem0");
     assert_eq!(d["badblock_count"], 2);
     let b = &d["badblocks"][0];
-    assert_eq!(b["offset"], 4160);
-    assert_eq!(b["length"], 8);
+    assert_eq!(b["sector"], 4160);
+    assert_eq!(b["sectors"], 8);
+    assert_eq!(b["offset_bytes"], 4160 * 512);
+    assert_eq!(b["length_bytes"], 4096);
     assert_eq!(b["since"], 3);
     assert_eq!(
         b["tops"][0]["chain"],
@@ -326,8 +332,8 @@ metadata pmem0 sector=8 fsdev=254:0 fs=ext4 what=superblock
     assert_eq!(file["filesystem"], "ext4");
     assert_eq!(file["mountpoint"], "/mnt/lv");
     assert_eq!(file["ino"], ino);
-    assert_eq!(file["offset"], 0x3000);
-    assert_eq!(file["length"], 0x1000);
+    assert_eq!(file["offset_bytes"], 0x3000);
+    assert_eq!(file["length_bytes"], 0x1000);
     assert_eq!(file["mapped"], false);
     assert_eq!(file["path"], "/mnt/lv/dir/damaged");
     assert!(b["files"][1].get("path").is_none());
