@@ -112,7 +112,7 @@ panic-check: module
 fmt:
 	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs \
 		rust/pure/tests/model/*.rs rust/pure/benches/*.rs tools/daxhold/src/*.rs \
-		tools/daxhold/src/bin/*.rs tools/daxhold/tests/*.rs tools/fuzz/src/*.rs tools/fuzz/fuzz_targets/*.rs
+		tools/daxhold/src/bin/*.rs tools/daxhold/tests/*.rs tools/daxhold/tests/common/*.rs tools/fuzz/src/*.rs tools/fuzz/fuzz_targets/*.rs
 
 # check.sh runs the set-up itself, as its first steps.
 CHECK_FLAVOUR ?= default
