@@ -58,9 +58,25 @@ pub enum Cmd {
         /// Print JSON (ndctl style): an array of failures.
         #[arg(long)]
         json: bool,
-        /// Only the last N failures.
+        /// Only the last N failures (with --follow: of those already
+        /// recorded when it starts).
         #[arg(long, value_name = "N")]
         last: Option<usize>,
+        /// Keep reading and print new failures as they complete, until
+        /// interrupted (SIGINT or SIGTERM: exit 0); with --json, one JSON
+        /// object per line.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// With --follow: milliseconds between two reads of the events
+        /// file.
+        #[arg(
+            long,
+            value_name = "MS",
+            default_value_t = 500,
+            requires = "follow",
+            value_parser = clap::value_parser!(u64).range(1..=3_600_000)
+        )]
+        interval: u64,
     },
     /// Known poison (badblocks of held pmem disks) and the files it damages
     ///

@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod error;
 mod events;
+pub mod follow;
 mod group;
 mod json;
 mod kfiles;
@@ -19,14 +20,42 @@ mod report;
 mod stack;
 mod units;
 
+use std::io::{self, Write};
+use std::time::Duration;
+
 use cli::{Cli, Cmd};
-use error::Result;
+use error::{Error, Result};
 use kfiles::Root;
 
-/// Run the command `cli` names: its whole output, or the error.
-pub fn run(cli: Cli) -> Result<String> {
-    let root = Root::new(cli.root);
-    match cli.cmd {
+/// Run the command `cli` names, writing its output to `out` (a reader
+/// that went away, EPIPE, is no error).
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    let root = Root::new(cli.root.clone());
+    if let Cmd::Events {
+        json,
+        last,
+        follow: true,
+        interval,
+    } = cli.cmd
+    {
+        let opts = follow::Options {
+            json,
+            last,
+            interval: Duration::from_millis(interval),
+        };
+        return follow::run(&root, &opts, out);
+    }
+    let text = output(cli.cmd, &root)?;
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::Io("standard output".into(), e)),
+    }
+}
+
+/// The whole output of a command that prints once.
+fn output(cmd: Cmd, root: &Root) -> Result<String> {
+    match cmd {
         Cmd::Status { json } => {
             let s = stack::Stack::from_records(&root.interface("stack")?)?;
             let (trees, cut) = s.trees();
@@ -44,7 +73,7 @@ pub fn run(cli: Cli) -> Result<String> {
                 Ok(stack::render(&trees))
             }
         }
-        Cmd::Events { json, last } => {
+        Cmd::Events { json, last, .. } => {
             let v = events::tail(events::from_records(&root.interface("events")?)?, last);
             if json {
                 Ok(json::to_string(&v))
@@ -58,7 +87,7 @@ pub fn run(cli: Cli) -> Result<String> {
             walk_limit,
         } => {
             let mut disks = report::from_records(&root.interface("poison")?)?;
-            let cut = report::resolve(&mut disks, &root, no_paths, walk_limit);
+            let cut = report::resolve(&mut disks, root, no_paths, walk_limit);
             for m in cut {
                 eprintln!("daxhold: {m}: stopped looking for paths after {walk_limit} entries");
             }
