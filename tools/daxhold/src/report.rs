@@ -234,36 +234,7 @@ pub fn resolve(disks: &mut [Disk], root: &Root, no_paths: bool, limit: u64) -> B
         .read_optional("/proc/self/mountinfo")
         .map(|t| paths::mountinfo(&t))
         .unwrap_or_default();
-    let mut want: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
-    for d in disks.iter_mut() {
-        for b in &mut d.badblocks {
-            let names: Vec<(String, String)> = b
-                .tops
-                .iter()
-                .filter_map(|t| t.at.devt.clone().map(|dt| (dt, t.at.dev.clone())))
-                .collect();
-            let fill = |fs: &mut Fs| {
-                if fs.blockdev.is_none() {
-                    fs.blockdev = names
-                        .iter()
-                        .find(|(dt, _)| *dt == fs.fsdev)
-                        .map(|(_, n)| n.clone());
-                }
-                if let Some(m) = paths::find(&mounts, &fs.fsdev) {
-                    fs.mountpoint = Some(m.mountpoint.clone());
-                    if fs.filesystem.is_none() {
-                        fs.filesystem = Some(m.fstype.clone());
-                    }
-                }
-            };
-            for f in &mut b.files {
-                fill(&mut f.fs);
-                want.entry(f.fs.fsdev.clone()).or_default().insert(f.ino);
-            }
-            b.metadata.iter_mut().for_each(|m| fill(&mut m.fs));
-            b.unowned.iter_mut().for_each(|u| fill(&mut u.fs));
-        }
-    }
+    let want = fill_filesystems(disks, &mounts);
     let mut truncated = BTreeSet::new();
     if no_paths {
         return truncated;
@@ -289,6 +260,46 @@ pub fn resolve(disks: &mut [Disk], root: &Root, no_paths: bool, limit: u64) -> B
         }
     }
     truncated
+}
+
+/// Fill in the device names (from the tops), filesystem types and
+/// mountpoints of every range's filesystems; the inodes of damaged files
+/// per filesystem.
+fn fill_filesystems(
+    disks: &mut [Disk],
+    mounts: &[paths::Mount],
+) -> BTreeMap<String, BTreeSet<u64>> {
+    let mut want: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+    for d in disks.iter_mut() {
+        for b in &mut d.badblocks {
+            let names: Vec<(String, String)> = b
+                .tops
+                .iter()
+                .filter_map(|t| t.at.devt.clone().map(|dt| (dt, t.at.dev.clone())))
+                .collect();
+            let fill = |fs: &mut Fs| {
+                if fs.blockdev.is_none() {
+                    fs.blockdev = names
+                        .iter()
+                        .find(|(dt, _)| *dt == fs.fsdev)
+                        .map(|(_, n)| n.clone());
+                }
+                if let Some(m) = paths::find(mounts, &fs.fsdev) {
+                    fs.mountpoint = Some(m.mountpoint.clone());
+                    if fs.filesystem.is_none() {
+                        fs.filesystem = Some(m.fstype.clone());
+                    }
+                }
+            };
+            for f in &mut b.files {
+                fill(&mut f.fs);
+                want.entry(f.fs.fsdev.clone()).or_default().insert(f.ino);
+            }
+            b.metadata.iter_mut().for_each(|m| fill(&mut m.fs));
+            b.unowned.iter_mut().for_each(|u| fill(&mut u.fs));
+        }
+    }
+    want
 }
 
 fn fs_text(fs: &Fs) -> String {
