@@ -15,7 +15,9 @@ use clap::{Parser, Subcommand};
     name = "daxhold",
     version,
     after_help = "Reads /proc/fs/daxhold/{stack,events,poison} (root only). \
-Exit status: 0 success, 1 error (module not loaded or too old, not root, \
+Positions and sizes are given in 512-byte sectors and in bytes, each labelled \
+(text: \"sector S sectors N (bytes 0xO len 0xL)\"; JSON: sector, sectors, \
+*_bytes). Exit status: 0 success, 1 error (module not loaded or too old, not root, \
 unreadable kernel file), 2 bad arguments.\nSee Documentation/tool.rst."
 )]
 pub struct Cli {
@@ -50,8 +52,9 @@ pub enum Cmd {
     /// Recent memory failures daxhold handled and where they went
     ///
     /// Oldest first, one block per failure (the last 512 records of the
-    /// module's failure log): the raw byte offset, length and mf_flags on
-    /// the pmem, each translated piece at the top of the stack and what
+    /// module's failure log): where it hit the pmem, in sectors and in
+    /// bytes, and its mf_flags, each translated piece at the top of the
+    /// stack (sectors and bytes on that device) and what
     /// its holder did, the files whose mapping processes were signalled,
     /// the pids daxhold's handling signalled, and the result.
     Events {
