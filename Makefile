@@ -18,7 +18,8 @@
 #   make fuzz       every fuzz target, 10^7 executions each (not in check)
 #   make lint       rustfmt --check and clippy
 #   make panic-check  no panic paths in daxhold.o (tools/panic-check.sh)
-#   make tool       the userspace tool, build/tool/daxhold (tools/daxhold)
+#   make tool       the userspace tool, build/tool/daxhold (tools/daxhold), its
+#                   man pages (build/tool/man) and completions (build/tool/completions)
 #   make clean
 #
 # FLAVOUR selects the test kernel (tools/kconfig/<FLAVOUR>.config) of the
@@ -90,11 +91,15 @@ fuzz:
 		tools/fuzz/run.sh
 
 # The userspace tool (tools/daxhold) as build/tool/daxhold; the guest
-# initramfs takes it from there.  See Documentation/tool.rst.
+# initramfs takes it from there.  Its man pages (clap_mangen) go to
+# build/tool/man/, its bash, zsh and fish completions (clap_complete) to
+# build/tool/completions/, written by daxhold-gen.  See Documentation/tool.rst.
 tool:
 	cargo build --quiet --release --locked --manifest-path tools/daxhold/Cargo.toml \
-		--target-dir build/tool/target
+		--target-dir build/tool/target --bins
 	mkdir -p build/tool && cp build/tool/target/release/daxhold build/tool/daxhold
+	rm -rf build/tool/man build/tool/completions
+	build/tool/target/release/daxhold-gen build/tool
 
 lint: kernel
 	tools/lint.sh $(KDIR)
@@ -107,7 +112,7 @@ panic-check: module
 fmt:
 	rustfmt --config-path .rustfmt.toml rust/*.rs rust/ffi/*.rs rust/pure/*.rs rust/pure/tests/*.rs \
 		rust/pure/tests/model/*.rs rust/pure/benches/*.rs tools/daxhold/src/*.rs \
-		tools/daxhold/tests/*.rs tools/fuzz/src/*.rs tools/fuzz/fuzz_targets/*.rs
+		tools/daxhold/src/bin/*.rs tools/daxhold/tests/*.rs tools/daxhold/tests/common/*.rs tools/fuzz/src/*.rs tools/fuzz/fuzz_targets/*.rs
 
 # check.sh runs the set-up itself, as its first steps.
 CHECK_FLAVOUR ?= default

@@ -22,6 +22,8 @@ pub enum Error {
     },
     /// The file exists but only root may read it.
     Permission(String),
+    /// The file went away while following it: the module was unloaded.
+    Gone(String),
     /// Any other I/O error on an interface file.
     Io(String, io::Error),
     /// A line the tool cannot read: file, line number (1-based), why.
@@ -49,6 +51,10 @@ impl fmt::Display for Error {
             Error::Permission(file) => {
                 write!(f, "{file}: permission denied: daxhold's files are root-only (run as root)")
             }
+            Error::Gone(file) => write!(
+                f,
+                "{file} is gone: the daxhold module was unloaded while following it"
+            ),
             Error::Io(file, e) => write!(f, "{file}: {e}"),
             Error::Malformed { file, line, msg } => write!(f, "{file}:{line}: malformed line: {msg}"),
         }

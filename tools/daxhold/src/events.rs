@@ -8,33 +8,9 @@ use serde_json::{Map as JsonMap, Value};
 
 use crate::error::Result;
 use crate::group::{self, Place};
+use crate::kinds::{EventKind, MfFlag, SigCode, TopResult};
 use crate::parse::{self, Errno, Record};
-
-/// Kinds shown as they are (kind and fields): the failure log's other
-/// records. Any other kind is ignored (a newer module's).
-const OTHER_KINDS: [&str; 8] = [
-    "unmapped",
-    "whole",
-    "metadata",
-    "unowned",
-    "pre_remove_owners",
-    "notours",
-    "nostack",
-    "stopped",
-];
-
-/// The kernel's `mf_flags` bits (include/linux/mm.h, 6.12), for a
-/// `failure` record without `flags=`.
-const MF_FLAGS: [(u64, &str); 8] = [
-    (1 << 0, "MF_COUNT_INCREASED"),
-    (1 << 1, "MF_ACTION_REQUIRED"),
-    (1 << 2, "MF_MUST_KILL"),
-    (1 << 3, "MF_SOFT_OFFLINE"),
-    (1 << 4, "MF_UNPOISON"),
-    (1 << 5, "MF_SW_SIMULATED"),
-    (1 << 6, "MF_NO_RETRY"),
-    (1 << 7, "MF_MEM_PRE_REMOVE"),
-];
+use crate::units;
 
 /// One failure: every record with its sequence number.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -42,16 +18,21 @@ pub struct Failure {
     pub seq: u64,
     /// The held pmem disk.
     pub dev: String,
-    /// Byte offset and length on it, and the raw `mf_flags` (absent when
-    /// the `failure` record has left the log's history).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Byte offset and length on it, the sectors that cover them, and the
+    /// raw `mf_flags` (absent when the `failure` record has left the log's
+    /// history).
+    #[serde(rename = "offset_bytes", skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "length_bytes", skip_serializing_if = "Option::is_none")]
     pub length: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sector: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sectors: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mf_flags: Option<u64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub flags: Vec<String>,
+    pub flags: Vec<MfFlag>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tops: Vec<Top>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -76,7 +57,7 @@ pub struct Top {
     #[serde(flatten)]
     pub at: Place,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub result: Option<String>,
+    pub result: Option<TopResult>,
     #[serde(flatten)]
     pub errno: Errno,
 }
@@ -104,7 +85,7 @@ pub struct Signal {
     pub comm: Option<String>,
     /// `AR` or `AO` (BUS_MCEERR_AR/AO).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<SigCode>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addr: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -133,17 +114,14 @@ pub fn from_records(recs: &[Record]) -> Result<Vec<Failure>> {
             .filter(|_| !seq_word.starts_with("0x"))
             .ok_or_else(|| r.malformed(format!("{seq_word:?} is not a sequence number")))?;
         let pmem = r.pos.get(1).ok_or_else(|| r.malformed("no device name"))?;
-        let kind = r.pos.get(2).ok_or_else(|| r.malformed("no record kind"))?;
-        if !parse::is_word(kind) {
-            return Err(r.malformed(format!("{kind:?} is not a record kind")));
+        let word = r.pos.get(2).ok_or_else(|| r.malformed("no record kind"))?;
+        if !parse::is_word(word) {
+            return Err(r.malformed(format!("{word:?} is not a record kind")));
         }
-        let known = matches!(
-            kind.as_str(),
-            "failure" | "top" | "owner" | "signal" | "result"
-        ) || OTHER_KINDS.contains(&kind.as_str());
-        if !known {
+        // A kind this tool does not know is a newer module's: skipped.
+        let Some(kind) = EventKind::from_word(word) else {
             continue;
-        }
+        };
         r.expect_pos(3)?;
         let f = group::entry(
             &mut out,
@@ -160,96 +138,115 @@ pub fn from_records(recs: &[Record]) -> Result<Vec<Failure>> {
 }
 
 /// Add record `r` of kind `kind` to failure `f`.
-fn add(f: &mut Failure, kind: &str, r: &Record) -> Result<()> {
+fn add(f: &mut Failure, kind: EventKind, r: &Record) -> Result<()> {
     match kind {
-        "failure" => {
+        EventKind::Failure => {
             let offset = r.req_num("offset")?;
             let len = r.req_num("len")?;
             let mf = r.req_num("mf_flags")?;
+            let (sector, sectors) = units::covering(offset, len);
             f.offset = Some(offset);
             f.length = Some(len);
+            f.sector = Some(sector);
+            f.sectors = Some(sectors);
             f.mf_flags = Some(mf);
             f.flags = match r.get("flags") {
                 // The module writes `none` for no flag: no flag name.
                 Some("none") => Vec::new(),
-                Some(s) if !s.is_empty() => s.split('|').map(str::to_string).collect(),
-                _ => MF_FLAGS
-                    .iter()
-                    .filter(|(b, _)| mf & b != 0)
-                    .map(|(_, n)| n.to_string())
-                    .collect(),
+                Some(s) if !s.is_empty() => s.split('|').map(MfFlag::from_word).collect(),
+                _ => MfFlag::from_bits(mf),
             };
         }
-        "top" => {
-            let t = Top {
-                at: Place::parse(r, "sector")?,
-                result: r.get("result").map(str::to_string),
-                errno: r.errno("errno")?,
-            };
-            f.lines.push(format!(
-                "{}: {}{}",
-                t.at.text(),
-                t.result.as_deref().unwrap_or("?"),
-                paren(&t.errno),
-            ));
-            f.tops.push(t);
-        }
-        "owner" => {
-            let o = Owner {
-                fsdev: r.req_devt("fsdev")?,
-                ino: r.req_num("ino")?,
-                pgoff: r.num("pgoff")?,
-                pfn: r.num("pfn")?,
-                pages: r.num("pages")?,
-                errno: r.errno("errno")?,
-            };
-            f.lines.push(format!(
-                "owner    fs {} ino {}{} pfn {} pages {}{}",
-                o.fsdev,
-                o.ino,
-                o.pgoff.map(|p| format!(" pgoff {p}")).unwrap_or_default(),
-                opt_hex(o.pfn),
-                o.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
-                paren(&o.errno),
-            ));
-            f.owners.push(o);
-        }
-        "signal" => {
-            let s = Signal {
-                pid: r.req_num("pid")?,
-                comm: r.get("comm").map(str::to_string),
-                code: r.get("code").map(str::to_string),
-                addr: r.num("addr")?,
-                lsb: r.num("lsb")?,
-            };
-            f.lines.push(format!(
-                "signal   pid {}{} SIGBUS{}{}{}",
-                s.pid,
-                s.comm
-                    .as_ref()
-                    .map(|c| format!(" ({c})"))
-                    .unwrap_or_default(),
-                s.code
-                    .as_ref()
-                    .map(|c| format!(" BUS_MCEERR_{c}"))
-                    .unwrap_or_default(),
-                s.addr.map(|a| format!(" addr {a:#x}")).unwrap_or_default(),
-                s.lsb.map(|l| format!(" lsb {l}")).unwrap_or_default(),
-            ));
-            f.signals.push(s);
-        }
-        "result" => {
+        EventKind::Top => add_top(f, r)?,
+        EventKind::Owner => add_owner(f, r)?,
+        EventKind::Signal => add_signal(f, r)?,
+        EventKind::Result => {
             f.result = r.errno("errno")?;
             if f.result.is_none() {
                 return Err(r.malformed("no errno= field"));
             }
         }
-        other => {
-            f.records.push(crate::json::generic(other, &r.kv));
+        EventKind::Unmapped
+        | EventKind::Whole
+        | EventKind::Metadata
+        | EventKind::Unowned
+        | EventKind::PreRemoveOwners
+        | EventKind::Notours
+        | EventKind::Nostack
+        | EventKind::Stopped => {
+            f.records.push(crate::json::generic(kind, &r.kv));
             let fields: Vec<String> = r.kv.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            f.lines.push(format!("{other:<8} {}", fields.join(" ")));
+            f.lines
+                .push(format!("{:<8} {}", kind.as_str(), fields.join(" ")));
         }
     }
+    Ok(())
+}
+
+/// A `top` record: its text line and its JSON.
+fn add_top(f: &mut Failure, r: &Record) -> Result<()> {
+    let t = Top {
+        at: Place::parse(r, "sector")?,
+        result: r.get("result").map(TopResult::from_word),
+        errno: r.errno("errno")?,
+    };
+    f.lines.push(format!(
+        "{}: {}{}",
+        t.at.text(),
+        t.result.as_ref().map(TopResult::as_str).unwrap_or("?"),
+        paren(&t.errno),
+    ));
+    f.tops.push(t);
+    Ok(())
+}
+
+/// An `owner` record.
+fn add_owner(f: &mut Failure, r: &Record) -> Result<()> {
+    let o = Owner {
+        fsdev: r.req_devt("fsdev")?,
+        ino: r.req_num("ino")?,
+        pgoff: r.num("pgoff")?,
+        pfn: r.num("pfn")?,
+        pages: r.num("pages")?,
+        errno: r.errno("errno")?,
+    };
+    f.lines.push(format!(
+        "owner    fs {} ino {}{} pfn {} pages {}{}",
+        o.fsdev,
+        o.ino,
+        o.pgoff.map(|p| format!(" pgoff {p}")).unwrap_or_default(),
+        opt_hex(o.pfn),
+        o.pages.map(|p| p.to_string()).unwrap_or_else(|| "?".into()),
+        paren(&o.errno),
+    ));
+    f.owners.push(o);
+    Ok(())
+}
+
+/// A `signal` record.
+fn add_signal(f: &mut Failure, r: &Record) -> Result<()> {
+    let s = Signal {
+        pid: r.req_num("pid")?,
+        comm: r.get("comm").map(str::to_string),
+        code: r.get("code").map(SigCode::from_word),
+        addr: r.num("addr")?,
+        lsb: r.num("lsb")?,
+    };
+    f.lines.push(format!(
+        "signal   pid {}{} SIGBUS{}{}{}",
+        s.pid,
+        s.comm
+            .as_ref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default(),
+        s.code
+            .as_ref()
+            .map(|c| format!(" BUS_MCEERR_{c}"))
+            .unwrap_or_default(),
+        s.addr.map(|a| format!(" addr {a:#x}")).unwrap_or_default(),
+        s.lsb.map(|l| format!(" lsb {l}")).unwrap_or_default(),
+    ));
+    f.signals.push(s);
     Ok(())
 }
 
@@ -272,11 +269,13 @@ pub fn render(v: &[Failure]) -> String {
         out.push_str(&format!("failure {} on {}: ", f.seq, f.dev));
         match (f.offset, f.length, f.mf_flags) {
             (Some(o), Some(l), Some(m)) => out.push_str(&format!(
-                "offset {o:#x} len {l:#x} mf_flags {m:#x} ({})\n",
+                "{} mf_flags {m:#x} ({})\n",
+                units::range_text((f.sector, f.sectors), units::bytes_text(Some(o), Some(l))),
                 if f.flags.is_empty() {
                     "none".to_string()
                 } else {
-                    f.flags.join("|")
+                    let names: Vec<&str> = f.flags.iter().map(MfFlag::as_str).collect();
+                    names.join("|")
                 }
             )),
             _ => out.push_str("(its first records have left the log)\n"),
@@ -330,8 +329,8 @@ mod tests {
         assert!(f.result.is_ok());
         assert_eq!(
             render(&v),
-            "failure 7 on pmem0: offset 0x8203000 len 0x1000 mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
-  top      dm-0 (254:0) sector 2191576 sectors 8 depth 1: handled (errno 0)
+            "failure 7 on pmem0: sector 266264 sectors 8 (bytes 0x8203000 len 0x1000) mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
+  top      dm-0 (254:0) sector 2191576 sectors 8 (bytes 0x42e1b000 len 0x1000) depth 1: handled (errno 0)
   unmapped sector=0 sectors=8
   owner    fs 254:0 ino 131 pgoff 3 pfn 0x101218 pages 1 (errno 0)
   signal   pid 345 (dax_poison) SIGBUS BUS_MCEERR_AR addr 0x7f12345000 lsb 12
@@ -357,19 +356,23 @@ mod tests {
         assert_eq!(v[0].result.errno, Some(-95));
         assert_eq!(v[0].tops[0].errno.errno, Some(-95));
         assert_eq!(v[0].tops[0].errno.error.as_deref(), Some("EOPNOTSUPP"));
-        assert_eq!(v[1].flags, ["MF_ACTION_REQUIRED", "MF_SW_SIMULATED"]);
+        assert_eq!(v[1].flags, [MfFlag::ActionRequired, MfFlag::SwSimulated]);
         assert!(v[1].lines.is_empty());
-        assert_eq!(v[2].flags, ["MF_MEM_PRE_REMOVE"]);
+        assert_eq!(v[2].flags, [MfFlag::MemPreRemove]);
         // `flags=none` (mf_flags 0) is no flag, not one named "none".
         let none = events(
             "# daxhold events v1\n6 pmem0 failure offset=0x0 len=0x1 mf_flags=0x0 flags=none\n",
         )
         .unwrap();
         assert!(none[0].flags.is_empty());
-        assert!(render(&none).contains("mf_flags 0x0 (none)\n"));
+        assert!(
+            render(&none).contains("sector 0 sectors 1 (bytes 0x0 len 0x1) mf_flags 0x0 (none)\n")
+        );
         let r = render(&v);
         assert!(r.contains("failure 3 on pmem1: (its first records have left the log)"));
-        assert!(r.contains("  top      dm-1 sector 8 sectors 8: declined (EOPNOTSUPP)\n"));
+        assert!(r.contains(
+            "  top      dm-1 sector 8 sectors 8 (bytes 0x1000 len 0x1000): declined (EOPNOTSUPP)\n"
+        ));
         assert!(r.contains("  result   EOPNOTSUPP\n"));
         assert_eq!(
             r.matches("  result ").count(),

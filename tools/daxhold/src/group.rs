@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::parse::Record;
+use crate::units;
 
 /// The group in `v` that `is` picks, or a `new` one added at the end (so
 /// groups keep the order in which the file first names them).
@@ -30,8 +31,12 @@ pub struct Place {
     pub dev: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devt: Option<String>,
+    /// First sector there, and how many.
     pub sector: u64,
     pub sectors: u64,
+    /// The same range in bytes.
+    pub offset_bytes: u64,
+    pub length_bytes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub depth: Option<u64>,
 }
@@ -41,26 +46,32 @@ impl Place {
     /// file says `sector=`, the poison file `top_sector=`), `sectors=` and
     /// `depth=`, checked in that order.
     pub fn parse(r: &Record, sector_key: &str) -> Result<Place> {
+        let dev = r.req("dev")?.to_string();
+        let devt = r.devt("devt")?;
+        let sector = r.req_num(sector_key)?;
+        let sectors = r.req_num("sectors")?;
         Ok(Place {
-            dev: r.req("dev")?.to_string(),
-            devt: r.devt("devt")?,
-            sector: r.req_num(sector_key)?,
-            sectors: r.req_num("sectors")?,
+            dev,
+            devt,
+            sector,
+            sectors,
+            offset_bytes: units::bytes(sector),
+            length_bytes: units::bytes(sectors),
             depth: r.num("depth")?,
         })
     }
 
-    /// `top      dm-0 (254:0) sector 2112 sectors 8 depth 2`.
+    /// `top      dm-0 (254:0) sector 2112 sectors 8 (bytes 0x108000 len
+    /// 0x1000) depth 2`.
     pub fn text(&self) -> String {
         format!(
-            "top      {}{} sector {} sectors {}{}",
+            "top      {}{} {}{}",
             self.dev,
             self.devt
                 .as_ref()
                 .map(|d| format!(" ({d})"))
                 .unwrap_or_default(),
-            self.sector,
-            self.sectors,
+            units::sectors_text(Some(self.sector), Some(self.sectors)),
             self.depth
                 .map(|d| format!(" depth {d}"))
                 .unwrap_or_default(),
@@ -90,10 +101,13 @@ mod tests {
         let a = Place::parse(&recs[0], "top_sector").unwrap();
         assert_eq!(
             a.text(),
-            "top      dm-0 (254:0) sector 2112 sectors 8 depth 2"
+            "top      dm-0 (254:0) sector 2112 sectors 8 (bytes 0x108000 len 0x1000) depth 2"
         );
         let b = Place::parse(&recs[1], "sector").unwrap();
-        assert_eq!(b.text(), "top      pmem1 sector 8 sectors 16");
+        assert_eq!(
+            b.text(),
+            "top      pmem1 sector 8 sectors 16 (bytes 0x1000 len 0x2000)"
+        );
         let e = Place::parse(&recs[1], "top_sector").unwrap_err();
         assert!(e.to_string().contains("no top_sector= field"));
     }

@@ -77,9 +77,12 @@ pub fn value(v: &str) -> serde_json::Value {
 }
 
 /// A record's fields as a JSON object, with `kind` first.
-pub fn generic(kind: &str, kv: &[(String, String)]) -> serde_json::Map<String, serde_json::Value> {
+pub fn generic(
+    kind: crate::kinds::EventKind,
+    kv: &[(String, String)],
+) -> serde_json::Map<String, serde_json::Value> {
     let mut m = serde_json::Map::new();
-    m.insert("kind".into(), kind.into());
+    m.insert("kind".into(), kind.as_str().into());
     for (k, v) in kv {
         m.insert(k.clone(), value(v));
     }

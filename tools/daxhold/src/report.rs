@@ -11,11 +11,13 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::group::{self, Place};
 use crate::kfiles::Root;
+use crate::kinds::PoisonKind;
 use crate::parse::{self, Record};
 use crate::paths;
+use crate::units;
 
 /// A held pmem disk with known poison (ndctl's `badblock_count` and
-/// `badblocks`, `offset`/`length` in 512-byte sectors as ndctl's).
+/// `badblocks`; each range in sectors and in bytes, labelled).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Disk {
     pub dev: String,
@@ -27,10 +29,15 @@ pub struct Disk {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Bad {
     /// First sector on the pmem disk.
+    #[serde(rename = "sector")]
     pub offset: u64,
     /// Sectors (absent if only the lines naming it were read).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sectors", skip_serializing_if = "Option::is_none")]
     pub length: Option<u64>,
+    /// The same range in bytes.
+    pub offset_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_bytes: Option<u64>,
     /// The badblocks-change generation that first saw it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub since: Option<u64>,
@@ -77,7 +84,9 @@ pub struct File {
     pub fs: Fs,
     pub ino: u64,
     /// Damaged bytes of the file.
+    #[serde(rename = "offset_bytes")]
     pub offset: u64,
+    #[serde(rename = "length_bytes")]
     pub length: u64,
     /// Whether some process maps the damaged page.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,10 +108,15 @@ pub struct Meta {
 pub struct Unowned {
     #[serde(flatten)]
     pub fs: Fs,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// First sector on `fsdev`, and how many; the same in bytes.
+    #[serde(rename = "sector", skip_serializing_if = "Option::is_none")]
     pub sector_top: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sectors: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_bytes: Option<u64>,
 }
 
 /// A piece nothing above uses.
@@ -110,22 +124,22 @@ pub struct Unowned {
 pub struct Unmapped {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sectors: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length_bytes: Option<u64>,
 }
 
 /// The disks and bad ranges of `recs`, in the file's order.
 pub fn from_records(recs: &[Record]) -> Result<Vec<Disk>> {
     let mut disks: Vec<Disk> = Vec::new();
     for r in recs {
-        let kind = r.pos.first().map(String::as_str).unwrap_or("");
-        if !parse::is_word(kind) {
-            return Err(r.malformed(format!("{kind:?} is not a record kind")));
+        let word = r.pos.first().map(String::as_str).unwrap_or("");
+        if !parse::is_word(word) {
+            return Err(r.malformed(format!("{word:?} is not a record kind")));
         }
-        if !matches!(
-            kind,
-            "bad" | "top" | "file" | "metadata" | "unowned" | "unmapped"
-        ) {
+        // A kind this tool does not know is a newer module's: skipped.
+        let Some(kind) = PoisonKind::from_word(word) else {
             continue;
-        }
+        };
         r.expect_pos(2)?;
         let pmem = r.pos.get(1).cloned().unwrap_or_default();
         let sector = r.req_num("sector")?;
@@ -142,54 +156,75 @@ pub fn from_records(recs: &[Record]) -> Result<Vec<Disk>> {
             |b| b.offset == sector,
             || Bad {
                 offset: sector,
+                offset_bytes: units::bytes(sector),
                 ..Bad::default()
             },
         );
-        let fs = |r: &Record| -> Result<Fs> {
-            Ok(Fs {
-                fsdev: r.req_devt("fsdev")?,
-                filesystem: r.get("fs").map(str::to_string),
-                ..Fs::default()
-            })
-        };
-        match kind {
-            "bad" => {
-                bad.length = Some(r.req_num("sectors")?);
-                bad.since = r.num("since")?;
-            }
-            "top" => bad.tops.push(Top {
-                at: Place::parse(r, "top_sector")?,
-                chain: r
-                    .get("chain")
-                    .map(|c| c.split('>').map(str::to_string).collect())
-                    .unwrap_or_default(),
-            }),
-            "file" => bad.files.push(File {
-                fs: fs(r)?,
-                ino: r.req_num("ino")?,
-                offset: r.req_num("offset")?,
-                length: r.req_num("len")?,
-                mapped: r.num("mapped")?.map(|m| m != 0),
-                path: None,
-            }),
-            "metadata" => bad.metadata.push(Meta {
-                fs: fs(r)?,
-                what: r.req("what")?.to_string(),
-            }),
-            "unowned" => bad.unowned.push(Unowned {
-                fs: fs(r)?,
-                sector_top: r.num("sector_top")?,
-                sectors: r.num("sectors")?,
-            }),
-            _ => bad.unmapped.push(Unmapped {
-                sectors: r.num("sectors")?,
-            }),
-        }
+        add(bad, kind, r)?;
     }
     for d in &mut disks {
         d.badblock_count = d.badblocks.len();
     }
     Ok(disks)
+}
+
+/// The filesystem fields of `r`.
+fn fs(r: &Record) -> Result<Fs> {
+    Ok(Fs {
+        fsdev: r.req_devt("fsdev")?,
+        filesystem: r.get("fs").map(str::to_string),
+        ..Fs::default()
+    })
+}
+
+/// Add record `r`, of kind `kind`, to its bad range.
+fn add(bad: &mut Bad, kind: PoisonKind, r: &Record) -> Result<()> {
+    match kind {
+        PoisonKind::Bad => {
+            let sectors = r.req_num("sectors")?;
+            bad.length = Some(sectors);
+            bad.length_bytes = Some(units::bytes(sectors));
+            bad.since = r.num("since")?;
+        }
+        PoisonKind::Top => bad.tops.push(Top {
+            at: Place::parse(r, "top_sector")?,
+            chain: r
+                .get("chain")
+                .map(|c| c.split('>').map(str::to_string).collect())
+                .unwrap_or_default(),
+        }),
+        PoisonKind::File => bad.files.push(File {
+            fs: fs(r)?,
+            ino: r.req_num("ino")?,
+            offset: r.req_num("offset")?,
+            length: r.req_num("len")?,
+            mapped: r.num("mapped")?.map(|m| m != 0),
+            path: None,
+        }),
+        PoisonKind::Metadata => bad.metadata.push(Meta {
+            fs: fs(r)?,
+            what: r.req("what")?.to_string(),
+        }),
+        PoisonKind::Unowned => {
+            let sector_top = r.num("sector_top")?;
+            let sectors = r.num("sectors")?;
+            bad.unowned.push(Unowned {
+                fs: fs(r)?,
+                sector_top,
+                sectors,
+                offset_bytes: sector_top.map(units::bytes),
+                length_bytes: sectors.map(units::bytes),
+            });
+        }
+        PoisonKind::Unmapped => {
+            let sectors = r.num("sectors")?;
+            bad.unmapped.push(Unmapped {
+                sectors,
+                length_bytes: sectors.map(units::bytes),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Fill in device names, filesystem types and mountpoints, and (unless
@@ -199,36 +234,7 @@ pub fn resolve(disks: &mut [Disk], root: &Root, no_paths: bool, limit: u64) -> B
         .read_optional("/proc/self/mountinfo")
         .map(|t| paths::mountinfo(&t))
         .unwrap_or_default();
-    let mut want: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
-    for d in disks.iter_mut() {
-        for b in &mut d.badblocks {
-            let names: Vec<(String, String)> = b
-                .tops
-                .iter()
-                .filter_map(|t| t.at.devt.clone().map(|dt| (dt, t.at.dev.clone())))
-                .collect();
-            let fill = |fs: &mut Fs| {
-                if fs.blockdev.is_none() {
-                    fs.blockdev = names
-                        .iter()
-                        .find(|(dt, _)| *dt == fs.fsdev)
-                        .map(|(_, n)| n.clone());
-                }
-                if let Some(m) = paths::find(&mounts, &fs.fsdev) {
-                    fs.mountpoint = Some(m.mountpoint.clone());
-                    if fs.filesystem.is_none() {
-                        fs.filesystem = Some(m.fstype.clone());
-                    }
-                }
-            };
-            for f in &mut b.files {
-                fill(&mut f.fs);
-                want.entry(f.fs.fsdev.clone()).or_default().insert(f.ino);
-            }
-            b.metadata.iter_mut().for_each(|m| fill(&mut m.fs));
-            b.unowned.iter_mut().for_each(|u| fill(&mut u.fs));
-        }
-    }
+    let want = fill_filesystems(disks, &mounts);
     let mut truncated = BTreeSet::new();
     if no_paths {
         return truncated;
@@ -254,6 +260,46 @@ pub fn resolve(disks: &mut [Disk], root: &Root, no_paths: bool, limit: u64) -> B
         }
     }
     truncated
+}
+
+/// Fill in the device names (from the tops), filesystem types and
+/// mountpoints of every range's filesystems; the inodes of damaged files
+/// per filesystem.
+fn fill_filesystems(
+    disks: &mut [Disk],
+    mounts: &[paths::Mount],
+) -> BTreeMap<String, BTreeSet<u64>> {
+    let mut want: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+    for d in disks.iter_mut() {
+        for b in &mut d.badblocks {
+            let names: Vec<(String, String)> = b
+                .tops
+                .iter()
+                .filter_map(|t| t.at.devt.clone().map(|dt| (dt, t.at.dev.clone())))
+                .collect();
+            let fill = |fs: &mut Fs| {
+                if fs.blockdev.is_none() {
+                    fs.blockdev = names
+                        .iter()
+                        .find(|(dt, _)| *dt == fs.fsdev)
+                        .map(|(_, n)| n.clone());
+                }
+                if let Some(m) = paths::find(mounts, &fs.fsdev) {
+                    fs.mountpoint = Some(m.mountpoint.clone());
+                    if fs.filesystem.is_none() {
+                        fs.filesystem = Some(m.fstype.clone());
+                    }
+                }
+            };
+            for f in &mut b.files {
+                fill(&mut f.fs);
+                want.entry(f.fs.fsdev.clone()).or_default().insert(f.ino);
+            }
+            b.metadata.iter_mut().for_each(|m| fill(&mut m.fs));
+            b.unowned.iter_mut().for_each(|u| fill(&mut u.fs));
+        }
+    }
+    want
 }
 
 fn fs_text(fs: &Fs) -> String {
@@ -284,69 +330,68 @@ pub fn render(disks: &[Disk], no_paths: bool) -> String {
             if n == 1 { "" } else { "s" }
         ));
         for b in &d.badblocks {
-            out.push_str(&format!("  sector {}", b.offset));
-            if let Some(l) = b.length {
-                out.push_str(&format!(
-                    " sectors {l} (bytes {:#x} len {:#x})",
-                    b.offset.saturating_mul(512),
-                    l.saturating_mul(512)
-                ));
-            }
-            if let Some(s) = b.since {
-                out.push_str(&format!(", since generation {s}"));
-            }
-            out.push('\n');
-            for t in &b.tops {
-                out.push_str("    ");
-                out.push_str(&t.at.text());
-                if !t.chain.is_empty() {
-                    out.push_str(&format!(": {}", t.chain.join(" > ")));
-                }
-                out.push('\n');
-            }
-            for f in &b.files {
-                let path = match (&f.path, no_paths) {
-                    (Some(p), _) => p.clone(),
-                    (None, true) => format!("inode {}", f.ino),
-                    (None, false) => format!("inode {} (path not found)", f.ino),
-                };
-                out.push_str(&format!(
-                    "    file     {path}: ino {} offset {:#x} len {:#x}{}; {}\n",
-                    f.ino,
-                    f.offset,
-                    f.length,
-                    match f.mapped {
-                        Some(true) => ", mapped",
-                        Some(false) => ", not mapped",
-                        None => "",
-                    },
-                    fs_text(&f.fs)
-                ));
-            }
-            for m in &b.metadata {
-                out.push_str(&format!("    metadata {}: {}\n", m.what, fs_text(&m.fs)));
-            }
-            for u in &b.unowned {
-                out.push_str("    unowned  ");
-                if let Some(s) = u.sector_top {
-                    out.push_str(&format!("sector {s} "));
-                }
-                if let Some(s) = u.sectors {
-                    out.push_str(&format!("sectors {s} "));
-                }
-                out.push_str(&format!("(no owner known): {}\n", fs_text(&u.fs)));
-            }
-            for u in &b.unmapped {
-                match u.sectors {
-                    Some(s) => out.push_str(&format!(
-                        "    unmapped {s} sectors: nothing above uses them\n"
-                    )),
-                    None => out.push_str("    unmapped nothing above uses it\n"),
-                }
-            }
+            render_bad(&mut out, b, no_paths);
         }
     }
     out
+}
+
+/// One bad range and what lies on it.
+fn render_bad(out: &mut String, b: &Bad, no_paths: bool) {
+    out.push_str(&format!(
+        "  {}",
+        units::sectors_text(Some(b.offset), b.length)
+    ));
+    if let Some(s) = b.since {
+        out.push_str(&format!(", since generation {s}"));
+    }
+    out.push('\n');
+    for t in &b.tops {
+        out.push_str("    ");
+        out.push_str(&t.at.text());
+        if !t.chain.is_empty() {
+            out.push_str(&format!(": {}", t.chain.join(" > ")));
+        }
+        out.push('\n');
+    }
+    for f in &b.files {
+        let path = match (&f.path, no_paths) {
+            (Some(p), _) => p.clone(),
+            (None, true) => format!("inode {}", f.ino),
+            (None, false) => format!("inode {} (path not found)", f.ino),
+        };
+        out.push_str(&format!(
+            "    file     {path}: ino {} {}{}; {}\n",
+            f.ino,
+            units::bytes_text(Some(f.offset), Some(f.length)),
+            match f.mapped {
+                Some(true) => ", mapped",
+                Some(false) => ", not mapped",
+                None => "",
+            },
+            fs_text(&f.fs)
+        ));
+    }
+    for m in &b.metadata {
+        out.push_str(&format!("    metadata {}: {}\n", m.what, fs_text(&m.fs)));
+    }
+    for u in &b.unowned {
+        let at = units::sectors_text(u.sector_top, u.sectors);
+        let sep = if at.is_empty() { "" } else { ": " };
+        out.push_str(&format!(
+            "    unowned  {at}{sep}no owner known; {}\n",
+            fs_text(&u.fs)
+        ));
+    }
+    for u in &b.unmapped {
+        match u.sectors {
+            Some(_) => out.push_str(&format!(
+                "    unmapped {}: nothing above uses them\n",
+                units::sectors_text(None, u.sectors)
+            )),
+            None => out.push_str("    unmapped nothing above uses it\n"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -390,12 +435,12 @@ unmapped pmem0 sector=0 sectors=8
             render(&d, true),
             "pmem0: 2 bad ranges
   sector 64 sectors 8 (bytes 0x8000 len 0x1000), since generation 12
-    top      dm-0 (254:0) sector 2112 sectors 8 depth 2: pmem0 > pmem0p1 > dm-0
-    file     inode 12: ino 12 offset 0x3000 len 0x1000, mapped; ext4 on 254:0, not mounted
+    top      dm-0 (254:0) sector 2112 sectors 8 (bytes 0x108000 len 0x1000) depth 2: pmem0 > pmem0p1 > dm-0
+    file     inode 12: ino 12 bytes 0x3000 len 0x1000, mapped; ext4 on 254:0, not mounted
     metadata inode_table_group_0: ext4 on 254:0, not mounted
-    unowned  sector 2112 sectors 8 (no owner known): xfs on 254:0, not mounted
-  sector 0
-    unmapped 8 sectors: nothing above uses them
+    unowned  sector 2112 sectors 8 (bytes 0x108000 len 0x1000): no owner known; xfs on 254:0, not mounted
+  sector 0 (bytes 0x0)
+    unmapped sectors 8 (0x1000 bytes): nothing above uses them
 "
         );
         assert_eq!(

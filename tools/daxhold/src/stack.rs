@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::error::Result;
+use crate::kinds::{DevKind, Mode, StackKind, Target};
 use crate::parse::Record;
 
 /// How deep the tree is drawn at most (a stack deeper than this is cut,
@@ -24,7 +25,7 @@ pub const MAX_NODES: usize = 10_000;
 pub struct Held {
     pub name: String,
     pub devt: String,
-    pub mode: Option<String>,
+    pub mode: Option<Mode>,
     pub sectors: u64,
 }
 
@@ -33,7 +34,7 @@ pub struct Held {
 pub struct Dev {
     pub name: String,
     pub devt: String,
-    pub kind: String,
+    pub kind: DevKind,
     pub sectors: u64,
     pub holder: bool,
 }
@@ -44,14 +45,19 @@ pub struct Map {
     #[serde(skip)]
     pub upper: String,
     pub lower: String,
+    /// First sector of the range on the upper device, and how many.
+    #[serde(rename = "sector")]
     pub start: u64,
     pub sectors: u64,
+    /// Where the range starts on `lower` (sector).
+    #[serde(rename = "lower_sector")]
     pub lower_start: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
+    pub target: Option<Target>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stripes: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Chunk size of a striped target, in sectors.
+    #[serde(rename = "chunk_sectors", skip_serializing_if = "Option::is_none")]
     pub chunk: Option<u64>,
     /// Which stripe of a striped target this edge is (from 0).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,51 +79,49 @@ impl Stack {
     pub fn from_records(recs: &[Record]) -> Result<Stack> {
         let mut s = Stack::default();
         for r in recs {
-            let kind = r.pos.first().map(String::as_str).unwrap_or("");
-            let name = || r.pos.get(1).cloned().unwrap_or_default();
-            match kind {
-                "held" => {
-                    r.expect_pos(2)?;
-                    s.held.push(Held {
-                        name: name(),
-                        devt: r.req_devt("dev")?,
-                        mode: r.get("mode").map(str::to_string),
-                        sectors: r.req_num("sectors")?,
-                    });
-                }
-                "dev" => {
-                    r.expect_pos(2)?;
-                    s.devs.push(Dev {
-                        name: name(),
-                        devt: r.req_devt("dev")?,
-                        kind: r.req("kind")?.to_string(),
-                        sectors: r.req_num("sectors")?,
-                        holder: r.get("holder") == Some("yes"),
-                    });
-                }
-                "map" => {
-                    r.expect_pos(2)?;
-                    s.maps.push(Map {
-                        upper: name(),
-                        lower: r.req("lower")?.to_string(),
-                        start: r.req_num("start")?,
-                        sectors: r.req_num("sectors")?,
-                        lower_start: r.req_num("lower_start")?,
-                        target: r.get("target").map(str::to_string),
-                        stripes: r.num("stripes")?,
-                        chunk: r.num("chunk")?,
-                        stripe: r.num("stripe")?,
-                    });
-                }
-                "fs" => {
-                    r.expect_pos(2)?;
-                    s.fs.push((name(), r.req("type")?.to_string()));
-                }
-                k if crate::parse::is_word(k) => {}
-                k => return Err(r.malformed(format!("{k:?} is not a record kind"))),
+            let word = r.pos.first().map(String::as_str).unwrap_or("");
+            if !crate::parse::is_word(word) {
+                return Err(r.malformed(format!("{word:?} is not a record kind")));
+            }
+            if let Some(kind) = StackKind::from_word(word) {
+                r.expect_pos(2)?;
+                s.add(kind, r)?;
             }
         }
         Ok(s)
+    }
+
+    /// Add record `r`, of kind `kind`.
+    fn add(&mut self, kind: StackKind, r: &Record) -> Result<()> {
+        let name = r.pos.get(1).cloned().unwrap_or_default();
+        match kind {
+            StackKind::Held => self.held.push(Held {
+                name,
+                devt: r.req_devt("dev")?,
+                mode: r.get("mode").map(Mode::from_word),
+                sectors: r.req_num("sectors")?,
+            }),
+            StackKind::Dev => self.devs.push(Dev {
+                name,
+                devt: r.req_devt("dev")?,
+                kind: DevKind::from_word(r.req("kind")?),
+                sectors: r.req_num("sectors")?,
+                holder: r.get("holder") == Some("yes"),
+            }),
+            StackKind::Map => self.maps.push(Map {
+                upper: name,
+                lower: r.req("lower")?.to_string(),
+                start: r.req_num("start")?,
+                sectors: r.req_num("sectors")?,
+                lower_start: r.req_num("lower_start")?,
+                target: r.get("target").map(Target::from_word),
+                stripes: r.num("stripes")?,
+                chunk: r.num("chunk")?,
+                stripe: r.num("stripe")?,
+            }),
+            StackKind::Fs => self.fs.push((name, r.req("type")?.to_string())),
+        }
+        Ok(())
     }
 
     fn dev(&self, name: &str) -> Option<&Dev> {
@@ -159,7 +163,7 @@ impl Stack {
             out.push(Node {
                 dev: h.name.clone(),
                 devt: h.devt.clone(),
-                kind: "pmem".into(),
+                kind: DevKind::Pmem,
                 size: h.sectors.saturating_mul(512),
                 sectors: h.sectors,
                 mode: h.mode.clone(),
@@ -199,7 +203,9 @@ impl Stack {
             out.push(Node {
                 dev: up.to_string(),
                 devt: d.map(|d| d.devt.clone()).unwrap_or_default(),
-                kind: d.map(|d| d.kind.clone()).unwrap_or_default(),
+                kind: d
+                    .map(|d| d.kind.clone())
+                    .unwrap_or_else(|| DevKind::Other(String::new())),
                 size: sectors.saturating_mul(512),
                 sectors,
                 mode: None,
@@ -246,13 +252,14 @@ impl Budget {
 pub struct Node {
     pub dev: String,
     pub devt: String,
-    pub kind: String,
-    /// Bytes.
+    pub kind: DevKind,
+    /// Its size in bytes (and in sectors below).
+    #[serde(rename = "size_bytes")]
     pub size: u64,
     pub sectors: u64,
     /// `auto` or `manual` (held disks only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<String>,
+    pub mode: Option<Mode>,
     /// Whether its dax_device has a holder of its own (devices above).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holder: Option<bool>,
@@ -342,7 +349,7 @@ fn rows_of(n: &Node, indent: &str, last: Option<bool>, rows: &mut Vec<[String; 6
     rows.push([
         format!("{indent}{branch}{}", n.dev),
         n.devt.clone(),
-        n.kind.clone(),
+        n.kind.to_string(),
         human(n.size),
         holder,
         n.filesystem.clone().unwrap_or_default(),

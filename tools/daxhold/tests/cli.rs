@@ -3,94 +3,13 @@
 //! The built `daxhold` binary against fixture trees (`--root` and
 //! `DAXHOLD_ROOT`): output, JSON shape, exit status and error messages.
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use serde_json::Value;
-
-const STACK: &str = "# daxhold stack v1
-held pmem0 dev=259:0 mode=auto sectors=4194304
-dev pmem0p1 dev=259:1 kind=part sectors=2093056
-dev dm-0 dev=254:0 kind=dm sectors=2093056 holder=yes
-map dm-0 lower=pmem0p1 start=0 sectors=2093056 lower_start=0 target=linear
-map pmem0p1 lower=pmem0 start=0 sectors=2093056 lower_start=2048 target=part
-fs dm-0 type=ext4
-";
-
-const EVENTS: &str = "# daxhold events v1
-6 pmem0 failure offset=0x100000 len=0x1000 mf_flags=0x22
-6 pmem0 top dev=dm-0 devt=254:0 sector=0 sectors=8 depth=2 result=handled errno=0
-6 pmem0 result errno=0
-7 pmem0 failure offset=0x8203000 len=0x1000 mf_flags=0x23 flags=MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED
-7 pmem0 top dev=dm-0 devt=254:0 sector=2191576 sectors=8 depth=2 result=declined errno=EOPNOTSUPP
-7 pmem0 unowned pfn_lo=0x101219 pfn_hi=0x101219
-7 pmem0 owner fsdev=254:0 ino=131 pgoff=3 pfn=0x101218 pages=1 errno=0
-7 pmem0 signal pid=345 comm=dax_poison code=AR addr=0x7f12345000 lsb=12
-7 pmem0 brand_new_kind x=1
-7 pmem0 result errno=0 new_key=5
-";
-
-/// A fixture root: a fresh directory per test.
-struct Fixture(PathBuf);
-
-impl Fixture {
-    fn new(name: &str) -> Fixture {
-        let d = std::env::temp_dir().join(format!("daxhold-cli-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        fs::create_dir_all(&d).unwrap();
-        Fixture(d)
-    }
-
-    /// The module's directories and, if given, its three files.
-    fn module(name: &str, stack: &str, events: &str, poison: &str) -> Fixture {
-        let f = Fixture::new(name);
-        f.write("sys/kernel/daxhold/holders", "");
-        f.write("proc/fs/daxhold/stack", stack);
-        f.write("proc/fs/daxhold/events", events);
-        f.write("proc/fs/daxhold/poison", poison);
-        f
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.0.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_daxhold"))
-            .arg("--root")
-            .arg(&self.0)
-            .args(args)
-            .env_remove("DAXHOLD_ROOT")
-            .output()
-            .unwrap()
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
+use common::{json, stderr, stdout, Fixture, EVENTS, STACK};
 
 #[test]
 fn not_loaded() {
@@ -196,11 +115,12 @@ pmem0       259:0 pmem    2G daxhold(auto)
     assert_eq!(j[0]["devt"], "259:0");
     assert_eq!(j[0]["kind"], "pmem");
     assert_eq!(j[0]["mode"], "auto");
-    assert_eq!(j[0]["size"], 4194304u64 * 512);
+    assert_eq!(j[0]["size_bytes"], 4194304u64 * 512);
+    assert_eq!(j[0]["sectors"], 4194304u64);
     let p1 = &j[0]["children"][0];
     assert_eq!(p1["dev"], "pmem0p1");
     assert_eq!(p1["holder"], false);
-    assert_eq!(p1["maps"][0]["lower_start"], 2048);
+    assert_eq!(p1["maps"][0]["lower_sector"], 2048);
     assert_eq!(p1["maps"][0]["target"], "part");
     let dm = &p1["children"][0];
     assert_eq!(dm["dev"], "dm-0");
@@ -223,8 +143,8 @@ fn events_text_json_last() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stdout(&o),
-        "failure 7 on pmem0: offset 0x8203000 len 0x1000 mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
-  top      dm-0 (254:0) sector 2191576 sectors 8 depth 2: declined (EOPNOTSUPP)
+        "failure 7 on pmem0: sector 266264 sectors 8 (bytes 0x8203000 len 0x1000) mf_flags 0x23 (MF_COUNT_INCREASED|MF_ACTION_REQUIRED|MF_SW_SIMULATED)
+  top      dm-0 (254:0) sector 2191576 sectors 8 (bytes 0x42e1b000 len 0x1000) depth 2: declined (EOPNOTSUPP)
   unowned  pfn_lo=0x101219 pfn_hi=0x101219
   owner    fs 254:0 ino 131 pgoff 3 pfn 0x101218 pages 1 (errno 0)
   signal   pid 345 (dax_poison) SIGBUS BUS_MCEERR_AR addr 0x7f12345000 lsb 12
@@ -240,8 +160,13 @@ fn events_text_json_last() {
         serde_json::json!(["MF_ACTION_REQUIRED", "MF_SW_SIMULATED"])
     );
     assert!(a[0].get("owners").is_none());
-    assert_eq!(a[1]["offset"], 0x8203000);
-    assert_eq!(a[1]["length"], 0x1000);
+    assert_eq!(a[1]["offset_bytes"], 0x8203000);
+    assert_eq!(a[1]["length_bytes"], 0x1000);
+    assert_eq!(a[1]["sector"], 0x8203000 / 512);
+    assert_eq!(a[1]["sectors"], 8);
+    assert_eq!(a[1]["tops"][0]["sector"], 2191576);
+    assert_eq!(a[1]["tops"][0]["offset_bytes"], 2191576u64 * 512);
+    assert_eq!(a[1]["tops"][0]["length_bytes"], 4096);
     assert_eq!(a[1]["mf_flags"], 0x23);
     assert_eq!(a[1]["tops"][0]["errno"], -95);
     assert_eq!(a[1]["tops"][0]["error"], "EOPNOTSUPP");
@@ -296,25 +221,25 @@ metadata pmem0 sector=8 fsdev=254:0 fs=ext4 what=superblock
         format!(
             "pmem0: 2 bad ranges
   sector 4160 sectors 8 (bytes 0x208000 len 0x1000), since generation 3
-    top      dm-0 (254:0) sector 2112 sectors 8 depth 2: pmem0 > pmem0p1 > dm-0
-    file     /mnt/lv/dir/damaged: ino {ino} offset 0x3000 len 0x1000, not mapped; ext4 on dm-0 (254:0) at /mnt/lv
-    file     inode 999999999 (path not found): ino 999999999 offset 0x0 len 0x1000, mapped; ext4 on dm-0 (254:0) at /mnt/lv
+    top      dm-0 (254:0) sector 2112 sectors 8 (bytes 0x108000 len 0x1000) depth 2: pmem0 > pmem0p1 > dm-0
+    file     /mnt/lv/dir/damaged: ino {ino} bytes 0x3000 len 0x1000, not mapped; ext4 on dm-0 (254:0) at /mnt/lv
+    file     inode 999999999 (path not found): ino 999999999 bytes 0x0 len 0x1000, mapped; ext4 on dm-0 (254:0) at /mnt/lv
   sector 8 sectors 8 (bytes 0x1000 len 0x1000), since generation 4
     metadata superblock: ext4 on 254:0 at /mnt/lv
 "
         )
     );
     let o = f.run(&["report", "--no-paths"]);
-    assert!(stdout(&o).contains(&format!(
-        "    file     inode {ino}: ino {ino} offset 0x3000"
-    )));
+    assert!(stdout(&o).contains(&format!("    file     inode {ino}: ino {ino} bytes 0x3000")));
     let j = json(&f.run(&["report", "--json"]));
     let d = &j[0];
     assert_eq!(d["dev"], "pmem0");
     assert_eq!(d["badblock_count"], 2);
     let b = &d["badblocks"][0];
-    assert_eq!(b["offset"], 4160);
-    assert_eq!(b["length"], 8);
+    assert_eq!(b["sector"], 4160);
+    assert_eq!(b["sectors"], 8);
+    assert_eq!(b["offset_bytes"], 4160 * 512);
+    assert_eq!(b["length_bytes"], 4096);
     assert_eq!(b["since"], 3);
     assert_eq!(
         b["tops"][0]["chain"],
@@ -326,8 +251,8 @@ metadata pmem0 sector=8 fsdev=254:0 fs=ext4 what=superblock
     assert_eq!(file["filesystem"], "ext4");
     assert_eq!(file["mountpoint"], "/mnt/lv");
     assert_eq!(file["ino"], ino);
-    assert_eq!(file["offset"], 0x3000);
-    assert_eq!(file["length"], 0x1000);
+    assert_eq!(file["offset_bytes"], 0x3000);
+    assert_eq!(file["length_bytes"], 0x1000);
     assert_eq!(file["mapped"], false);
     assert_eq!(file["path"], "/mnt/lv/dir/damaged");
     assert!(b["files"][1].get("path").is_none());

@@ -157,12 +157,12 @@ if poison_file; then
 		[ "$(jq -r '[.[].badblocks[].files[]?] | length' /tmp/report.json)" = 4 ]
 	}
 	UNTIL_SECONDS=20 until_ok _rep_full
-	jq -r '.[] | select(.dev == "'"$bd"'") | .badblocks[] | .offset as $s |
-		.files[]? | "\($s) \(.ino) \(.offset) \(.length) \(.fsdev) \(.path // "-")"' \
+	jq -r '.[] | select(.dev == "'"$bd"'") | .badblocks[] | .sector as $s |
+		.files[]? | "\($s) \(.ino) \(.offset_bytes) \(.length_bytes) \(.fsdev) \(.path // "-")"' \
 		/tmp/report.json | sort -n > /tmp/files.got
 	is "$(cat /tmp/files.got)" "$(cat /tmp/files.want)" \
 		"daxhold report --json: exactly the four damaged files, offsets, lengths, devices, paths"
-	jq -r '.[] | .badblocks[] | .offset as $s | .tops[]? |
+	jq -r '.[] | .badblocks[] | .sector as $s | .tops[]? |
 		"\($s) \(.dev) \(.sector) \(.sectors)"' /tmp/report.json |
 		sort -n > /tmp/tops.got
 	is "$(cat /tmp/tops.got)" "$(cat /tmp/tops.want)" \
@@ -171,7 +171,7 @@ if poison_file; then
 		"daxhold report --json: badblock_count 4"
 	daxhold report > /tmp/report.txt 2>&1
 	while read -r s i o l d f; do
-		grep -qF "file     $f: ino $i offset $(printf '%#x' $o) len $(printf '%#x' $l)" \
+		grep -qF "file     $f: ino $i bytes $(printf '%#x' $o) len $(printf '%#x' $l)" \
 			/tmp/report.txt || echo "missing: $f"
 	done < /tmp/files.want > /tmp/report.missing
 	is "$(cat /tmp/report.missing)$(grep -c '^    file ' /tmp/report.txt)" 4 \

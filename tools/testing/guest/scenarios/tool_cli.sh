@@ -77,10 +77,10 @@ check "status --json is a JSON array" json_array /tmp/json.out
 is "$(jq -r '.[] | select(.dev == "pmem0") | [.devt, .kind, .mode] | join(" ")' /tmp/json.out)" \
 	"$(devnum pmem0) pmem auto" "status --json: pmem0 held, mode auto"
 is "$(jq -r '.[] | select(.dev == "pmem0") | .children[] | select(.dev == "pmem0p1") |
-	[.devt, .maps[0].lower_start, .sectors] | join(" ")' /tmp/json.out)" \
+	[.devt, .maps[0].lower_sector, .sectors] | join(" ")' /tmp/json.out)" \
 	"$(devnum pmem0p1) 4096 $(sectors pmem0p1)" "status --json: pmem0p1 at sector 4096, its size"
 is "$(jq -r '.[] | .children[] | .children[] | select(.dev == "'"$lv"'") |
-	[.devt, .kind, .filesystem, .maps[0].lower_start] | join(" ")' /tmp/json.out)" \
+	[.devt, .kind, .filesystem, .maps[0].lower_sector] | join(" ")' /tmp/json.out)" \
 	"$dmdevt dm ext4 2048" "status --json: $lv above pmem0p1 from its sector 2048, ext4"
 
 # --- a failure, and what events says about it -----------------------------
@@ -100,10 +100,10 @@ run ev events --last 1
 is "$rc" 0 "events --last 1: exit 0"
 diag_file /tmp/ev.out
 diag_file /tmp/ev.err
-like "$(head -n 1 /tmp/ev.out)" "^failure [0-9]+ on pmem0: offset $off len 0x1000 mf_flags 0x23 " \
-	"events: the failure on pmem0, offset as daxhold logged it, mf_flags 0x23"
-like "$(grep '^  top ' /tmp/ev.out)" "^  top +$lv \\($dmdevt\\) sector $sector sectors 8 depth 2:" \
-	"events: top $lv sector $sector (FIEMAP) sectors 8 depth 2"
+like "$(head -n 1 /tmp/ev.out)" "^failure [0-9]+ on pmem0: sector $(($off / 512)) sectors 8 \\(bytes $off len 0x1000\\) mf_flags 0x23 " \
+	"events: the failure on pmem0, sectors and bytes, offset as daxhold logged it, mf_flags 0x23"
+like "$(grep '^  top ' /tmp/ev.out)" "^  top +$lv \\($dmdevt\\) sector $sector sectors 8 \\(bytes $(printf '%#x' $((sector * 512))) len 0x1000\\) depth 2:" \
+	"events: top $lv sector $sector (FIEMAP) sectors 8, its bytes, depth 2"
 like "$(grep '^  owner ' /tmp/ev.out)" "^  owner +fs $dmdevt ino $ino pgoff 3 " \
 	"events: owner ino $ino pgoff 3 on $dmdevt"
 like "$(grep '^  signal ' /tmp/ev.out)" "^  signal +pid $pid \\(dax_poison\\) SIGBUS BUS_MCEERR_AR " \
@@ -111,8 +111,8 @@ like "$(grep '^  signal ' /tmp/ev.out)" "^  signal +pid $pid \\(dax_poison\\) SI
 run evj events --json
 is "$rc" 0 "events --json: exit 0"
 check "events --json is a JSON array" json_array /tmp/evj.out
-is "$(jq -r '.[-1] | [.dev, .length, .mf_flags, .tops[0].dev, .tops[0].sector] | join(" ")' /tmp/evj.out)" \
-	"pmem0 4096 35 $lv $sector" "events --json: dev, length, mf_flags, top device and sector"
+is "$(jq -r '.[-1] | [.dev, .length_bytes, .sectors, .mf_flags, .tops[0].dev, .tops[0].sector, .tops[0].offset_bytes] | join(" ")' /tmp/evj.out)" \
+	"pmem0 4096 8 35 $lv $sector $((sector * 512))" "events --json: dev, length_bytes, sectors, mf_flags, top device, sector, offset_bytes"
 is "$(jq -r '.[-1] | [(.owners[] | select(.ino == '"$ino"') | .pgoff), (.signals[] | select(.pid == '"$pid"') | .code)] | join(" ")' /tmp/evj.out)" \
 	"3 AR" "events --json: owner ino $ino pgoff 3, pid $pid signalled AR"
 

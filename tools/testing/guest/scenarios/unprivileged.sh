@@ -17,7 +17,7 @@ require_module daxhold
 U=1000
 DIRS="/sys/kernel/daxhold /sys/module/daxhold/parameters /proc/fs/daxhold"
 
-plan 22
+plan 23
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "insmod daxhold devices=pmem0" daxhold_load devices=pmem0
@@ -74,6 +74,7 @@ status --json
 events
 events --json
 events --last 1
+events --follow
 report
 report --json
 report --no-paths
