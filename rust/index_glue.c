@@ -341,7 +341,9 @@ static void daxhold_sb_walk_one(struct super_block *sb, void *arg)
 /*
  * Call fn on every mounted ext4, ext2 and XFS superblock on a block
  * device, with s_umount held shared (as fs_bdev_mark_dead() holds it to
- * call ->shutdown).  Types not registered are skipped, not loaded.
+ * call ->shutdown).  get_fs_type() asks request_module() for a type not
+ * registered (as mount would; the types come in order, so only a search
+ * past ext4 asks for ext2 and xfs); one the kernel cannot load is skipped.
  */
 int daxhold_for_each_sb(daxhold_sb_fn fn, void *ctx)
 {
