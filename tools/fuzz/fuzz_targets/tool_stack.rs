@@ -13,6 +13,7 @@
 #![no_main]
 
 use daxhold_fuzz::gen::{edge_u64, name, pick, range, text, Result, Unstructured};
+use daxhold_fuzz::kinds::{DevKind, Mode, Target};
 use daxhold_fuzz::stack::{self as tool, Dev, Held, Map, Node};
 use daxhold_fuzz::{json, parse};
 use daxhold_pure::procfs::{self, Devt, Kind, Word};
@@ -124,7 +125,7 @@ fn held(
     want.held.push(Held {
         name: Word(&n).to_string(),
         devt: Devt(dev).to_string(),
-        mode: Some(Word(mode).to_string()),
+        mode: Some(Mode::from_word(&Word(mode).to_string())),
         sectors,
     });
     positional.push(n);
@@ -150,7 +151,7 @@ fn dev(
     want.devs.push(Dev {
         name: Word(&n).to_string(),
         devt: Devt(d.dev).to_string(),
-        kind: if d.kind == Kind::Part { "part" } else { "dm" }.into(),
+        kind: DevKind::from_word(if d.kind == Kind::Part { "part" } else { "dm" }),
         sectors: d.sectors,
         holder: d.holder,
     });
@@ -191,7 +192,7 @@ fn map(
         start: seg.upper_start() / SECTOR_SIZE,
         sectors: seg.len() / SECTOR_SIZE,
         lower_start: seg.lower_start() / SECTOR_SIZE,
-        target: Some(target.into()),
+        target: Some(Target::from_word(target)),
         stripes: striping.map(|s| s.0),
         chunk: striping.map(|s| s.1),
         stripe: striping.map(|s| s.2),

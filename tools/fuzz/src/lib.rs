@@ -19,6 +19,8 @@ pub mod group;
 pub mod json;
 #[path = "../../daxhold/src/kfiles.rs"]
 pub mod kfiles;
+#[path = "../../daxhold/src/kinds.rs"]
+pub mod kinds;
 #[path = "../../daxhold/src/parse.rs"]
 pub mod parse;
 #[path = "../../daxhold/src/paths.rs"]
@@ -27,6 +29,8 @@ pub mod paths;
 pub mod report;
 #[path = "../../daxhold/src/stack.rs"]
 pub mod stack;
+#[path = "../../daxhold/src/units.rs"]
+pub mod units;
 
 #[path = "../../../rust/pure/tests/model/daxowner.rs"]
 pub mod daxowner_model;
