@@ -15,7 +15,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 46
+plan 50
 
 # json_array FILE: FILE holds one JSON array (jq -e alone passes an
 # empty file).
@@ -87,6 +87,11 @@ is "$(jq -r '.[] | .children[] | .children[] | select(.dev == "'"$lv"'") |
 dd if=/dev/urandom of=/mnt/l/f bs=4096 count=16 2>/dev/null
 sync
 ino=$(stat -c %i /mnt/l/f)
+# events --follow, started before the failure: the failures already there
+# (however many its first read saw), then the new one.
+n0=$(daxhold events --json | jq length)
+daxhold events --follow --interval 100 > /tmp/fol.out 2> /tmp/fol.err &
+fol=$!
 dmesg_mark tool-madvise
 dax_poison /mnt/l/f 3 > /tmp/ar.out 2>&1 &
 pid=$!
@@ -108,6 +113,15 @@ like "$(grep '^  owner ' /tmp/ev.out)" "^  owner +fs $dmdevt ino $ino pgoff 3 " 
 	"events: owner ino $ino pgoff 3 on $dmdevt"
 like "$(grep '^  signal ' /tmp/ev.out)" "^  signal +pid $pid \\(dax_poison\\) SIGBUS BUS_MCEERR_AR " \
 	"events: signalled pid $pid, BUS_MCEERR_AR"
+followed() { [ "$(grep -c '^failure ' /tmp/fol.out)" -gt "$n0" ]; }
+check "events --follow printed the new failure" until_ok followed
+kill -TERM $fol
+wait $fol
+is "$?" 0 "events --follow: exit 0 on SIGTERM"
+diag_file /tmp/fol.err
+is "$(grep -c '^failure ' /tmp/fol.out)" $((n0 + 1)) "events --follow: the $n0 failures before it, then the new one, each once"
+like "$(grep '^failure ' /tmp/fol.out | tail -n 1)" "^failure [0-9]+ on pmem0: sector $(($off / 512)) sectors 8 " \
+	"events --follow: the same failure as events --last 1"
 run evj events --json
 is "$rc" 0 "events --json: exit 0"
 check "events --json is a JSON array" json_array /tmp/evj.out
