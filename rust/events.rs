@@ -77,6 +77,15 @@ pub(crate) fn record_all(r: &Registry, events: &[Event]) {
     }
 }
 
+/// Count `n` records lost before they reached the log (signal records
+/// that did not fit where they are staged); the printer reports them with
+/// the ring's own.
+pub(crate) fn lose(r: &Registry, n: u64) {
+    if n > 0 {
+        r.log.lock().lose(n);
+    }
+}
+
 /// Set by [`kick`] when it queues the work item, cleared by the work item
 /// before it takes the first record out: while it is set, a print that has
 /// not started yet is queued and will see every record added since.

@@ -87,8 +87,8 @@ const BATCH: usize = 4;
 /// on the handler's stack and handed to the failure log in one lock hold
 /// when the batch is full and when the failure is done (on drop), which
 /// also queues the log's work item (Documentation/design.rst, "The
-/// failure log"). Used by its own thread only: the handler and, through
-/// the thread's mark ([`signal::enter`]), the SIGBUS probes it runs into.
+/// failure log"). Used by its own thread only (the signal records the
+/// probe stages go in through [`signal::listen`], after the call).
 pub(crate) struct Log<'a> {
     r: &'a Registry,
     seq: u64,
@@ -132,6 +132,12 @@ impl<'a> Log<'a> {
             // Below BATCH: cannot saturate.
             self.len.set(n.saturating_add(1));
         }
+    }
+
+    /// Count `n` records of this failure as lost (reported as the ring's
+    /// own losses are).
+    pub(crate) fn lose(&self, n: u64) {
+        events::lose(self.r, n);
     }
 
     /// Hand the batch to the failure log.
@@ -183,8 +189,6 @@ fn handle(
         failure.extent,
     );
     log.add(What::Failure { mf_flags: raw.0 });
-    // SIGBUSes this thread sends from here on are this failure's.
-    let _signals = signal::enter(&log);
     let rc = dispatch(r, holder, snap, &log, &failure, mf_flags);
     // What memory_failure() gets back: the last record (not printed).
     log.add(What::Result { rc });
@@ -365,7 +369,11 @@ impl Job<'_> {
     fn to_holder(&self, entry: Option<&DevEntry>, offset: u64, len: u64) -> c_int {
         match entry {
             Some(d) if d.info.dm => match &d.dax {
-                Some(dax) => dax.notify_failure(offset, len, self.mf_flags),
+                // The holder's kills (XFS: mf_dax_kill_procs()) are this
+                // failure's signal records.
+                Some(dax) => {
+                    signal::listen(self.log, || dax.notify_failure(offset, len, self.mf_flags))
+                }
                 // Its table does not support DAX: no filesystem holds it.
                 None => EOPNOTSUPP,
             },

@@ -34,6 +34,7 @@ use crate::pure::killset;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::MetadataPolicy;
 use crate::pure::stack::DevId;
+use crate::signal;
 
 /// What the reverse-map path has done since load, for the holders file.
 #[derive(Default)]
@@ -379,7 +380,11 @@ impl<'a> Kill<'a> {
     fn collect(&mut self, inode: &Inode, o: &Owner) -> c_int {
         let c = match self.collector.as_mut() {
             Some(c) if !self.fallen_back => c,
-            _ => return inode.kill_procs(o.pgoff, o.count, self.mf_flags),
+            _ => {
+                return signal::listen(self.log, || {
+                    inode.kill_procs(o.pgoff, o.count, self.mf_flags)
+                })
+            }
         };
         // The sysctl only matters for processes other than the running
         // task's (which is picked itself); reading it costs a vfs read.
@@ -417,7 +422,9 @@ impl<'a> Kill<'a> {
                     errno::Name(e)
                 );
                 self.fallen_back = true;
-                inode.kill_procs(o.pgoff, o.count, self.mf_flags)
+                signal::listen(self.log, || {
+                    inode.kill_procs(o.pgoff, o.count, self.mf_flags)
+                })
             }
         }
     }

@@ -1,20 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Signal records: which tasks daxhold's handling of a failure had
-//! signalled (Documentation/design.rst, "Signal records").
+//! Signal records: which tasks the kernel signalled on daxhold's behalf
+//! (Documentation/design.rst, "Signal records").
 //!
-//! The failure handler ([`crate::notify`]) marks its thread with the
-//! failure's [`Log`] for as long as it runs ([`enter`], undone when the
-//! returned [`Active`] drops). The SIGBUS probes ([`crate::ffi::signal`])
-//! report every `force_sig_mceerr()` and `send_sig_mceerr()` in the system
-//! to [`hit`], which adds a [`What::Signal`] record to that log only when
-//! the sending thread is marked: so the records list the tasks signalled by
-//! daxhold's own reverse map and by the XFS holder it forwarded to, and no
-//! others (the kernel's fallback after daxhold declined runs after the mark
-//! is gone).
+//! daxhold records its own kills itself ([`crate::owners`]). The kernel
+//! sends the others from inside two calls daxhold makes for a failure: the
+//! upper holder's `notify_failure` (XFS, through `mf_dax_kill_procs()`)
+//! and `mf_dax_kill_procs()` itself (the per-owner fallback). [`listen`]
+//! runs such a call with its thread marked; the `signal_generate` probe
+//! ([`crate::ffi::signal`]) reports each `BUS_MCEERR_AR`/`AO` SIGBUS in the
+//! system to [`hit`], which stages a [`What::Signal`] record in the slot of
+//! the marked sending thread, if any; [`listen`] moves the staged records
+//! into the failure's [`Log`] when the call returns. The probe runs with
+//! the target's siglock held and interrupts off, so it takes no lock: the
+//! staging is the slot's own array, used by its thread only.
 
-use core::marker::PhantomData;
-use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kernel::prelude::*;
 
@@ -22,62 +25,79 @@ use crate::ffi::signal;
 use crate::notify::Log;
 use crate::pure::events::{Name, What};
 
-/// Threads handling a failure at once that get signal records; more run
-/// fine, unmarked (no records for them).
+/// Threads listening at once; more run their calls fine, unmarked (no
+/// records of the kernel's kills for them).
 const MAX_ACTIVE: usize = 16;
 
-/// One marked thread: written by that thread only, read by the probes on
-/// any thread (which compare `task` with their own first).
+/// Signal records one call stages; more are counted as lost.
+const STAGE: usize = 16;
+
+/// One marked thread.
+///
+/// # Invariants
+///
+/// `staged` and `len` are used only by the thread whose `task_struct`
+/// address is in `task`, while it is there: by [`listen`] around the call
+/// and by [`hit`] inside it, from the probe, which runs on that thread in
+/// task context. Other threads only read `task`.
 struct Slot {
-    /// Its `task_struct` address, 0 for a free slot.
+    /// The marked thread's `task_struct` address, 0 for a free slot.
     task: AtomicUsize,
-    /// The failure's log, borrowed by the mark for as long as it is set.
-    log: AtomicPtr<()>,
+    /// Signals seen in this call: the first `STAGE` are in `staged`.
+    len: AtomicUsize,
+    staged: UnsafeCell<[MaybeUninit<What>; STAGE]>,
 }
+
+// SAFETY: by the invariants, `staged` is never used by two threads; the
+// rest is atomics.
+unsafe impl Sync for Slot {}
 
 #[allow(clippy::declare_interior_mutable_const)]
 const FREE: Slot = Slot {
     task: AtomicUsize::new(0),
-    log: AtomicPtr::new(core::ptr::null_mut()),
+    len: AtomicUsize::new(0),
+    staged: UnsafeCell::new([MaybeUninit::uninit(); STAGE]),
 };
 
 static ACTIVE: [Slot; MAX_ACTIVE] = [FREE; MAX_ACTIVE];
 
-/// The mark of the running failure handler, which borrows the log that
-/// gets its records; dropping it clears the mark.
-pub(crate) struct Active<'a>(Option<&'static Slot>, PhantomData<&'a ()>);
-
-impl Drop for Active<'_> {
-    fn drop(&mut self) {
-        if let Some(slot) = self.0 {
-            slot.task.store(0, Ordering::Release);
-        }
-    }
-}
-
-/// Mark the running thread as handling the failure whose records `log`
-/// keeps, until the result is dropped. Never waits.
-pub(crate) fn enter<'a>(log: &'a Log<'_>) -> Active<'a> {
-    let me = signal::current_task();
-    for slot in ACTIVE.iter() {
-        // Only the thread that claimed a slot writes the rest of it, and
-        // only its own probe hits read it back: nothing to order but the
-        // claim.
-        if slot
-            .task
+/// A free slot, claimed for the running thread `me`.
+fn claim(me: usize) -> Option<&'static Slot> {
+    ACTIVE.iter().find(|slot| {
+        slot.task
             .compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
-        {
-            let p = core::ptr::from_ref(log).cast::<()>().cast_mut();
-            slot.log.store(p, Ordering::Relaxed);
-            return Active(Some(slot), PhantomData);
-        }
+    })
+}
+
+/// Run `call`, a call into the kernel that may signal tasks for the
+/// failure `log` records, then add a [`What::Signal`] record for each
+/// `BUS_MCEERR` SIGBUS the kernel sent from this thread meanwhile, in the
+/// order sent. Never waits.
+pub(crate) fn listen<R>(log: &Log<'_>, call: impl FnOnce() -> R) -> R {
+    let me = signal::current_task();
+    let Some(slot) = claim(me) else {
+        return call();
+    };
+    slot.len.store(0, Ordering::Relaxed);
+    let ret = call();
+    let seen = slot.len.load(Ordering::Relaxed);
+    let kept = seen.min(STAGE);
+    // SAFETY: this thread owns the slot (claimed above), and its probe
+    // hits are over (the call returned).
+    let staged = unsafe { &*slot.staged.get() };
+    for what in staged.iter().take(kept) {
+        // SAFETY: `hit` wrote each of the first `kept` in this call.
+        log.add(unsafe { what.assume_init() });
     }
-    Active(None, PhantomData)
+    log.lose(seen.saturating_sub(kept) as u64);
+    slot.task.store(0, Ordering::Release);
+    ret
 }
 
 /// A SIGBUS with `code`, `addr`, `lsb` is being sent to task `pid`
-/// (`comm`) by thread `sender` (a probe: atomic context, never sleeps).
+/// (`comm`) by the thread `sender`, in task context (the probe, with the
+/// target's siglock held: no lock, no sleeping).
 pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, lsb: i32) {
     if sender == 0 {
         return;
@@ -88,39 +108,34 @@ pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, ls
     else {
         return;
     };
-    // The sender is the thread that marked the slot (inside its handler),
-    // so the slot's log is the one it stored in `enter`, and the mark
-    // (`Active<'a>`) borrows it: alive while the mark is set.
-    let log = slot
-        .log
-        .load(Ordering::Relaxed)
-        .cast::<Log<'_>>()
-        .cast_const();
-    // SAFETY: the mark is set (its thread is here, inside its handling).
-    let Some(log) = (unsafe { log.as_ref() }) else {
-        return;
-    };
-    log.add(What::Signal {
-        pid,
-        comm: Name::new(comm),
-        code,
-        addr,
-        lsb,
-    });
+    // The sender is the running thread, so it owns the slot (invariants).
+    let n = slot.len.load(Ordering::Relaxed);
+    slot.len.store(n.saturating_add(1), Ordering::Relaxed);
+    // SAFETY: as above: no other reference to `staged` meanwhile.
+    let staged = unsafe { &mut *slot.staged.get() };
+    if let Some(s) = staged.get_mut(n) {
+        s.write(What::Signal {
+            pid,
+            comm: Name::new(comm),
+            code,
+            addr,
+            lsb,
+        });
+    }
 }
 
-/// Start the SIGBUS probes; without them (one line said why) daxhold runs
-/// as before, with no signal records.
+/// Probe `signal_generate`; without it (one line says why) daxhold runs
+/// as before, with no records of the kernel's kills.
 pub(crate) fn init() {
-    if let Err(e) = signal::probes_init() {
+    if let Err(e) = signal::probe_init() {
         pr_warn!(
-            "cannot probe force_sig_mceerr/send_sig_mceerr ({}): no signal records in /proc/fs/daxhold/events\n",
+            "cannot probe the signal_generate tracepoint ({}; CONFIG_TRACEPOINTS?): no records of the kernel's SIGBUSes in /proc/fs/daxhold/events\n",
             crate::errno::Name(e)
         );
     }
 }
 
-/// Stop them (unload; no failure handler runs any more).
+/// Stop the probe (unload; no failure handler runs any more).
 pub(crate) fn exit() {
-    signal::probes_exit();
+    signal::probe_exit();
 }

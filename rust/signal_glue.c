@@ -1,81 +1,93 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Signal records (Documentation/design.rst, "Signal records"): which tasks
- * daxhold's handling of a failure had signalled.  The kernel sends those
- * SIGBUSes itself (kill_proc() in mm/memory-failure.c, reached through
- * mf_dax_kill_procs() from daxhold's reverse map or from the XFS holder it
- * forwards to), and 6.12 has no hook that says whom: kprobes on
- * force_sig_mceerr() (the poisoned task itself, BUS_MCEERR_AR) and
- * send_sig_mceerr() (another task, BUS_MCEERR_AO) stand in for one.  C
- * because kprobes and pt_regs argument accessors have no Rust API.
+ * the kernel signalled on daxhold's behalf.  daxhold records its own kills
+ * itself; the kernel sends the others (kill_proc() in mm/memory-failure.c,
+ * reached through mf_dax_kill_procs() from the XFS holder daxhold forwards
+ * to, or from daxhold's per-owner fallback), and its public signal_generate
+ * tracepoint (include/trace/events/signal.h) shows each of them.  Its
+ * struct tracepoint is not exported: it is found by name with the exported
+ * for_each_kernel_tracepoint() and probed with tracepoint_probe_register().
+ * C because 6.12's Rust has no tracepoint probe API (kernel::tracepoint
+ * only declares the kernel's own events to call) and no kernel_siginfo
+ * union accessors.
  *
- * The handlers only read the arguments and call daxhold_sig_hit() (Rust,
- * rust/signal.rs), which keeps the record only if the calling thread is
- * inside daxhold's notify_failure handling right now: no allocation, no
- * sleeping, a spinlock for the copy of one record.
+ * The probe runs for every signal in the system with the target's siglock
+ * held and interrupts off: it compares the signal and si_code, then calls
+ * daxhold_sig_hit() (Rust, rust/ffi/signal.rs), which stages the record
+ * only if the sending thread is listening (inside a call that daxhold makes
+ * for a failure): no lock, no allocation, no sleeping.
  */
-#include <linux/kprobes.h>
+#include <linux/preempt.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
+#include <linux/string.h>
+#include <linux/tracepoint.h>
 #include <daxhold/glue.h>
 
-/* force_sig_mceerr(code, addr, lsb): SIGBUS to current. */
-static int daxhold_force_sig_pre(struct kprobe *p, struct pt_regs *regs)
+#ifdef CONFIG_TRACEPOINTS
+static struct tracepoint *daxhold_sig_tp;
+
+/* TP_PROTO of signal_generate, after the probe's data pointer. */
+static void daxhold_sig_generate(void *data, int sig,
+				 struct kernel_siginfo *info,
+				 struct task_struct *t, int group, int result)
 {
-	daxhold_sig_hit(current, task_pid_nr(current), current->comm,
-			(s32)regs_get_kernel_argument(regs, 0),
-			(u64)regs_get_kernel_argument(regs, 1),
-			(s32)(short)regs_get_kernel_argument(regs, 2));
-	return 0;
+	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) carry no siginfo. */
+	if (sig != SIGBUS || (unsigned long)info <= 1UL || !in_task())
+		return;
+	if (info->si_code != BUS_MCEERR_AR && info->si_code != BUS_MCEERR_AO)
+		return;
+	daxhold_sig_hit(current, task_pid_nr(t), t->comm, info->si_code,
+			(u64)(unsigned long)info->si_addr,
+			(s32)info->si_addr_lsb);
 }
 
-/* send_sig_mceerr(code, addr, lsb, t): SIGBUS to t. */
-static int daxhold_send_sig_pre(struct kprobe *p, struct pt_regs *regs)
+static void daxhold_sig_find(struct tracepoint *tp, void *priv)
 {
-	struct task_struct *t =
-		(struct task_struct *)regs_get_kernel_argument(regs, 3);
-
-	if (!t)
-		return 0;
-	daxhold_sig_hit(current, task_pid_nr(t), t->comm,
-			(s32)regs_get_kernel_argument(regs, 0),
-			(u64)regs_get_kernel_argument(regs, 1),
-			(s32)(short)regs_get_kernel_argument(regs, 2));
-	return 0;
+	if (!strcmp(tp->name, "signal_generate"))
+		*(struct tracepoint **)priv = tp;
 }
-
-static struct kprobe daxhold_force_sig_probe = {
-	.symbol_name = "force_sig_mceerr", .pre_handler = daxhold_force_sig_pre,
-};
-static struct kprobe daxhold_send_sig_probe = {
-	.symbol_name = "send_sig_mceerr", .pre_handler = daxhold_send_sig_pre,
-};
-static bool daxhold_sig_probes_on;
 
 /*
- * Register both probes, or neither: 0 or the first error (the caller logs
- * it and goes on without signal records).
+ * Probe signal_generate: 0, -ENOENT if the kernel has no such tracepoint,
+ * -EOPNOTSUPP without CONFIG_TRACEPOINTS, or tracepoint_probe_register()'s
+ * error.  The caller logs it and goes on without records of the kernel's
+ * kills.
  */
-int daxhold_sig_probes_init(void)
+int daxhold_sig_trace_init(void)
 {
-	int rc = register_kprobe(&daxhold_force_sig_probe);
+	struct tracepoint *tp = NULL;
+	int rc;
 
+	for_each_kernel_tracepoint(daxhold_sig_find, &tp);
+	if (!tp)
+		return -ENOENT;
+	rc = tracepoint_probe_register(tp, daxhold_sig_generate, NULL);
 	if (rc)
 		return rc;
-	rc = register_kprobe(&daxhold_send_sig_probe);
-	if (rc) {
-		unregister_kprobe(&daxhold_force_sig_probe);
-		return rc;
-	}
-	daxhold_sig_probes_on = true;
+	daxhold_sig_tp = tp;
 	return 0;
 }
 
-/* After this no handler runs (unregister_kprobe() waits for them). */
-void daxhold_sig_probes_exit(void)
+/* After this no probe runs (it waits for the ones in flight). */
+void daxhold_sig_trace_exit(void)
 {
-	if (!daxhold_sig_probes_on)
+	if (!daxhold_sig_tp)
 		return;
-	unregister_kprobe(&daxhold_send_sig_probe);
-	unregister_kprobe(&daxhold_force_sig_probe);
-	daxhold_sig_probes_on = false;
+	tracepoint_probe_unregister(daxhold_sig_tp, daxhold_sig_generate, NULL);
+	tracepoint_synchronize_unregister();
+	daxhold_sig_tp = NULL;
 }
+#else /* !CONFIG_TRACEPOINTS */
+int daxhold_sig_trace_init(void)
+{
+	return -EOPNOTSUPP;
+}
+
+void daxhold_sig_trace_exit(void)
+{
+}
+#endif

@@ -111,13 +111,13 @@ void daxhold_proc_exit(void);
 int daxhold_proc_show(struct seq_file *m, __u32 file);
 
 /*
- * Signal records (rust/signal_glue.c): kprobes on force_sig_mceerr() and
- * send_sig_mceerr() report each SIGBUS to Rust, which keeps those sent
- * while daxhold handles a failure on the calling thread.
+ * Signal records (rust/signal_glue.c): a probe on the signal_generate
+ * tracepoint reports each BUS_MCEERR_AR/AO SIGBUS to Rust, which keeps those
+ * the kernel sends while the calling thread makes a call for a failure.
  */
-int daxhold_sig_probes_init(void);
-void daxhold_sig_probes_exit(void);
-/* Implemented in Rust (rust/ffi/signal.rs), from the probes (atomic). */
+int daxhold_sig_trace_init(void);
+void daxhold_sig_trace_exit(void);
+/* Implemented in Rust (rust/ffi/signal.rs), from the probe (siglock held). */
 void daxhold_sig_hit(const void *current_task, __s32 pid, const char *comm,
 		     __s32 code, __u64 addr, __s32 lsb);
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The SIGBUS probes (`rust/signal_glue.c`): registered at load, and the
-//! callback through which they report each `force_sig_mceerr()` and
-//! `send_sig_mceerr()` to `crate::signal`.
+//! The `signal_generate` probe (`rust/signal_glue.c`): registered at load,
+//! and the callback through which it reports each `BUS_MCEERR_AR`/`AO`
+//! SIGBUS to `crate::signal`.
 
 use kernel::error::{to_result, Result};
 use kernel::ffi::c_char;
@@ -12,27 +12,28 @@ use super::bindings;
 /// `TASK_COMM_LEN`: the longest task name, NUL included.
 const COMM_LEN: usize = 16;
 
-/// Register the probes on `force_sig_mceerr` and `send_sig_mceerr`.
-pub(crate) fn probes_init() -> Result {
-    // SAFETY: called once at module init, paired with `probes_exit()`.
-    to_result(unsafe { bindings::daxhold_sig_probes_init() })
+/// Register the probe on the `signal_generate` tracepoint.
+pub(crate) fn probe_init() -> Result {
+    // SAFETY: called once at module init, paired with `probe_exit()`.
+    to_result(unsafe { bindings::daxhold_sig_trace_init() })
 }
 
-/// Unregister them (a no-op if they were not registered); no handler runs
-/// after this.
-pub(crate) fn probes_exit() {
+/// Unregister it (a no-op if it was not registered); no probe runs after
+/// this.
+pub(crate) fn probe_exit() {
     // SAFETY: called once at module exit (or init's error path).
-    unsafe { bindings::daxhold_sig_probes_exit() }
+    unsafe { bindings::daxhold_sig_trace_exit() }
 }
 
-/// The address of the running task's `task_struct`: what the probes pass
+/// The address of the running task's `task_struct`: what the probe passes
 /// as `current_task`, to compare with.
 pub(crate) fn current_task() -> usize {
     // `Task` wraps `task_struct` transparently: the same address.
     core::ptr::from_ref::<kernel::task::Task>(kernel::current!()) as usize
 }
 
-/// A SIGBUS is being sent (a probe, in atomic context: must not sleep).
+/// A SIGBUS is being sent (the probe, with the target's siglock held and
+/// interrupts off: must not sleep or take a lock).
 ///
 /// # Safety
 ///

@@ -541,6 +541,11 @@ impl<S: DerefMut<Target = [Event]>> Ring<S> {
     pub fn take_lost(&mut self) -> u64 {
         core::mem::take(&mut self.lost)
     }
+
+    /// Count `n` records lost before they reached the ring.
+    pub fn lose(&mut self, n: u64) {
+        self.lost = self.lost.saturating_add(n);
+    }
 }
 
 impl<S: DerefMut<Target = [Event]>> Ring<S> {
@@ -649,6 +654,12 @@ impl<S: DerefMut<Target = [Event]>> EventLog<S> {
     /// Records lost since the last call (the pending ring was full).
     pub fn take_lost(&mut self) -> u64 {
         self.pending.take_lost()
+    }
+
+    /// Count `n` records lost before they reached the log; reported with
+    /// the ring's own.
+    pub fn lose(&mut self, n: u64) {
+        self.pending.lose(n);
     }
 
     /// Most records waiting to be printed at once.

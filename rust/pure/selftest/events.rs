@@ -74,6 +74,10 @@ pub(super) fn ring_full_counts_lost() -> Result<(), Fail> {
     ensure!(ring.len() == 4);
     ensure!(ring.take_lost() == 2);
     ensure!(ring.take_lost() == 0);
+    // Lost before the ring (staged signal records): reported alike.
+    ring.lose(3);
+    ring.lose(u64::MAX);
+    ensure!(ring.take_lost() == u64::MAX);
     ensure!(ring.pop().map(|e| e.seq) == Some(1));
     ensure!(ring.push(failure(7)));
     for seq in [2, 3, 4, 7] {
