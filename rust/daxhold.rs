@@ -26,6 +26,7 @@ mod poison;
 mod proc;
 mod signal;
 mod stack;
+mod trace;
 // Shared with the host crate, which needs these items `pub` and uses some
 // the module does not (host-only helpers and tests, re-exports).
 #[allow(unreachable_pub, dead_code, unused_imports)]

@@ -33,6 +33,7 @@ use crate::pure::stack::{DevId, Hit, SECTOR_SIZE};
 use crate::pure::verdict::Verdict;
 use crate::signal;
 use crate::stack::{self, DevEntry, Snapshot};
+use crate::trace;
 
 /// notify_failure calls running now.
 static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
@@ -91,7 +92,8 @@ const BATCH: usize = 4;
 /// probe stages go in through [`signal::listen`], after the call).
 pub(crate) struct Log<'a> {
     r: &'a Registry,
-    seq: u64,
+    /// The failure's sequence number, in each record and trace event.
+    pub(crate) seq: u64,
     holder: Name,
     extent: notify::Extent,
     /// The records not handed over yet: the first `len`, written (the rest
@@ -189,6 +191,7 @@ fn handle(
         failure.extent,
     );
     log.add(What::Failure { mf_flags: raw.0 });
+    trace::failure(log.seq, &log.holder, failure.extent, raw.0);
     let rc = dispatch(r, holder, snap, &log, &failure, mf_flags);
     // What memory_failure() gets back: the last record (not printed).
     log.add(What::Result { rc });
@@ -312,6 +315,7 @@ impl Job<'_> {
             } => {
                 count(&self.holder.stats.unmapped);
                 let piece = piece(self.snap.dev(device), device, depth, offset, len);
+                trace::top(self.log.seq, &piece, None);
                 self.log.add(What::Unmapped { piece });
             }
             Hit::Top {
@@ -405,17 +409,13 @@ impl Job<'_> {
             EOPNOTSUPP => count(&stats.declined),
             _ => count(&stats.failed),
         }
-        let what = match range {
-            Some((offset, len)) => What::Top {
-                piece: piece(entry, device, depth, offset, len),
-                rc,
-            },
-            None => What::Whole {
-                piece: piece(entry, device, depth, 0, u64::MAX),
-                rc,
-            },
-        };
-        self.log.add(what);
+        let (offset, len) = range.unwrap_or((0, u64::MAX));
+        let piece = piece(entry, device, depth, offset, len);
+        trace::top(self.log.seq, &piece, Some(rc));
+        self.log.add(match range {
+            Some(_) => What::Top { piece, rc },
+            None => What::Whole { piece, rc },
+        });
     }
 }
 

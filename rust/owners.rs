@@ -35,6 +35,7 @@ use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::MetadataPolicy;
 use crate::pure::stack::DevId;
 use crate::signal;
+use crate::trace;
 
 /// What the reverse-map path has done since load, for the holders file.
 #[derive(Default)]
@@ -450,6 +451,7 @@ impl<'a> Kill<'a> {
             let force = current && killset::must_force(code, killffi::current_blocks_sigbus());
             let (pid, comm) = task.pid_comm();
             killffi::kill_line(self.pfn, &comm, pid);
+            trace::kill(self.log.seq, pid, &comm, code, t.addr, i32::from(t.shift));
             let comm = Name::new(&comm);
             let rc = task.send_mceerr(code, t.addr, t.shift);
             if force {
@@ -505,6 +507,14 @@ impl<'a> Kill<'a> {
                 .fetch_add(1, Ordering::Relaxed);
             self.error.get_or_insert(rc);
         }
+        let found = trace::FileOwner {
+            dev,
+            ino: inode.ino(),
+            pgoff: o.pgoff,
+            count: o.count,
+            pfn: o.pfn,
+        };
+        trace::owner(self.log.seq, &found, rc);
         if self.pre_remove && rc == 0 {
             // A whole device can have many owners: one summary line.
             return Ok(());

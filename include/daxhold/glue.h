@@ -199,4 +199,37 @@ bool daxhold_sigbus_blocked(void);
 int daxhold_send_mceerr(struct task_struct *t, int code, __u64 addr,
 			__u32 lsb);
 
+/*
+ * Trace events (rust/trace_glue.c, include/trace/events/daxhold.h): one
+ * function per event for Rust, and the count of attached probes it checks
+ * first.  Strings are NUL-terminated.
+ */
+extern atomic_t daxhold_trace_users;
+void daxhold_trace_failure(__u64 seq, const char *pmem, __u64 offset,
+			   __u64 len, __u32 mf_flags);
+void daxhold_trace_top(__u64 seq, const char *device, __u32 dev, __u32 depth,
+		       __u64 sector, __u64 sectors, int rc,
+		       const char *outcome, bool whole);
+void daxhold_trace_owner(__u64 seq, __u32 dev, __u64 ino, __u64 pgoff,
+			 __u64 count, __u64 pfn, int rc, const char *kind);
+void daxhold_trace_kill(__u64 seq, int pid, const char *comm, int si_code,
+			__u64 addr, int lsb);
+void daxhold_trace_badblocks(const char *pmem, __u64 sector, __u64 sectors,
+			     const char *state);
+/* daxhold:daxhold_poison's fields (see its TRACE_EVENT). */
+struct daxhold_trace_poison {
+	const char *pmem;
+	__u64 sector;
+	const char *chain;
+	__u64 top_sector;
+	__u32 dev;
+	const char *kind;
+	__u64 ino;
+	__u64 offset;
+	__u64 len;
+	const char *what;
+	const char *state;
+};
+void daxhold_trace_poison(const struct daxhold_trace_poison *p);
+
 #endif /* _DAXHOLD_GLUE_H */

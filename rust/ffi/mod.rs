@@ -19,3 +19,4 @@ pub(crate) mod proc;
 pub(crate) mod seq;
 pub(crate) mod signal;
 pub(crate) mod stack;
+pub(crate) mod trace;

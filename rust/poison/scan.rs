@@ -158,18 +158,19 @@ pub(super) fn scan(r: &Registry) {
         new.list.as_slice(),
         |a, b| a.key.cmp(&b.key),
         |c| match c {
-            Change::Added(f) => report(f, "damaged"),
+            Change::Added(f) => report(f, "damaged", "damaged"),
             Change::Cleared(f) if held(&f.key.pmem) => match fate(f) {
                 // The range stays: the file, filesystem or stack changed
                 // (deleted, unmounted, rewritten elsewhere).
                 Fate::Same => report(
                     f,
                     "no longer found there (file, filesystem or stack changed)",
+                    "gone",
                 ),
                 // The range grew, shrank or merged: the new range's
                 // findings have their own lines.
                 Fate::Changed => {}
-                Fate::Cleared => report(f, "cleared"),
+                Fate::Cleared => report(f, "cleared", "cleared"),
             },
             Change::Cleared(_) => dropped = dropped.saturating_add(1),
             Change::Kept(..) => {}
@@ -272,6 +273,7 @@ fn disk_scan(
                     b.sector,
                     b.sectors
                 );
+                super::log::trace_badblocks(name, b.sector, b.sectors, "new");
             }
             Change::Cleared(b) => {
                 *changed = true;
@@ -280,6 +282,7 @@ fn disk_scan(
                     b.sector,
                     b.sectors
                 );
+                super::log::trace_badblocks(name, b.sector, b.sectors, "cleared");
             }
             Change::Kept(..) => {}
         },

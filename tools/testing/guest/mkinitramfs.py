@@ -64,6 +64,7 @@ HOST_TOOLS = [
     ("xfs_io", False),
     ("strace", False),
     ("jq", True),
+    ("trace-cmd", True),
 ]
 HOST_FILES = ["/etc/mke2fs.conf"]
 # Kernel modules the scenarios may load, found through KDIR/modules.order.

@@ -25,12 +25,14 @@ require_module daxhold
 
 BUS=nfit_test.0
 
-plan 45
+plan 49
 
 check "insmod the nfit_test modules" nfit_load
 check "an fsdax namespace on $BUS" nfit_fsdax "$BUS"
 ns=$NFIT_NS bd=$NFIT_BD
 check "insmod daxhold (policy stacked)" daxhold_load
+check "enable the daxhold trace events" \
+	sh -c 'echo 1 > /sys/kernel/tracing/events/daxhold/enable'
 printf 'label: dos\nstart=2048, size=61440, type=83\nstart=63488, type=83\n' |
 	sfdisk -q "/dev/$bd"
 check "partitions ${bd}p1 and ${bd}p2" wait_for "/dev/${bd}p2"
@@ -177,12 +179,36 @@ if poison_file; then
 	is "$(cat /tmp/report.missing)$(grep -c '^    file ' /tmp/report.txt)" 4 \
 		"daxhold report (text): one line per damaged file, with path, inode, offset, length"
 	diag_file /tmp/report.txt
+	# The same from the trace events: daxhold_badblocks and daxhold_poison.
+	cat /sys/kernel/tracing/trace > /tmp/poison.trace
+	# Each range (one that grew while the scrub found it also has a line
+	# for its first, smaller extent).
+	sed -n "s/.* daxhold_badblocks: pmem=$bd sector=\([0-9]*\) sectors=\([0-9]*\) state=new$/\1 \2/p" \
+		/tmp/poison.trace > /tmp/bb.new
+	echo "$want_bb" | tr ';' '\n' | while read -r s n; do
+		grep -qx "$s $n" /tmp/bb.new || echo "no daxhold_badblocks for $s $n"
+	done > /tmp/bb.missing
+	is "$(cat /tmp/bb.missing)" "" "trace: a daxhold_badblocks state=new for each range"
+	grep " daxhold_poison: pmem=$bd .* kind=file .*state=damaged$" /tmp/poison.trace |
+		while read -r line; do
+			echo "$(field sector "$line") $(field ino "$line")" \
+				"$(($(field offset "$line"))) $(($(field len "$line")))"
+		done > /tmp/poison.got
+	# Each damaged file (a range that grew while the scrub found it also
+	# has a line for its first, smaller extent).
+	cut -d' ' -f1-4 /tmp/files.want | while read -r want; do
+		grep -qx "$want" /tmp/poison.got || echo "missing: $want"
+	done > /tmp/poison.missing
+	is "$(cat /tmp/poison.missing)" "" \
+		"trace: a daxhold_poison kind=file state=damaged for each damaged file: sector, inode, offset, length"
 else
 	for d in "--json: exactly the four damaged files, offsets, lengths, devices, paths" \
 		"--json: each range's top device and sector" "--json: badblock_count 4" \
 		"(text): one line per damaged file"; do
 		skip "daxhold report $d" "$NOPOISON"
 	done
+	skip "trace: daxhold_badblocks" "$NOPOISON"
+	skip "trace: daxhold_poison" "$NOPOISON"
 fi
 
 # --uninject: nfit_test forgets, the kernel does not.
@@ -221,9 +247,16 @@ if poison_file; then
 	is "$(daxhold report 2>&1)" "no known poison on the held pmem disks" \
 		"daxhold report: no known poison"
 	is "$(daxhold report --json 2>&1 | tr -d ' \n')" "[]" "daxhold report --json: []"
+	cat /sys/kernel/tracing/trace > /tmp/poison.trace
+	echo "$want_bb" | tr ';' '\n' | while read -r s n; do
+		grep -q " daxhold_badblocks: pmem=$bd sector=$s sectors=$n state=cleared$" \
+			/tmp/poison.trace || echo "no daxhold_badblocks cleared for $s $n"
+	done > /tmp/bb.missing
+	is "$(cat /tmp/bb.missing)" "" "trace: a daxhold_badblocks state=cleared for each range"
 else
 	skip "daxhold report: no known poison" "$NOPOISON"
 	skip "daxhold report --json: []" "$NOPOISON"
+	skip "trace: daxhold_badblocks state=cleared" "$NOPOISON"
 fi
 
 # Bad arguments to the tool: exit 2 and clap's message.
