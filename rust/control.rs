@@ -103,6 +103,52 @@ fn holder_line(out: &mut FixedBuf<'_>, h: &Holder) -> core::fmt::Result {
     )
 }
 
+/// One value of held disk `h` by its file name in `devices/<disk>/`.
+fn dev_value(out: &mut FixedBuf<'_>, h: &Holder, attr: &[u8]) -> Option<core::fmt::Result> {
+    let s = &h.stats;
+    let hex = |a: &core::sync::atomic::AtomicU64| (a.load(Ordering::Relaxed), true);
+    let dec = |a: &core::sync::atomic::AtomicU64| (a.load(Ordering::Relaxed), false);
+    let (v, in_hex) = match attr {
+        b"dev" => {
+            let (major, minor) = h.dev();
+            return Some(writeln!(out, "{major}:{minor}"));
+        }
+        b"mode" => return Some(writeln!(out, "{}", h.mode_name())),
+        b"calls" => dec(&s.calls),
+        b"action_required" => dec(&s.action_required),
+        b"action_optional" => dec(&s.action_optional),
+        b"pre_remove" => dec(&s.pre_remove),
+        b"rejected" => dec(&s.rejected),
+        b"bytes" => dec(&s.bytes),
+        b"last_offset" => hex(&s.last_offset),
+        b"last_len" => hex(&s.last_len),
+        b"last_flags" => hex(&s.last_flags),
+        b"forwarded" => dec(&s.forwarded),
+        b"declined" => dec(&s.declined),
+        b"failed" => dec(&s.failed),
+        b"unmapped" => dec(&s.unmapped),
+        _ => return None,
+    };
+    Some(if in_hex {
+        writeln!(out, "{v:#x}")
+    } else {
+        writeln!(out, "{v}")
+    })
+}
+
+/// Read of `devices/<disk>/<attr>` of the held disk `devt`, into `out`:
+/// the length, or `-ENODEV` if it is no longer held (detached while the
+/// read started), `-ENOENT` for a name this module has no value for.
+pub(crate) fn dev_show(devt: u32, attr: &[u8], out: &mut [u8]) -> isize {
+    let mut buf = FixedBuf::new(out);
+    let shown = holder::with_registry(|r| r.with_dev(devt, |h| dev_value(&mut buf, h, attr)));
+    match shown.flatten().map(|v| v.ok_or(code::ENOENT)) {
+        None => code::ENODEV.to_errno() as isize,
+        Some(Ok(_)) => buf.len() as isize,
+        Some(Err(e)) => e.to_errno() as isize,
+    }
+}
+
 /// Read of `holders`: one line per held disk, into `out`; the length.
 pub(crate) fn holders(out: &mut [u8]) -> usize {
     let mut buf = FixedBuf::new(out);
@@ -205,7 +251,60 @@ pub(crate) fn translate(input: &[u8]) -> c_int {
             pr_err!("translate: {}: not attached\n", Shown(req.disk));
             return code::ENOENT.to_errno();
         };
-        crate::notify::dry_run(r, &h, req.extent)
+        crate::notify::dry_run(r, &h, req.extent, |n, hit| {
+            pr_info!(
+                "translate #{n}: {} -> {} {} sector {} sectors {} depth {}\n",
+                h.name(),
+                hit.kind,
+                hit.device,
+                hit.sector,
+                hit.sectors,
+                hit.depth
+            );
+        })
     });
     r.unwrap_or(code::ENODEV.to_errno())
+}
+
+/// Write to `/proc/fs/daxhold/translate`: `<disk> <offset> <len>` as for
+/// [`translate`], answered into `out` (one line per piece, read back on
+/// the same open file) instead of dmesg: its length, or a negative errno
+/// (with one dmesg line).
+pub(crate) fn translate_answer(input: &[u8], out: &mut [u8]) -> isize {
+    let req = match request::parse(input) {
+        Ok(r) => r,
+        Err(e) => {
+            pr_err!("translate: {}: {}\n", Shown(input), e.what());
+            return e.errno() as isize;
+        }
+    };
+    let mut buf = FixedBuf::new(out);
+    let mut full = false;
+    let rc = holder::with_registry(|r| {
+        let Some(h) = r.find_by_name(req.disk) else {
+            pr_err!("translate: {}: not attached\n", Shown(req.disk));
+            return code::ENOENT.to_errno();
+        };
+        crate::notify::dry_run(r, &h, req.extent, |_, hit| {
+            let (major, minor) = (hit.dev.0 >> 20, hit.dev.0 & 0xfffff);
+            full |= writeln!(
+                buf,
+                "{} {} dev={major}:{minor} sector={} sectors={} depth={}",
+                hit.kind, hit.device, hit.sector, hit.sectors, hit.depth
+            )
+            .is_err();
+        })
+    })
+    .unwrap_or(code::ENODEV.to_errno());
+    if rc < 0 {
+        return rc as isize;
+    }
+    if full {
+        pr_err!(
+            "translate: {}: the answer is longer than a page; ask for a smaller range\n",
+            Shown(input)
+        );
+        return code::EFBIG.to_errno() as isize;
+    }
+    buf.len() as isize
 }

@@ -64,13 +64,16 @@ impl kernel::Module for Daxhold {
         }
         // Never fails: without its probes the badblocks scan polls.
         let _ = ffi::badblocks::init();
-        // Each failure below has logged its one line already.
-        let started = control::attach_param(&registry, ffi::glue::param_devices())
-            .and_then(|()| ffi::glue::sysfs_init());
+        // Each failure below has logged its one line already. sysfs first:
+        // each held disk gets a directory in it.
+        let started = ffi::glue::sysfs_init()
+            .and_then(|()| control::attach_param(&registry, ffi::glue::param_devices()));
         if let Err(e) = started {
+            ffi::glue::sysfs_close();
             ffi::badblocks::exit();
             ffi::stack::probes_exit();
             registry.detach_all();
+            ffi::glue::sysfs_exit();
             // An attach may have opened the early-kill sysctl.
             ffi::kill::early_kill_close();
             signal::exit();
@@ -98,11 +101,13 @@ impl Drop for Daxhold {
         // No readers, no new control calls, then no holders, then no users
         // at all.
         proc::exit();
-        ffi::glue::sysfs_exit();
+        ffi::glue::sysfs_close();
         // No badblocks scan runs or is queued after this.
         ffi::badblocks::exit();
         ffi::stack::probes_exit();
         self.registry.detach_all();
+        // The holders' directories went with them.
+        ffi::glue::sysfs_exit();
         // No failure handler runs any more (detach waited for them): print
         // the rest of the failure log before the last line.
         notify::wait_idle();

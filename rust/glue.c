@@ -8,6 +8,7 @@
  */
 #include <linux/kobject.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
 #include <daxhold/glue.h>
@@ -119,8 +120,13 @@ static const struct attribute_group daxhold_group = {
 };
 
 static struct kobject *daxhold_kobj;
+static struct kobject *daxhold_devices_kobj;
+static bool daxhold_files_on;
 
-/* Create /sys/kernel/daxhold/.  C because kobjects have no Rust API in 6.12. */
+/*
+ * Create /sys/kernel/daxhold/, its control files and its devices/
+ * directory.  C because kobjects have no Rust API in 6.12.
+ */
 int daxhold_sysfs_init(void)
 {
 	int rc;
@@ -128,19 +134,130 @@ int daxhold_sysfs_init(void)
 	daxhold_kobj = kobject_create_and_add("daxhold", kernel_kobj);
 	if (!daxhold_kobj)
 		return -ENOMEM;
+	daxhold_devices_kobj = kobject_create_and_add("devices", daxhold_kobj);
+	if (!daxhold_devices_kobj) {
+		daxhold_sysfs_exit();
+		return -ENOMEM;
+	}
 	rc = sysfs_create_group(daxhold_kobj, &daxhold_group);
 	if (rc) {
-		kobject_put(daxhold_kobj);
-		daxhold_kobj = NULL;
+		daxhold_sysfs_exit();
+		return rc;
 	}
-	return rc;
+	daxhold_files_on = true;
+	return 0;
 }
 
-/* Remove it; kernfs waits for callbacks still running. */
+/*
+ * Remove the control files: no new control call starts, and kernfs waits
+ * for those still running.  The devices/ directories stay until their
+ * holders go.  A no-op if they are not there.
+ */
+void daxhold_sysfs_close(void)
+{
+	if (daxhold_files_on)
+		sysfs_remove_group(daxhold_kobj, &daxhold_group);
+	daxhold_files_on = false;
+}
+
+/* Remove what is left (after every devices/ directory is gone). */
 void daxhold_sysfs_exit(void)
 {
+	daxhold_sysfs_close();
+	kobject_put(daxhold_devices_kobj);
+	daxhold_devices_kobj = NULL;
 	kobject_put(daxhold_kobj);
 	daxhold_kobj = NULL;
+}
+
+/*
+ * /sys/kernel/daxhold/devices/<disk>/: one file per value of a held disk
+ * (Documentation/admin.rst), each read by Rust by its name.  The directory
+ * lives as long as its holder (rust/holder.rs); kobject_del() waits for
+ * reads in progress, so none runs after daxhold_devdir_del().
+ */
+struct daxhold_devdir {
+	struct kobject kobj;
+	u32 devt;
+};
+
+static ssize_t daxhold_dev_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct daxhold_devdir *d = container_of(kobj, struct daxhold_devdir,
+						 kobj);
+
+	return daxhold_ctl_dev_show(d->devt, attr->attr.name, buf, PAGE_SIZE);
+}
+
+#define DAXHOLD_DEV_ATTR(n) \
+	static struct kobj_attribute dev_##n##_attr = \
+		__ATTR(n, 0400, daxhold_dev_show, NULL)
+DAXHOLD_DEV_ATTR(dev);
+DAXHOLD_DEV_ATTR(mode);
+DAXHOLD_DEV_ATTR(calls);
+DAXHOLD_DEV_ATTR(action_required);
+DAXHOLD_DEV_ATTR(action_optional);
+DAXHOLD_DEV_ATTR(pre_remove);
+DAXHOLD_DEV_ATTR(rejected);
+DAXHOLD_DEV_ATTR(bytes);
+DAXHOLD_DEV_ATTR(last_offset);
+DAXHOLD_DEV_ATTR(last_len);
+DAXHOLD_DEV_ATTR(last_flags);
+DAXHOLD_DEV_ATTR(forwarded);
+DAXHOLD_DEV_ATTR(declined);
+DAXHOLD_DEV_ATTR(failed);
+DAXHOLD_DEV_ATTR(unmapped);
+
+static struct attribute *daxhold_dev_attrs[] = {
+	&dev_dev_attr.attr, &dev_mode_attr.attr, &dev_calls_attr.attr,
+	&dev_action_required_attr.attr, &dev_action_optional_attr.attr,
+	&dev_pre_remove_attr.attr, &dev_rejected_attr.attr,
+	&dev_bytes_attr.attr, &dev_last_offset_attr.attr,
+	&dev_last_len_attr.attr, &dev_last_flags_attr.attr,
+	&dev_forwarded_attr.attr, &dev_declined_attr.attr,
+	&dev_failed_attr.attr, &dev_unmapped_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(daxhold_dev);
+
+static void daxhold_devdir_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct daxhold_devdir, kobj));
+}
+
+static const struct kobj_type daxhold_devdir_ktype = {
+	.release = daxhold_devdir_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = daxhold_dev_groups,
+};
+
+/* devices/<name> for the held disk devt: the directory, or an ERR_PTR. */
+struct daxhold_devdir *daxhold_devdir_add(const char *name, u32 devt)
+{
+	struct daxhold_devdir *d;
+	int rc;
+
+	if (!daxhold_devices_kobj)
+		return ERR_PTR(-ENODEV);
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->devt = devt;
+	rc = kobject_init_and_add(&d->kobj, &daxhold_devdir_ktype,
+				  daxhold_devices_kobj, "%s", name);
+	if (rc) {
+		kobject_put(&d->kobj);
+		return ERR_PTR(rc);
+	}
+	return d;
+}
+
+/* Remove it; sleeps until reads in progress are done. */
+void daxhold_devdir_del(struct daxhold_devdir *d)
+{
+	kobject_del(&d->kobj);
+	kobject_put(&d->kobj);
 }
 
 /*

@@ -20,7 +20,7 @@ use crate::events::EventRing;
 use crate::ffi::bdev::{BdevFile, DISK_NAME_LEN};
 use crate::ffi::dax::{DaxId, DaxRef, HolderState};
 use crate::ffi::dm::MappedDevice;
-use crate::ffi::glue::msleep;
+use crate::ffi::glue::{msleep, DevDir};
 use crate::notify::InFlight;
 use crate::owners::Owners;
 use crate::pure::name::DevPath;
@@ -84,6 +84,8 @@ pub(crate) enum Mode {
 
 /// One held pmem disk.
 pub(crate) struct Holder {
+    /// Its `/sys/kernel/daxhold/devices/<disk>/`, removed first on drop.
+    _dir: DevDir,
     dax: DaxRef,
     dev: u32,
     mode: Mode,
@@ -260,11 +262,19 @@ impl Registry {
             return Err(code::EBUSY);
         };
         drop(probe);
+        let name = bdev.disk_name();
+        let dir = DevDir::add(&name, bdev.dev()).inspect_err(|e| {
+            pr_err!(
+                "{op}: {what}: cannot create its /sys/kernel/daxhold/devices directory ({})\n",
+                crate::errno::Name(*e)
+            );
+        })?;
         let holder = Holder {
+            _dir: dir,
             dax,
             dev: bdev.dev(),
             mode,
-            name: bdev.disk_name(),
+            name,
             stats: Stats::default(),
         };
         // Without it the dax_device is let go again (`holder` dropped).
@@ -406,6 +416,14 @@ impl Registry {
             .flatten()
             .find(|h| h.name().as_bytes() == name)
             .cloned()
+    }
+
+    /// `f` of the holder of the disk `dev`, under the table lock (so `f`
+    /// must not sleep). Not a reference: a sysfs read that dropped the
+    /// last one would remove its own directory, and wait for itself.
+    pub(crate) fn with_dev<R>(&self, dev: u32, f: impl FnOnce(&Holder) -> R) -> Option<R> {
+        let slots = self.slots.lock();
+        slots.iter().flatten().find(|h| h.dev == dev).map(|h| f(h))
     }
 
     /// Every holder, referenced, in slot order (for work that sleeps).

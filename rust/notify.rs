@@ -452,9 +452,27 @@ fn past_end(snap: &Snapshot, holder: &Holder, extent: notify::Extent) -> Option<
 /// Requests run by [`dry_run`], numbered in its log lines.
 static DRY_RUNS: AtomicU64 = AtomicU64::new(0);
 
-/// Translate `extent` of `holder`'s disk as a failure would be, and log
-/// what it reaches, without calling any holder (`translate` control).
-pub(crate) fn dry_run(r: &Registry, holder: &Holder, extent: notify::Extent) -> c_int {
+/// One piece a dry run reached: a top of the stack, or a device above
+/// that does not map those bytes (`unmapped`).
+pub(crate) struct DryHit<'a> {
+    pub(crate) kind: &'static str,
+    pub(crate) device: &'a str,
+    pub(crate) dev: DevId,
+    pub(crate) sector: u64,
+    pub(crate) sectors: u64,
+    pub(crate) depth: u32,
+}
+
+/// Translate `extent` of `holder`'s disk up the stack as a failure there
+/// would be, and hand each piece it reaches to `emit` (with the dry run's
+/// number), without calling any holder or signalling anyone. 0 or a
+/// negative errno (with one dmesg line).
+pub(crate) fn dry_run(
+    r: &Registry,
+    holder: &Holder,
+    extent: notify::Extent,
+    mut emit: impl FnMut(u64, &DryHit<'_>),
+) -> c_int {
     let name = holder.name();
     let snap = match stack::current(r) {
         Ok(s) => s,
@@ -472,7 +490,7 @@ pub(crate) fn dry_run(r: &Registry, holder: &Holder, extent: notify::Extent) -> 
     }
     let n = DRY_RUNS.fetch_add(1, Ordering::Relaxed);
     let walked = snap.stack().translate(DevId(holder.devt()), extent, |hit| {
-        let (kind, device, depth, offset, len) = match hit {
+        let (kind, dev, depth, offset, len) = match hit {
             Hit::Top {
                 device,
                 depth,
@@ -487,12 +505,15 @@ pub(crate) fn dry_run(r: &Registry, holder: &Holder, extent: notify::Extent) -> 
             } => ("unmapped", device, depth, offset, len),
             Hit::Mapped { .. } | Hit::Whole { .. } => return ControlFlow::Continue(()),
         };
-        pr_info!(
-            "translate #{n}: {name} -> {kind} {} sector {} sectors {} depth {depth}\n",
-            snap.name(device),
-            offset / SECTOR_SIZE,
-            len.div_ceil(SECTOR_SIZE),
-        );
+        let hit = DryHit {
+            kind,
+            device: snap.name(dev),
+            dev,
+            sector: offset / SECTOR_SIZE,
+            sectors: len.div_ceil(SECTOR_SIZE),
+            depth,
+        };
+        emit(n, &hit);
         ControlFlow::Continue(())
     });
     match walked {

@@ -40,7 +40,8 @@ pub(crate) fn init() -> Result {
     let made = proc::init()
         .and_then(|()| proc::add(c_str!("stack"), ProcFile::Stack))
         .and_then(|()| proc::add(c_str!("events"), ProcFile::Events))
-        .and_then(|()| proc::add(c_str!("poison"), ProcFile::Poison));
+        .and_then(|()| proc::add(c_str!("poison"), ProcFile::Poison))
+        .and_then(|()| proc::add_translate());
     if let Err(e) = made {
         proc::exit();
         pr_err!(

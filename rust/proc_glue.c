@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/fs/daxhold: the read-only files tools read (Documentation/admin.rst,
- * "Kernel interface for tools").  C because 6.12's Rust has no procfs
+ * "Kernel interface for tools"), and the translate transaction file.  C because 6.12's Rust has no procfs
  * abstraction: proc_mkdir(), proc_create_single_data() and proc_remove()
  * take a C show callback.  One show callback serves every file: it hands
  * the seq_file and the file's number (DAXHOLD_PROC_*, kept as the entry's
@@ -15,8 +15,10 @@
  * arm in rust/proc.rs's show(), and one ffi::proc::add() call in
  * rust/proc.rs's init().  daxhold_proc_add() below is all the C it needs.
  */
+#include <linux/fs.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <daxhold/glue.h>
 
 static struct proc_dir_entry *daxhold_proc_dir;
@@ -41,6 +43,53 @@ int daxhold_proc_add(const char *name, u32 file)
 	if (!proc_create_single_data(name, 0400, daxhold_proc_dir,
 				     daxhold_proc_show_one,
 				     (void *)(uintptr_t)file))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * /proc/fs/daxhold/translate (0600): a transaction file, as nfsd's control
+ * files are: write "<disk> <offset> <len>", read the answer back on the
+ * same open file (Documentation/admin.rst).  simple_transaction_get()
+ * keeps the request and then the answer in one page per open file; Rust
+ * reads a copy of the request and writes the answer into that page.
+ */
+static ssize_t daxhold_translate_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	char *buf, *req;
+	ssize_t n;
+
+	buf = simple_transaction_get(file, ubuf, len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	req = kmemdup(buf, len, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	n = daxhold_ctl_translate_answer(req, len, buf,
+					 SIMPLE_TRANSACTION_LIMIT);
+	kfree(req);
+	if (n < 0)
+		return n;
+	simple_transaction_set(file, n);
+	return len;
+}
+
+static const struct proc_ops daxhold_translate_ops = {
+	.proc_write = daxhold_translate_write,
+	.proc_read = simple_transaction_read,
+	.proc_release = simple_transaction_release,
+	.proc_lseek = default_llseek,
+};
+
+/* Add /proc/fs/daxhold/translate. */
+int daxhold_proc_add_translate(void)
+{
+	if (!daxhold_proc_dir)
+		return -ENOENT;
+	if (!proc_create("translate", 0600, daxhold_proc_dir,
+			 &daxhold_translate_ops))
 		return -ENOMEM;
 	return 0;
 }

@@ -13,7 +13,12 @@
 const char *daxhold_param_devices(void);
 const char *daxhold_param_policy(void);
 int daxhold_sysfs_init(void);
+void daxhold_sysfs_close(void);
 void daxhold_sysfs_exit(void);
+/* /sys/kernel/daxhold/devices/<disk>/ of a held disk (rust/glue.c). */
+struct daxhold_devdir;
+struct daxhold_devdir *daxhold_devdir_add(const char *name, __u32 devt);
+void daxhold_devdir_del(struct daxhold_devdir *d);
 void daxhold_log_kick(void);
 void daxhold_log_stop(void);
 
@@ -98,6 +103,8 @@ ssize_t daxhold_ctl_policy_show(char *buf, size_t size);
 ssize_t daxhold_ctl_index(char *buf, size_t size);
 int daxhold_ctl_metadata_store(const char *buf, size_t len);
 ssize_t daxhold_ctl_metadata_show(char *buf, size_t size);
+ssize_t daxhold_ctl_dev_show(__u32 devt, const char *attr, char *buf,
+			     size_t size);
 
 /* /proc/fs/daxhold (rust/proc_glue.c); the files by number. */
 struct seq_file;
@@ -106,6 +113,10 @@ struct seq_file;
 #define DAXHOLD_PROC_POISON	3
 int daxhold_proc_init(void);
 int daxhold_proc_add(const char *name, __u32 file);
+int daxhold_proc_add_translate(void);
+/* Implemented in Rust (rust/ffi/proc.rs): answer a translate request. */
+ssize_t daxhold_ctl_translate_answer(const char *req, size_t len, char *out,
+				     size_t size);
 void daxhold_proc_exit(void);
 /* Implemented in Rust (rust/ffi/proc.rs): write file `file` into m. */
 int daxhold_proc_show(struct seq_file *m, __u32 file);

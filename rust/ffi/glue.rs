@@ -6,6 +6,8 @@
 //! handed to the safe control layer (`crate::control`), the work item to
 //! `crate::events`.
 
+use core::ptr::NonNull;
+
 use kernel::ffi::{c_char, c_int};
 
 use super::bindings;
@@ -40,10 +42,76 @@ pub(crate) fn sysfs_init() -> Result {
     })
 }
 
-/// Remove `/sys/kernel/daxhold/`; returns after every running callback.
+/// Remove the control files of `/sys/kernel/daxhold/`; returns after every
+/// running callback. A no-op if they are not there.
+pub(crate) fn sysfs_close() {
+    // SAFETY: idempotent; after `sysfs_init()` or its failure.
+    unsafe { bindings::daxhold_sysfs_close() }
+}
+
+/// Remove the rest of `/sys/kernel/daxhold/`, once no [`DevDir`] is left.
+/// A no-op if it is not there.
 pub(crate) fn sysfs_exit() {
-    // SAFETY: called once from module exit after a successful `sysfs_init()`.
+    // SAFETY: idempotent; every `DevDir` was dropped (the holders are).
     unsafe { bindings::daxhold_sysfs_exit() }
+}
+
+/// `/sys/kernel/daxhold/devices/<disk>/` of a held disk, removed on drop.
+///
+/// # Invariants
+///
+/// `0` came from `daxhold_devdir_add()` and is deleted only by `drop`.
+pub(crate) struct DevDir(NonNull<bindings::daxhold_devdir>);
+
+// SAFETY: the directory is a kobject, used from any thread by the kernel;
+// `DevDir` only deletes it.
+unsafe impl Send for DevDir {}
+// SAFETY: `&DevDir` gives no access at all.
+unsafe impl Sync for DevDir {}
+
+impl DevDir {
+    /// Create the directory `name` (up to a NUL) for the held disk `devt`.
+    pub(crate) fn add(name: &[u8], devt: u32) -> Result<Self> {
+        let name = crate::ffi::trace::CBuf::<33>::new(name);
+        // SAFETY: `name` is NUL-terminated; the kobject copies it.
+        let p = unsafe { bindings::daxhold_devdir_add(name.as_ptr(), devt) };
+        // An ERR_PTR: an errno from -4095 to -1, as an address.
+        let addr = p as isize;
+        if (-4095..0).contains(&addr) {
+            return Err(kernel::error::Error::from_errno(addr as i32));
+        }
+        NonNull::new(p)
+            .map(DevDir)
+            .ok_or(kernel::error::code::ENOMEM)
+    }
+}
+
+impl Drop for DevDir {
+    fn drop(&mut self) {
+        // SAFETY: by the invariants, a live directory, deleted only here;
+        // it sleeps (process context: holders are released there).
+        unsafe { bindings::daxhold_devdir_del(self.0.as_ptr()) }
+    }
+}
+
+/// A read of `devices/<disk>/<attr>`: fills `buf` (`size` bytes) and
+/// returns the length, or `-ENODEV` once the disk is no longer held.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a NUL-terminated attribute name and a
+/// writable buffer of `size` bytes.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_dev_show(
+    devt: u32,
+    attr: *const c_char,
+    buf: *mut c_char,
+    size: usize,
+) -> isize {
+    // SAFETY: the attribute's name, NUL-terminated, static.
+    let attr = unsafe { super::cstr::bytes(attr) };
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::dev_show(devt, attr, unsafe { output(buf, size) })
 }
 
 /// Queue the failure log's work item; callable in any context.

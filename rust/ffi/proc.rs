@@ -54,6 +54,33 @@ pub(crate) fn add(name: &CStr, file: ProcFile) -> Result {
     to_result(unsafe { bindings::daxhold_proc_add(name.as_char_ptr().cast(), file.number()) })
 }
 
+/// Add `translate` (mode 0600), the dry run's transaction file.
+pub(crate) fn add_translate() -> Result {
+    // SAFETY: called at module init, between `init()` and `exit()`.
+    to_result(unsafe { bindings::daxhold_proc_add_translate() })
+}
+
+/// A write to `translate`: the request `req` (`len` bytes), answered into
+/// `out` (`size` bytes); the answer's length or a negative errno.
+///
+/// # Safety
+///
+/// Called by the proc glue with `len` readable bytes at `req` and `size`
+/// writable bytes at `out`, not overlapping, for the duration of the call.
+#[no_mangle]
+unsafe extern "C" fn daxhold_ctl_translate_answer(
+    req: *const kernel::ffi::c_char,
+    len: usize,
+    out: *mut kernel::ffi::c_char,
+    size: usize,
+) -> isize {
+    // SAFETY: `len` readable bytes (our contract).
+    let req = unsafe { core::slice::from_raw_parts(req.cast::<u8>(), len) };
+    // SAFETY: `size` writable bytes, not overlapping `req` (our contract).
+    let out = unsafe { core::slice::from_raw_parts_mut(out.cast::<u8>(), size) };
+    crate::control::translate_answer(req, out)
+}
+
 /// Remove the directory and its files; returns once no show call runs and
 /// none can start. Harmless if `init()` failed or never ran.
 pub(crate) fn exit() {

@@ -38,7 +38,7 @@ impl<const N: usize> CBuf<N> {
         CBuf(b)
     }
 
-    fn ptr(&self) -> *const c_char {
+    pub(crate) fn as_ptr(&self) -> *const c_char {
         self.0.as_ptr().cast()
     }
 }
@@ -49,7 +49,7 @@ pub(crate) type Short = CBuf<33>;
 /// `daxhold:daxhold_failure`.
 pub(crate) fn failure(seq: u64, pmem: &Short, offset: u64, len: u64, mf_flags: u32) {
     // SAFETY: `pmem` is NUL-terminated; the event copies it.
-    unsafe { bindings::daxhold_trace_failure(seq, pmem.ptr(), offset, len, mf_flags) }
+    unsafe { bindings::daxhold_trace_failure(seq, pmem.as_ptr(), offset, len, mf_flags) }
 }
 
 /// Where a top is, for [`top`].
@@ -68,13 +68,13 @@ pub(crate) fn top(seq: u64, t: &Top<'_>, rc: i32, outcome: &Short) {
     unsafe {
         bindings::daxhold_trace_top(
             seq,
-            t.device.ptr(),
+            t.device.as_ptr(),
             t.dev,
             t.depth,
             t.sector,
             t.sectors,
             rc,
-            outcome.ptr(),
+            outcome.as_ptr(),
             t.whole,
         )
     }
@@ -94,19 +94,19 @@ pub(crate) fn owner(
     kind: &Short,
 ) {
     // SAFETY: `kind` is NUL-terminated; the event copies it.
-    unsafe { bindings::daxhold_trace_owner(seq, dev, ino, pgoff, count, pfn, rc, kind.ptr()) }
+    unsafe { bindings::daxhold_trace_owner(seq, dev, ino, pgoff, count, pfn, rc, kind.as_ptr()) }
 }
 
 /// `daxhold:daxhold_kill`.
 pub(crate) fn kill(seq: u64, pid: i32, comm: &Short, si_code: i32, addr: u64, lsb: i32) {
     // SAFETY: `comm` is NUL-terminated; the event copies it.
-    unsafe { bindings::daxhold_trace_kill(seq, pid, comm.ptr(), si_code, addr, lsb) }
+    unsafe { bindings::daxhold_trace_kill(seq, pid, comm.as_ptr(), si_code, addr, lsb) }
 }
 
 /// `daxhold:daxhold_badblocks`.
 pub(crate) fn badblocks(pmem: &Short, sector: u64, sectors: u64, state: &Short) {
     // SAFETY: both strings are NUL-terminated; the event copies them.
-    unsafe { bindings::daxhold_trace_badblocks(pmem.ptr(), sector, sectors, state.ptr()) }
+    unsafe { bindings::daxhold_trace_badblocks(pmem.as_ptr(), sector, sectors, state.as_ptr()) }
 }
 
 /// What `daxhold:daxhold_poison` says, strings NUL-terminated.
@@ -127,17 +127,17 @@ pub(crate) struct Poison<'a> {
 /// `daxhold:daxhold_poison`.
 pub(crate) fn poison(p: &Poison<'_>) {
     let arg = bindings::daxhold_trace_poison {
-        pmem: p.pmem.ptr(),
+        pmem: p.pmem.as_ptr(),
         sector: p.sector,
-        chain: p.chain.ptr(),
+        chain: p.chain.as_ptr(),
         top_sector: p.top_sector,
         dev: p.dev,
-        kind: p.kind.ptr(),
+        kind: p.kind.as_ptr(),
         ino: p.ino,
         offset: p.offset,
         len: p.len,
-        what: p.what.ptr(),
-        state: p.state.ptr(),
+        what: p.what.as_ptr(),
+        state: p.state.as_ptr(),
     };
     // SAFETY: every string of `arg` is NUL-terminated and outlives the
     // call; the event copies them.
