@@ -5,6 +5,8 @@
 # a test kernel cached under $(DAXHOLD_CACHE)).
 #
 #   make            build daxhold.ko against the test kernel
+#   make KDIR=<tree>   build it against your own Rust-enabled 6.12 kernel
+#   make dkms-install  install it with DKMS (dkms.conf) for the running kernel
 #   make module-kunit   also build build/kunit/daxhold.ko with the KUnit suites
 #   make module-flavour FLAVOUR=nfit   build/nfit/daxhold.ko for that kernel
 #   make module-flavour-kunit FLAVOUR=debug   build/debug-kunit/daxhold.ko
@@ -30,12 +32,21 @@ FLAVOUR ?= default
 DAXHOLD_CACHE ?= $(HOME)/.cache/daxhold
 export DAXHOLD_CACHE
 SETUP := tools/setup
-# Evaluated once, on first use (targets such as host-test never need it).
-KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
 BINDGEN := $(DAXHOLD_CACHE)/tools/bin/bindgen
-KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 BINDGEN=$(BINDGEN)
+ifeq ($(origin KDIR),command line)
+# `make KDIR=<build tree>`: build against that Rust-enabled 6.12 kernel
+# (yours; Documentation/admin.rst, "Building for your kernel"), set up
+# nothing.
+KERNEL_PREREQ :=
+else
+# The test kernel, evaluated once, on first use (targets such as host-test
+# never need it).
+KDIR = $(eval KDIR := $(shell $(SETUP)/kernel.sh $(FLAVOUR)))$(KDIR)
+KERNEL_PREREQ := kernel
+endif
+KMAKE = $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=1 $(if $(wildcard $(BINDGEN)),BINDGEN=$(BINDGEN))
 
-.PHONY: all module module-kunit module-flavour module-flavour-kunit deps kernel check demo host-test bench-host bench-rmap bench fuzz lint panic-check fmt clean tool
+.PHONY: all module dkms-install module-kunit module-flavour module-flavour-kunit deps kernel check demo host-test bench-host bench-rmap bench fuzz lint panic-check fmt clean tool
 
 all: module
 
@@ -45,8 +56,13 @@ deps:
 kernel: deps
 	@$(SETUP)/kernel.sh $(FLAVOUR) >/dev/null
 
-module: kernel
+module: $(KERNEL_PREREQ)
 	$(KMAKE) modules
+
+# DKMS (dkms.conf): the sources to /usr/src/daxhold-<version>, built and
+# installed for the running kernel, or KERNELRELEASE=<version>.
+dkms-install:
+	tools/build/dkms.sh install $(KERNELRELEASE)
 
 # daxhold.ko with its KUnit suites, in build/kunit/ (see Documentation/testing.rst).
 module-kunit: kernel

@@ -7,7 +7,8 @@
 # Steps: set-up, host tests (cargo test), the bad-input table against
 # its scenario, module build (warnings are errors), panic check (no
 # panic paths in daxhold.o), lint (rustfmt, clippy), KUnit in the guest,
-# guest scenarios (one result each), all on FLAVOUR's kernel: default, or
+# guest scenarios (one result each), all on FLAVOUR's kernel, and the
+# module built by DKMS against the nfit kernel's tree, loaded there: default, or
 # debug (tools/kconfig/debug.config: KASAN, lockdep, kmemleak, ...), whose
 # tree also has nfit_test for the scenarios whose header says flavour=nfit
 # (for the default flavour the nfit kernel is set up as well).  Logs go to
@@ -87,6 +88,10 @@ elif [ -n "$nfit_kdir" ]; then
 	nfit=(--flavour "nfit=$nfit_kdir")
 	step module-build-nfit make -s FLAVOUR=nfit module-flavour &&
 		nfit=(--flavour "nfit=$nfit_kdir,build/nfit/daxhold.ko")
+	# DKMS builds the same sources from dkms.conf against the nfit tree,
+	# as a user's machine builds them for its kernel; nfit_smoke loads
+	# that build after the scenarios.
+	step dkms-build tools/build/dkms.sh check "$nfit_kdir" build/dkms
 fi
 # The userspace tool, build/tool/daxhold, which the guest initramfs carries.
 step tool-build make -s tool
@@ -97,7 +102,6 @@ step kunit python3 tools/testing/guest/run.py --kdir "$kdir" --timeout 900 \
 	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder,daxhold_stack,daxhold_dispatch,daxhold_dmtable,daxhold_rmap,daxhold_daxowner,daxhold_ext4meta,daxhold_events,daxhold_procfs,daxhold_badblocks
 
 # Guest scenarios: one result per scenario, as run.py reports them.
-n_before=$n
 # Two guests at a time (one per core); the debug kernel is about four
 # times slower than the default one, so are the scenarios' timeouts.
 # There, one race iteration costs 1 to 17 s (0.2 to 0.6 s on the default
@@ -110,19 +114,32 @@ fi
 python3 tools/testing/guest/run.py --kdir "$kdir" --module "$ko" \
 	"${nfit[@]}" --jobs "${DAXTEST_JOBS:-2}" --timeout-scale "$scale" \
 	${append:+--append "$append"} >"$logs/guest.log" 2>&1
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*)
-		n=$((n + 1)); pass=$((pass + 1))
-		echo "ok $n - guest: ${line#ok * - }" ;;
-	"not ok "*)
+
+# results LOG LABEL: run.py's results in LOG as TAP lines "LABEL: ...";
+# a failure if none.
+results() {
+	local before=$n line
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*)
+			n=$((n + 1)); pass=$((pass + 1))
+			echo "ok $n - $2: ${line#ok * - }" ;;
+		"not ok "*)
+			n=$((n + 1)); fail=$((fail + 1))
+			echo "not ok $n - $2: ${line#not ok * - }" ;;
+		esac
+	done <"$1"
+	if [ "$n" -eq "$before" ]; then
 		n=$((n + 1)); fail=$((fail + 1))
-		echo "not ok $n - guest: ${line#not ok * - }" ;;
-	esac
-done <"$logs/guest.log"
-if [ "$n" -eq "$n_before" ]; then
-	n=$((n + 1)); fail=$((fail + 1))
-	echo "not ok $n - guest: no scenario ran, log: build/check/guest.log"
-	tail -n 25 "$logs/guest.log" | sed 's/^/#   /'
+		echo "not ok $n - $2: no scenario ran, log: ${1#"$top"/}"
+		tail -n 25 "$1" | sed 's/^/#   /'
+	fi
+}
+results "$logs/guest.log" guest
+if [ -f build/dkms/daxhold.ko ]; then
+	python3 tools/testing/guest/run.py --kdir "$kdir" --module "$ko" \
+		--flavour "nfit=$nfit_kdir,build/dkms/daxhold.ko" \
+		--scenario nfit_smoke >"$logs/guest-dkms.log" 2>&1
+	results "$logs/guest-dkms.log" "guest, the DKMS build"
 fi
 summary

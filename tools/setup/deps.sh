@@ -7,10 +7,12 @@ set -euo pipefail
 
 # Debian packages: kernel build (clang/lld/llvm, flex, bison, ...), the
 # kernel source, the guest (qemu, busybox) and the storage tools that run
-# inside it (ndctl, mkfs.xfs, mkfs.ext4, dmsetup, sfdisk, jq, trace-cmd).
+# inside it (ndctl, mkfs.xfs, mkfs.ext4, dmsetup, sfdisk, jq, trace-cmd),
+# and dkms (make check builds the module with it, as users install it).
 PKGS="clang lld llvm libclang-dev flex bison bc libelf-dev libssl-dev cpio
       xz-utils python3 gcc libc6-dev make $KSRC_PKG qemu-system-x86
-      busybox-static ndctl xfsprogs e2fsprogs dmsetup fdisk kmod jq trace-cmd"
+      busybox-static ndctl xfsprogs e2fsprogs dmsetup fdisk kmod jq trace-cmd
+      dkms"
 
 missing=
 for p in $PKGS; do
