@@ -1054,3 +1054,26 @@ md5_page_filled() {
 		dd if="$1" bs=4096 skip=$(($2 + 1))
 	} 2>/dev/null | md5sum | cut -d' ' -f1
 }
+
+# ---------------------------------------------------------- trace events --
+#
+# daxhold's trace events (include/trace/events/daxhold.h) in the tracefs
+# buffer, which the guest init mounts.  Each event line ends in its
+# "key=value" fields, read with `field`.
+
+TRACEFS=/sys/kernel/tracing
+
+# trace_on: daxhold's events on, the buffer emptied.
+trace_on() {
+	echo 1 > "$TRACEFS/events/daxhold/enable" && : > "$TRACEFS/trace"
+}
+
+# trace_clear: empty the buffer.
+trace_clear() {
+	: > "$TRACEFS/trace"
+}
+
+# trace_ev EVENT: the fields of each EVENT line in the buffer, one per line.
+trace_ev() {
+	sed -n "s/.* $1: //p" "$TRACEFS/trace"
+}

@@ -12,7 +12,7 @@
 # kill (expects nothing) and one mapping an unrelated file with early kill
 # (expects nothing).  daxhold must name the owner (device, inode number,
 # pgoff 3) found in the files' DAX entries, and memory_failure() must say
-# Recovered.
+# Recovered.  The trace events name the same owner and the early kill.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -23,7 +23,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 124
+plan 141
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "sfdisk: pmem0p1 and pmem0p2" \
@@ -40,13 +40,25 @@ check "daxhold holds pmem0 by policy" until_ok held
 like "$(cat /sys/kernel/daxhold/index)" '^queries=0 walks=0 inodes=0 owners=0 ' \
 	"/sys/kernel/daxhold/index reads: no failure, no walk"
 
-# round MNT DEV HOW: rmap_round on two fresh files of MNT; 12 tests (13 for
-# mceinj, 17 for madvise).
+check "daxhold trace events on" trace_on
+
+# round MNT DEV HOW: rmap_round on two fresh files of MNT, and the owner
+# and the early kill in the trace events; 14 tests (15 for mceinj, 19 for
+# madvise).
 round() {
 	a=$1/$3.a b=$1/$3.b
 	for f in $a $b; do dd if=/dev/urandom of=$f bs=4096 count=16 2>/dev/null; done
 	sync
+	trace_clear
 	RMAP_ARGS= rmap_round "$2" "$3" "$a" "$a" "$a" "$b" "$(stat -c %i "$a")"
+	o=$(trace_ev daxhold_owner | grep " ino=$(stat -c %i "$a") ")
+	is "$(field dev "$o") $(field pgoff "$o") $(field count "$o") $(field kind "$o") $(field rc "$o")" \
+		"$(devnum "$2") 3 1 file 0" \
+		"$2 $3: trace: daxhold_owner of the file: its dev_t, pgoff 3, one page, file, rc 0"
+	k=$(trace_ev daxhold_kill | grep " pid=$ao_pid ")
+	is "$(field si_code "$k") $(field addr "$k") $(field lsb "$k")" \
+		"BUS_MCEERR_AO $(kv vaddr /tmp/ao.out) 12" \
+		"$2 $3: trace: daxhold_kill of the early-kill mapper: AO, its address, lsb 12"
 }
 
 for how in madvise pfn mce mceinj; do

@@ -17,7 +17,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 28
+plan 31
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "sfdisk: msdos, pmem0p1 from sector 4096" \
@@ -86,6 +86,7 @@ held() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
 check "daxhold holds pmem0 by policy (mode=auto)" until_ok held
 
 dec0=$(daxhold_field pmem0 declined)
+check "daxhold trace events on" trace_on
 dmesg_mark "with daxhold"
 dax_poison /mnt/o/with 3 > /tmp/with.out 2>&1
 is $? 0 "dax_poison got a SIGBUS"
@@ -107,6 +108,11 @@ like "$(grep ' -> ' /tmp/with.dh)" \
 	"daxhold: pmem0: offset $(field offset "$nf") len 0x1000 -> top $outer sector $s sectors 8 depth 3: no holder handled it; to the reverse map \(EOPNOTSUPP\)$" \
 	"-> top $outer sector == FIEMAP offset / 512, depth 3, EOPNOTSUPP"
 is "$(daxhold_field pmem0 declined)" $((dec0 + 1)) "declined +1"
+tt=$(trace_ev daxhold_top)
+is "$(echo "$tt" | grep -c .)" 1 "trace: one daxhold_top"
+is "$(field device "$tt") $(field dev "$tt") $(field sector "$tt") $(field sectors "$tt") $(field depth "$tt") $(field outcome "$tt") $(field rc "$tt")" \
+	"$outer $(devnum $outer) $s 8 3 declined -95" \
+	"trace: daxhold_top $outer, its dev_t, the FIEMAP sector, depth 3, declined (-95)"
 
 check "umount /mnt/o" umount /mnt/o
 check "dmsetup remove outer inner" dmsetup remove outer inner

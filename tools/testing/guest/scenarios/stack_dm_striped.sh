@@ -8,7 +8,8 @@
 # the sector; with daxhold (policy stacked: both pmems are under dm) the
 # notify_failure line comes from that pmem with that offset, the top line
 # names the striped device at the FIEMAP sector (depth 1, EOPNOTSUPP: ext4
-# holds no dax_device), and the process still gets BUS_MCEERR_AR.
+# holds no dax_device), and the process still gets BUS_MCEERR_AR.  The
+# trace events say the same (daxhold_failure, daxhold_top).
 #
 # daxhold-test: nvdimms=2
 # daxhold-test: modules=daxhold
@@ -16,7 +17,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 51
+plan 56
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 chunk=128
@@ -79,6 +80,8 @@ held() {
 }
 check "daxhold holds pmem0 and pmem1 by policy (mode=auto)" until_ok held
 
+check "daxhold trace events on" trace_on
+
 # File fI: page 3, or page 19 (one chunk on) if page 3 is not on stripe
 # I % 2.
 hit0=0 hit1=0
@@ -91,6 +94,7 @@ for i in 0 1 2 3; do
 		[ $stripe -eq $want ] && { page=$p; break; }
 	done
 	dmesg_mark "f$i page $page"
+	trace_clear
 	dax_poison /mnt/s/f$i $page > /tmp/f$i.out 2>&1
 	is $? 0 "f$i page $page: dax_poison got a SIGBUS"
 	sigbus_ar_ok /tmp/f$i.out "f$i page $page"
@@ -110,6 +114,10 @@ for i in 0 1 2 3; do
 	like "$(grep ' -> ' /tmp/f$i.dh)" \
 		"^daxhold: $pm: offset $(field offset "$nf") len 0x1000 -> top $st sector $s sectors 8 depth 1: no holder handled it; to the reverse map \(EOPNOTSUPP\)$" \
 		"f$i page $page: -> top $st sector == FIEMAP offset / 512, depth 1, EOPNOTSUPP"
+	tf=$(trace_ev daxhold_failure) tt=$(trace_ev daxhold_top)
+	is "$(field pmem "$tf") $(field offset "$tf") $(field seq "$tf"):$(field device "$tt") $(field sector "$tt") $(field sectors "$tt") $(field depth "$tt") $(field outcome "$tt") $(field seq "$tt")" \
+		"$pm $(field offset "$nf") $(field seq "$tf"):$st $s 8 1 declined $(field seq "$tf")" \
+		"f$i page $page: trace: daxhold_failure on $pm at that offset, daxhold_top $st sector $s, depth 1, declined"
 done
 cmp_ok $hit0 -ge 1 "stripe 0 (pmem0) was hit ($hit0 pages)"
 cmp_ok $hit1 -ge 1 "stripe 1 (pmem1) was hit ($hit1 pages)"

@@ -10,7 +10,8 @@
 # shares the pmem's dax_device: nothing above holds it), and the process
 # still gets BUS_MCEERR_AR.  Last, ext4 on the whole disk (the kernel keeps
 # its partitions): a page in the gap between the partitions or past them is
-# reported as "unmapped pmem0 ... depth 0".
+# reported as "unmapped pmem0 ... depth 0".  The daxhold_top trace event
+# says the same as each top line.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -18,7 +19,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 52
+plan 56
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 # p1 from 1 MiB, 128 MiB; a gap of about 17 MiB; p2, 128 MiB; the rest of
@@ -58,12 +59,14 @@ done
 check "insmod daxhold (policy stacked)" daxhold_load
 held() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
 check "daxhold holds the partitioned pmem0 by policy (mode=auto)" until_ok held
+check "daxhold trace events on" trace_on
 
 for n in 1 2; do
 	part=pmem0p$n
 	eval "pstart=\$start$n"
 	dec0=$(daxhold_field pmem0 declined)
 	dmesg_mark "$part with daxhold"
+	trace_clear
 	dax_poison /mnt/p$n/with 3 > /tmp/with$n.out 2>&1
 	is $? 0 "$part: dax_poison got a SIGBUS"
 	sigbus_ar_ok /tmp/with$n.out "$part"
@@ -85,6 +88,10 @@ for n in 1 2; do
 		"daxhold: pmem0: offset $(field offset "$nf") len 0x1000 -> top $part sector $((fs / 512)) sectors 8 depth 1: no holder handled it; to the reverse map \(EOPNOTSUPP\)$" \
 		"$part: -> top $part sector == FIEMAP offset / 512, depth 1, EOPNOTSUPP"
 	is "$(daxhold_field pmem0 declined)" $((dec0 + 1)) "$part: declined +1"
+	tt=$(trace_ev daxhold_top)
+	is "$(field device "$tt") $(field dev "$tt") $(field sector "$tt") $(field depth "$tt") $(field outcome "$tt")" \
+		"$part $(devnum $part) $((fs / 512)) 1 declined" \
+		"$part: trace: daxhold_top $part, its dev_t, the FIEMAP sector, depth 1, declined"
 done
 
 # --- 3. A page in no partition -----------------------------------------
@@ -109,7 +116,7 @@ for d in 0 1 2 3 4 5 6 7; do
 	diag "/mnt/w/d$d/f page 3: sector $s of pmem0, in $where"
 done
 if [ -z "$gapfile" ]; then
-	for t in 1 2 3 4 5 6 7 8; do
+	for t in 1 2 3 4 5 6 7 8 9; do
 		skip "page in no partition ($t)" "no file landed outside the partitions"
 	done
 else
@@ -118,6 +125,7 @@ else
 		"(pmem0p1 $start1..$((start1 + $(sectors pmem0p1))), pmem0p2 $start2..$((start2 + $(sectors pmem0p2))))"
 	un0=$(daxhold_field pmem0 unmapped)
 	dmesg_mark gap
+	trace_clear
 	dax_poison "$gapfile" 3 > /tmp/gap.out 2>&1
 	is $? 0 "no partition: dax_poison got a SIGBUS"
 	sigbus_ar_ok /tmp/gap.out "no partition"
@@ -131,6 +139,9 @@ else
 		"no partition: -> unmapped pmem0 sector == FIEMAP offset / 512, depth 0"
 	is "$(grep -c ' -> top ' /tmp/gap.dh)" 0 "no partition: no top line"
 	is "$(daxhold_field pmem0 unmapped)" $((un0 + 1)) "no partition: unmapped +1"
+	tt=$(trace_ev daxhold_top)
+	is "$(field device "$tt") $(field sector "$tt") $(field depth "$tt") $(field outcome "$tt")" \
+		"pmem0 $s 0 unmapped" "no partition: trace: daxhold_top pmem0, that sector, depth 0, unmapped"
 fi
 
 check "umount /mnt/w" umount /mnt/w
