@@ -10,7 +10,8 @@
 # corrupt-pfn and by QEMU's mce (fresh files each time).  daxhold must name
 # both owners (file and copy, pgoff 3), the early-kill mapper of the copy
 # must get BUS_MCEERR_AO, the others nothing, and memory_failure() must
-# say Recovered.  (The early-kill process maps only the copy: a second
+# say Recovered; the trace events name the top and both owners.  (The
+# early-kill process maps only the copy: a second
 # process's fault on the same shared page of the same file unmaps the
 # first one's PTE (dax_insert_entry() on an IOMAP_F_SHARED extent), and
 # collect_procs_fsdax() takes only tasks with a present PTE; see
@@ -26,7 +27,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 139
+plan 150
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -41,8 +42,11 @@ check "mount -o dax /dev/mapper/cat" mount -t xfs -o dax /dev/mapper/cat /mnt/x
 check "/proc/mounts shows dax" mount_has_dax /mnt/x
 split=$(($(sectors pmem0) * 512))
 
-# round HOW FILE: reflink FILE, rmap_round with both owners; 16 tests
-# (17 for mceinj, 21 for madvise).
+check "daxhold trace events on" trace_on
+
+# round HOW FILE: reflink FILE, rmap_round with both owners, and both
+# owners and the top in the trace events; 18 tests (19 for mceinj, 23 for
+# madvise).
 round() {
 	f=$2 g=$2.reflink u=$2.unrelated
 	dd if=/dev/urandom of=$u bs=4096 count=16 2>/dev/null
@@ -52,11 +56,26 @@ round() {
 	dax_poison "$g" 3 --read-only --no-poison > /tmp/g.out 2>&1
 	is "$(kv fs_offset /tmp/g.out)" "$(kv fs_offset /tmp/f.out)" \
 		"$1: page 3 of the copy is the same block (FIEMAP)"
+	trace_clear
 	RMAP_ARGS=--read-only rmap_round "$dm" "$1" "$f" "$g" "$f" "$u" \
 		"$(stat -c %i "$f")" "$(stat -c %i "$g")"
 	like "$(grep ' -> top ' /tmp/dh.lines)" \
 		"-> top $dm sector $(($(kv fs_offset /tmp/f.out) / 512)) sectors 8 depth 1: no holder handled it; to the reverse map \(EOPNOTSUPP\)" \
 		"$1: XFS (no rmapbt) declined it at $dm, FIEMAP sector"
+	tt=$(trace_ev daxhold_top)
+	is "$(field device "$tt") $(field sector "$tt") $(field depth "$tt") $(field outcome "$tt")" \
+		"$dm $(($(kv fs_offset /tmp/f.out) / 512)) 1 declined" \
+		"$1: trace: daxhold_top $dm, FIEMAP sector, depth 1, declined"
+	# Both owners of the one block: the file and its copy, page 3, the
+	# same pfn, in the same failure.
+	trace_ev daxhold_owner | while read -r o; do
+		echo "$(field ino "$o") $(field dev "$o") $(field pgoff "$o") $(field count "$o") $(field pfn "$o") $(field kind "$o") $(field seq "$o") $(field seq "$tt")"
+	done | sort > /tmp/owners.trace
+	_pfn=$(kv pfn /tmp/f.out) _d=$(devnum "$dm")
+	is "$(cat /tmp/owners.trace)" \
+		"$(for i in $(stat -c %i "$f") $(stat -c %i "$g"); do
+			_s=$(field seq "$tt"); echo "$i $_d 3 1 $_pfn file $_s $_s"; done | sort)" \
+		"$1: trace: two daxhold_owner events, the file and its copy, page 3 at the same pfn"
 }
 
 spread_files /mnt/x/m $split

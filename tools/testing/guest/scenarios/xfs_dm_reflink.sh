@@ -7,7 +7,8 @@
 # shared page.  The poisoning process gets BUS_MCEERR_AR at the right
 # address (lsb 12), the others get nothing (early kill off); daxhold logs
 # the right pmem offset and the right dm sector, and XFS (the dm device's
-# holder) handled it.  Upstream without daxhold oopses on this very run
+# holder) handled it; the trace events say the same (daxhold_top handled,
+# one signal:signal_generate to the poisoner).  Upstream without daxhold oopses on this very run
 # (xfs_dm_reflink_upstream.sh).
 #
 # daxhold-test: nvdimms=2
@@ -16,7 +17,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 41
+plan 46
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -44,8 +45,15 @@ spread_files /mnt/x $split
 on0=$ON0 on1=$ON1
 diag "file on pmem0: $on0, file on pmem1: $on1"
 
+sigbus_trace_on() {
+	trace_on &&
+		echo 'sig == 7' > "$TRACEFS/events/signal/signal_generate/filter" &&
+		echo 1 > "$TRACEFS/events/signal/signal_generate/enable"
+}
+check "daxhold and signal_generate (SIGBUS) trace events on" sigbus_trace_on
+
 # round FILE PMEM BASE: reflink FILE, map the copy and an unrelated file in
-# two processes, poison page 3 of FILE in a third; 17 tests.
+# two processes, poison page 3 of FILE in a third; 19 tests.
 round() {
 	f=$1 pm=$2 base=$3
 	g=$f.reflink
@@ -61,6 +69,7 @@ round() {
 	check "the copy and the unrelated file are mapped" until_ok wait_for_ready
 	fwd0=$(daxhold_field "$pm" forwarded)
 	dmesg_mark "round-$pm"
+	trace_clear
 	dax_poison "$f" 3 --read-only > /tmp/p1.out 2>&1
 	is $? 0 "the poisoning process got SIGBUS"
 	wait $p2; rc2=$?
@@ -87,6 +96,13 @@ round() {
 	like "$(cat /tmp/dh.lines)" 'recovery action for dax page: Recovered' \
 		"memory_failure: Recovered"
 	is "$(daxhold_field "$pm" forwarded)" $((fwd0 + 1)) "$pm forwarded +1"
+	tt=$(trace_ev daxhold_top)
+	is "$(field device "$tt") $(field sector "$tt") $(field depth "$tt") $(field outcome "$tt") $(field rc "$tt")" \
+		"$dm $((o / 512)) 1 handled 0" "trace: daxhold_top $dm, FIEMAP sector, depth 1, handled, rc 0"
+	# XFS's kill, seen by the kernel's own tracepoint: the poisoner only.
+	is "$(trace_ev signal_generate | while read -r l; do
+		echo "$(field code "$l") $(field pid "$l")"; done)" \
+		"4 $(kv pid /tmp/p1.out)" "trace: one signal_generate, BUS_MCEERR_AR to the poisoner"
 }
 
 round "$on0" pmem0 0
