@@ -16,7 +16,8 @@
 #    BUS_MCEERR_AR only to `current` (here the unbinding task), so each
 #    mapping process gets SIGBUS BUS_MCEERR_AO (5), si_addr in its mapping,
 #    si_addr_lsb 12 (a PTE mapping): the one on pmem0 too, since XFS is
-#    told the whole device;
+#    told the whole device (the trace events say so too: daxhold_failure
+#    of all of pmem1, one daxhold_top "whole" handled);
 #  - the unbind completes, XFS answers EIO, unmounts (its DAX entries were
 #    invalidated, so evicting the inodes is safe), dm goes, daxhold
 #    unloads.  Without daxhold: xfs_dm_pre_remove_upstream.sh.
@@ -27,7 +28,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 42
+plan 46
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -42,6 +43,7 @@ xfs_cat_reflinked
 # pmem1, B its reflink copy, C the file on pmem0.
 cat_mappers --wait 60
 
+check "daxhold trace events on" trace_on
 unbind_pmem pmem1
 check "/dev/pmem1 is gone" test ! -e /dev/pmem1
 
@@ -72,6 +74,12 @@ is "$(grep -c '^daxhold: pmem1: notify_failure offset=0x0 len=0xffffffffffffffff
 is "$(grep -c "^daxhold: pmem1: whole device -> whole $dm depth 1: handled by its holder (0)$" /tmp/rm.lines)" 1 \
 	"daxhold: whole device -> whole $dm depth 1: handled by its holder (0)"
 is "$(grep -c '^daxhold: pmem0' /tmp/rm.lines)" 0 "nothing about pmem0"
+tf=$(trace_ev daxhold_failure) tt=$(trace_ev daxhold_top)
+is "$(echo "$tf" | grep -c .) $(field pmem "$tf") $(field offset "$tf") $(field len "$tf") $(field mf_flags "$tf")" \
+	"1 pmem1 0x0 0xffffffffffffffff 0x80" "trace: one daxhold_failure, the whole of pmem1, MF_MEM_PRE_REMOVE"
+is "$(echo "$tt" | grep -c .) $(field device "$tt") $(field depth "$tt") $(field outcome "$tt") $(field rc "$tt")" \
+	"1 $dm 1 handled 0" "trace: one daxhold_top, $dm, depth 1, handled, rc 0"
+like "$tt" " whole$" "trace: the daxhold_top is of the whole device"
 is "$(grep -c "^XFS ($dm): Device is about to be removed!" /tmp/rm.lines)" 1 \
 	"XFS on $dm: Device is about to be removed!"
 is "$(grep -c "^XFS ($dm): User initiated shutdown received" /tmp/rm.lines)" 1 \
