@@ -80,7 +80,9 @@ pub(crate) fn listen<R>(log: &Log<'_>, call: impl FnOnce() -> R) -> R {
         return call();
     };
     slot.len.store(0, Ordering::Relaxed);
+    signal::listen_start();
     let ret = call();
+    signal::listen_end();
     let seen = slot.len.load(Ordering::Relaxed);
     let kept = seen.min(STAGE);
     // SAFETY: this thread owns the slot (claimed above), and its probe

@@ -13,11 +13,14 @@
  * union accessors.
  *
  * The probe runs for every signal in the system with the target's siglock
- * held and interrupts off: it compares the signal and si_code, then calls
+ * held and interrupts off: it compares the signal, the count of listening
+ * threads (daxhold's own kills are sent while nobody listens) and
+ * si_code, then calls
  * daxhold_sig_hit() (Rust, rust/ffi/signal.rs), which stages the record
  * only if the sending thread is listening (inside a call that daxhold makes
  * for a failure): no lock, no allocation, no sleeping.
  */
+#include <linux/atomic.h>
 #include <linux/preempt.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -26,6 +29,9 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <daxhold/glue.h>
+
+/* Threads inside signal::listen() now: while 0 the probe stops at once. */
+atomic_t daxhold_sig_listening = ATOMIC_INIT(0);
 
 #ifdef CONFIG_TRACEPOINTS
 static struct tracepoint *daxhold_sig_tp;
@@ -36,7 +42,8 @@ static void daxhold_sig_generate(void *data, int sig,
 				 struct task_struct *t, int group, int result)
 {
 	/* SEND_SIG_NOINFO (0) and SEND_SIG_PRIV (1) carry no siginfo. */
-	if (sig != SIGBUS || (unsigned long)info <= 1UL || !in_task())
+	if (sig != SIGBUS || !atomic_read(&daxhold_sig_listening) ||
+	    (unsigned long)info <= 1UL || !in_task())
 		return;
 	if (info->si_code != BUS_MCEERR_AR && info->si_code != BUS_MCEERR_AO)
 		return;

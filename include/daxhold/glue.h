@@ -126,6 +126,7 @@ int daxhold_proc_show(struct seq_file *m, __u32 file);
  * tracepoint reports each BUS_MCEERR_AR/AO SIGBUS to Rust, which keeps those
  * the kernel sends while the calling thread makes a call for a failure.
  */
+extern atomic_t daxhold_sig_listening;
 int daxhold_sig_trace_init(void);
 void daxhold_sig_trace_exit(void);
 /* Implemented in Rust (rust/ffi/signal.rs), from the probe (siglock held). */

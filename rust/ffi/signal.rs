@@ -25,6 +25,30 @@ pub(crate) fn probe_exit() {
     unsafe { bindings::daxhold_sig_trace_exit() }
 }
 
+/// The C counter of threads inside `crate::signal::listen()`, which the
+/// probe reads first.
+fn listening() -> &'static core::sync::atomic::AtomicI32 {
+    // SAFETY: `daxhold_sig_listening` is a static `atomic_t` of the
+    // module's C part, alive as long as the module, changed only through
+    // this `AtomicI32` (its `int counter`, same layout) and read by the
+    // probe with atomic_read().
+    unsafe {
+        core::sync::atomic::AtomicI32::from_ptr(core::ptr::addr_of_mut!(
+            bindings::daxhold_sig_listening.counter
+        ))
+    }
+}
+
+/// One more thread listening: the probe looks at SIGBUSes from now on.
+pub(crate) fn listen_start() {
+    listening().fetch_add(1, core::sync::atomic::Ordering::SeqCst);
+}
+
+/// One thread less.
+pub(crate) fn listen_end() {
+    listening().fetch_sub(1, core::sync::atomic::Ordering::SeqCst);
+}
+
 /// The address of the running task's `task_struct`: what the probe passes
 /// as `current_task`, to compare with.
 pub(crate) fn current_task() -> usize {

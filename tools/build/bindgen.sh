@@ -35,7 +35,7 @@ allow="--no-recursive-allowlist
 	--allowlist-type mf_flags
 	--allowlist-type mapped_device --opaque-type mapped_device
 	--allowlist-function 'dm_get_md|dm_put|dm_disk'
-	--allowlist-type 'daxhold_.*' --allowlist-var 'DAXHOLD_.*|daxhold_trace_users'
+	--allowlist-type 'daxhold_.*' --allowlist-var 'DAXHOLD_.*|daxhold_trace_users|daxhold_sig_listening'
 	--blocklist-function 'daxhold_ctl_.*|daxhold_rescan|daxhold_holds_dev|daxhold_log_print|daxhold_proc_show|daxhold_sig_hit'"
 
 allow=$(printf "%s" "$allow" | tr "\n\t" "  ")
