@@ -20,3 +20,18 @@ pub(crate) mod seq;
 pub(crate) mod signal;
 pub(crate) mod stack;
 pub(crate) mod trace;
+
+/// The C part's static `atomic_t` whose `int counter` is at `counter`, as
+/// an `AtomicI32` (the same layout).
+///
+/// # Safety
+///
+/// `counter` is the `counter` of a static `atomic_t` of the module's C part
+/// (alive as long as the module), which C touches only with `atomic_*()`.
+pub(crate) unsafe fn c_atomic(
+    counter: *mut kernel::ffi::c_int,
+) -> &'static core::sync::atomic::AtomicI32 {
+    // SAFETY: valid for the module's life and only accessed atomically
+    // (our contract).
+    unsafe { core::sync::atomic::AtomicI32::from_ptr(counter) }
+}

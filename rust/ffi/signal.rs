@@ -28,12 +28,9 @@ pub(crate) fn probe_exit() {
 /// The C counter of threads inside `crate::signal::listen()`, which the
 /// probe reads first.
 fn listening() -> &'static core::sync::atomic::AtomicI32 {
-    // SAFETY: `daxhold_sig_listening` is a static `atomic_t` of the
-    // module's C part, alive as long as the module, changed only through
-    // this `AtomicI32` (its `int counter`, same layout) and read by the
-    // probe with atomic_read().
+    // SAFETY: the counter of the C part's static `daxhold_sig_listening`.
     unsafe {
-        core::sync::atomic::AtomicI32::from_ptr(core::ptr::addr_of_mut!(
+        super::c_atomic(core::ptr::addr_of_mut!(
             bindings::daxhold_sig_listening.counter
         ))
     }

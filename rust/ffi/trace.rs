@@ -5,7 +5,8 @@
 //! one call per event. Strings go as NUL-terminated copies on the stack,
 //! made only while a tracer is attached.
 
-use core::sync::atomic::{AtomicI32, Ordering};
+use core::ptr::addr_of_mut;
+use core::sync::atomic::Ordering;
 
 use kernel::ffi::c_char;
 
@@ -14,14 +15,8 @@ use super::bindings;
 /// Whether a probe is attached to any daxhold event: one load, so an
 /// event nobody traces costs no call.
 pub(crate) fn on() -> bool {
-    // SAFETY: `daxhold_trace_users` is a static `atomic_t` of the module's
-    // C part, alive as long as the module and changed only by
-    // atomic_inc()/atomic_dec(); `AtomicI32` has the layout of its `int`.
-    let users = unsafe {
-        AtomicI32::from_ptr(core::ptr::addr_of_mut!(
-            bindings::daxhold_trace_users.counter
-        ))
-    };
+    // SAFETY: the counter of the C part's static `daxhold_trace_users`.
+    let users = unsafe { super::c_atomic(addr_of_mut!(bindings::daxhold_trace_users.counter)) };
     users.load(Ordering::Relaxed) > 0
 }
 
