@@ -5,11 +5,9 @@
 
 mod common;
 
-use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::process::Command;
 
-use common::{json, stderr, stdout, Fixture, EVENTS, STACK};
+use common::{json, poison_head, stderr, stdout, Fixture, EVENTS, STACK};
 
 #[test]
 fn not_loaded() {
@@ -188,30 +186,16 @@ fn events_text_json_last() {
 
 #[test]
 fn report_paths_and_json() {
-    let f = Fixture::new("report");
-    f.write("sys/kernel/daxhold/holders", "");
-    f.write("proc/fs/daxhold/stack", STACK);
-    f.write("proc/fs/daxhold/events", EVENTS);
-    f.write("mnt/lv/dir/damaged", "data");
+    let (f, ino) = Fixture::mounted("report", STACK, EVENTS);
     f.write("mnt/lv/other", "data");
-    let ino = fs::metadata(f.path().join("mnt/lv/dir/damaged"))
-        .unwrap()
-        .ino();
-    f.write(
-        "proc/self/mountinfo",
-        "30 1 254:0 / /mnt/lv rw,relatime - ext4 /dev/mapper/lv rw,dax=always\n",
-    );
     f.write(
         "proc/fs/daxhold/poison",
         &format!(
-            "# daxhold poison v1
-bad pmem0 sector=4160 sectors=8 since=3
-top pmem0 sector=4160 dev=dm-0 devt=254:0 top_sector=2112 sectors=8 depth=2 chain=pmem0>pmem0p1>dm-0
-file pmem0 sector=4160 fsdev=254:0 fs=ext4 ino={ino} offset=0x3000 len=0x1000 mapped=0
-file pmem0 sector=4160 fsdev=254:0 fs=ext4 ino=999999999 offset=0x0 len=0x1000 mapped=1
+            "{}file pmem0 sector=4160 fsdev=254:0 fs=ext4 ino=999999999 offset=0x0 len=0x1000 mapped=1
 bad pmem0 sector=8 sectors=8 since=4
 metadata pmem0 sector=8 fsdev=254:0 fs=ext4 what=superblock
-"
+",
+            poison_head(ino)
         ),
     );
     let o = f.run(&["report"]);

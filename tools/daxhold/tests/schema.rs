@@ -10,12 +10,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::fs;
-use std::os::unix::fs::MetadataExt;
 
 use serde_json::Value;
 
-use common::{json, stderr, Fixture, EVENTS, STACK};
+use common::{json, poison_head, stderr, Fixture, EVENTS, STACK};
 
 /// The validator: the schema document and the (definition, property)
 /// pairs the outputs have shown so far.
@@ -170,31 +168,22 @@ const MORE_EVENTS: &str = "8 pmem0 failure offset=0x0 len=0x1000 mf_flags=0x2
 9 pmem1 owner fsdev=254:1 ino=5 errno=-3
 ";
 
-/// The fixture root of every command, showing every field.
-fn fixture() -> Fixture {
-    let f = Fixture::new("schema");
-    f.write("sys/kernel/daxhold/holders", "");
-    f.write("proc/fs/daxhold/stack", &format!("{STACK}{STRIPED}"));
-    f.write("proc/fs/daxhold/events", &format!("{EVENTS}{MORE_EVENTS}"));
-    f.write("mnt/lv/dir/damaged", "data");
-    let ino = fs::metadata(f.path().join("mnt/lv/dir/damaged"))
-        .unwrap()
-        .ino();
-    f.write(
-        "proc/self/mountinfo",
-        "30 1 254:0 / /mnt/lv rw,relatime - ext4 /dev/mapper/lv rw,dax=always\n",
+/// The fixture root of every command, showing every field; `name` tells
+/// the roots of tests running at once apart.
+fn fixture(name: &str) -> Fixture {
+    let (f, ino) = Fixture::mounted(
+        name,
+        &format!("{STACK}{STRIPED}"),
+        &format!("{EVENTS}{MORE_EVENTS}"),
     );
     f.write(
         "proc/fs/daxhold/poison",
         &format!(
-            "# daxhold poison v1
-bad pmem0 sector=4160 sectors=8 since=3
-top pmem0 sector=4160 dev=dm-0 devt=254:0 top_sector=2112 sectors=8 depth=2 chain=pmem0>pmem0p1>dm-0
-file pmem0 sector=4160 fsdev=254:0 fs=ext4 ino={ino} offset=0x3000 len=0x1000 mapped=0
-metadata pmem0 sector=4160 fsdev=254:0 fs=ext4 what=superblock
+            "{}metadata pmem0 sector=4160 fsdev=254:0 fs=ext4 what=superblock
 unowned pmem0 sector=4160 fsdev=254:0 fs=ext4 sector_top=2112 sectors=8
 unmapped pmem0 sector=0 sectors=8
-"
+",
+            poison_head(ino)
         ),
     );
     f
@@ -219,7 +208,7 @@ fn outputs(f: &Fixture) -> Vec<(&'static str, Value)> {
 
 #[test]
 fn outputs_match_the_schema() {
-    let f = fixture();
+    let f = fixture("schema-outputs");
     let mut c = Checker::new();
     for (def, v) in outputs(&f) {
         if let Err(e) = c.check_def(def, &v, def) {
@@ -254,7 +243,7 @@ fn empty_outputs_match_the_schema() {
 
 #[test]
 fn the_validator_catches_changes() {
-    let f = fixture();
+    let f = fixture("schema-validator");
     let status = &outputs(&f)[0].1;
     let mut c = Checker::new();
     assert!(c.check_def("status", status, "status").is_ok());

@@ -20,6 +20,18 @@ map pmem0p1 lower=pmem0 start=0 sectors=2093056 lower_start=2048 target=part
 fs dm-0 type=ext4
 ";
 
+/// The first records of a poison file: one bad range under dm-0 with
+/// the file of inode `ino` (Fixture::mounted) damaged at 0x3000.
+pub fn poison_head(ino: u64) -> String {
+    format!(
+        "# daxhold poison v1
+bad pmem0 sector=4160 sectors=8 since=3
+top pmem0 sector=4160 dev=dm-0 devt=254:0 top_sector=2112 sectors=8 depth=2 chain=pmem0>pmem0p1>dm-0
+file pmem0 sector=4160 fsdev=254:0 fs=ext4 ino={ino} offset=0x3000 len=0x1000 mapped=0
+"
+    )
+}
+
 pub const EVENTS: &str = "# daxhold events v1
 6 pmem0 failure offset=0x100000 len=0x1000 mf_flags=0x22
 6 pmem0 top dev=dm-0 devt=254:0 sector=0 sectors=8 depth=2 result=handled errno=0
@@ -52,6 +64,25 @@ impl Fixture {
         f.write("proc/fs/daxhold/events", events);
         f.write("proc/fs/daxhold/poison", poison);
         f
+    }
+
+    /// The module's directories with `stack` and `events`, and ext4 on
+    /// dm-0 mounted at /mnt/lv holding the file dir/damaged; the poison
+    /// file is the caller's. Returns the file's inode number.
+    pub fn mounted(name: &str, stack: &str, events: &str) -> (Fixture, u64) {
+        let f = Fixture::new(name);
+        f.write("sys/kernel/daxhold/holders", "");
+        f.write("proc/fs/daxhold/stack", stack);
+        f.write("proc/fs/daxhold/events", events);
+        f.write("mnt/lv/dir/damaged", "data");
+        let ino = std::os::unix::fs::MetadataExt::ino(
+            &fs::metadata(f.path().join("mnt/lv/dir/damaged")).unwrap(),
+        );
+        f.write(
+            "proc/self/mountinfo",
+            "30 1 254:0 / /mnt/lv rw,relatime - ext4 /dev/mapper/lv rw,dax=always\n",
+        );
+        (f, ino)
     }
 
     pub fn write(&self, rel: &str, text: &str) {
