@@ -12,7 +12,7 @@ use kernel::ffi::{c_char, c_int};
 
 use super::bindings;
 use crate::control;
-use kernel::error::Result;
+use kernel::error::{from_err_ptr, Result};
 
 /// The `devices=` module parameter, empty if not given.
 pub(crate) fn param_devices() -> &'static [u8] {
@@ -74,12 +74,7 @@ impl DevDir {
     pub(crate) fn add(name: &[u8], devt: u32) -> Result<Self> {
         let name = crate::ffi::trace::CBuf::<33>::new(name);
         // SAFETY: `name` is NUL-terminated; the kobject copies it.
-        let p = unsafe { bindings::daxhold_devdir_add(name.as_ptr(), devt) };
-        // An ERR_PTR: an errno from -4095 to -1, as an address.
-        let addr = p as isize;
-        if (-4095..0).contains(&addr) {
-            return Err(kernel::error::Error::from_errno(addr as i32));
-        }
+        let p = from_err_ptr(unsafe { bindings::daxhold_devdir_add(name.as_ptr(), devt) })?;
         NonNull::new(p)
             .map(DevDir)
             .ok_or(kernel::error::code::ENOMEM)
