@@ -324,6 +324,27 @@ int daxhold_sb_for_each_dax_file(struct super_block *sb, daxhold_inode_fn fn,
 /* The filesystems whose DAX files daxhold's reverse map serves. */
 static const char *const daxhold_fs_types[] = { "ext4", "ext2", "xfs" };
 
+/*
+ * The types of daxhold_fs_types[] that are built into the kernel, once a
+ * failure has looked them up: kernel image data, never freed, so no
+ * reference is kept and the next failure skips get_fs_type()'s search of
+ * the list by name.  A type in a module is looked up (and its module
+ * held) each time.
+ */
+static struct file_system_type *daxhold_fs_builtin[ARRAY_SIZE(daxhold_fs_types)];
+
+static struct file_system_type *daxhold_fs_get(int i)
+{
+	struct file_system_type *type = READ_ONCE(daxhold_fs_builtin[i]);
+
+	if (type)
+		return type;
+	type = get_fs_type(daxhold_fs_types[i]);
+	if (type && !type->owner)
+		WRITE_ONCE(daxhold_fs_builtin[i], type);
+	return type;
+}
+
 struct daxhold_sb_walk {
 	daxhold_sb_fn fn;
 	void *ctx;
@@ -353,10 +374,11 @@ int daxhold_for_each_sb(daxhold_sb_fn fn, void *ctx)
 	for (i = 0; i < ARRAY_SIZE(daxhold_fs_types) && !w.rc; i++) {
 		struct file_system_type *type;
 
-		type = get_fs_type(daxhold_fs_types[i]);
+		type = daxhold_fs_get(i);
 		if (!type)
 			continue;
 		iterate_supers_type(type, daxhold_sb_walk_one, &w);
+		/* No-op for a built-in type (no owner). */
 		module_put(type->owner);
 	}
 	return w.rc;
