@@ -6,6 +6,7 @@
 //! SIGBUS, and the live value of `vm.memory_failure_early_kill`
 //! (Documentation/design.rst, "Kill semantics").
 
+use core::mem::ManuallyDrop;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use kernel::ffi::{c_int, c_void};
@@ -268,12 +269,20 @@ impl Collector {
         }
         self.maps.clear();
         let need = len.max(self.vmas);
-        let set = core::mem::replace(&mut self.set, KillSet::new(Store(KVec::new(), KVec::new())));
-        let maps = core::mem::replace(
-            &mut self.maps,
-            Mappings::new(MapStore(KVVec::new(), KVVec::new())),
-        );
-        let refs = core::mem::take(&mut self.refs);
+        // Its storage moves out whole: no empty vectors put in its place
+        // (dropping one still calls krealloc(NULL, 0), five per failure).
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so each of the
+        // three fields is read (moved out) once; the others are plain
+        // data that need no drop, and `Drop for Collector` only hints,
+        // which was done above.
+        let (set, refs, maps) = unsafe {
+            (
+                core::ptr::read(&this.set),
+                core::ptr::read(&this.refs),
+                core::ptr::read(&this.maps),
+            )
+        };
         let spare = Spare {
             store: set.into_store(),
             refs,
