@@ -34,6 +34,8 @@ use crate::pure::events::{Event, EventLog, NAME_LEN};
 
 // A record keeps a disk name whole.
 kernel::static_assert!(NAME_LEN == DISK_NAME_LEN);
+// Two cache lines: the failure path copies each record twice.
+kernel::static_assert!(core::mem::size_of::<Event>() == 128);
 
 /// Records the ring holds: one per line, a failure takes one plus one per
 /// piece of the stack it reaches (two for a page under one dm device).
@@ -65,15 +67,45 @@ pub(crate) fn recent(r: &Registry) -> Result<(KVVec<Event>, usize)> {
 }
 
 /// Add `events` to the log, in one lock hold (the failure path). A full
-/// ring counts what does not fit as lost.
+/// ring counts what does not fit as lost; the kernel kill lines of those
+/// are logged at once, so that no kill of daxhold's goes without one.
 pub(crate) fn record_all(r: &Registry, events: &[Event]) {
     if events.is_empty() {
         return;
     }
-    let mut log = r.log.lock();
-    for e in events {
-        // `false` (full) is counted in the ring and reported by the printer.
-        let _ = log.push(*e);
+    // Bit i: events[i] did not fit (a batch is far below 64 records).
+    let mut dropped = 0u64;
+    {
+        let mut log = r.log.lock();
+        for (i, e) in events.iter().enumerate() {
+            // `false` (full) is counted in the ring and reported by the printer.
+            if !log.push(*e) {
+                dropped |= bit(i);
+            }
+        }
+    }
+    if dropped == 0 {
+        return;
+    }
+    for (i, e) in events.iter().enumerate() {
+        if dropped & bit(i) != 0 {
+            kill_line(e);
+        }
+    }
+}
+
+/// Bit `i` of a `u64` (none past 63).
+fn bit(i: usize) -> u64 {
+    u32::try_from(i)
+        .ok()
+        .and_then(|i| 1u64.checked_shl(i))
+        .unwrap_or(0)
+}
+
+/// The kernel kill line of `e`, if it is one of daxhold's own kills.
+fn kill_line(e: &Event) {
+    if let Some((pfn, comm, pid)) = e.kill_line() {
+        crate::ffi::kill::kill_line(pfn, &comm.0, pid);
     }
 }
 
@@ -132,6 +164,7 @@ pub(crate) fn print(r: &Registry) {
             (n, lost)
         };
         for e in chunk.get(..n).unwrap_or(&[]) {
+            kill_line(e);
             if e.is_quiet() {
                 continue;
             }

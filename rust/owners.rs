@@ -16,6 +16,7 @@
 //! owners come from"): nothing runs on a fault, an I/O or an eviction.
 
 use core::fmt::Write;
+use core::num::NonZeroU64;
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use kernel::ffi::c_int;
 
@@ -450,9 +451,8 @@ impl<'a> Kill<'a> {
             let code = killset::sig_code(true, current);
             let force = current && killset::must_force(code, killffi::current_blocks_sigbus());
             let (pid, comm) = task.pid_comm();
-            killffi::kill_line(self.pfn, &comm, pid);
             trace::kill(self.log.seq, pid, &comm, code, t.addr, i32::from(t.shift));
-            let comm = Name::new(&comm);
+            let comm = Name::from_comm(&comm);
             let rc = task.send_mceerr(code, t.addr, t.shift);
             if force {
                 killffi::force_sigbus_current();
@@ -464,6 +464,7 @@ impl<'a> Kill<'a> {
                 code,
                 addr: t.addr,
                 lsb: i32::from(t.shift),
+                kill_line: NonZeroU64::new(self.pfn),
             });
             if rc < 0 {
                 pr_info!(

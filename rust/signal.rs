@@ -21,6 +21,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kernel::prelude::*;
 
+use crate::ffi::kill::COMM_LEN;
 use crate::ffi::signal;
 use crate::notify::Log;
 use crate::pure::events::{Name, What};
@@ -100,7 +101,7 @@ pub(crate) fn listen<R>(log: &Log<'_>, call: impl FnOnce() -> R) -> R {
 /// A SIGBUS with `code`, `addr`, `lsb` is being sent to task `pid`
 /// (`comm`) by the thread `sender`, in task context (the probe, with the
 /// target's siglock held: no lock, no sleeping).
-pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, lsb: i32) {
+pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8; COMM_LEN], code: i32, addr: u64, lsb: i32) {
     if sender == 0 {
         return;
     }
@@ -118,10 +119,11 @@ pub(crate) fn hit(sender: usize, pid: i32, comm: &[u8], code: i32, addr: u64, ls
     if let Some(s) = staged.get_mut(n) {
         s.write(What::Signal {
             pid,
-            comm: Name::new(comm),
+            comm: Name::from_comm(comm),
             code,
             addr,
             lsb,
+            kill_line: None,
         });
     }
 }

@@ -628,14 +628,20 @@ pub(crate) fn early_kill() -> bool {
 /// Log the line `kill_proc()` in mm/memory-failure.c logs for each task it
 /// signals, with its format string, so that log monitors and test suites
 /// that look for "Sending SIGBUS to <comm>" find daxhold's own kills too.
-pub(crate) fn kill_line(pfn: u64, comm: &[u8; COMM_LEN], pid: i32) {
-    let mut name = *comm;
-    if let Some(last) = name.last_mut() {
-        *last = 0;
+/// `comm` is cut at its first NUL and at `TASK_COMM_LEN - 1` bytes.
+pub(crate) fn kill_line(pfn: u64, comm: &[u8], pid: i32) {
+    let mut name = [0u8; COMM_LEN];
+    for (d, &s) in name
+        .iter_mut()
+        .take(COMM_LEN - 1)
+        .zip(comm.iter().take_while(|&&c| c != 0))
+    {
+        *d = s;
     }
     let pfn = pfn as kernel::ffi::c_ulong;
     // The conversions are unsigned long, string, int; `name` outlives it.
-    // SAFETY: a NUL-terminated format matching the arguments.
+    // SAFETY: a NUL-terminated format matching the arguments, and `name`
+    // ends in NUL (its last byte is never written).
     unsafe {
         bindings::_printk(
             c"\x013Memory failure: %#lx: Sending SIGBUS to %s:%d due to hardware memory corruption\n"

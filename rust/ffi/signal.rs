@@ -8,9 +8,7 @@ use kernel::error::{to_result, Result};
 use kernel::ffi::c_char;
 
 use super::bindings;
-
-/// `TASK_COMM_LEN`: the longest task name, NUL included.
-const COMM_LEN: usize = 16;
+use super::kill::COMM_LEN;
 
 /// Register the probe on the `signal_generate` tracepoint.
 pub(crate) fn probe_init() -> Result {
@@ -69,12 +67,14 @@ unsafe extern "C" fn daxhold_sig_hit(
     addr: u64,
     lsb: i32,
 ) {
-    let mut name = [0u8; COMM_LEN];
-    if !comm.is_null() {
-        // SAFETY: `comm` has COMM_LEN readable bytes (our contract); a
-        // concurrent rename can only make the copy a mix of two names.
-        let src = unsafe { core::slice::from_raw_parts(comm.cast::<u8>(), COMM_LEN) };
-        crate::pure::nopanic::copy(&mut name, src);
-    }
-    crate::signal::hit(current_task as usize, pid, &name, code, addr, lsb);
+    const NONE: [u8; COMM_LEN] = [0; COMM_LEN];
+    let name = if comm.is_null() {
+        &NONE
+    } else {
+        // SAFETY: `comm` has COMM_LEN readable bytes (our contract), which
+        // `hit` copies before returning; a concurrent rename can only make
+        // the copy a mix of two names.
+        unsafe { &*comm.cast::<[u8; COMM_LEN]>() }
+    };
+    crate::signal::hit(current_task as usize, pid, name, code, addr, lsb);
 }

@@ -17,6 +17,7 @@
 //! interface for tools").
 
 use core::fmt;
+use core::num::NonZeroU64;
 use core::ops::DerefMut;
 
 use crate::pure::errname::{errname, EOPNOTSUPP};
@@ -42,6 +43,17 @@ impl Name {
         for (d, &b) in n.iter_mut().take(NAME_LEN - 1).zip(s) {
             *d = b;
         }
+        Name(n)
+    }
+
+    /// A task's name (`comm`, `TASK_COMM_LEN` bytes, NUL-terminated): one
+    /// copy of 16 bytes, not a loop (each signal record names a task).
+    pub fn from_comm(comm: &[u8; 16]) -> Self {
+        let mut n = [0u8; NAME_LEN];
+        if let Some(head) = n.first_chunk_mut::<16>() {
+            *head = *comm;
+        }
+        // A name without its NUL is cut as `new` cuts it (16 < NAME_LEN).
         Name(n)
     }
 
@@ -157,6 +169,12 @@ pub enum What {
         addr: u64,
         /// `si_addr_lsb`: log2 of the poisoned size (12 for a page).
         lsb: i32,
+        /// daxhold's own kill: the failed pfn its kernel kill line names
+        /// (`kill_proc()`'s words, logged by the printer with this
+        /// record). `None` for a kill the holder's filesystem made: the
+        /// kernel logged that one itself. (Not zero: pfn 0 is never pmem,
+        /// and the record stays 128 bytes.)
+        kill_line: Option<NonZeroU64>,
     },
 }
 
@@ -199,6 +217,20 @@ impl Event {
     /// Whether the record reports an error (logged as such).
     pub fn is_error(&self) -> bool {
         matches!(self.what, What::NoStack { .. } | What::Stopped { .. })
+    }
+
+    /// For daxhold's own kill: the failed pfn, the task's name and pid its
+    /// kernel kill line names.
+    pub fn kill_line(&self) -> Option<(u64, &Name, i32)> {
+        match self.what {
+            What::Signal {
+                kill_line: Some(pfn),
+                ref comm,
+                pid,
+                ..
+            } => Some((pfn.get(), comm, pid)),
+            _ => None,
+        }
     }
 
     /// Whether the record is kept for `/proc/fs/daxhold/events` only, and
@@ -329,6 +361,7 @@ impl fmt::Display for Event {
                 code,
                 addr,
                 lsb,
+                ..
             } => {
                 write!(f, "{name}: SIGBUS ")?;
                 match sig_code(code) {
@@ -456,6 +489,7 @@ impl fmt::Display for Line<'_> {
                 code,
                 addr,
                 lsb,
+                ..
             } => {
                 write!(f, "signal pid={pid} comm={} code=", Word(comm.as_str()))?;
                 match sig_code(code) {

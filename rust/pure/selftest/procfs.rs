@@ -5,6 +5,7 @@
 //! failure log's history, and which devices `stack` lists.
 
 use core::fmt::{self, Write};
+use core::num::NonZeroU64;
 
 use super::Fail;
 use crate::pure::errname::{ENOMEM, ENXIO, EOPNOTSUPP};
@@ -67,12 +68,41 @@ fn signal(code: i32, comm: &[u8]) -> Event {
             code,
             addr: 0x7f12345000,
             lsb: 12,
+            kill_line: None,
         },
     )
 }
 
 /// Each kind of record as its `events` line.
 pub(super) fn event_lines() -> Result<(), Fail> {
+    // Only daxhold's own kills carry a kernel kill line, with their pid
+    // and name.
+    ensure!(signal(4, b"dax_poison").kill_line().is_none());
+    let own = Event {
+        what: match signal(4, b"dax_poison").what {
+            What::Signal {
+                pid,
+                comm,
+                code,
+                addr,
+                lsb,
+                ..
+            } => What::Signal {
+                pid,
+                comm,
+                code,
+                addr,
+                lsb,
+                kill_line: NonZeroU64::new(0x101e34),
+            },
+            w => w,
+        },
+        ..signal(4, b"dax_poison")
+    };
+    ensure!(matches!(
+        own.kill_line(),
+        Some((0x101e34, n, 345)) if n.as_str() == "dax_poison"
+    ));
     ensure!(shows(
         &Line(&event(7, What::Failure { mf_flags: 0x23 })),
         "7 pmem0 failure offset=0x11b000 len=0x1000 mf_flags=0x23 \

@@ -121,6 +121,7 @@ fn what(u: &mut Unstructured<'_>) -> Result<What> {
             code: pick(u, &[4, 5, 0, -1])?,
             addr: edge_u64(u)?,
             lsb: pick(u, &[12, 21, 30, 0])?,
+            kill_line: core::num::NonZeroU64::new(edge_u64(u)?),
         },
     })
 }
@@ -250,6 +251,8 @@ fn check_signal(s: &tool::Signal, w: &What) {
         code,
         addr,
         lsb,
+        // Printed to dmesg only, not in the events file.
+        kill_line: _,
     } = *w
     else {
         unreachable!()

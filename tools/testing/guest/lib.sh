@@ -793,11 +793,22 @@ unbind_pmem() {
 # kill_line_ok OUT PFN LABEL: since the dmesg mark, exactly one line
 # "Memory failure: PFN: Sending SIGBUS to dax_poison:PID due to hardware
 # memory corruption" (kill_proc()'s words in mm/memory-failure.c) for the
-# pid of the dax_poison whose output is OUT (1 test).
+# pid of the dax_poison whose output is OUT (1 test).  daxhold logs the
+# line for its own kills with its other lines, just after the signal:
+# waited for.
 kill_line_ok() {
 	_kl="^Memory failure: $2: Sending SIGBUS to dax_poison:$(kv pid "$1") due to hardware memory corruption\$"
+	kill_line_wait "$_kl" 1
 	is "$(dmesg_since_mark | strip_ts | grep -Ec -- "$_kl")" 1 \
 		"$3: the kernel's kill line for pid $(kv pid "$1"), once"
+}
+
+# kill_line_wait ERE [N]: wait until N (default 1) lines since the dmesg
+# mark match ERE (time stamps stripped); 1 if they do not within
+# UNTIL_SECONDS.
+kill_line_wait() {
+	_klw_seen() { [ "$(dmesg_since_mark | strip_ts | grep -Ec -- "$1")" -ge "$2" ]; }
+	until_ok _klw_seen "$1" "${2:-1}"
 }
 
 # rmap_start NAME FILE ARGS...: dax_poison FILE 3 --no-poison $RMAP_ARGS

@@ -69,8 +69,11 @@ pair() {
 	done
 	is "$(field owners "$(cat /sys/kernel/daxhold/index)")" $((o0 + 2)) "$n: index: owners +2"
 	_kl="^Memory failure: $pfn: Sending SIGBUS to reflink_pair:"
+	kill_line_wait "$_kl$(kv child_pid /tmp/pair.out) "
 	is "$(dmesg_since_mark | strip_ts | grep -Ec -- "$_kl$(kv child_pid /tmp/pair.out) due to hardware memory corruption\$")" 1 \
 		"$n: the kernel's kill line for the child, once"
+	# A kill line for the parent would be logged with the child's: 2 s.
+	UNTIL_SECONDS=2 kill_line_wait "$_kl$(kv parent_pid /tmp/pair.out) " || true
 	parent_lines=$(dmesg_since_mark | strip_ts | grep -Ec -- "$_kl$(kv parent_pid /tmp/pair.out) ")
 	parent_sig=$(grep '^parent ' /tmp/pair.out)
 	daxhold_wait ' -> top '
