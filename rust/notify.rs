@@ -258,10 +258,14 @@ fn dispatch(
         return job.verdict.result();
     }
     if job.verdict.declined > 0 {
-        // The parts no filesystem above handled: the reverse map's.
-        let disk_bytes = snap
-            .dev(DevId(holder.devt()))
-            .map_or(0, |d| d.info.nr_sects.saturating_mul(SECTOR_SIZE));
+        // The parts no filesystem above handled: the reverse map's. The
+        // disk's size matters to a whole-device failure only.
+        let disk_bytes = match failure.extent {
+            notify::Extent::WholeDevice => snap
+                .dev(DevId(holder.devt()))
+                .map_or(0, |d| d.info.nr_sects.saturating_mul(SECTOR_SIZE)),
+            notify::Extent::Range { .. } => 0,
+        };
         let tops = owners::Tops {
             handled: job.handled.get(..job.nr_handled).unwrap_or(&[]),
             declined: job
