@@ -22,6 +22,10 @@ pub mod policy;
 pub mod procfs;
 pub mod request;
 pub mod rmap;
+// The case tables shared with KUnit: in the host crate (its default
+// feature `selftest`) and in test builds of the module only, never in a
+// production daxhold.ko.
+#[cfg(any(feature = "selftest", daxhold_kunit))]
 pub mod selftest;
 pub mod stack;
 pub mod verdict;
