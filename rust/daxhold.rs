@@ -8,6 +8,7 @@
 //!   built and tested on the host;
 //! - [`ffi`]: the thin unsafe layer over the C interfaces;
 //! - [`holder`], [`notify`], [`control`]: policy, in safe Rust;
+//! - [`registrations`]: what init registers, each undone by its `Drop`;
 //! - `kunit_tests`: KUnit suites, in test builds (`DAXHOLD_KUNIT=y`) only.
 
 use kernel::prelude::*;
@@ -24,6 +25,7 @@ mod notify;
 mod owners;
 mod poison;
 mod proc;
+mod registrations;
 mod signal;
 mod stack;
 mod trace;
@@ -43,8 +45,25 @@ module! {
     license: "GPL",
 }
 
+/// The module: what init registered, as fields in the order they go at
+/// unload (fields drop in declaration order). Init creates them in the
+/// order they must come; an init that fails drops what it made so far,
+/// in reverse (rust/registrations.rs).
 struct Daxhold {
-    registry: Pin<KBox<Registry>>,
+    // No readers, no new control calls, then no holders, then no users at
+    // all.
+    _proc: registrations::Proc,
+    _control: registrations::ControlOpen,
+    _badblocks: registrations::Badblocks,
+    _stack_probes: registrations::StackProbes,
+    _attached: registrations::Attached,
+    // The holders' directories went with them.
+    _sysfs: registrations::SysfsDir,
+    // No failure handler runs any more (this waits for them).
+    _signal: registrations::SignalProbe,
+    _early_kill: registrations::EarlyKill,
+    // The rest of the failure log, then the last line (`unloaded`).
+    _registry: registrations::Published,
 }
 
 impl kernel::Module for Daxhold {
@@ -53,69 +72,42 @@ impl kernel::Module for Daxhold {
         let owners = owners::Owners::new()?;
         let log = events::new_ring()?;
         let registry = KBox::pin_init(Registry::new(policy, owners, log), GFP_KERNEL)?;
-        holder::publish(&registry);
-        proc::init().inspect_err(|_| holder::unpublish())?;
-        signal::init();
-        if let Err(e) = ffi::stack::probes_init() {
-            signal::exit();
-            proc::exit();
-            holder::unpublish();
-            return Err(e);
-        }
-        // Never fails: without its probes the badblocks scan polls.
-        let _ = ffi::badblocks::init();
-        // Each failure below has logged its one line already. sysfs first:
-        // each held disk gets a directory in it.
-        let started = ffi::glue::sysfs_init()
-            .and_then(|()| control::attach_param(&registry, ffi::glue::param_devices()));
-        if let Err(e) = started {
-            ffi::glue::sysfs_close();
-            ffi::badblocks::exit();
-            ffi::stack::probes_exit();
-            registry.detach_all();
-            ffi::glue::sysfs_exit();
-            // An attach may have opened the early-kill sysctl.
-            ffi::kill::early_kill_close();
-            signal::exit();
-            proc::exit();
-            events::stop(&registry);
-            registry.set_snapshot(None);
-            holder::unpublish();
-            return Err(e);
-        }
+        let mut registry = registrations::Published::new(registry);
+        let proc = registrations::Proc::new()?;
+        let signal = registrations::SignalProbe::new();
+        // The parts that go after the holders come before them. An attach
+        // may open the early-kill sysctl.
+        let early_kill = registrations::EarlyKill::new();
+        let sysfs = registrations::SysfsDir::new();
+        let attached = registrations::Attached::new();
+        let stack_probes = registrations::StackProbes::new()?;
+        let badblocks = registrations::Badblocks::new();
+        let control = registrations::ControlOpen::new();
+        // Control writes (attach) only once the stack probes are there;
+        // sysfs before any attach: each held disk gets a directory in it.
+        // Each failure here has logged its one line already.
+        sysfs.create().and_then(|()| {
+            control::attach_param(registry.registry(), ffi::glue::param_devices())
+        })?;
         // A stack that cannot be read now is read again on the next change.
-        let _ = stack::rescan(&registry);
-        // vm.memory_failure_early_kill, read per failure (the kill set);
-        // an attach above may have opened it already.
-        ffi::kill::early_kill_open();
+        let _ = stack::rescan(registry.registry());
+        // vm.memory_failure_early_kill, read per failure (the kill set).
+        early_kill.open();
+        registry.loaded();
         pr_info!(
             "loaded (policy {}); control in /sys/kernel/daxhold\n",
             policy.name()
         );
-        Ok(Daxhold { registry })
-    }
-}
-
-impl Drop for Daxhold {
-    fn drop(&mut self) {
-        // No readers, no new control calls, then no holders, then no users
-        // at all.
-        proc::exit();
-        ffi::glue::sysfs_close();
-        // No badblocks scan runs or is queued after this.
-        ffi::badblocks::exit();
-        ffi::stack::probes_exit();
-        self.registry.detach_all();
-        // The holders' directories went with them.
-        ffi::glue::sysfs_exit();
-        // No failure handler runs any more (detach waited for them): print
-        // the rest of the failure log before the last line.
-        notify::wait_idle();
-        signal::exit();
-        ffi::kill::early_kill_close();
-        events::stop(&self.registry);
-        self.registry.set_snapshot(None);
-        holder::unpublish();
-        pr_info!("unloaded\n");
+        Ok(Daxhold {
+            _proc: proc,
+            _control: control,
+            _badblocks: badblocks,
+            _stack_probes: stack_probes,
+            _attached: attached,
+            _sysfs: sysfs,
+            _signal: signal,
+            _early_kill: early_kill,
+            _registry: registry,
+        })
     }
 }
