@@ -6,9 +6,10 @@
 
 The image holds busybox (static), the host's storage tools with every
 library `ldd` names (ndctl, mkfs.xfs, mkfs.ext4, dmsetup, sfdisk, ...), the
-test programs of tools/testing/progs and the benchmark programs of
-tools/bench (built static), the daxhold tool (`make tool`, with its
-libraries), the kernel's hwpoison-inject.ko and
+test programs of tools/testing/progs, the benchmark programs of
+tools/bench and the sample program of samples/ (built static; the sample
+script samples/stack.sh as /daxtest/samples/stack.sh), the daxhold tool
+(`make tool`, with its libraries), the kernel's hwpoison-inject.ko and
 mce-inject.ko from KDIR, the given modules (as /lib/modules/<file name>),
 for a kernel of the nfit flavour its NVDIMM test modules (as
 /lib/modules/nfit/, their load order in /lib/modules/nfit/order), /init,
@@ -45,6 +46,12 @@ PROGS = ["dax_poison", "writefile", "modctl", "statx_dax", "reflink_pair",
 # benchmark scripts (run.py --bench).
 BENCH_SRC = TOP / "tools/bench"
 BENCH_PROGS = ["bench_poison", "bench_io", "bench_rmap"]
+# The samples (samples/, Documentation/samples.rst): the program, built
+# static like the test programs, into /usr/local/bin; the scripts into
+# /daxtest/samples/.
+SAMPLES_SRC = TOP / "samples"
+SAMPLE_PROGS = ["poison_recover"]
+SAMPLE_SCRIPTS = ["stack.sh"]
 # The userspace tool (tools/daxhold), built by `make tool`.
 TOOL = TOP / "build/tool/daxhold"
 
@@ -80,7 +87,8 @@ NFIT_MODULES = ["test/nfit_test_iomap", "libnvdimm", "nd_btt", "nd_pmem",
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
         "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests",
-        "daxtest/bench", "daxtest/bench/lib", "daxtest/lib"]
+        "daxtest/bench", "daxtest/bench/lib", "daxtest/lib",
+        "daxtest/samples"]
 
 
 def cache_dir():
@@ -302,6 +310,11 @@ def collect(kdir, modules):
     bench = build_progs(BENCH_SRC, "bench")
     for p in BENCH_PROGS:
         img.add_file(f"usr/local/bin/{p}", bench / p, 0o755)
+    samples = build_progs(SAMPLES_SRC, "samples")
+    for p in SAMPLE_PROGS:
+        img.add_file(f"usr/local/bin/{p}", samples / p, 0o755)
+    for s in SAMPLE_SCRIPTS:
+        img.add_file(f"daxtest/samples/{s}", SAMPLES_SRC / s, 0o755)
     tool = build_tool()
     img.add_file("usr/sbin/daxhold", tool, 0o755)
     for lib in ldd_libs(tool):
