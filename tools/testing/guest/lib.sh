@@ -1036,9 +1036,12 @@ ext4_xfs_dm_pair() {
 # 1 test.
 poison_names() {
 	if [ -r /proc/fs/daxhold/poison ]; then
-		_pn_named() { grep -q "^file $4 sector=$5 " /proc/fs/daxhold/poison; }
+		# The function's own $4 and $5 would be empty: the pattern is
+		# made here.
+		_pn_re="^file $4 sector=$5 "
+		_pn_named() { grep -q "$_pn_re" /proc/fs/daxhold/poison; }
 		UNTIL_SECONDS=20 until_ok _pn_named
-		_pl=$(grep "^file $4 sector=$5 " /proc/fs/daxhold/poison)
+		_pl=$(grep "$_pn_re" /proc/fs/daxhold/poison)
 		is "$(field ino "$_pl") $(field offset "$_pl") $(field len "$_pl") $(field fsdev "$_pl")" \
 			"$(stat -c %i "$2") 0x$(printf '%x' $(($6 * 4096))) 0x1000 $(devnum "$3")" \
 			"$1: /proc/fs/daxhold/poison names $2 page $6"
