@@ -50,6 +50,7 @@ mod resolve;
 mod scan;
 mod schedule;
 mod show;
+mod tops;
 
 pub(crate) use control::{counters, policy_show, policy_store};
 pub(crate) use schedule::{kick, scan_work};

@@ -15,10 +15,10 @@ use super::control::{policy, SIGNALLED, SIGNAL_ERRORS};
 use super::finding::{Finding, Findings, Kind, Text, FS, NAME};
 use crate::errno;
 use crate::ffi::badblocks as bb;
-use crate::ffi::index::{self, Inode, PAGE_SHIFT};
+use crate::ffi::index::{self, Inode, Sb, PAGE_SHIFT};
 use crate::holder::Holder;
 use crate::owners::Piece;
-use crate::pure::badblocks::{file_hit, intersect, BadblocksPolicy};
+use crate::pure::badblocks::{file_hit, intersect, BadblocksPolicy, FileExtent};
 use crate::pure::stack::DevId;
 
 /// A top of the stack to resolve: `len` damaged bytes of device
@@ -73,31 +73,86 @@ pub(super) fn resolve_tops(new: &mut Findings) -> Result {
     Ok(())
 }
 
-/// Resolve the pending tops `group` (sorted by offset, disjoint) of `dev`.
+/// Resolve the pending tops `group` (sorted by offset, disjoint) of `dev`:
+/// (a) the pages processes map, (b) in-core files whose extents lie on
+/// any damaged piece (one walk of the filesystem), (c) mapped pages of
+/// files FIEMAP did not name and ext4/ext2 metadata, else nobody.
 fn resolve_dev(dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
-    // (a) Mapped pages, from the DAX entries, as the failure path finds
-    // them.
-    let mut mapped: KVec<(usize, MappedPages)> = KVec::new();
-    for (i, p) in group.iter().enumerate() {
-        let Some((lo, hi)) = p.pfns else { continue };
-        let kill = p.fresh && policy() == BadblocksPolicy::Kill;
-        match mapped_pages(p.base.key.pmem, lo, hi, kill, dev) {
-            Ok(m) => {
-                for m in m.iter() {
-                    mapped.push((i, *m), GFP_KERNEL)?;
+    let mut d = DevResolve::new(dev, group, new)?;
+    let before = new.list.len();
+    index::sb_on(dev.0, |sb| {
+        d.fs = Text::new(sb.fs);
+        d.files(sb, new)?;
+        for (i, p) in group.iter().enumerate() {
+            d.unnamed_mapped(i, p, before, new);
+            d.metadata(sb, i, p, new);
+        }
+        Ok(())
+    })?;
+    // Nobody: free space, a file not in memory, or no filesystem at all.
+    for (p, _) in group.iter().zip(d.owned.iter()).filter(|(_, o)| !**o) {
+        let mut f = p.base;
+        f.fs = d.fs;
+        f.key.kind = Kind::Unowned;
+        f.key.sectors = p.sectors;
+        new.push(f);
+    }
+    Ok(())
+}
+
+/// One device's resolution in progress.
+struct DevResolve<'a> {
+    dev: DevId,
+    /// Its pending tops.
+    group: &'a [Pending],
+    /// The pages processes map, by index in `group`.
+    mapped: KVec<(usize, MappedPages)>,
+    /// Which tops have an owner.
+    owned: KVec<bool>,
+    /// The filesystem's name (`none` if there is none).
+    fs: Text<FS>,
+}
+
+impl<'a> DevResolve<'a> {
+    /// (a) The mapped pages of every top, from the DAX entries, as the
+    /// failure path finds them.
+    fn new(dev: DevId, group: &'a [Pending], new: &mut Findings) -> Result<Self> {
+        let mut mapped = KVec::new();
+        for (i, p) in group.iter().enumerate() {
+            let Some((lo, hi)) = p.pfns else { continue };
+            let kill = p.fresh && policy() == BadblocksPolicy::Kill;
+            match mapped_pages(p.base.key.pmem, lo, hi, kill, dev) {
+                Ok(m) => {
+                    for m in m.iter() {
+                        mapped.push((i, *m), GFP_KERNEL)?;
+                    }
                 }
+                Err(e) if e == ENOMEM => new.no_memory("the mapped pages"),
+                Err(e) => pr_warn!(
+                    "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
+                    p.base.key.pmem,
+                    p.base.key.sector,
+                    errno::Name(e)
+                ),
             }
-            Err(e) if e == ENOMEM => new.no_memory("the mapped pages"),
-            Err(e) => pr_warn!(
-                "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
-                p.base.key.pmem,
-                p.base.key.sector,
-                errno::Name(e)
-            ),
+        }
+        Ok(DevResolve {
+            dev,
+            group,
+            mapped,
+            owned: KVec::from_elem(false, group.len(), GFP_KERNEL)?,
+            fs: Text::new("none"),
+        })
+    }
+
+    fn own(&mut self, i: usize) {
+        if let Some(o) = self.owned.get_mut(i) {
+            *o = true;
         }
     }
-    let is_mapped = |i: usize, ino: u64, offset: u64, len: u64| {
-        mapped.iter().any(|(j, m)| {
+
+    fn is_mapped(&self, i: usize, ino: u64, offset: u64, len: u64) -> bool {
+        self.mapped.iter().any(|(j, m)| {
             *j == i
                 && m.ino == ino
                 && intersect(
@@ -106,121 +161,117 @@ fn resolve_dev(dev: DevId, group: &[Pending], new: &mut Findings) -> Result {
                 )
                 .is_some()
         })
-    };
-    // (b) In-core files whose extents lie on any of the damaged pieces:
-    // one walk of the filesystem.
-    let mut owned = KVec::from_elem(false, group.len(), GFP_KERNEL)?;
-    let mut fs = Text::<FS>::new("none");
-    let before = new.list.len();
-    index::sb_on(dev.0, |sb| {
-        fs = Text::new(sb.fs);
+    }
+
+    /// (b) The in-core DAX files of `sb` whose extents lie on a damaged
+    /// piece; a filesystem without ->fiemap (or no fiemap probe) has only
+    /// its mapped files found, with one line.
+    fn files(&mut self, sb: &Sb<'_>, new: &mut Findings) -> Result {
         bb::for_each_dax_file(sb, |file| {
             let ino = file.ino();
             file.for_each_extent(|ext| {
-                let end = ext.physical.saturating_add(ext.len);
-                // The first piece that ends after the extent starts.
-                let from = group.partition_point(|p| p.offset.saturating_add(p.len) <= ext.physical);
-                // Indices by hand: `enumerate()` counts with a checked add.
-                let mut i = from;
-                while let Some(p) = group.get(i) {
-                    if p.offset >= end {
-                        break;
-                    }
-                    let here = i;
-                    i = i.saturating_add(1);
-                    if let Some((offset, len)) = file_hit(ext, (p.offset, p.len)) {
-                        let mut f = p.base;
-                        f.fs = fs;
-                        f.key.ino = ino;
-                        f.key.offset = offset;
-                        f.key.len = len;
-                        f.mapped = is_mapped(here, ino, offset, len);
-                        new.push_file(f);
-                        if let Some(o) = owned.get_mut(here) {
-                            *o = true;
-                        }
-                    }
-                }
+                self.extent(ino, ext, new);
                 Ok(())
             })
         })
         .or_else(|e| {
-            // A filesystem without ->fiemap (or no fiemap probe): only
-            // mapped files are found.
-            if e == crate::errno::eopnotsupp() {
-                pr_warn!(
-                    "badblocks: the {} filesystem on {}:{} cannot list its files' extents; only mapped files are found\n",
-                    sb.fs,
-                    dev.0 >> 20,
-                    dev.0 & 0xfffff
-                );
-                Ok(())
-            } else {
-                Err(e)
+            if e != crate::errno::eopnotsupp() {
+                return Err(e);
             }
-        })?;
-        // (c) Metadata, and mapped pages of files FIEMAP did not name.
-        for (i, p) in group.iter().enumerate() {
-            for (_, m) in mapped.iter().filter(|(j, _)| *j == i) {
-                let named = new.list.get(before..).unwrap_or(&[]).iter().any(|f| {
-                    f.key.kind == Kind::File
-                        && f.key.ino == m.ino
-                        && f.key.pmem == p.base.key.pmem
-                        && f.key.sector == p.base.key.sector
-                });
-                if !named {
-                    let mut f = p.base;
-                    f.fs = fs;
-                    f.key.ino = m.ino;
-                    f.key.offset = m.pgoff << PAGE_SHIFT;
-                    f.key.len = m.count << PAGE_SHIFT;
-                    f.mapped = true;
-                    new.push(f);
-                    if let Some(o) = owned.get_mut(i) {
-                        *o = true;
-                    }
-                }
+            pr_warn!(
+                "badblocks: the {} filesystem on {}:{} cannot list its files' extents; only mapped files are found\n",
+                sb.fs,
+                self.dev.0 >> 20,
+                self.dev.0 & 0xfffff
+            );
+            Ok(())
+        })
+    }
+
+    /// The findings of extent `ext` of file `ino`: one per damaged piece it
+    /// lies on.
+    fn extent(&mut self, ino: u64, ext: FileExtent, new: &mut Findings) {
+        let end = ext.physical.saturating_add(ext.len);
+        // The first piece that ends after the extent starts.
+        let group = self.group;
+        let from = group.partition_point(|p| p.offset.saturating_add(p.len) <= ext.physical);
+        // Indices by hand: `enumerate()` counts with a checked add.
+        let mut i = from;
+        while let Some(p) = group.get(i) {
+            if p.offset >= end {
+                break;
             }
-            if !matches!(sb.fs, "ext4" | "ext2") {
-                continue;
-            }
-            let piece = Piece {
-                dev,
-                offset: p.offset,
-                len: p.len,
-            };
-            match crate::metadata::find(sb, &piece) {
-                Ok(Some(meta)) => {
-                    let mut f = p.base;
-                    f.fs = fs;
-                    f.key.kind = Kind::Metadata;
-                    f.key.what = Text::word(meta.what);
-                    new.push(f);
-                    if let Some(o) = owned.get_mut(i) {
-                        *o = true;
-                    }
-                }
-                Ok(None) => {}
-                Err(e) if e == ENOMEM => new.no_memory("the filesystem layout"),
-                Err(e) => pr_warn!(
-                    "{}: badblocks: cannot read the layout of {} ({}); metadata not checked\n",
-                    p.base.key.pmem,
-                    p.base.devname,
-                    errno::Name(e)
-                ),
+            let here = i;
+            i = i.saturating_add(1);
+            if let Some((offset, len)) = file_hit(ext, (p.offset, p.len)) {
+                let mut f = p.base;
+                f.fs = self.fs;
+                f.key.ino = ino;
+                f.key.offset = offset;
+                f.key.len = len;
+                f.mapped = self.is_mapped(here, ino, offset, len);
+                new.push_file(f);
+                self.own(here);
             }
         }
-        Ok(())
-    })?;
-    // Nobody: free space, a file not in memory, or no filesystem at all.
-    for (p, _) in group.iter().zip(owned.iter()).filter(|(_, o)| !**o) {
-        let mut f = p.base;
-        f.fs = fs;
-        f.key.kind = Kind::Unowned;
-        f.key.sectors = p.sectors;
-        new.push(f);
     }
-    Ok(())
+
+    /// (c) The mapped pages of top `i` (`p`) whose file FIEMAP did not
+    /// name among the findings from `before` on.
+    fn unnamed_mapped(&mut self, i: usize, p: &Pending, before: usize, new: &mut Findings) {
+        let mut named_any = false;
+        for (_, m) in self.mapped.iter().filter(|(j, _)| *j == i) {
+            let named = new.list.get(before..).unwrap_or(&[]).iter().any(|f| {
+                f.key.kind == Kind::File
+                    && f.key.ino == m.ino
+                    && f.key.pmem == p.base.key.pmem
+                    && f.key.sector == p.base.key.sector
+            });
+            if !named {
+                let mut f = p.base;
+                f.fs = self.fs;
+                f.key.ino = m.ino;
+                f.key.offset = m.pgoff << PAGE_SHIFT;
+                f.key.len = m.count << PAGE_SHIFT;
+                f.mapped = true;
+                new.push(f);
+                named_any = true;
+            }
+        }
+        if named_any {
+            self.own(i);
+        }
+    }
+
+    /// (c) ext4/ext2 metadata on top `i` (`p`).
+    fn metadata(&mut self, sb: &Sb<'_>, i: usize, p: &Pending, new: &mut Findings) {
+        if !matches!(sb.fs, "ext4" | "ext2") {
+            return;
+        }
+        let piece = Piece {
+            dev: self.dev,
+            offset: p.offset,
+            len: p.len,
+        };
+        match crate::metadata::find(sb, &piece) {
+            Ok(Some(meta)) => {
+                let mut f = p.base;
+                f.fs = self.fs;
+                f.key.kind = Kind::Metadata;
+                f.key.what = Text::word(meta.what);
+                new.push(f);
+                self.own(i);
+            }
+            Ok(None) => {}
+            Err(e) if e == ENOMEM => new.no_memory("the filesystem layout"),
+            Err(e) => pr_warn!(
+                "{}: badblocks: cannot read the layout of {} ({}); metadata not checked\n",
+                p.base.key.pmem,
+                p.base.devname,
+                errno::Name(e)
+            ),
+        }
+    }
 }
 
 /// Pages of a file that some process maps over the bad range.
