@@ -22,10 +22,10 @@
  *   (del_gendisk() marks the disk dead under that mutex before the list
  *   goes).
  * - Files of a filesystem: the in-core inode walk is the reverse map's
- *   (daxhold_sb_for_each_dax_inode() in rust/index_glue.c, with
- *   DAXHOLD_WALK_REGULAR), and each file's extents from
- *   its own ->fiemap() with fi_extents_max = 0 (fiemap_fill_next_extent()
- *   then only counts and never touches user memory), the extents caught by
+ *   (daxhold_sb_for_each_dax_file() in rust/index_glue.c), and each
+ *   file's extents from its own ->fiemap() with fi_extents_max = 0
+ *   (fiemap_fill_next_extent() then only counts and never touches user
+ *   memory), the extents caught by
  *   a kprobe on fiemap_fill_next_extent() that records only calls with
  *   daxhold's own fiemap_extent_info.
  */

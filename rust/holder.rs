@@ -5,7 +5,8 @@
 //! Control operations (attach, detach, module load and unload) are
 //! serialised by a mutex. The holder table itself is a fixed array under a
 //! spinlock, so the failure path finds its device without sleeping and
-//! without allocating; it takes an `Arc` of the entry and works outside the
+//! without allocating; it borrows the entry for as long as its
+//! `notify::InFlight` lives (detach waits for it) and works outside the
 //! lock.
 
 use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, AtomicUsize, Ordering};

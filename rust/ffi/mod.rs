@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The thin unsafe layer: safe wrappers around the C interfaces daxhold
-//! uses. Everything `unsafe` in daxhold lives under this directory; the
-//! policy modules above it are safe Rust.
+//! uses. Most of daxhold's `unsafe` lives under this directory; the few
+//! blocks above it (the holder borrowed for one failure, the failure's
+//! batch of records, the signal probe's per-thread slots) each say why
+//! with their `// SAFETY:` comment.
 
 pub(crate) mod badblocks;
 pub(crate) mod bdev;
