@@ -29,7 +29,7 @@ use crate::owners;
 use crate::pure::events::{Event, Name, Piece, What};
 use crate::pure::mf::MfFlags;
 use crate::pure::notify;
-use crate::pure::stack::{DevId, Hit, SECTOR_SIZE};
+use crate::pure::stack::{DevId, Hit, StackError, SECTOR_SIZE};
 use crate::pure::verdict::Verdict;
 use crate::signal;
 use crate::stack::{self, DevEntry, Snapshot};
@@ -220,64 +220,15 @@ fn dispatch(
             return EOPNOTSUPP;
         }
     };
-    let mut job = Job {
-        snap: &snap,
-        holder,
-        log,
-        mf_flags,
-        verdict: Verdict::default(),
-        handled: [DevId(0); MAX_HANDLED],
-        nr_handled: 0,
-        declined: None,
-        nr_declined: 0,
-        whole: [DevId(0); MAX_HANDLED],
-        nr_whole: 0,
-    };
-    let dev = DevId(holder.devt());
-    let walked = match snap.route(dev, failure.extent) {
-        // On a route: the one hit the walk would give.
-        Some((
-            Hit::Top {
-                device,
-                depth,
-                offset,
-                len,
-            },
-            entry,
-        )) => {
-            job.top(entry, device, depth, offset, len);
-            Ok(ControlFlow::Continue(()))
-        }
-        _ => snap
-            .stack()
-            .translate(dev, failure.extent, |hit| job.hit(hit)),
-    };
-    if let Err(error) = walked {
+    let mut job = Job::new(&snap, holder, log, mf_flags);
+    if let Err(error) = job.walk(failure.extent) {
         log.add(What::Stopped { error });
         job.verdict.add(EOPNOTSUPP);
         return job.verdict.result();
     }
     if job.verdict.declined > 0 {
-        // The parts no filesystem above handled: the reverse map's. The
-        // disk's size matters to a whole-device failure only.
-        let disk_bytes = match failure.extent {
-            notify::Extent::WholeDevice => snap
-                .dev(DevId(holder.devt()))
-                .map_or(0, |d| d.info.nr_sects.saturating_mul(SECTOR_SIZE)),
-            notify::Extent::Range { .. } => 0,
-        };
-        let tops = owners::Tops {
-            handled: job.handled.get(..job.nr_handled).unwrap_or(&[]),
-            declined: job
-                .declined
-                .as_ref()
-                .and_then(|d| d.get(..job.nr_declined))
-                .unwrap_or(&[]),
-            whole: job.whole.get(..job.nr_whole).unwrap_or(&[]),
-        };
-        let rc = owners::handle(
-            &r.owners, job.log, holder, failure, disk_bytes, mf_flags, &tops,
-        );
+        // The parts no filesystem above handled: the reverse map's.
+        let rc = job.to_owners(r, failure);
         job.verdict.settle_declined(rc);
     }
     job.verdict.result()
@@ -307,7 +258,75 @@ struct Job<'a> {
     nr_whole: usize,
 }
 
-impl Job<'_> {
+impl<'a> Job<'a> {
+    fn new(snap: &'a Snapshot, holder: &'a Holder, log: &'a Log<'a>, mf_flags: c_int) -> Self {
+        Job {
+            snap,
+            holder,
+            log,
+            mf_flags,
+            verdict: Verdict::default(),
+            handled: [DevId(0); MAX_HANDLED],
+            nr_handled: 0,
+            declined: None,
+            nr_declined: 0,
+            whole: [DevId(0); MAX_HANDLED],
+            nr_whole: 0,
+        }
+    }
+
+    /// Translate `extent` of the held disk up the stack and hand each top
+    /// out: on a known route, the one hit the walk would give.
+    fn walk(&mut self, extent: notify::Extent) -> Result<ControlFlow<()>, StackError> {
+        let dev = DevId(self.holder.devt());
+        let snap = self.snap;
+        match snap.route(dev, extent) {
+            Some((
+                Hit::Top {
+                    device,
+                    depth,
+                    offset,
+                    len,
+                },
+                entry,
+            )) => {
+                self.top(entry, device, depth, offset, len);
+                Ok(ControlFlow::Continue(()))
+            }
+            _ => snap.stack().translate(dev, extent, |hit| self.hit(hit)),
+        }
+    }
+
+    /// The reverse map for the tops no holder handled; what it returns.
+    fn to_owners(&self, r: &Registry, failure: &notify::Failure) -> c_int {
+        // The disk's size matters to a whole-device failure only.
+        let disk_bytes = match failure.extent {
+            notify::Extent::WholeDevice => self
+                .snap
+                .dev(DevId(self.holder.devt()))
+                .map_or(0, |d| d.info.nr_sects.saturating_mul(SECTOR_SIZE)),
+            notify::Extent::Range { .. } => 0,
+        };
+        let tops = owners::Tops {
+            handled: self.handled.get(..self.nr_handled).unwrap_or(&[]),
+            declined: self
+                .declined
+                .as_ref()
+                .and_then(|d| d.get(..self.nr_declined))
+                .unwrap_or(&[]),
+            whole: self.whole.get(..self.nr_whole).unwrap_or(&[]),
+        };
+        owners::handle(
+            &r.owners,
+            self.log,
+            self.holder,
+            failure,
+            disk_bytes,
+            self.mf_flags,
+            &tops,
+        )
+    }
+
     fn hit(&mut self, hit: Hit) -> ControlFlow<()> {
         match hit {
             Hit::Mapped { .. } => {}

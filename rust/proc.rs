@@ -32,7 +32,7 @@ use crate::holder::{self, Registry, MAX_HOLDERS};
 use crate::pure::events::Line;
 use crate::pure::procfs::{depths, Dev, Fs, Header, Held, Kind, Map, UNREACHED};
 use crate::pure::stack::DevId;
-use crate::stack;
+use crate::stack::{self, Snapshot};
 
 /// Create `/proc/fs/daxhold` and its files; on failure nothing is left and
 /// one line says why.
@@ -122,9 +122,27 @@ fn show_stack(r: &Registry, out: &mut SeqOut<'_>) -> Result {
     // A stack that cannot be read now: the held disks only (one line said
     // why where it failed).
     let snap = stack::current_or_say(r, "/proc/fs/daxhold/stack shows the held disks only").ok();
+    show_held(out, held, snap.as_deref())?;
+    let Some(snap) = snap else {
+        return Ok(());
+    };
+    let devs = snap.devs();
+    let mut ids = KVec::with_capacity(devs.len(), GFP_KERNEL)?;
+    for d in devs {
+        ids.push(DevId(d.info.dev), GFP_KERNEL)?;
+    }
+    let mut depth = KVec::from_elem(UNREACHED, devs.len(), GFP_KERNEL)?;
+    let is_held = |d: DevId| held.iter().flatten().any(|h| h.dev == d.0);
+    depths(snap.stack().segments(), &ids, is_held, &mut depth);
+    show_levels(out, &snap, &depth)?;
+    show_fs(out, &snap, &ids, &depth);
+    Ok(())
+}
+
+/// One `held` line per held disk, its size from `snap` (0 without one).
+fn show_held(out: &mut SeqOut<'_>, held: &[Option<HeldDisk>], snap: Option<&Snapshot>) -> Result {
     for h in held.iter().flatten() {
         let sectors = snap
-            .as_ref()
             .and_then(|s| s.dev(DevId(h.dev)))
             .map_or(0, |d| d.info.nr_sects);
         line!(
@@ -138,25 +156,19 @@ fn show_stack(r: &Registry, out: &mut SeqOut<'_>) -> Result {
             }
         );
     }
-    let Some(snap) = snap else {
-        return Ok(());
-    };
+    Ok(())
+}
+
+/// The devices above the held disks level by level (`depth`, by index in
+/// `snap.devs()`), then the edges into each, in the same order.
+fn show_levels(out: &mut SeqOut<'_>, snap: &Snapshot, depth: &[u32]) -> Result {
     let devs = snap.devs();
-    let mut ids = KVec::with_capacity(devs.len(), GFP_KERNEL)?;
-    for d in devs {
-        ids.push(DevId(d.info.dev), GFP_KERNEL)?;
-    }
-    let mut depth = KVec::from_elem(UNREACHED, devs.len(), GFP_KERNEL)?;
-    let is_held = |d: DevId| held.iter().flatten().any(|h| h.dev == d.0);
-    let segs = snap.stack().segments();
-    depths(segs, &ids, is_held, &mut depth);
     let max = depth
         .iter()
         .filter(|&&d| d != UNREACHED)
         .max()
         .copied()
         .unwrap_or(0);
-    // Devices level by level, then the edges into each, in the same order.
     for level in 1..=max {
         for (d, _) in devs.iter().zip(depth.iter()).filter(|(_, &l)| l == level) {
             let holder = d
@@ -177,6 +189,7 @@ fn show_stack(r: &Registry, out: &mut SeqOut<'_>) -> Result {
             );
         }
     }
+    let segs = snap.stack().segments();
     for level in 1..=max {
         for (d, _) in devs.iter().zip(depth.iter()).filter(|(_, &l)| l == level) {
             for seg in segs.iter().filter(|s| s.upper().0 == d.info.dev) {
@@ -192,8 +205,12 @@ fn show_stack(r: &Registry, out: &mut SeqOut<'_>) -> Result {
             }
         }
     }
-    // Filesystems on the held disks and above (those daxhold can name:
-    // ext4, ext2, XFS).
+    Ok(())
+}
+
+/// The filesystems on the held disks and above (those daxhold can name:
+/// ext4, ext2, XFS); `ids` (sorted) and `depth` by index in `snap.devs()`.
+fn show_fs(out: &mut SeqOut<'_>, snap: &Snapshot, ids: &[DevId], depth: &[u32]) {
     let mut full = false;
     let walked = index::for_each_sb(|sb| {
         let on_stack = ids
@@ -220,7 +237,6 @@ fn show_stack(r: &Registry, out: &mut SeqOut<'_>) -> Result {
             crate::errno::Name(e)
         );
     }
-    Ok(())
 }
 
 fn show_events(r: &Registry, out: &mut SeqOut<'_>) -> Result {

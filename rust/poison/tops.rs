@@ -143,19 +143,30 @@ fn walk_tops(
                 offset,
                 len,
                 ..
-            } => {
-                let mut f = Finding::new(Key::new(pmem, range.sector, Kind::Unmapped));
-                f.key.dev = device.0;
-                f.key.top_sector = offset / SECTOR_SIZE;
-                f.key.sectors = len.div_ceil(SECTOR_SIZE);
-                f.devname = Text::new(snap.name(device));
-                new.push(f);
-            }
+            } => new.push(unmapped(pmem, range, snap, device, offset, len)),
             Hit::Whole { .. } => {}
         }
         ControlFlow::Continue(())
     })?;
     Ok(tops)
+}
+
+/// The finding of bytes `[offset, offset + len)` of `device` that bad
+/// range `range` reaches and nothing maps.
+fn unmapped(
+    pmem: Text<NAME>,
+    range: BadRange,
+    snap: &Snapshot,
+    device: DevId,
+    offset: u64,
+    len: u64,
+) -> Finding {
+    let mut f = Finding::new(Key::new(pmem, range.sector, Kind::Unmapped));
+    f.key.dev = device.0;
+    f.key.top_sector = offset / SECTOR_SIZE;
+    f.key.sectors = len.div_ceil(SECTOR_SIZE);
+    f.devname = Text::new(snap.name(device));
+    f
 }
 
 /// `pmem>p1>dm-0`: the names of `path` up to `depth`.
