@@ -33,9 +33,23 @@
 
 /* fs/dax.c's entry format (private there; stable through 6.12). */
 #define DAX_SHIFT	(4)
+#define DAX_LOCKED	(1UL << 0)
 #define DAX_PMD		(1UL << 1)
 #define DAX_ZERO_PAGE	(1UL << 2)
 #define DAX_EMPTY	(1UL << 3)
+
+/*
+ * The same, read from the build tree's own fs/dax.c (Kbuild,
+ * tools/build/dax-format.sh): a kernel whose format differs does not
+ * build, rather than have the reverse map misread its entries.
+ */
+#include "dax_format.h"
+static_assert(DAX_SHIFT == DAXHOLD_KERNEL_DAX_SHIFT &&
+	      DAX_LOCKED == DAXHOLD_KERNEL_DAX_LOCKED &&
+	      DAX_PMD == DAXHOLD_KERNEL_DAX_PMD &&
+	      DAX_ZERO_PAGE == DAXHOLD_KERNEL_DAX_ZERO_PAGE &&
+	      DAX_EMPTY == DAXHOLD_KERNEL_DAX_EMPTY,
+	      "fs/dax.c's DAX entry format is not the one daxhold reads");
 
 /* Decode a DAX entry; false for holes (zero page, empty). */
 static bool daxhold_dax_decode(void *entry, u64 index,

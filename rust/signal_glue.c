@@ -28,6 +28,7 @@
 #include <linux/signal.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+#include <trace/events/signal.h>
 #include <daxhold/glue.h>
 
 /* Threads inside signal::listen() now: while 0 the probe stops at once. */
@@ -51,6 +52,17 @@ static void daxhold_sig_generate(void *data, int sig,
 			(u64)(unsigned long)info->si_addr,
 			(s32)info->si_addr_lsb);
 }
+
+/*
+ * The probe has signal_generate's TP_PROTO as the build tree's
+ * <trace/events/signal.h> declares it (its register_trace_ function, not
+ * called: its struct tracepoint is not exported): a kernel whose
+ * tracepoint differs does not build.
+ */
+typedef int (*daxhold_sig_register_fn)(typeof(&daxhold_sig_generate), void *);
+static_assert(__builtin_types_compatible_p(typeof(&register_trace_signal_generate),
+					   daxhold_sig_register_fn),
+	      "signal_generate's TP_PROTO is not the one daxhold's probe has");
 
 static void daxhold_sig_find(struct tracepoint *tp, void *priv)
 {

@@ -25,7 +25,7 @@ copy_sources() {
 	(cd "$top" && find Kbuild dkms.conf include rust tools/build \
 		-path rust/pure/target -prune -o -type f \
 		\( -name Kbuild -o -name dkms.conf -o -name '*.rs' -o -name '*.c' \
-		   -o -name '*.h' -o -name '*.sh' \) ! -name dax_generated.rs -print0 |
+		   -o -name '*.h' -o -name '*.sh' \) ! -name dax_generated.rs ! -name dax_format.h -print0 |
 		tar --null -T - -cf -) | tar -xf - -C "$1"
 }
 

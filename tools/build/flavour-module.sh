@@ -29,11 +29,11 @@ trap 'rm -f "$list"' EXIT
 (cd "$top" && find Kbuild include rust tools/build \
 	-path rust/pure/target -prune -o -type f \
 	\( -name Kbuild -o -name '*.rs' -o -name '*.c' -o -name '*.h' \
-	   -o -name '*.sh' \) ! -name dax_generated.rs -print0) > "$list"
+	   -o -name '*.sh' \) ! -name dax_generated.rs ! -name dax_format.h -print0) > "$list"
 (cd "$top" && tar --null -T "$list" -cf -) | tar -xpf - -C "$src"
 (cd "$src" && find Kbuild include rust tools/build -type f \
 	\( -name Kbuild -o -name '*.rs' -o -name '*.c' -o -name '*.h' \
-	   -o -name '*.sh' \) ! -name dax_generated.rs -print0) |
+	   -o -name '*.sh' \) ! -name dax_generated.rs ! -name dax_format.h -print0) |
 	while IFS= read -r -d '' f; do
 		[ -e "$top/$f" ] || rm -f "$src/$f"
 	done
