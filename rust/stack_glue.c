@@ -103,13 +103,22 @@ int daxhold_for_each_bdev(daxhold_bdev_fn fn, void *ctx)
  * text `dmsetup table` shows for it.  The table is read under the device's
  * io_barrier SRCU, as dm_get_live_table() does: one consistent table, old
  * or new, never a torn one.  fn may sleep (SRCU readers can).
- * -ENODEV if dev is not a live dm device, -ENOMEM, or fn's first error.
+ * -ENODEV if dev is not a live dm device, -ENOMEM, -EPROTO (one line) if
+ * the table does not read as dm lays one out (targets back to back from
+ * sector 0: dm refuses any other), or fn's first error.
+ *
+ * struct mapped_device and struct dm_table come from the build tree's
+ * dm-core.h.  A module built against a tree whose layout differs from
+ * the running kernel's (another configuration of the same version) would
+ * read other fields; the back-to-back check makes that fail loudly
+ * instead of translating failures through a garbled table.
  */
 int daxhold_dm_for_each_target(u32 dev, daxhold_dm_target_fn fn, void *ctx)
 {
 	struct mapped_device *md = dm_get_md(dev);
 	struct daxhold_dm_target t;
 	struct dm_table *map;
+	sector_t next = 0;
 	unsigned int i;
 	int srcu_idx, rc = 0;
 	char *buf;
@@ -126,6 +135,16 @@ int daxhold_dm_for_each_target(u32 dev, daxhold_dm_target_fn fn, void *ctx)
 	for (i = 0; map && !rc && i < map->num_targets; i++) {
 		struct dm_target *ti = dm_table_get_target(map, i);
 
+		if (ti->begin != next || !ti->len || !ti->type) {
+			pr_err_ratelimited("daxhold: %s: target %u at sector %llu (len %llu) where sector %llu was expected: dm's table layout is not the one daxhold was built for (another kernel's dm-core.h?); its tables are not read\n",
+					   dm_device_name(md), i,
+					   (unsigned long long)ti->begin,
+					   (unsigned long long)ti->len,
+					   (unsigned long long)next);
+			rc = -EPROTO;
+			break;
+		}
+		next = ti->begin + ti->len;
 		buf[0] = '\0';
 		if (ti->type->status)
 			ti->type->status(ti, STATUSTYPE_TABLE, 0, buf, PAGE_SIZE);
