@@ -11,7 +11,9 @@
 #               poisons page P + 2 with madvise(): the poisoner AR at its
 #               address, the mapper AO at its address of page P + 2, both
 #               lsb 21, both PMDs gone (pagemap), one signal record each
-#               with lsb 21
+#               with lsb 21, and daxhold's trace events say the same
+#               (daxhold_kill of each: code, address, lsb 21;
+#               daxhold_owner of the file's page P + 2)
 #   kernel      the same without daxhold (the kernel's per-page path on a
 #               disk nobody holds): lsb 21 too, so daxhold says what the
 #               kernel says
@@ -22,7 +24,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 35
+plan 39
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "sfdisk: pmem0p1 at 2 MiB" \
@@ -82,7 +84,20 @@ round() {
 		"$1: both mappings of the poisoned 2 MiB are gone (pagemap)"
 }
 
+check "daxhold trace events on" trace_on
 round daxhold
+k=$(trace_ev daxhold_kill | grep " pid=$ao_pid ")
+ao_addr=$(printf '0x%x' $(( $(kv vaddr /tmp/ao.out) + 8192 )))
+is "$(field si_code "$k") $(field addr "$k") $(field lsb "$k")" "BUS_MCEERR_AO $ao_addr 21" \
+	"daxhold: trace: daxhold_kill of the mapper: AO, its address of page $((_p + 2)), lsb 21"
+k=$(trace_ev daxhold_kill | grep " pid=$(kv pid /tmp/ar.out) ")
+is "$(field si_code "$k") $(field addr "$k") $(field lsb "$k")" \
+	"BUS_MCEERR_AR $(kv vaddr /tmp/ar.out) 21" \
+	"daxhold: trace: daxhold_kill of the poisoner: AR, its address, lsb 21"
+o=$(trace_ev daxhold_owner | grep " ino=$(stat -c %i /mnt/p/daxhold) ")
+is "$(field dev "$o") $(field pgoff "$o") $(field kind "$o") $(field rc "$o")" \
+	"$(devnum /dev/pmem0p1) $((_p + 2)) file 0" \
+	"daxhold: trace: daxhold_owner of the file's page $((_p + 2)), rc 0"
 cat /proc/fs/daxhold/events > /tmp/ev.out
 grep ' signal ' /tmp/ev.out | while read -r _l; do diag "events: $_l"; done
 like "$(grep " signal pid=$ao_pid " /tmp/ev.out)" "code=AO .* lsb=21" \

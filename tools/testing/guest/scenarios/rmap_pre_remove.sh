@@ -19,6 +19,9 @@
 # oopsed in dax_disassociate_entry() (the struct page of a removed pfn;
 # without daxhold the same oops, rmap_pre_remove_upstream.sh).  daxhold
 # writes the range back first, then invalidates; no "not dropped" line.
+# The trace events say the same: one daxhold_failure of the whole of
+# pmem0 with MF_MEM_PRE_REMOVE, one daxhold_top "whole" of lv declined to
+# the reverse map, one daxhold_kill (AO) for each of the four processes.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -26,7 +29,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 31
+plan 38
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "dmsetup create lv (linear on pmem0 from sector 2048)" \
@@ -50,6 +53,7 @@ all_ready() { grep -q '^ready' /tmp/A.out && grep -q '^ready' /tmp/B.out &&
 	grep -q '^ready' /tmp/C.out && grep -q '^ready' /tmp/D.out; }
 check "four processes map their files (D two of them)" until_ok all_ready
 
+check "daxhold trace events on" trace_on
 unbind_pmem pmem0
 
 in_map() { [ -n "$1" ] && [ $(($1 - $2)) -ge 0 ] && [ $(($1 - $2)) -lt 65536 ]; }
@@ -73,6 +77,16 @@ for n in A B C D; do
 	eval "pid=\$p$n"
 	is "$(grep -c " signal pid=$pid " /tmp/ev.out)" 1 \
 		"$n: exactly one signal record for the pre-remove (per-page kill: one per mapped page)"
+done
+tf=$(trace_ev daxhold_failure) tt=$(trace_ev daxhold_top)
+is "$(echo "$tf" | grep -c .) $(field pmem "$tf") $(field offset "$tf") $(field len "$tf") $(field mf_flags "$tf")" \
+	"1 pmem0 0x0 0xffffffffffffffff 0x80" "trace: one daxhold_failure, the whole of pmem0, MF_MEM_PRE_REMOVE"
+is "$(echo "$tt" | grep -c .) $(field device "$tt") $(field depth "$tt") $(field outcome "$tt") $(echo "$tt" | grep -c ' whole$')" \
+	"1 $lv 1 declined 1" "trace: one daxhold_top, the whole of lv, declined to the reverse map"
+for n in A B C D; do
+	eval "pid=\$p$n"
+	is "$(trace_ev daxhold_kill | grep " pid=$pid " | grep -c 'si_code=BUS_MCEERR_AO')" 1 \
+		"$n: trace: one daxhold_kill, BUS_MCEERR_AO"
 done
 pre() { daxhold_lines | grep -q "daxhold: pmem0: pre-remove: [0-9]* owner ranges of pfn .*: mapping tasks signalled, DAX entries invalidated"; }
 check "daxhold: pre-remove summary line" until_ok pre
