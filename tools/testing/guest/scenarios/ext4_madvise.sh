@@ -4,7 +4,9 @@
 # notify_failure must see the page's offset in the pmem (== the FIEMAP
 # offset, ext4 being on the whole disk, == phys - data area start), length
 # 4096, and return -EOPNOTSUPP so the kernel's per-page path still sends
-# the SIGBUS; the holders counters move by exactly one call.
+# the SIGBUS; the holders counters move by exactly one call.  The trace
+# events say the same: one daxhold_failure (offset, len, mf_flags) and one
+# daxhold_top of pmem0 itself (depth 0, the page's sector, 8 sectors).
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -12,7 +14,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 24
+plan 27
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "insmod daxhold devices=pmem0" daxhold_load devices=pmem0
@@ -31,6 +33,7 @@ bytes0=$(daxhold_field pmem0 bytes)
 diag "before: $(daxhold_holders)"
 
 dmesg_mark ext4_madvise
+check "daxhold trace events on" trace_on
 out=/tmp/poison.out
 dax_poison /mnt/ext4/f 3 > $out 2>&1
 rc=$?
@@ -57,6 +60,12 @@ is "$off" "$((phys - start))" "notify_failure offset == phys - data start"
 is "$len" 0x1000 "notify_failure len is 4096"
 is "$flags" 0x23 "mf_flags = MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED"
 like "$line" 'MF_ACTION_REQUIRED' "the line names MF_ACTION_REQUIRED"
+
+tf=$(trace_ev daxhold_failure) tt=$(trace_ev daxhold_top)
+is "$(echo "$tf" | grep -c .) $(field pmem "$tf") $(field offset "$tf") $(field len "$tf") $(field mf_flags "$tf")" \
+	"1 pmem0 $fs_off 0x1000 $flags" "trace: one daxhold_failure: pmem0, the FIEMAP offset, 4096, the logged mf_flags"
+is "$(echo "$tt" | grep -c .) $(field device "$tt") $(field depth "$tt") $(field sector "$tt") $(field sectors "$tt")" \
+	"1 pmem0 0 $((fs_off / 512)) 8" "trace: one daxhold_top: pmem0 itself, depth 0, the page's sector, 8 sectors"
 
 sig=$(grep '^sigbus ' $out)
 is "$(field si_code "$sig")" 4 "SIGBUS si_code is BUS_MCEERR_AR"
