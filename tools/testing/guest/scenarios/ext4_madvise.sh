@@ -3,8 +3,8 @@
 # madvise(MADV_HWPOISON) on page 3 of a 64 KiB file.  daxhold's
 # notify_failure must see the page's offset in the pmem (== the FIEMAP
 # offset, ext4 being on the whole disk, == phys - data area start), length
-# 4096, and return -EOPNOTSUPP so the kernel's per-page path still sends
-# the SIGBUS; the holders counters move by exactly one call.  The trace
+# 4096; nobody holds pmem0 above it, so its reverse map finds the file and
+# sends the SIGBUS; the holders counters move by exactly one call.  The trace
 # events say the same: one daxhold_failure (offset, len, mf_flags) and one
 # daxhold_top of pmem0 itself (depth 0, the page's sector, 8 sectors).
 #
