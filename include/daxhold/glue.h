@@ -173,7 +173,7 @@ ssize_t daxhold_ctl_badblocks_show(char *buf, size_t size);
 
 /*
  * daxhold's own kills (rust/kill_glue.c): collect the tasks mapping pages
- * of a file, unmap them, signal each task once (rust/ffi/kill.rs).
+ * of a file, unmap them, signal each task once (rust/ffi/kill/).
  */
 struct task_struct;
 /*
