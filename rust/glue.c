@@ -173,7 +173,7 @@ void daxhold_sysfs_exit(void)
 /*
  * /sys/kernel/daxhold/devices/<disk>/: one file per value of a held disk
  * (Documentation/admin.rst), each read by Rust by its name.  The directory
- * lives as long as its holder (rust/holder.rs); kobject_del() waits for
+ * lives as long as its holder (rust/holder/); kobject_del() waits for
  * reads in progress, so none runs after daxhold_devdir_del().
  */
 struct daxhold_devdir {
