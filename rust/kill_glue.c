@@ -3,7 +3,7 @@
  * The collect and signal steps of daxhold's own kills (Documentation/
  * design.rst, "Kill semantics"): which tasks map pages of a file, and the
  * SIGBUS to each.  The policy (dedupe by task, AR or AO, order, fallback)
- * is Rust (rust/owners.rs, rust/pure/killset.rs); this file is C because
+ * is Rust (rust/owners/kill.rs, rust/pure/killset.rs); this file is C because
  * what it touches has no Rust API on 6.12 and cannot be reached through
  * bindings: the for_each_process()/for_each_thread() RCU list macros, the
  * i_mmap tree's layout (vma->shared.rb, walked with rb_first_cached() and
