@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The rescan: the snapshot refreshed and the attach policy applied to it
+//! (at load, from the work item the change probes queue, and on a write
+//! to the `rescan` or `policy` control).
+
+use kernel::error::Result;
+
+use super::current_or_say;
+use crate::holder::{self, Registry};
+
+/// Rescan: refresh the snapshot and apply the attach policy to it.
+pub(crate) fn rescan(r: &Registry) -> Result {
+    let snap = current_or_say(
+        r,
+        "the attach policy is applied at the next change or rescan",
+    )?;
+    let policy = r.policy();
+    for d in snap.pmem_disks() {
+        if policy.wants(d.has_users) {
+            r.attach_auto(d.info.dev, d.name());
+        }
+    }
+    // Let go of what the policy took and no longer wants, or whose disk is
+    // gone (it is not in the snapshot any more).
+    for dev in r.auto_devs().into_iter().flatten() {
+        let wanted = snap
+            .pmem_disks()
+            .find(|d| d.info.dev == dev)
+            .is_some_and(|d| policy.wants(d.has_users));
+        if !wanted {
+            r.detach_auto(dev);
+        }
+    }
+    Ok(())
+}
+
+/// The rescan work item queued by the change probes.
+pub(crate) fn rescan_work() {
+    holder::with_registry(|r| {
+        // Errors were logged where they happened.
+        let _ = rescan(r);
+    });
+    // Known poison is translated against the new stack.
+    crate::poison::kick();
+}
