@@ -18,7 +18,7 @@
  *
  * Nothing here runs outside a failure, a control write or the known-poison
  * scan: no probe, no hook on a fault, an I/O or an eviction.  Policy (whom
- * to kill) is in Rust: rust/owners.rs and rust/ffi/index.rs.
+ * to kill) is in Rust: rust/owners/ and rust/ffi/index.rs.
  */
 #include <linux/buffer_head.h>
 #include <linux/dax.h>
