@@ -190,20 +190,28 @@ done recovered=1" "$1: rewritten, read back through the same mapping, every page
 	is "$(md5sum < "$F")" "$ref" "$1: the file holds the pattern"
 }
 
+# where_page NAME VOLUME DEV FS TO: page $P of $F, on VOLUME (dm device
+# DEV, filesystem FS mounted at /mnt/VOLUME): its sector on the volume
+# ($fsec, by FIEMAP) and on the pmem ($s); stack.sh where must name it,
+# going to TO (1 test).
+where_page() {
+	fsec=$(fiemap_sector "$F" $P)
+	w=$(pmem_sector $2 "$fsec")
+	s=${w#* }
+	diag "$1: page $P of $F is sector $fsec of $2, $w"
+	stack where $bd $((s * 512))
+	is "$(cat /tmp/stack.out)" \
+		"where $bd $((s * 512)) 4096: top $3 dev=$(devnum $3) sector=$fsec sectors=8 depth=2 volume=$2 fs=$4 mount=/mnt/$2 to=$5" \
+		"$1: stack.sh where names the page's sector on $2"
+}
+
 # ext4: known poison met on access (AR).
 F=/mnt/sample-ext4/ar.dat P=5 CODE=AR PASS=1
 poison_recover --create 16 "$F" > /tmp/create.out 2>&1
 is "$?:$(grep -E '^(created|verified)' /tmp/create.out)" "0:created pages=16
 verified pass=1 pages=16" "ext4: poison_recover --create 16 writes and verifies $F"
 like "$(grep '^mapped ' /tmp/create.out)" " dax=1 " "ext4: $F is a DAX file"
-fsec=$(fiemap_sector "$F" $P)
-w=$(pmem_sector sample-ext4 "$fsec")
-s=${w#* }
-diag "ext4: page $P of $F is sector $fsec of sample-ext4, $w"
-stack where $bd $((s * 512))
-is "$(cat /tmp/stack.out)" \
-	"where $bd $((s * 512)) 4096: top $ev dev=$(devnum $ev) sector=$fsec sectors=8 depth=2 volume=sample-ext4 fs=ext4 mount=/mnt/sample-ext4 to=daxhold" \
-	"ext4: stack.sh where names the page's sector on sample-ext4"
+where_page ext4 sample-ext4 $ev ext4 daxhold
 expect_write ok "ext4: echo '$s 8' > /sys/block/$bd/badblocks" /sys/block/$bd/badblocks "$s 8"
 diag "ext4: badblocks before: '$(badblocks_of $bd)'"
 is "$(badblocks_of $bd)" "$s 8" "ext4: badblocks is '$s 8'"
@@ -235,14 +243,7 @@ pid=$!
 _ready() { grep -q '^ready ' /tmp/xfs.out; }
 UNTIL_SECONDS=30 check "xfs: poison_recover maps $F with early kill and waits" until_ok _ready
 like "$(grep '^mapped ' /tmp/xfs.out)" " dax=1 early_kill=1$" "xfs: a DAX file, early kill"
-fsec=$(fiemap_sector "$F" $P)
-w=$(pmem_sector sample-xfs "$fsec")
-s=${w#* }
-diag "xfs: page $P of $F is sector $fsec of sample-xfs, $w"
-stack where $bd $((s * 512))
-is "$(cat /tmp/stack.out)" \
-	"where $bd $((s * 512)) 4096: top $xv dev=$(devnum $xv) sector=$fsec sectors=8 depth=2 volume=sample-xfs fs=xfs mount=/mnt/sample-xfs to=xfs" \
-	"xfs: stack.sh where names the page's sector on sample-xfs"
+where_page xfs sample-xfs $xv xfs xfs
 dmesg_mark ao
 expect_write ok "xfs: echo '$s 8' > /sys/block/$bd/badblocks" /sys/block/$bd/badblocks "$s 8"
 _reread() { grep -q '^reread ' /tmp/xfs.out || ! kill -0 $pid 2> /dev/null; }
