@@ -194,6 +194,48 @@ void daxhold_kill_look(struct vm_area_struct *vma, u64 pgoff, u64 count,
 }
 
 /*
+ * Step (1) of daxhold_kill_collect() below, under i_mmap_lock_read(): @map
+ * each VMA of @mapping overlapping pages [@pgoff, @end) (with @only, those
+ * of current's mm only); the largest mapping shift of the huge-capable
+ * ones (0: none).
+ */
+static u32 daxhold_kill_vmas(struct address_space *mapping, u64 pgoff,
+			     u64 end, bool only, daxhold_kill_map_fn map,
+			     void *ctx)
+{
+	struct vm_area_struct *vma;
+	struct rb_node *node;
+	u32 max_shift = 0;
+
+	for (node = rb_first_cached(&mapping->i_mmap); node;
+	     node = rb_next(node)) {
+		unsigned long addr;
+		unsigned int shift;
+		bool mine;
+
+		vma = rb_entry(node, struct vm_area_struct, shared.rb);
+		/* In order of vm_pgoff (the tree's key): none later overlaps. */
+		if (vma->vm_pgoff >= end)
+			break;
+		if (vma->vm_pgoff + vma_pages(vma) <= pgoff)
+			continue;
+		mine = !only || vma->vm_mm == current->mm;
+		if (vma->vm_end - vma->vm_start < PMD_SIZE) {
+			if (mine)
+				map(ctx, vma->vm_mm, vma, 0, 0);
+			continue;
+		}
+		/* Every huge-capable VMA counts for the unmap's rounding. */
+		max_shift = max(max_shift,
+				(u32)daxhold_kill_scan(vma, pgoff, end, true,
+						       &addr, &shift));
+		if (shift && mine)
+			map(ctx, vma->vm_mm, NULL, addr, shift);
+	}
+	return max_shift;
+}
+
+/*
  * For pages [@pgoff, @pgoff + @count) of @inode's mapping, in three steps
  * under i_mmap_lock_read() (so that every mm and VMA reported stays
  * alive: a VMA leaves the tree only under the write lock): (1) for each
@@ -223,11 +265,9 @@ int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct task_struct *tsk, *t;
-	struct vm_area_struct *vma;
-	struct rb_node *node;
 	u64 end = pgoff + count;
 	struct mm_struct *mm;
-	bool only, mine;
+	bool only;
 	int rc = 0;
 
 	*max_shift = 0;
@@ -235,30 +275,7 @@ int daxhold_kill_collect(struct inode *inode, u64 pgoff, u64 count,
 		return -ERANGE;
 	only = daxhold_kill_current_only(pre_remove, early_kill);
 	i_mmap_lock_read(mapping);
-	for (node = rb_first_cached(&mapping->i_mmap); node;
-	     node = rb_next(node)) {
-		unsigned long addr;
-		unsigned int shift;
-
-		vma = rb_entry(node, struct vm_area_struct, shared.rb);
-		/* In order of vm_pgoff (the tree's key): none later overlaps. */
-		if (vma->vm_pgoff >= end)
-			break;
-		if (vma->vm_pgoff + vma_pages(vma) <= pgoff)
-			continue;
-		mine = !only || vma->vm_mm == current->mm;
-		if (vma->vm_end - vma->vm_start < PMD_SIZE) {
-			if (mine)
-				map(ctx, vma->vm_mm, vma, 0, 0);
-			continue;
-		}
-		/* Every huge-capable VMA counts for the unmap's rounding. */
-		*max_shift = max(*max_shift,
-				 daxhold_kill_scan(vma, pgoff, end, true, &addr,
-						   &shift));
-		if (shift && mine)
-			map(ctx, vma->vm_mm, NULL, addr, shift);
-	}
+	*max_shift = daxhold_kill_vmas(mapping, pgoff, end, only, map, ctx);
 	rc = ready(ctx);
 	if (rc || (only && !current->mm)) {
 		i_mmap_unlock_read(mapping);
