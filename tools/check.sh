@@ -99,7 +99,7 @@ step tool-build make -s tool
 step harness-selftest python3 tools/testing/guest/run.py --kdir "$kdir" --selftest
 step kunit python3 tools/testing/guest/run.py --kdir "$kdir" --timeout 900 \
 	--module "build/$flavour-kunit/daxhold.ko" --kunit \
-	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder,daxhold_stack,daxhold_dispatch,daxhold_dmtable,daxhold_rmap,daxhold_daxowner,daxhold_ext4meta,daxhold_events,daxhold_procfs,daxhold_badblocks
+	--kunit-suites daxhold_mf,daxhold_name,daxhold_holder,daxhold_stack,daxhold_dispatch,daxhold_dmtable,daxhold_rmap,daxhold_daxowner,daxhold_ext4meta,daxhold_events,daxhold_procfs,daxhold_badblocks,daxhold_killset
 
 # Guest scenarios: one result per scenario, as run.py reports them.
 # Two guests at a time (one per core); the debug kernel is about four
