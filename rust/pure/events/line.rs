@@ -5,7 +5,7 @@
 
 use core::fmt;
 
-use super::record::{sig_code, Event, Piece, What};
+use super::record::{sig_code, Event, Name, Piece, What};
 use crate::pure::errname::EOPNOTSUPP;
 use crate::pure::mf::MfFlags;
 use crate::pure::procfs::{Devt, Word};
@@ -58,6 +58,36 @@ impl Line<'_> {
             p.depth
         )
     }
+
+    /// `whole dev=NAME devt=MAJ:MIN depth=D result=R errno=E` of a whole
+    /// upper device.
+    fn whole(f: &mut fmt::Formatter<'_>, p: &Piece, rc: i32) -> fmt::Result {
+        Self::piece(f, "whole", p)?;
+        write!(
+            f,
+            " depth={} result={} errno={}",
+            p.depth,
+            result_word(rc),
+            Errno(rc)
+        )
+    }
+
+    /// `signal pid=P comm=C code=AR|AO|N addr=A lsb=L` of a SIGBUS.
+    fn signal(
+        f: &mut fmt::Formatter<'_>,
+        pid: i32,
+        comm: &Name,
+        code: i32,
+        addr: u64,
+        lsb: i32,
+    ) -> fmt::Result {
+        write!(f, "signal pid={pid} comm={} code=", Word(comm.as_str()))?;
+        match sig_code(code) {
+            Some(c) => f.write_str(c)?,
+            None => write!(f, "{code}")?,
+        }
+        write!(f, " addr={addr:#x} lsb={lsb}")
+    }
 }
 
 impl fmt::Display for Line<'_> {
@@ -82,16 +112,7 @@ impl fmt::Display for Line<'_> {
                 Self::piece(f, "unmapped", &p)?;
                 Self::range(f, &p)
             }
-            What::Whole { piece: p, rc } => {
-                Self::piece(f, "whole", &p)?;
-                write!(
-                    f,
-                    " depth={} result={} errno={}",
-                    p.depth,
-                    result_word(rc),
-                    Errno(rc)
-                )
-            }
+            What::Whole { piece: p, rc } => Self::whole(f, &p, rc),
             What::Owner {
                 pfn,
                 pages,
@@ -123,14 +144,7 @@ impl fmt::Display for Line<'_> {
                 addr,
                 lsb,
                 ..
-            } => {
-                write!(f, "signal pid={pid} comm={} code=", Word(comm.as_str()))?;
-                match sig_code(code) {
-                    Some(c) => f.write_str(c)?,
-                    None => write!(f, "{code}")?,
-                }
-                write!(f, " addr={addr:#x} lsb={lsb}")
-            }
+            } => Self::signal(f, pid, &comm, code, addr, lsb),
         }
     }
 }
