@@ -66,9 +66,12 @@
 //! [`Rmap::bytes_used`] gives the actual figure.
 
 mod error;
+mod insert;
+mod load;
 mod node;
 mod query;
 mod record;
+mod remove;
 mod tree;
 
 pub use error::RmapError;

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The map: a B+tree over the caller's nodes, changed one record at a time
-//! or loaded in bulk.
+//! or loaded in bulk. Here: the map, its storage and free list, the
+//! paths from its root; the changes are in `insert.rs`, `remove.rs` and
+//! `load.rs`.
 
 use core::ops::{Deref, DerefMut};
 
 use super::error::RmapError;
 use super::node::{Body, Entry, Inner, Leaf, Node, INNER_MAX, LEAF_MAX, NIL, NODE_BYTES};
-use super::record::{Key, Packed, Record};
+use super::record::{Key, Packed};
 use super::MAX_HEIGHT;
 
 /// One level of a path from the root: a node and the child (inner node) or
@@ -26,14 +28,14 @@ pub(super) struct Path {
 
 impl Path {
     /// The steps through inner nodes, root first.
-    fn inner(&self) -> &[Step] {
+    pub(super) fn inner(&self) -> &[Step] {
         self.steps
             .get(..self.depth.saturating_sub(1))
             .unwrap_or(&[])
     }
 
     /// The leaf step.
-    fn leaf(&self) -> Result<Step, RmapError> {
+    pub(super) fn leaf(&self) -> Result<Step, RmapError> {
         match self.depth.checked_sub(1) {
             Some(i) => self.steps.get(i).copied().ok_or(RmapError::Corrupt),
             None => Err(RmapError::Corrupt),
@@ -145,7 +147,7 @@ impl<S: Deref<Target = [Node]>> Rmap<S> {
             .ok_or(RmapError::Corrupt)
     }
 
-    fn leaf(&self, i: u32) -> Result<&Leaf, RmapError> {
+    pub(super) fn leaf(&self, i: u32) -> Result<&Leaf, RmapError> {
         match self.node(i)? {
             Body::Leaf(l) => Ok(l),
             _ => Err(RmapError::Corrupt),
@@ -287,14 +289,14 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
             .ok_or(RmapError::Corrupt)
     }
 
-    fn leaf_mut(&mut self, i: u32) -> Result<&mut Leaf, RmapError> {
+    pub(super) fn leaf_mut(&mut self, i: u32) -> Result<&mut Leaf, RmapError> {
         match self.node_mut(i)? {
             Body::Leaf(l) => Ok(l),
             _ => Err(RmapError::Corrupt),
         }
     }
 
-    fn inner_mut(&mut self, i: u32) -> Result<&mut Inner, RmapError> {
+    pub(super) fn inner_mut(&mut self, i: u32) -> Result<&mut Inner, RmapError> {
         match self.node_mut(i)? {
             Body::Inner(n) => Ok(n),
             _ => Err(RmapError::Corrupt),
@@ -302,7 +304,7 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
     }
 
     /// Two different nodes at once.
-    fn two_mut(&mut self, a: u32, b: u32) -> Result<(&mut Body, &mut Body), RmapError> {
+    pub(super) fn two_mut(&mut self, a: u32, b: u32) -> Result<(&mut Body, &mut Body), RmapError> {
         let (a, b) = (a as usize, b as usize);
         let len = self.nodes.len();
         if a == b || a >= len || b >= len {
@@ -319,7 +321,7 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
     }
 
     /// Takes a free node and fills it with `body`.
-    fn alloc(&mut self, body: Body) -> Result<u32, RmapError> {
+    pub(super) fn alloc(&mut self, body: Body) -> Result<u32, RmapError> {
         let i = if self.free != NIL {
             let i = self.free;
             self.free = match self.node(i)? {
@@ -340,381 +342,12 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
     }
 
     /// Returns node `i` to the free list.
-    fn release(&mut self, i: u32) -> Result<(), RmapError> {
+    pub(super) fn release(&mut self, i: u32) -> Result<(), RmapError> {
         let next = self.free;
         *self.node_mut(i)? = Body::Free(next);
         self.free = i;
         // At most one per node: cannot saturate.
         self.nfree = self.nfree.saturating_add(1);
-        Ok(())
-    }
-
-    /// Replaces the contents with `records`, sorting them in place (their
-    /// order on return is the map's): `O(n log n)`, leaves packed full
-    /// (about 36 bytes per record with the default fanout, index included).
-    ///
-    /// Every record is checked first; on any error (a bad record, two
-    /// with one key: [`RmapError::Exists`], too few nodes:
-    /// [`RmapError::NoRoom`]) the map is left empty.
-    pub fn load(&mut self, records: &mut [Record]) -> Result<(), RmapError> {
-        self.clear();
-        for r in records.iter() {
-            r.check()?;
-        }
-        records.sort_unstable_by_key(Packed::key_of);
-        let mut prev = None;
-        for r in records.iter() {
-            let key = Packed::key_of(r);
-            if prev == Some(key) {
-                return Err(RmapError::Exists);
-            }
-            prev = Some(key);
-        }
-        let n = records.len();
-        if n == 0 {
-            return Ok(());
-        }
-        if self.nodes_to_load(n) > self.capacity() {
-            return Err(RmapError::NoRoom);
-        }
-        let built = self.build(records);
-        if built.is_err() {
-            self.clear();
-        }
-        built
-    }
-
-    /// Packs sorted, checked `records` into leaves and builds the levels
-    /// above them: nodes `[0, nodes_to_load(n))`, level by level.
-    fn build(&mut self, records: &[Record]) -> Result<(), RmapError> {
-        let n = records.len();
-        let leaves = n.div_ceil(self.leaf_cap);
-        let mut recs = records.iter();
-        for j in 0..leaves {
-            let take = n / leaves + usize::from(j < n % leaves);
-            let mut leaf = Leaf::EMPTY;
-            for r in recs.by_ref().take(take) {
-                if !leaf.push(Packed::new(r)?) {
-                    return Err(RmapError::Corrupt);
-                }
-            }
-            self.alloc(Body::Leaf(leaf))?;
-        }
-        let (mut first, mut count, mut height) = (0u32, leaves, 1);
-        while count > 1 {
-            let parents = count.div_ceil(self.inner_cap);
-            let level_first = u32::try_from(self.top).map_err(|_| RmapError::NoRoom)?;
-            let mut child = first;
-            for j in 0..parents {
-                let take = count / parents + usize::from(j < count % parents);
-                let mut node = Inner::EMPTY;
-                for _ in 0..take {
-                    if !node.push(self.summary(child)?) {
-                        return Err(RmapError::Corrupt);
-                    }
-                    child = child.checked_add(1).ok_or(RmapError::Corrupt)?;
-                }
-                self.alloc(Body::Inner(node))?;
-            }
-            first = level_first;
-            count = parents;
-            height += 1;
-        }
-        if height > MAX_HEIGHT {
-            return Err(RmapError::NoRoom);
-        }
-        self.root = first;
-        self.height = height;
-        self.len = n;
-        Ok(())
-    }
-
-    /// Adds `record`: `O(log n)` (a path of binary searches, at most one
-    /// split per level, each moving half a node).
-    ///
-    /// [`RmapError::Exists`] if a record with its key is in the map,
-    /// [`RmapError::NoRoom`] if the splits it needs find too few free
-    /// nodes; then nothing changed.
-    pub fn insert(&mut self, record: &Record) -> Result<(), RmapError> {
-        let rec = Packed::new(record)?;
-        self.insert_packed(rec, true)
-    }
-
-    /// [`Rmap::insert`] of a checked record; `share` lets a full leaf give
-    /// records to a neighbour (once) instead of splitting.
-    fn insert_packed(&mut self, rec: Packed, share: bool) -> Result<(), RmapError> {
-        let key = rec.key();
-        if self.root == NIL {
-            let mut leaf = Leaf::EMPTY;
-            if !leaf.push(rec) {
-                return Err(RmapError::Corrupt);
-            }
-            self.root = self.alloc(Body::Leaf(leaf))?;
-            self.height = 1;
-            self.len = 1;
-            return Ok(());
-        }
-        let path = self.descend(&key)?;
-        let leaf_step = path.leaf()?;
-        let leaf = self.leaf(leaf_step.node)?;
-        let pos = leaf_step.idx as usize;
-        if leaf.get(pos).map(Packed::key) == Some(key) {
-            return Err(RmapError::Exists);
-        }
-        let full = leaf.len() >= self.leaf_cap;
-        // A full leaf whose neighbour has room for two more shares its
-        // records with it, and the insertion starts again: both then have
-        // room. This keeps leaves fuller than splitting alone (random
-        // insertions settle near 80% rather than 70%).
-        if full && share {
-            if let Some(parent) = path.inner().last() {
-                if self.share_leaf(parent.node, parent.idx as usize)? {
-                    return self.insert_packed(rec, false);
-                }
-            }
-        }
-        // Nodes the splits need: the leaf if full, each full node above
-        // it, and a new root if the root splits.
-        let mut need = 0;
-        if full {
-            need = 1;
-            for step in path.inner().iter().rev() {
-                match self.node(step.node)? {
-                    Body::Inner(n) if n.len() >= self.inner_cap => need += 1,
-                    _ => break,
-                }
-            }
-            if need == path.depth {
-                if self.height >= MAX_HEIGHT {
-                    return Err(RmapError::NoRoom);
-                }
-                need += 1;
-            }
-        }
-        if need > self.nodes_free() {
-            return Err(RmapError::NoRoom);
-        }
-
-        let mut split = self.insert_leaf(leaf_step.node, pos, rec)?;
-        let mut child = leaf_step.node;
-        for step in path.inner().iter().rev() {
-            let sum = self.summary(child)?;
-            let idx = step.idx as usize;
-            let node = self.inner_mut(step.node)?;
-            *node.get_mut(idx).ok_or(RmapError::Corrupt)? = sum;
-            if let Some(right) = split.take() {
-                split = self.insert_inner(step.node, idx + 1, right)?;
-            }
-            child = step.node;
-        }
-        if let Some(right) = split {
-            let mut root = Inner::EMPTY;
-            if !(root.push(self.summary(self.root)?) && root.push(right)) {
-                return Err(RmapError::Corrupt);
-            }
-            self.root = self.alloc(Body::Inner(root))?;
-            // Below MAX_HEIGHT (checked on the way down).
-            self.height = self.height.saturating_add(1);
-        }
-        // One per record, each in a node: cannot saturate.
-        self.len = self.len.saturating_add(1);
-        Ok(())
-    }
-
-    /// Shares the records of leaf `idx` of `parent` evenly with a neighbour
-    /// that has room for at least two more, if there is one: whether it
-    /// did. The parent's first key and largest last block do not change.
-    fn share_leaf(&mut self, parent: u32, idx: usize) -> Result<bool, RmapError> {
-        let cap = self.leaf_cap;
-        let p = self.inner_mut(parent)?;
-        let children = (
-            idx.checked_sub(1).and_then(|i| p.get(i)).map(|e| e.child),
-            p.get(idx).map(|e| e.child),
-            idx.checked_add(1).and_then(|i| p.get(i)).map(|e| e.child),
-        );
-        let room = |map: &Self, c: Option<u32>| match c.map(|c| map.leaf(c)) {
-            Some(Ok(l)) => cap.saturating_sub(l.len()),
-            _ => 0,
-        };
-        let (left, right) = (room(self, children.0), room(self, children.2));
-        let (l, r, at) = match children {
-            // A left neighbour means idx >= 1.
-            (Some(l), Some(me), _) if left >= 2 && left >= right => (l, me, idx.saturating_sub(1)),
-            (_, Some(me), Some(r)) if right >= 2 => (me, r, idx),
-            _ => return Ok(false),
-        };
-        let shared = match self.two_mut(l, r)? {
-            (Body::Leaf(a), Body::Leaf(b)) => Leaf::balance(a, b),
-            _ => false,
-        };
-        if !shared {
-            return Err(RmapError::Corrupt);
-        }
-        let (ls, rs) = (self.summary(l)?, self.summary(r)?);
-        let p = self.inner_mut(parent)?;
-        *p.get_mut(at).ok_or(RmapError::Corrupt)? = ls;
-        *p.get_mut(at + 1).ok_or(RmapError::Corrupt)? = rs;
-        Ok(true)
-    }
-
-    /// Puts `rec` at `pos` of leaf `i`, splitting it if full: the entry of
-    /// the new right half, if any.
-    fn insert_leaf(&mut self, i: u32, pos: usize, rec: Packed) -> Result<Option<Entry>, RmapError> {
-        let cap = self.leaf_cap;
-        let leaf = self.leaf_mut(i)?;
-        if leaf.len() < cap {
-            return if leaf.insert(pos, rec) {
-                Ok(None)
-            } else {
-                Err(RmapError::Corrupt)
-            };
-        }
-        let mid = cap.div_ceil(2);
-        let mut right = Leaf::EMPTY;
-        let ok = leaf.move_tail(mid, &mut right)
-            && if pos <= mid {
-                leaf.insert(pos, rec)
-            } else {
-                right.insert(pos - mid, rec)
-            };
-        if !ok {
-            return Err(RmapError::Corrupt);
-        }
-        let r = self.alloc(Body::Leaf(right))?;
-        self.summary(r).map(Some)
-    }
-
-    /// Puts `entry` at `pos` of inner node `i`, splitting it if full: the
-    /// entry of the new right half, if any.
-    fn insert_inner(
-        &mut self,
-        i: u32,
-        pos: usize,
-        entry: Entry,
-    ) -> Result<Option<Entry>, RmapError> {
-        let cap = self.inner_cap;
-        let node = self.inner_mut(i)?;
-        if node.len() < cap {
-            return if node.insert(pos, entry) {
-                Ok(None)
-            } else {
-                Err(RmapError::Corrupt)
-            };
-        }
-        let mid = cap.div_ceil(2);
-        let mut right = Inner::EMPTY;
-        let ok = node.move_tail(mid, &mut right)
-            && if pos <= mid {
-                node.insert(pos, entry)
-            } else {
-                right.insert(pos - mid, entry)
-            };
-        if !ok {
-            return Err(RmapError::Corrupt);
-        }
-        let r = self.alloc(Body::Inner(right))?;
-        self.summary(r).map(Some)
-    }
-
-    /// Removes the record equal to `record` (every field, `UNWRITTEN`
-    /// included): `O(log n)`. [`RmapError::NotFound`] if there is none;
-    /// then nothing changed. Never needs a free node.
-    pub fn remove(&mut self, record: &Record) -> Result<(), RmapError> {
-        let rec = Packed::new(record)?;
-        if self.root == NIL {
-            return Err(RmapError::NotFound);
-        }
-        let path = self.descend(&rec.key())?;
-        let leaf_step = path.leaf()?;
-        let pos = leaf_step.idx as usize;
-        let leaf = self.leaf_mut(leaf_step.node)?;
-        if leaf.get(pos) != Some(&rec) {
-            return Err(RmapError::NotFound);
-        }
-        leaf.remove(pos);
-        self.len = self.len.saturating_sub(1);
-
-        let mut child = leaf_step.node;
-        let mut child_is_leaf = true;
-        for step in path.inner().iter().rev() {
-            self.fix_child(step.node, step.idx as usize, child, child_is_leaf)?;
-            child = step.node;
-            child_is_leaf = false;
-        }
-        // An inner root left with one child gives way to it; an empty leaf
-        // root leaves the map empty.
-        match self.node(self.root)? {
-            Body::Inner(n) if n.len() == 1 => {
-                let only = n.get(0).ok_or(RmapError::Corrupt)?.child;
-                self.release(self.root)?;
-                self.root = only;
-                // An inner root: height >= 2.
-                self.height = self.height.saturating_sub(1);
-            }
-            Body::Leaf(l) if l.len() == 0 => {
-                self.release(self.root)?;
-                self.root = NIL;
-                self.height = 0;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    /// After a removal below child `idx` (node `child`) of inner node
-    /// `parent`: refreshes its entry, and if the child is less than half
-    /// full, merges it with a neighbour or takes some of the neighbour's
-    /// items.
-    fn fix_child(
-        &mut self,
-        parent: u32,
-        idx: usize,
-        child: u32,
-        is_leaf: bool,
-    ) -> Result<(), RmapError> {
-        let (len, cap) = match self.node(child)? {
-            Body::Leaf(l) if is_leaf => (l.len(), self.leaf_cap),
-            Body::Inner(n) if !is_leaf => (n.len(), self.inner_cap),
-            _ => return Err(RmapError::Corrupt),
-        };
-        if len >= cap / 2 {
-            let sum = self.summary(child)?;
-            *self
-                .inner_mut(parent)?
-                .get_mut(idx)
-                .ok_or(RmapError::Corrupt)? = sum;
-            return Ok(());
-        }
-        let p = self.inner_mut(parent)?;
-        // The left neighbour if there is one, else the right one.
-        let left = idx.saturating_sub(1).min(p.len().saturating_sub(2));
-        let (l, r) = match (p.get(left), p.get(left + 1)) {
-            (Some(l), Some(r)) => (l.child, r.child),
-            _ => return Err(RmapError::Corrupt),
-        };
-        // Merge the right one into the left one if both fit one node,
-        // else share their items evenly (both are then at least half full).
-        let (merged, ok) = match self.two_mut(l, r)? {
-            (Body::Leaf(a), Body::Leaf(b)) if a.len() + b.len() <= cap => (true, b.move_tail(0, a)),
-            (Body::Inner(a), Body::Inner(b)) if a.len() + b.len() <= cap => {
-                (true, b.move_tail(0, a))
-            }
-            (Body::Leaf(a), Body::Leaf(b)) => (false, Leaf::balance(a, b)),
-            (Body::Inner(a), Body::Inner(b)) => (false, Inner::balance(a, b)),
-            _ => return Err(RmapError::Corrupt),
-        };
-        if !ok {
-            return Err(RmapError::Corrupt);
-        }
-        let (ls, rs) = (self.summary(l)?, self.summary(r).ok());
-        let p = self.inner_mut(parent)?;
-        *p.get_mut(left).ok_or(RmapError::Corrupt)? = ls;
-        if merged {
-            p.remove(left + 1);
-            self.release(r)?;
-        } else {
-            *p.get_mut(left + 1).ok_or(RmapError::Corrupt)? = rs.ok_or(RmapError::Corrupt)?;
-        }
         Ok(())
     }
 }
