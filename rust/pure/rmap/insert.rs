@@ -8,7 +8,7 @@ use core::ops::DerefMut;
 use super::error::RmapError;
 use super::node::{Body, Entry, Inner, Leaf, Node, NIL};
 use super::record::{Packed, Record};
-use super::tree::Rmap;
+use super::tree::{Path, Rmap};
 use super::MAX_HEIGHT;
 
 impl<S: DerefMut<Target = [Node]>> Rmap<S> {
@@ -56,8 +56,17 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
                 }
             }
         }
-        // Nodes the splits need: the leaf if full, each full node above
-        // it, and a new root if the root splits.
+        if self.split_nodes(&path, full)? > self.nodes_free() {
+            return Err(RmapError::NoRoom);
+        }
+        self.insert_on_path(&path, rec)
+    }
+
+    /// Nodes the splits of an insertion into the leaf at the end of `path`
+    /// need: the leaf if `full`, each full node above it, and a new root if
+    /// the root splits. [`RmapError::NoRoom`] if the tree cannot grow a
+    /// level.
+    fn split_nodes(&self, path: &Path, full: bool) -> Result<usize, RmapError> {
         let mut need = 0;
         if full {
             need = 1;
@@ -74,10 +83,15 @@ impl<S: DerefMut<Target = [Node]>> Rmap<S> {
                 need += 1;
             }
         }
-        if need > self.nodes_free() {
-            return Err(RmapError::NoRoom);
-        }
+        Ok(need)
+    }
 
+    /// Puts `rec` in the leaf at the end of `path` (at the step's slot),
+    /// splits what is full on the way up and refreshes every entry above:
+    /// the free nodes it needs were checked ([`Self::split_nodes`]).
+    fn insert_on_path(&mut self, path: &Path, rec: Packed) -> Result<(), RmapError> {
+        let leaf_step = path.leaf()?;
+        let pos = leaf_step.idx as usize;
         let mut split = self.insert_leaf(leaf_step.node, pos, rec)?;
         let mut child = leaf_step.node;
         for step in path.inner().iter().rev() {

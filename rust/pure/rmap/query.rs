@@ -5,7 +5,7 @@
 use core::ops::{ControlFlow, Deref};
 
 use super::error::RmapError;
-use super::node::{Body, Node, NIL};
+use super::node::{Body, Entry, Leaf, Node, NIL};
 use super::record::{Key, Packed, Record};
 use super::tree::Rmap;
 use super::MAX_HEIGHT;
@@ -46,40 +46,14 @@ impl<S: Deref<Target = [Node]>> Rmap<S> {
         {
             match self.node(node)? {
                 Body::Leaf(leaf) => {
-                    for r in leaf.as_slice() {
-                        if r.start > hi {
-                            break;
-                        }
-                        if r.last >= lo {
-                            if let ControlFlow::Break(b) = f(&r.unpack()) {
-                                return Ok(ControlFlow::Break(b));
-                            }
-                        }
+                    if let ControlFlow::Break(b) = scan_leaf(leaf.as_slice(), lo, hi, &mut f) {
+                        return Ok(ControlFlow::Break(b));
                     }
                     depth = top;
                 }
                 Body::Inner(inner) => {
-                    // The next child that starts at or before `hi` and
-                    // reaches `lo`. Children are in key order, so the first
-                    // one that starts after `hi` ends the node. A plain
-                    // range, not enumerate()/skip(): their counters are
-                    // overflow-checked, a panic path (design.rst, "No
-                    // panics").
-                    let items = inner.as_slice();
-                    let mut next = None;
-                    for i in from..items.len() {
-                        let Some(e) = items.get(i) else {
-                            break;
-                        };
-                        if e.key.start > hi {
-                            break;
-                        }
-                        if e.max >= lo {
-                            next = Some((i, e));
-                            break;
-                        }
-                    }
-                    match next {
+                    // Down to the next child that may hold a hit, or back up.
+                    match next_child(inner.as_slice(), from, lo, hi) {
                         Some((i, e)) => {
                             if let Some(t) = stack.get_mut(top) {
                                 // i < items.len() <= INNER_MAX.
@@ -147,18 +121,7 @@ impl<S: Deref<Target = [Node]>> Rmap<S> {
             }
             match self.node(node)? {
                 Body::Leaf(leaf) if at_leaf_level => {
-                    let n = leaf.len();
-                    if n > self.leaf_cap || n == 0 || (!is_root && n < self.leaf_cap / 2) {
-                        return Err(bad);
-                    }
-                    for r in leaf.as_slice() {
-                        let back = r.unpack();
-                        if Packed::new(&back) != Ok(*r) || prev.is_some_and(|p| p >= r.key()) {
-                            return Err(bad);
-                        }
-                        prev = Some(r.key());
-                    }
-                    records += n;
+                    records += self.check_leaf(leaf, is_root, &mut prev)?;
                     depth -= 1;
                 }
                 Body::Inner(inner) if !at_leaf_level => {
@@ -189,7 +152,37 @@ impl<S: Deref<Target = [Node]>> Rmap<S> {
         if records != self.len || nodes != self.nodes_used() {
             return Err(bad);
         }
-        // The free list: `nfree` free nodes below the high-water mark.
+        self.check_free()
+    }
+
+    /// A leaf of [`Rmap::check`] (the root if `is_root`): neither over its
+    /// capacity nor less than half full, its records valid and each above
+    /// `prev` in key order, which it moves on. Its number of records.
+    fn check_leaf(
+        &self,
+        leaf: &Leaf,
+        is_root: bool,
+        prev: &mut Option<Key>,
+    ) -> Result<usize, RmapError> {
+        let bad = RmapError::Corrupt;
+        let n = leaf.len();
+        if n > self.leaf_cap || n == 0 || (!is_root && n < self.leaf_cap / 2) {
+            return Err(bad);
+        }
+        for r in leaf.as_slice() {
+            let back = r.unpack();
+            if Packed::new(&back) != Ok(*r) || prev.is_some_and(|p| p >= r.key()) {
+                return Err(bad);
+            }
+            *prev = Some(r.key());
+        }
+        Ok(n)
+    }
+
+    /// The free list of [`Rmap::check`]: `nfree` free nodes below the
+    /// high-water mark.
+    fn check_free(&self) -> Result<(), RmapError> {
+        let bad = RmapError::Corrupt;
         let (mut free, mut at) = (0usize, self.free);
         while at != NIL {
             free += 1;
@@ -203,4 +196,45 @@ impl<S: Deref<Target = [Node]>> Rmap<S> {
         }
         Ok(())
     }
+}
+
+/// Calls `f` with each record of a leaf that covers a block of `[lo, hi]`,
+/// in key order, until it returns [`ControlFlow::Break`].
+fn scan_leaf<B, F: FnMut(&Record) -> ControlFlow<B>>(
+    records: &[Packed],
+    lo: u64,
+    hi: u64,
+    f: &mut F,
+) -> ControlFlow<B> {
+    for r in records {
+        if r.start > hi {
+            break;
+        }
+        if r.last >= lo {
+            if let ControlFlow::Break(b) = f(&r.unpack()) {
+                return ControlFlow::Break(b);
+            }
+        }
+    }
+    ControlFlow::Continue(())
+}
+
+/// The next child of an inner node's `items`, from `from` on, that starts
+/// at or before `hi` and reaches `lo`: its index and entry. Children are in
+/// key order, so the first one that starts after `hi` ends the node. A
+/// plain range, not enumerate()/skip(): their counters are
+/// overflow-checked, a panic path (design.rst, "No panics").
+fn next_child(items: &[Entry], from: usize, lo: u64, hi: u64) -> Option<(usize, &Entry)> {
+    for i in from..items.len() {
+        let Some(e) = items.get(i) else {
+            break;
+        };
+        if e.key.start > hi {
+            break;
+        }
+        if e.max >= lo {
+            return Some((i, e));
+        }
+    }
+    None
 }
