@@ -4,8 +4,19 @@
 //! [`Geometry`] the rest of the decoder needs, with the kernel's own checks
 //! (`ext4_fill_super()`, `ext4_handle_clustersize()`,
 //! `ext4_check_geometry()`, `ext4_group_desc_init()`).
+//!
+//! Here: the constants, the field offsets and reads, and
+//! [`Geometry::parse`]; `checks.rs` reads and checks the fields group by
+//! group, `journal.rs` the journal's extents, `geometry.rs` has the
+//! accessors.
+
+mod checks;
+mod geometry;
+mod journal;
 
 use super::error::{Ext4Error, Field};
+use checks::{block_sizes, desc_size, features, groups, inodes, span};
+pub use journal::{JournalExtent, JOURNAL_EXTENTS_MAX};
 
 /// Byte offset of the primary superblock on the device, whatever the
 /// block size.
@@ -62,17 +73,6 @@ pub const INCOMPAT_SUPP: u32 = INCOMPAT_FILETYPE
     | 0x20000 // CASEFOLD
     | 0x2000 // CSUM_SEED
     | 0x4000; // LARGEDIR
-
-/// `EXT3_JNL_BACKUP_BLOCKS`: `s_jnl_blocks` holds a copy of the journal
-/// inode's `i_block` and size.
-const JNL_BACKUP_BLOCKS: u8 = 1;
-/// `EXT4_EXT_MAGIC`, the extent header's magic.
-const EXT_MAGIC: u16 = 0xF30A;
-/// Extents an inode's `i_block` holds (`i_block` is 60 bytes: a 12-byte
-/// header and four 12-byte extents).
-pub const JOURNAL_EXTENTS_MAX: usize = 4;
-/// `EXT_INIT_MAX_LEN`: an extent length above it marks an unwritten extent.
-const EXT_INIT_MAX_LEN: u16 = 1 << 15;
 
 /// Field offsets in `struct ext4_super_block`.
 mod off {
@@ -142,18 +142,6 @@ fn need(ok: bool, field: Field) -> Result<(), Ext4Error> {
 /// `a / b` rounded up, `None` for `b == 0`.
 pub(super) fn div_ceil(a: u64, b: u64) -> Option<u64> {
     a.checked_add(b.checked_sub(1)?)?.checked_div(b)
-}
-
-/// One extent of the journal, from the superblock's backup of the journal
-/// inode's extent map (`s_jnl_blocks`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct JournalExtent {
-    /// First block of the journal this extent holds (`ee_block`).
-    pub logical: u32,
-    /// First filesystem block.
-    pub start: u64,
-    /// Blocks, at least 1.
-    pub len: u32,
 }
 
 /// The feature words.
@@ -290,154 +278,6 @@ impl Geometry {
         Ok(geo)
     }
 
-    /// Block size in bytes: 1024 to 65536.
-    pub fn block_size(&self) -> u32 {
-        // `log_block_size` is at most 16 (parse); the mask shows the
-        // compiler the shift cannot overflow.
-        1 << (self.log_block_size & 31)
-    }
-
-    /// log2 of the block size.
-    pub fn log_block_size(&self) -> u32 {
-        self.log_block_size
-    }
-
-    /// Cluster size in bytes (the block size without bigalloc).
-    pub fn cluster_size(&self) -> u64 {
-        1 << self.log_cluster_size
-    }
-
-    /// Blocks of the filesystem (`s_blocks_count`, with the high word only
-    /// with the 64bit feature).
-    pub fn blocks_count(&self) -> u64 {
-        self.blocks_count
-    }
-
-    /// The block group 0 starts at (`s_first_data_block`).
-    pub fn first_data_block(&self) -> u32 {
-        self.first_data_block
-    }
-
-    /// Blocks per group (the last group may be shorter).
-    pub fn blocks_per_group(&self) -> u32 {
-        self.blocks_per_group
-    }
-
-    /// Inodes per group.
-    pub fn inodes_per_group(&self) -> u32 {
-        self.inodes_per_group
-    }
-
-    /// Bytes of an on-disk inode.
-    pub fn inode_size(&self) -> u32 {
-        self.inode_size
-    }
-
-    /// Blocks of each group's inode table: the inodes of a group at
-    /// [`Geometry::inode_size`] each, rounded up to whole blocks.
-    pub fn inode_table_blocks(&self) -> u32 {
-        self.inode_table_blocks
-    }
-
-    /// Bytes of a group descriptor: 32, or `s_desc_size` with 64bit.
-    pub fn desc_size(&self) -> u32 {
-        self.desc_size
-    }
-
-    /// Group descriptors per block.
-    pub fn descs_per_block(&self) -> u32 {
-        // Never 0 (parse checks `desc_size` against the block size); the
-        // `max(1)` lets the compiler see it, so callers' divisions by it
-        // have no panic path.
-        self.block_size()
-            .checked_div(self.desc_size)
-            .unwrap_or(0)
-            .max(1)
-    }
-
-    /// Number of block groups.
-    pub fn groups(&self) -> u32 {
-        self.groups
-    }
-
-    /// Blocks of the whole group descriptor table (the kernel's
-    /// `s_gdb_count`).
-    pub fn desc_blocks(&self) -> u32 {
-        self.desc_blocks
-    }
-
-    /// `s_reserved_gdt_blocks`: blocks after each copy of the (old-style)
-    /// descriptor table kept for online resize.
-    pub fn reserved_gdt_blocks(&self) -> u32 {
-        self.reserved_gdt_blocks
-    }
-
-    /// `s_feature_compat`, `s_feature_incompat`, `s_feature_ro_compat`.
-    pub fn features(&self) -> (u32, u32, u32) {
-        (self.compat, self.incompat, self.ro_compat)
-    }
-
-    /// With meta_bg, `s_first_meta_bg`: the descriptor blocks before it
-    /// are an old-style table behind every superblock, the others each in
-    /// their own meta group.
-    pub fn first_meta_bg(&self) -> Option<u32> {
-        (self.incompat & INCOMPAT_META_BG != 0).then_some(self.first_meta_bg)
-    }
-
-    /// With sparse_super2, `s_backup_bgs`: the groups holding the backup
-    /// superblocks (0 for none).
-    pub fn backup_bgs(&self) -> Option<[u32; 2]> {
-        (self.compat & COMPAT_SPARSE_SUPER2 != 0).then_some(self.backup_bgs)
-    }
-
-    /// With sparse_super (and without sparse_super2): backups only in
-    /// groups 1 and powers of 3, 5 and 7.
-    pub fn sparse_super(&self) -> bool {
-        self.ro_compat & RO_COMPAT_SPARSE_SUPER != 0
-    }
-
-    /// With flex_bg, groups per flex group (`2^s_log_groups_per_flex`).
-    /// A hint where mkfs packs metadata, not a rule: classification
-    /// searches every descriptor.
-    pub fn flex_bg_size(&self) -> Option<u64> {
-        (self.incompat & INCOMPAT_FLEX_BG != 0)
-            .then(|| 1u64.checked_shl(self.log_groups_per_flex.into()))
-            .flatten()
-    }
-
-    /// Whether 64-bit block numbers (and `s_desc_size`) are in use.
-    pub fn is_64bit(&self) -> bool {
-        self.incompat & INCOMPAT_64BIT != 0
-    }
-
-    /// Whether the bitmaps and inode tables may lie outside their group.
-    pub fn is_flex_bg(&self) -> bool {
-        self.incompat & INCOMPAT_FLEX_BG != 0
-    }
-
-    /// The journal's inode number, with has_journal and an internal
-    /// journal.
-    pub fn journal_inode(&self) -> Option<u32> {
-        (self.compat & COMPAT_HAS_JOURNAL != 0 && self.journal_inum != 0)
-            .then_some(self.journal_inum)
-    }
-
-    /// The journal's extents, when the superblock's backup of the journal
-    /// inode (`s_jnl_blocks`) is an extent map held in the inode itself
-    /// (depth 0, at most four extents: what mkfs makes) and consistent
-    /// with the journal's size; empty otherwise (a block-mapped or deeper
-    /// journal is not decoded: its blocks are unowned here).
-    pub fn journal_extents(&self) -> &[JournalExtent] {
-        self.journal
-            .get(..usize::from(self.journal_extents))
-            .unwrap_or(&[])
-    }
-
-    /// With mmp, the multiple-mount protection block.
-    pub fn mmp_block(&self) -> Option<u64> {
-        (self.incompat & INCOMPAT_MMP != 0).then_some(self.mmp_block)
-    }
-
     /// Checks that the superblock, descriptor table and reserved GDT
     /// blocks at the start of a group fit in it, and in the filesystem for
     /// group 0. mkfs and resize2fs guarantee it (they drop a last group
@@ -456,20 +296,6 @@ impl Geometry {
         )
     }
 
-    /// Reads the journal inode number and its extents from `s_jnl_blocks`.
-    fn read_journal(&mut self, sb: &[u8]) -> Result<(), Ext4Error> {
-        self.journal_inum = le32(sb, off::JOURNAL_INUM)?;
-        if self.journal_inode().is_none() || le8(sb, off::JNL_BACKUP_TYPE)? != JNL_BACKUP_BLOCKS {
-            return Ok(());
-        }
-        let mut ext = [JournalExtent::default(); JOURNAL_EXTENTS_MAX];
-        if let Some(n) = journal_extents(sb, self.block_size(), self.blocks_count, &mut ext)? {
-            self.journal = ext;
-            self.journal_extents = n;
-        }
-        Ok(())
-    }
-
     /// Reads and checks `s_mmp_block` (the kernel refuses to mount with one
     /// outside the filesystem).
     fn read_mmp(&mut self, sb: &[u8]) -> Result<(), Ext4Error> {
@@ -484,187 +310,4 @@ impl Geometry {
         self.mmp_block = block;
         Ok(())
     }
-}
-
-/// The feature words; unknown incompatible features refused.
-fn features(sb: &[u8]) -> Result<Features, Ext4Error> {
-    let f = Features {
-        compat: le32(sb, off::FEATURE_COMPAT)?,
-        incompat: le32(sb, off::FEATURE_INCOMPAT)?,
-        ro_compat: le32(sb, off::FEATURE_RO_COMPAT)?,
-    };
-    let unknown = f.incompat & !INCOMPAT_SUPP;
-    if unknown != 0 {
-        return Err(Ext4Error::Incompat(unknown));
-    }
-    Ok(f)
-}
-
-/// Block size, cluster size and blocks per group, checked as
-/// `ext4_handle_clustersize()` does.
-fn block_sizes(sb: &[u8], feat: Features) -> Result<Blocks, Ext4Error> {
-    // EXT4_MAX_BLOCK_LOG_SIZE and EXT4_MAX_CLUSTER_LOG_SIZE, both over
-    // EXT4_MIN_BLOCK_LOG_SIZE (10).
-    let log_block = le32(sb, off::LOG_BLOCK_SIZE)?;
-    need(log_block <= 16 - 10, Field::LogBlockSize)?;
-    let log_cluster = le32(sb, off::LOG_CLUSTER_SIZE)?;
-    need(log_cluster <= 30 - 10, Field::LogClusterSize)?;
-    let (log_block, log_cluster) = (log_block + 10, log_cluster + 10);
-    let bits_per_bitmap = 8u32 << log_block;
-    let per_group = le32(sb, off::BLOCKS_PER_GROUP)?;
-    let clusters = le32(sb, off::CLUSTERS_PER_GROUP)?;
-    if feat.ro_compat & RO_COMPAT_BIGALLOC != 0 {
-        need(log_cluster >= log_block, Field::LogClusterSize)?;
-    } else {
-        need(log_cluster == log_block, Field::LogClusterSize)?;
-        need(per_group <= bits_per_bitmap, Field::BlocksPerGroup)?;
-    }
-    need(
-        clusters <= bits_per_bitmap && clusters % 8 == 0,
-        Field::ClustersPerGroup,
-    )?;
-    // log_cluster >= log_block and the difference is at most 20 (checked
-    // above); checked anyway, so no shift or subtraction can panic.
-    let ratio = log_cluster
-        .checked_sub(log_block)
-        .and_then(|d| 1u32.checked_shl(d))
-        .ok_or(Ext4Error::Bad(Field::LogClusterSize))?;
-    need(
-        per_group != 0 && clusters.checked_mul(ratio) == Some(per_group),
-        Field::BlocksPerGroup,
-    )?;
-    Ok(Blocks {
-        log_block,
-        log_cluster,
-        per_group,
-    })
-}
-
-/// The block count and first data block, checked as
-/// `ext4_check_geometry()` does, and stricter where the kernel and
-/// e2fsprogs would disagree on the layout: the first data block is 1 with
-/// 1 KiB blocks (0 allowed only with bigalloc, as the kernel does), and 0
-/// with larger blocks.
-fn span(sb: &[u8], feat: Features, blocks: Blocks) -> Result<Span, Ext4Error> {
-    let lo = u64::from(le32(sb, off::BLOCKS_COUNT_LO)?);
-    let hi = if feat.incompat & INCOMPAT_64BIT != 0 {
-        u64::from(le32(sb, off::BLOCKS_COUNT_HI)?)
-    } else {
-        0
-    };
-    let count = lo | (hi << 32);
-    let first = le32(sb, off::FIRST_DATA_BLOCK)?;
-    let first_ok = match (blocks.log_block, first) {
-        (10, 1) => true,
-        (10, 0) => blocks.log_cluster > blocks.log_block,
-        (_, 0) => true,
-        _ => false,
-    };
-    need(first_ok && u64::from(first) < count, Field::FirstDataBlock)?;
-    Ok(Span { count, first })
-}
-
-/// Inode size, inodes per group and inode table blocks per group, checked
-/// as `ext4_fill_super()` and `ext4_block_group_meta_init()` do.
-fn inodes(sb: &[u8], rev: u32, blocks: Blocks) -> Result<(u32, u32, u32), Ext4Error> {
-    // log_block is 10 to 16 (block_sizes()); checked, so no shift panics.
-    let block_size = 1u32
-        .checked_shl(blocks.log_block)
-        .ok_or(Ext4Error::Bad(Field::LogBlockSize))?;
-    let inode_size = if rev == 0 {
-        // EXT4_GOOD_OLD_INODE_SIZE
-        128
-    } else {
-        u32::from(le16(sb, off::INODE_SIZE)?)
-    };
-    need(
-        (128..=block_size).contains(&inode_size) && inode_size.is_power_of_two(),
-        Field::InodeSize,
-    )?;
-    let per_block = block_size / inode_size;
-    let per_group = le32(sb, off::INODES_PER_GROUP)?;
-    need(
-        per_group >= per_block && per_group <= block_size.saturating_mul(8) && per_group % 8 == 0,
-        Field::InodesPerGroup,
-    )?;
-    let table = div_ceil(u64::from(per_group), u64::from(per_block))
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or(Ext4Error::Overflow)?;
-    Ok((inode_size, per_group, table))
-}
-
-/// The descriptor size: 32 without 64bit, else `s_desc_size`, a power of 2
-/// from 64 to 1024 (`EXT4_MIN_DESC_SIZE_64BIT`, `EXT4_MAX_DESC_SIZE`).
-fn desc_size(sb: &[u8], feat: Features) -> Result<u32, Ext4Error> {
-    if feat.incompat & INCOMPAT_64BIT == 0 {
-        return Ok(32);
-    }
-    let size = u32::from(le16(sb, off::DESC_SIZE)?);
-    need(
-        (64..=1024).contains(&size) && size.is_power_of_two(),
-        Field::DescSize,
-    )?;
-    Ok(size)
-}
-
-/// The number of groups: `s_blocks_count - s_first_data_block` in groups,
-/// rounded up, at most `2^32 - descs_per_block` (the kernel's limit).
-fn groups(span: Span, blocks: Blocks, desc_size: u32) -> Result<u32, Ext4Error> {
-    let bad = Ext4Error::Bad(Field::BlocksCount);
-    let data = span.count.checked_sub(span.first.into()).ok_or(bad)?;
-    let groups = div_ceil(data, blocks.per_group.into()).ok_or(bad)?;
-    let block_size = 1u32 << (blocks.log_block & 31);
-    let per_block = u64::from(block_size.checked_div(desc_size).ok_or(bad)?);
-    need(
-        groups <= (1u64 << 32).saturating_sub(per_block),
-        Field::BlocksCount,
-    )?;
-    u32::try_from(groups).map_err(|_| bad)
-}
-
-/// The journal's extents from `s_jnl_blocks` (`i_block`, then
-/// `i_size_high`, `i_size`), into `out`; `None` if they are not a depth-0
-/// extent map whose extents lie in the filesystem, follow each other from
-/// journal block 0 and add up to the journal's size.
-fn journal_extents(
-    sb: &[u8],
-    block_size: u32,
-    blocks_count: u64,
-    out: &mut [JournalExtent; JOURNAL_EXTENTS_MAX],
-) -> Result<Option<u8>, Ext4Error> {
-    let at = off::JNL_BLOCKS;
-    let (magic, entries, depth) = (le16(sb, at)?, le16(sb, at + 2)?, le16(sb, at + 6)?);
-    if magic != EXT_MAGIC || depth != 0 || usize::from(entries) > JOURNAL_EXTENTS_MAX {
-        return Ok(None);
-    }
-    let size = (u64::from(le32(sb, at + 15 * 4)?) << 32) | u64::from(le32(sb, at + 16 * 4)?);
-    let mut next: u64 = 0;
-    for (i, slot) in out.iter_mut().take(entries.into()).enumerate() {
-        let e = at + 12 + 12 * i;
-        let raw_len = le16(sb, e + 4)?;
-        let len = if raw_len > EXT_INIT_MAX_LEN {
-            raw_len - EXT_INIT_MAX_LEN
-        } else {
-            raw_len
-        };
-        let start = (u64::from(le16(sb, e + 6)?) << 32) | u64::from(le32(sb, e + 8)?);
-        let logical = le32(sb, e)?;
-        let end = start.checked_add(len.into());
-        if len == 0 || u64::from(logical) != next || end.map_or(true, |end| end > blocks_count) {
-            return Ok(None);
-        }
-        next = next.checked_add(len.into()).ok_or(Ext4Error::Overflow)?;
-        *slot = JournalExtent {
-            logical,
-            start,
-            len: len.into(),
-        };
-    }
-    let bytes = next.checked_mul(block_size.into());
-    if entries == 0 || bytes != Some(size) {
-        return Ok(None);
-    }
-    u8::try_from(entries)
-        .map(Some)
-        .map_err(|_| Ext4Error::Overflow)
 }
