@@ -15,7 +15,7 @@ mod geometry;
 mod journal;
 
 use super::error::{Ext4Error, Field};
-use checks::{block_sizes, desc_size, features, groups, inodes, span};
+use checks::{block_sizes, desc_size, desc_table, features, groups, inodes, span};
 pub use journal::{JournalExtent, JOURNAL_EXTENTS_MAX};
 
 /// Byte offset of the primary superblock on the device, whatever the
@@ -230,24 +230,8 @@ impl Geometry {
             u64::from(groups).checked_mul(u64::from(inodes_per_group)) == Some(inodes_count),
             Field::InodesCount,
         )?;
-        let descs_per_block = (1u32 << (blocks.log_block & 31))
-            .checked_div(desc_size)
-            .ok_or(Ext4Error::Bad(Field::DescSize))?;
-        let desc_blocks = div_ceil(u64::from(groups), u64::from(descs_per_block))
-            .and_then(|n| u32::try_from(n).ok())
-            .ok_or(Ext4Error::Bad(Field::BlocksCount))?;
-        let reserved_gdt_blocks = u32::from(le16(sb, off::RESERVED_GDT_BLOCKS)?);
-        need(
-            reserved_gdt_blocks <= (1u32 << blocks.log_block) / 4,
-            Field::ReservedGdtBlocks,
-        )?;
-        let first_meta_bg = if feat.incompat & INCOMPAT_META_BG != 0 {
-            let first = le32(sb, off::FIRST_META_BG)?;
-            need(first <= desc_blocks, Field::FirstMetaBg)?;
-            first
-        } else {
-            0
-        };
+        let (desc_blocks, reserved_gdt_blocks, first_meta_bg) =
+            desc_table(sb, feat, blocks, groups, desc_size)?;
         let mut geo = Geometry {
             log_block_size: blocks.log_block,
             log_cluster_size: blocks.log_cluster,

@@ -4,8 +4,8 @@
 //! checks: what [`Geometry::parse`](super::Geometry::parse) reads first.
 
 use super::{
-    div_ceil, le16, le32, need, off, Blocks, Features, Span, INCOMPAT_64BIT, INCOMPAT_SUPP,
-    RO_COMPAT_BIGALLOC,
+    div_ceil, le16, le32, need, off, Blocks, Features, Span, INCOMPAT_64BIT, INCOMPAT_META_BG,
+    INCOMPAT_SUPP, RO_COMPAT_BIGALLOC,
 };
 use crate::pure::ext4meta::{Ext4Error, Field};
 
@@ -143,4 +143,37 @@ pub(super) fn groups(span: Span, blocks: Blocks, desc_size: u32) -> Result<u32, 
         Field::BlocksCount,
     )?;
     u32::try_from(groups).map_err(|_| bad)
+}
+
+/// The descriptor table: its blocks (the kernel's `s_gdb_count`),
+/// `s_reserved_gdt_blocks` and, with meta_bg, `s_first_meta_bg` (else 0),
+/// checked as `ext4_fill_super()` and `ext4_group_desc_init()` do.
+pub(super) fn desc_table(
+    sb: &[u8],
+    feat: Features,
+    blocks: Blocks,
+    groups: u32,
+    desc_size: u32,
+) -> Result<(u32, u32, u32), Ext4Error> {
+    let descs_per_block = (1u32 << (blocks.log_block & 31))
+        .checked_div(desc_size)
+        .ok_or(Ext4Error::Bad(Field::DescSize))?;
+    let desc_blocks = div_ceil(u64::from(groups), u64::from(descs_per_block))
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(Ext4Error::Bad(Field::BlocksCount))?;
+    let reserved_gdt_blocks = u32::from(le16(sb, off::RESERVED_GDT_BLOCKS)?);
+    // log_block is 10 to 16 (block_sizes()); the mask shows the compiler,
+    // here apart from it, that the shift cannot overflow.
+    need(
+        reserved_gdt_blocks <= (1u32 << (blocks.log_block & 31)) / 4,
+        Field::ReservedGdtBlocks,
+    )?;
+    let first_meta_bg = if feat.incompat & INCOMPAT_META_BG != 0 {
+        let first = le32(sb, off::FIRST_META_BG)?;
+        need(first <= desc_blocks, Field::FirstMetaBg)?;
+        first
+    } else {
+        0
+    };
+    Ok((desc_blocks, reserved_gdt_blocks, first_meta_bg))
 }
