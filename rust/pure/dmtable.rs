@@ -21,13 +21,19 @@
 //! so. Nothing here allocates or panics; the stripes of a striped target
 //! are read from the text as the builder goes ([`StackBuilder::striped_iter`]),
 //! so their number has no bound but the builder's storage.
+//!
+//! The errors are in `error.rs`, the reading of fields, numbers and
+//! devices in `text.rs`.
 
-use core::fmt;
+mod error;
+mod text;
+
 use core::ops::DerefMut;
 
-use crate::pure::errname::{EINVAL, ERANGE};
 use crate::pure::nopanic;
-use crate::pure::stack::{DevId, Segment, StackBuilder, StackError, SECTOR_SIZE};
+use crate::pure::stack::{DevId, Segment, StackBuilder, SECTOR_SIZE};
+pub use error::{Field, TableError};
+use text::{decimal, decimal32, device, Fields};
 
 /// Bits of a `dev_t` for the minor number (the kernel's `MINORBITS`).
 pub const MINORBITS: u32 = 20;
@@ -66,175 +72,6 @@ pub enum TargetKind {
     /// Any other target type: nothing added (the caller logs it).
     Other,
 }
-
-/// A field of a target line, to say which one is wrong.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
-    /// The target's first sector on the dm device.
-    Begin,
-    /// The target's length in sectors.
-    Len,
-    /// A linear target's device.
-    LinearDevice,
-    /// A linear target's first sector on its device.
-    LinearStart,
-    /// A striped target's number of stripes.
-    StripeCount,
-    /// A striped target's chunk size in sectors.
-    ChunkSize,
-    /// The device of stripe `n` (from 0).
-    StripeDevice(u32),
-    /// The first sector of stripe `n` (from 0) on its device.
-    StripeStart(u32),
-}
-
-impl Field {
-    fn is_device(self) -> bool {
-        matches!(self, Field::LinearDevice | Field::StripeDevice(_))
-    }
-}
-
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Field::Begin => f.write_str("target begin"),
-            Field::Len => f.write_str("target length"),
-            Field::LinearDevice => f.write_str("linear device"),
-            Field::LinearStart => f.write_str("linear start sector"),
-            Field::StripeCount => f.write_str("stripe count"),
-            Field::ChunkSize => f.write_str("chunk size"),
-            Field::StripeDevice(n) => write!(f, "stripe {n} device"),
-            Field::StripeStart(n) => write!(f, "stripe {n} start sector"),
-        }
-    }
-}
-
-/// Why a target could not be read or added.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TableError {
-    /// The text ends before this field.
-    Missing(Field),
-    /// This field is not a decimal number (or `<major>:<minor>`) as dm
-    /// writes it.
-    Malformed(Field),
-    /// The number in this field does not fit its type (`u64` sectors,
-    /// `u32` stripe count, chunk size, major and minor).
-    TooLarge(Field),
-    /// A device whose major or minor is too large for a `dev_t`.
-    BadDevice {
-        /// Which device.
-        field: Field,
-        /// Its major number.
-        major: u32,
-        /// Its minor number.
-        minor: u32,
-    },
-    /// The sectors of this field are past `u64::MAX` in bytes.
-    BytesOverflow(Field),
-    /// More text after this field, the last one expected.
-    Trailing(Field),
-    /// A striped target whose stripe count does not match the fields
-    /// after the chunk size (two per stripe).
-    StripeCount {
-        /// The stripe count the text gives.
-        stripes: u32,
-        /// The fields after the chunk size.
-        fields: u32,
-    },
-    /// The builder refused the target.
-    Stack(StackError),
-}
-
-impl TableError {
-    /// The negative errno for this error: `-EINVAL` for malformed text,
-    /// `-ERANGE` for a number too large, the builder's errno otherwise.
-    pub fn errno(self) -> i32 {
-        match self {
-            TableError::Missing(_)
-            | TableError::Malformed(_)
-            | TableError::Trailing(_)
-            | TableError::StripeCount { .. } => -EINVAL,
-            TableError::TooLarge(_)
-            | TableError::BadDevice { .. }
-            | TableError::BytesOverflow(_) => -ERANGE,
-            TableError::Stack(e) => e.errno(),
-        }
-    }
-}
-
-impl From<StackError> for TableError {
-    fn from(e: StackError) -> Self {
-        TableError::Stack(e)
-    }
-}
-
-impl fmt::Display for TableError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            TableError::Missing(field) => write!(f, "{field} missing"),
-            TableError::Malformed(field) if field.is_device() => {
-                write!(f, "{field} is not <major>:<minor> in decimal")
-            }
-            TableError::Malformed(field) => write!(f, "{field} is not a decimal number"),
-            TableError::TooLarge(field) => match field {
-                Field::StripeCount | Field::ChunkSize => write!(f, "{field} above {}", u32::MAX),
-                Field::LinearDevice | Field::StripeDevice(_) => {
-                    write!(f, "{field}: major or minor above {}", u32::MAX)
-                }
-                _ => write!(f, "{field} above {}", u64::MAX),
-            },
-            TableError::BadDevice {
-                field,
-                major,
-                minor,
-            } => write!(
-                f,
-                "{field} {major}:{minor} is no dev_t (major below {MAJOR_LIMIT}, minor below {MINOR_LIMIT})"
-            ),
-            TableError::BytesOverflow(field) => {
-                write!(f, "{field} in bytes is past {}", u64::MAX)
-            }
-            TableError::Trailing(field) => write!(f, "unexpected text after {field}"),
-            TableError::StripeCount { stripes, fields } => write!(
-                f,
-                "{stripes} stripes need {} fields after the chunk size, not {fields}",
-                u64::from(stripes).saturating_mul(2)
-            ),
-            TableError::Stack(e) => stack_error(f, e),
-        }
-    }
-}
-
-/// Words for a builder error, with the device as `major:minor`.
-fn stack_error(f: &mut fmt::Formatter<'_>, e: StackError) -> fmt::Result {
-    let dev = |d: DevId| dev_major_minor(d);
-    match e {
-        StackError::NoRoom => f.write_str("no room for more segments"),
-        StackError::ZeroLength => f.write_str("target of length zero"),
-        StackError::Unaligned => f.write_str("range not in whole sectors"),
-        StackError::Overflow => f.write_str("target end past the last byte"),
-        StackError::SelfMap(d) => {
-            let (ma, mi) = dev(d);
-            write!(f, "device {ma}:{mi} maps onto itself")
-        }
-        StackError::Overlap(d) => {
-            let (ma, mi) = dev(d);
-            write!(f, "targets of {ma}:{mi} overlap")
-        }
-        StackError::PartitionOverlap(d) => {
-            let (ma, mi) = dev(d);
-            write!(f, "partitions of {ma}:{mi} overlap")
-        }
-        StackError::ZeroStripes => f.write_str("striped target with no stripes"),
-        StackError::ZeroChunk => f.write_str("striped target with a chunk size of zero"),
-        StackError::StripeLayout => {
-            f.write_str("target length does not split into equal stripes of whole chunks")
-        }
-        StackError::TooDeep => f.write_str("stack too deep"),
-        StackError::BadDepth => f.write_str("maximum depth out of range"),
-    }
-}
-
 /// A target read from its status text, in sectors as the kernel has it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target<'a> {
@@ -296,88 +133,6 @@ impl Iterator for Stripes<'_> {
         Some((dev, start))
     }
 }
-
-/// The fields of a status line: separated by spaces, one trailing newline
-/// ignored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Fields<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Fields<'a> {
-    fn new(text: &'a [u8]) -> Self {
-        let rest = text.strip_suffix(b"\n").unwrap_or(text);
-        Fields { rest }
-    }
-
-    /// The next field, or [`TableError::Missing`] if none.
-    fn need(&mut self, field: Field) -> Result<&'a [u8], TableError> {
-        self.next().ok_or(TableError::Missing(field))
-    }
-
-    /// [`TableError::Trailing`] if any field is left after `last`.
-    fn end(mut self, last: Field) -> Result<(), TableError> {
-        match self.next() {
-            Some(_) => Err(TableError::Trailing(last)),
-            None => Ok(()),
-        }
-    }
-}
-
-impl<'a> Iterator for Fields<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        let from = self.rest.iter().position(|&c| c != b' ')?;
-        let text = self.rest.get(from..)?;
-        let len = text.iter().position(|&c| c == b' ').unwrap_or(text.len());
-        let field = text.get(..len)?;
-        self.rest = text.get(len..).unwrap_or(&[]);
-        Some(field)
-    }
-}
-
-/// A decimal number as `%llu` writes it: digits only, no leading zero.
-fn decimal(text: &[u8], field: Field) -> Result<u64, TableError> {
-    let canonical = match text {
-        [] => false,
-        [b'0', _, ..] => false,
-        _ => text.iter().all(u8::is_ascii_digit),
-    };
-    if !canonical {
-        return Err(TableError::Malformed(field));
-    }
-    text.iter().try_fold(0u64, |n, &c| {
-        n.checked_mul(10)
-            .and_then(|n| n.checked_add(u64::from(c.wrapping_sub(b'0'))))
-            .ok_or(TableError::TooLarge(field))
-    })
-}
-
-/// A decimal `u32`.
-fn decimal32(text: &[u8], field: Field) -> Result<u32, TableError> {
-    u32::try_from(decimal(text, field)?).map_err(|_| TableError::TooLarge(field))
-}
-
-/// A device as `format_dev_t()` writes it: `<major>:<minor>`.
-fn device(text: &[u8], field: Field) -> Result<DevId, TableError> {
-    let colon = text
-        .iter()
-        .position(|&c| c == b':')
-        .ok_or(TableError::Malformed(field))?;
-    let major = text.get(..colon).ok_or(TableError::Malformed(field))?;
-    let minor = text
-        .get(colon.saturating_add(1)..)
-        .ok_or(TableError::Malformed(field))?;
-    // A second colon makes the minor malformed.
-    let (major, minor) = (decimal32(major, field)?, decimal32(minor, field)?);
-    dev_id(major, minor).ok_or(TableError::BadDevice {
-        field,
-        major,
-        minor,
-    })
-}
-
 /// Reads the status text `params` of a target of type `target_type`.
 ///
 /// Types other than `linear` and `striped` are [`Target::Other`], whatever
