@@ -59,6 +59,7 @@
 
 mod build;
 mod error;
+mod hit;
 mod route;
 mod segment;
 mod translate;
@@ -66,9 +67,10 @@ mod whole;
 
 pub use build::StackBuilder;
 pub use error::StackError;
+pub use hit::Hit;
 pub use route::{find as find_route, Route};
 pub use segment::{DevId, Link, Segment, Via};
-pub use translate::{Hit, Stack};
+pub use translate::Stack;
 
 /// Bytes in a sector: the unit of every partition and dm table in the kernel.
 pub const SECTOR_SIZE: u64 = 512;

@@ -18,8 +18,9 @@
 
 use core::ops::Deref;
 
+use super::hit::Hit;
 use super::segment::{DevId, Link, Map, Segment};
-use super::translate::{Hit, Stack};
+use super::translate::Stack;
 use crate::pure::notify::Extent;
 
 /// Bytes `[start, end)` of device `lower` go up one chain of linear maps to

@@ -5,8 +5,9 @@
 use core::ops::{ControlFlow, Deref};
 
 use super::error::StackError;
+use super::hit::Hit;
 use super::segment::{DevId, Link, Segment};
-use super::translate::{emit, flow, Hit, Stack};
+use super::translate::{emit, flow, Stack};
 
 impl<S: Deref<Target = [Segment]>, L: Deref<Target = [Link]>> Stack<S, L> {
     /// The segments of upper device `dev`, sorted by lower device.
