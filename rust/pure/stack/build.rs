@@ -45,6 +45,29 @@ fn range(start: u64, len: u64) -> Result<(), StackError> {
     Ok(())
 }
 
+/// Checks the layout of a striped target as dm-stripe does: `n` stripes
+/// of `chunk_sectors` chunks, `len` bytes in equal stripes of whole
+/// chunks. The stripe count, the chunk and a stripe's width, in bytes.
+fn stripe_layout(n: usize, len: u64, chunk_sectors: u32) -> Result<(u32, u64, u64), StackError> {
+    let count = u32::try_from(n).map_err(|_| StackError::StripeLayout)?;
+    if count == 0 {
+        return Err(StackError::ZeroStripes);
+    }
+    if chunk_sectors == 0 {
+        return Err(StackError::ZeroChunk);
+    }
+    let chunk = u64::from(chunk_sectors)
+        .checked_mul(SECTOR_SIZE)
+        .ok_or(StackError::Overflow)?;
+    let width = len
+        .checked_div(u64::from(count))
+        .ok_or(StackError::ZeroStripes)?;
+    if len.checked_rem(u64::from(count)) != Some(0) || width.checked_rem(chunk) != Some(0) {
+        return Err(StackError::StripeLayout);
+    }
+    Ok((count, chunk, width))
+}
+
 impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
     /// An empty builder over `storage`.
     pub fn new(storage: S) -> Self {
@@ -153,22 +176,7 @@ impl<S: DerefMut<Target = [Segment]>> StackBuilder<S> {
     {
         range(start, len)?;
         let n = count(stripes.clone());
-        let count = u32::try_from(n).map_err(|_| StackError::StripeLayout)?;
-        if count == 0 {
-            return Err(StackError::ZeroStripes);
-        }
-        if chunk_sectors == 0 {
-            return Err(StackError::ZeroChunk);
-        }
-        let chunk = u64::from(chunk_sectors)
-            .checked_mul(SECTOR_SIZE)
-            .ok_or(StackError::Overflow)?;
-        let width = len
-            .checked_div(u64::from(count))
-            .ok_or(StackError::ZeroStripes)?;
-        if len.checked_rem(u64::from(count)) != Some(0) || width.checked_rem(chunk) != Some(0) {
-            return Err(StackError::StripeLayout);
-        }
+        let (count, chunk, width) = stripe_layout(n, len, chunk_sectors)?;
         if self.used.saturating_add(n) > self.segs.len() {
             return Err(StackError::NoRoom);
         }
