@@ -110,6 +110,9 @@ pub const STACK_CASES: &[Case] = &[
     ("stack_shared_partition", stack::shared_partition),
     ("stack_whole_device", stack::whole_device),
     ("stack_table_errors", stack::table_errors),
+    ("stack_table_overlaps", stack::table_overlaps),
+    ("stack_table_stripe_errors", stack::table_stripe_errors),
+    ("stack_table_no_room", stack::table_no_room),
     ("stack_too_deep", stack::too_deep),
     ("stack_top_of_address_space", stack::top_of_address_space),
     ("stack_sink_stops", stack::sink_stops),
@@ -135,7 +138,10 @@ pub const EVENTS_CASES: &[Case] = &[
     ("events_ring_wraps", events::ring_wraps),
     ("events_ring_without_room", events::ring_without_room),
     ("events_names", events::names),
-    ("events_lines", events::lines),
+    ("events_lines_stack", events::lines_stack),
+    ("events_lines_pre_remove", events::lines_pre_remove),
+    ("events_lines_owners", events::lines_owners),
+    ("events_lines_errors", events::lines_errors),
 ];
 
 /// Cases of the `daxhold_killset` suite: one failure's kill set.
@@ -147,6 +153,7 @@ pub const KILLSET_CASES: &[Case] = &[
     ("killset_unmap", killset::unmap),
     ("killset_many_tasks", killset::many_tasks),
     ("killset_mappings", killset::mappings),
+    ("killset_mappings_deferred", killset::mappings_deferred),
     ("killset_turned_around", killset::turned_around),
 ];
 
@@ -154,12 +161,18 @@ pub const KILLSET_CASES: &[Case] = &[
 /// `stack` and `events` files, the failure log's history, the devices
 /// `stack` lists.
 pub const PROCFS_CASES: &[Case] = &[
-    ("procfs_event_lines", procfs::event_lines),
+    ("procfs_kill_line", procfs::kill_line),
+    ("procfs_event_lines_stack", procfs::event_lines_stack),
+    ("procfs_event_lines_whole", procfs::event_lines_whole),
+    ("procfs_event_lines_owners", procfs::event_lines_owners),
+    ("procfs_event_lines_results", procfs::event_lines_results),
+    ("procfs_event_lines_signals", procfs::event_lines_signals),
     ("procfs_dmesg_lines", procfs::dmesg_lines),
     ("procfs_lines_agree", procfs::lines_agree),
     ("procfs_history", procfs::history),
     ("procfs_levels", procfs::levels),
     ("procfs_stack_lines", procfs::stack_lines),
+    ("procfs_map_lines", procfs::map_lines),
 ];
 
 /// Cases of the `daxhold_dmtable` suite: dm target lines read into a stack.
@@ -338,6 +351,8 @@ pub const EXT4META_CASES: &[Case] = &[
     ("ext4meta_backup_groups", ext4meta::backup_groups),
     ("ext4meta_journal_backup", ext4meta::journal_backup),
     ("ext4meta_rejects", ext4meta::rejects),
+    ("ext4meta_rejects_sizes", ext4meta::rejects_sizes),
+    ("ext4meta_rejects_layout", ext4meta::rejects_layout),
     ("ext4meta_bad_descriptors", ext4meta::bad_descriptors),
     ("ext4meta_errnos_and_names", ext4meta::errnos_and_names),
 ];

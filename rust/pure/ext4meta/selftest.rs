@@ -509,7 +509,8 @@ fn refused(sb: &Sb, err: Ext4Error) -> bool {
     sb.parse().err() == Some(err)
 }
 
-/// Superblocks the kernel would not mount.
+/// Superblocks the kernel would not mount: not ext4's, of a revision or
+/// with incompatible features it does not know, too short.
 pub(crate) fn rejects() -> Result<(), Fail> {
     let bad = Ext4Error::Bad;
     ensure!(refused(
@@ -526,6 +527,15 @@ pub(crate) fn rejects() -> Result<(), Fail> {
         flex_1k().u32(S_FEATURE_INCOMPAT, incompat | INCOMPAT_JOURNAL_DEV),
         Ext4Error::Incompat(INCOMPAT_JOURNAL_DEV)
     ));
+    let sb = flex_1k();
+    ensure!(Geometry::parse(sb.0.get(..1023).unwrap_or(&[])).err() == Some(Ext4Error::Short));
+    Ok(())
+}
+
+/// Superblocks the kernel would not mount: block, cluster, group and
+/// inode sizes and counts out of range or inconsistent.
+pub(crate) fn rejects_sizes() -> Result<(), Fail> {
+    let bad = Ext4Error::Bad;
     ensure!(refused(flex_1k().u32(0x18, 7), bad(Field::LogBlockSize)));
     ensure!(refused(flex_1k().u32(0x1C, 1), bad(Field::LogClusterSize)));
     ensure!(refused(
@@ -548,6 +558,15 @@ pub(crate) fn rejects() -> Result<(), Fail> {
         flex_1k().u32(S_INODES_COUNT, 1025),
         bad(Field::InodesCount)
     ));
+    Ok(())
+}
+
+/// Superblocks the kernel would not mount: metadata placed where it
+/// cannot be (reserved GDT blocks, the first data block, descriptors,
+/// meta groups, the MMP block, a group too small for its own metadata).
+pub(crate) fn rejects_layout() -> Result<(), Fail> {
+    let bad = Ext4Error::Bad;
+    let incompat = FLEX_1K.incompat;
     ensure!(refused(
         flex_1k().u16(0xCE, 257),
         bad(Field::ReservedGdtBlocks)
@@ -578,8 +597,6 @@ pub(crate) fn rejects() -> Result<(), Fail> {
             .u16(0xCE, 8192),
         bad(Field::BlocksCount)
     ));
-    let sb = flex_1k();
-    ensure!(Geometry::parse(sb.0.get(..1023).unwrap_or(&[])).err() == Some(Ext4Error::Short));
     Ok(())
 }
 

@@ -128,8 +128,9 @@ pub(super) fn names() -> Result<(), Fail> {
 }
 
 /// The lines as daxhold printed them before they went through the ring
-/// (README, Documentation/design.rst, tools/testing/guest/scenarios).
-pub(super) fn lines() -> Result<(), Fail> {
+/// (README, Documentation/design.rst, tools/testing/guest/scenarios): the
+/// call and the pieces of the stack it reached.
+pub(super) fn lines_stack() -> Result<(), Fail> {
     ensure!(shows(
         &failure(1),
         "pmem0: notify_failure offset=0x11b000 len=0x1000 mf_flags=0x23 \
@@ -171,12 +172,22 @@ pub(super) fn lines() -> Result<(), Fail> {
         "pmem0: offset 0x11b000 len 0x1000 -> unmapped pmem0 sector 2264 sectors 2 depth 0: \
          nothing above uses it"
     ));
-    let pre_remove = |what| Event {
+    Ok(())
+}
+
+/// A record of a pre-remove (the whole of pmem1).
+fn pre_remove(what: What) -> Event {
+    Event {
         seq: 2,
         holder: Name::new(b"pmem1"),
         extent: Extent::WholeDevice,
         what,
-    };
+    }
+}
+
+/// The lines of a pre-remove: the call, a whole upper device, the owners
+/// the reverse map signalled.
+pub(super) fn lines_pre_remove() -> Result<(), Fail> {
     ensure!(shows(
         &pre_remove(What::Failure { mf_flags: 0x80 }),
         "pmem1: notify_failure offset=0x0 len=0xffffffffffffffff mf_flags=0x80 (MF_MEM_PRE_REMOVE)"
@@ -188,7 +199,20 @@ pub(super) fn lines() -> Result<(), Fail> {
         }),
         "pmem1: whole device -> whole dm-0 depth 1: handled by its holder (0)"
     ));
-    // The reverse map's lines (rust/owners.rs).
+    ensure!(shows(
+        &pre_remove(What::PreRemoveOwners {
+            ranges: 48,
+            lo: 0x101200,
+            hi: 0x13ffff
+        }),
+        "pmem1: pre-remove: 48 owner ranges of pfn 0x101200-0x13ffff: \
+         mapping tasks signalled, DAX entries invalidated"
+    ));
+    Ok(())
+}
+
+/// The reverse map's lines (rust/owners.rs).
+pub(super) fn lines_owners() -> Result<(), Fail> {
     let owner = |rc| {
         event(
             1,
@@ -211,15 +235,6 @@ pub(super) fn lines() -> Result<(), Fail> {
         "pmem0: pfn 0x101218 pages 1 owned by dev 254:1 ino 131 pgoff 3: kill failed (ENXIO)"
     ));
     ensure!(shows(
-        &pre_remove(What::PreRemoveOwners {
-            ranges: 48,
-            lo: 0x101200,
-            hi: 0x13ffff
-        }),
-        "pmem1: pre-remove: 48 owner ranges of pfn 0x101200-0x13ffff: \
-         mapping tasks signalled, DAX entries invalidated"
-    ));
-    ensure!(shows(
         &event(
             1,
             What::Unowned {
@@ -233,6 +248,11 @@ pub(super) fn lines() -> Result<(), Fail> {
         &event(1, What::NotOurs { lo: 0x10, hi: 0x10 }),
         "pmem0: pfn 0x10-0x10: no DAX file of ext4, ext2 or XFS maps it; left to the kernel"
     ));
+    Ok(())
+}
+
+/// The errors' lines: the stack unread, the translation stopped.
+pub(super) fn lines_errors() -> Result<(), Fail> {
     let no_stack = event(1, What::NoStack { errno: -ENOMEM });
     ensure!(no_stack.is_error() && !failure(1).is_error());
     ensure!(shows(

@@ -155,20 +155,21 @@ pub(super) fn many_tasks() -> Result<(), Fail> {
     Ok(())
 }
 
+/// An `mm_struct` address (the low bits are equal: the hash drops them).
+fn mm(k: u64) -> u64 {
+    0xffff_8880_1000_0000 + k * 0x440
+}
+
 /// The collect walk's VMAs by mm: a present VMA's first address and
-/// shift, the largest shift, looked up by mm; VMAs pushed unresolved are
-/// looked at on the first lookup of their mm only, in walk order, and
-/// only once; mm 0 and VMAs with nothing present ignored; a table that is
-/// too small counts what it missed and says how much room the walk
-/// needs; cleared for the next walk.
+/// shift, the largest shift, looked up by mm; mm 0 and VMAs with nothing
+/// present ignored; a table that is too small counts what it missed and
+/// says how much room the walk needs; cleared for the next walk.
 pub(super) fn mappings() -> Result<(), Fail> {
     // 8 slots (4 records); 3 record slots: capacity 3.
     let mut table = [MmSlot::default(); 8];
     let mut records = [Record::default(); 3];
     let mut maps = Mappings::new((&mut table[..], &mut records[..]));
     ensure!(maps.capacity() == 3 && maps.is_empty());
-    // mm_struct addresses (the low bits are equal: the hash drops them).
-    let mm = |k: u64| 0xffff_8880_1000_0000 + k * 0x440;
     let never = |_| (0u64, 0u8);
     maps.push(mm(1), 0, 0x7000_1000, 12);
     maps.push(mm(2), 0, 0x7100_1000, 12);
@@ -192,6 +193,32 @@ pub(super) fn mappings() -> Result<(), Fail> {
     maps.clear();
     ensure!(maps.is_empty() && !maps.overflowed() && maps.needed() == 0);
     ensure!(maps.lookup(mm(1), never).is_none());
+    // No storage: nothing fits, nothing breaks.
+    let mut none = Mappings::new((&mut [][..], &mut [][..]));
+    none.push(mm(1), 0, 0x1000, 12);
+    ensure!(none.capacity() == 0 && none.overflowed() && none.lookup(mm(1), never).is_none());
+    Ok(())
+}
+
+/// VMAs pushed unresolved are looked at on the first lookup of their mm
+/// only, in walk order, and only once; in a table a walk used before.
+pub(super) fn mappings_deferred() -> Result<(), Fail> {
+    let mut table = [MmSlot::default(); 8];
+    let mut records = [Record::default(); 3];
+    let mut maps = Mappings::new((&mut table[..], &mut records[..]));
+    // The walk of `mappings` (one VMA too many), its lookups, then clear.
+    let never = |_| (0u64, 0u8);
+    for (k, addr, shift) in [
+        (1, 0x7000_1000, 12),
+        (2, 0x7100_1000, 12),
+        (1, 0x7200_0000, 21),
+        (4, 0x7500_1000, 12),
+        (2, 0x7700_0000, 30),
+    ] {
+        maps.push(mm(k), 0, addr, shift);
+    }
+    ensure!(maps.lookup(mm(1), never).is_some() && maps.lookup(mm(2), never).is_some());
+    maps.clear();
     // Unresolved VMAs: mm 5 has VMA 0x50 (nothing present) then 0x51
     // (present) then a present one; mm 6 only 0x60 (nothing present).
     maps.push(mm(5), 0x50, 0, 0);
@@ -221,10 +248,6 @@ pub(super) fn mappings() -> Result<(), Fail> {
     ensure!(maps.lookup(mm(6), &mut look).is_none());
     // Each VMA looked at once, in walk order per mm.
     ensure!(n == 3 && looked[..3] == [0x50, 0x51, 0x60]);
-    // No storage: nothing fits, nothing breaks.
-    let mut none = Mappings::new((&mut [][..], &mut [][..]));
-    none.push(mm(1), 0, 0x1000, 12);
-    ensure!(none.capacity() == 0 && none.overflowed() && none.lookup(mm(1), never).is_none());
     Ok(())
 }
 

@@ -73,10 +73,9 @@ fn signal(code: i32, comm: &[u8]) -> Event {
     )
 }
 
-/// Each kind of record as its `events` line.
-pub(super) fn event_lines() -> Result<(), Fail> {
-    // Only daxhold's own kills carry a kernel kill line, with their pid
-    // and name.
+/// Only daxhold's own kills carry a kernel kill line, with their pid and
+/// name.
+pub(super) fn kill_line() -> Result<(), Fail> {
     ensure!(signal(4, b"dax_poison").kill_line().is_none());
     let own = Event {
         what: match signal(4, b"dax_poison").what {
@@ -103,6 +102,11 @@ pub(super) fn event_lines() -> Result<(), Fail> {
         own.kill_line(),
         Some((0x101e34, n, 345)) if n.as_str() == "dax_poison"
     ));
+    Ok(())
+}
+
+/// The call and the pieces of the stack as their `events` lines.
+pub(super) fn event_lines_stack() -> Result<(), Fail> {
     ensure!(shows(
         &Line(&event(7, What::Failure { mf_flags: 0x23 })),
         "7 pmem0 failure offset=0x11b000 len=0x1000 mf_flags=0x23 \
@@ -139,6 +143,11 @@ pub(super) fn event_lines() -> Result<(), Fail> {
         )),
         "7 pmem0 unmapped dev=pmem0 devt=254:3 sector=2264 sectors=2 depth=0"
     ));
+    Ok(())
+}
+
+/// A pre-remove's call and a whole upper device as their `events` lines.
+pub(super) fn event_lines_whole() -> Result<(), Fail> {
     let whole = Event {
         seq: 8,
         holder: Name::new(b"pmem1"),
@@ -159,6 +168,11 @@ pub(super) fn event_lines() -> Result<(), Fail> {
         }),
         "8 pmem1 failure offset=0x0 len=0xffffffffffffffff mf_flags=0x80 flags=MF_MEM_PRE_REMOVE"
     ));
+    Ok(())
+}
+
+/// The reverse map's records as their `events` lines.
+pub(super) fn event_lines_owners() -> Result<(), Fail> {
     ensure!(shows(
         &Line(&event(
             7,
@@ -192,6 +206,11 @@ pub(super) fn event_lines() -> Result<(), Fail> {
         &Line(&event(7, What::NotOurs { lo: 0x10, hi: 0x10 })),
         "7 pmem0 notours pfn_lo=0x10 pfn_hi=0x10"
     ));
+    Ok(())
+}
+
+/// The errors and the result as their `events` lines.
+pub(super) fn event_lines_results() -> Result<(), Fail> {
     ensure!(shows(
         &Line(&event(7, What::NoStack { errno: -ENOMEM })),
         "7 pmem0 nostack errno=-12"
@@ -213,6 +232,12 @@ pub(super) fn event_lines() -> Result<(), Fail> {
         &Line(&event(7, What::Result { rc: -EOPNOTSUPP })),
         "7 pmem0 result errno=-95"
     ));
+    Ok(())
+}
+
+/// The signals as their `events` lines: the code's name, the task's name
+/// as a word.
+pub(super) fn event_lines_signals() -> Result<(), Fail> {
     ensure!(shows(
         &Line(&signal(BUS_MCEERR_AR, b"dax_poison")),
         "7 pmem0 signal pid=345 comm=dax_poison code=AR addr=0x7f12345000 lsb=12"
@@ -369,7 +394,7 @@ pub(super) fn levels() -> Result<(), Fail> {
     Ok(())
 }
 
-/// The `stack` lines.
+/// The `stack` lines of the header, held disks, devices and filesystems.
 pub(super) fn stack_lines() -> Result<(), Fail> {
     ensure!(shows(&Header("stack"), "# daxhold stack v1"));
     ensure!(shows(&Devt(P0P1.0), "259:1"));
@@ -412,6 +437,11 @@ pub(super) fn stack_lines() -> Result<(), Fail> {
         },
         "fs dm-0 type=xfs"
     ));
+    Ok(())
+}
+
+/// The `stack` lines of the maps, one per segment.
+pub(super) fn map_lines() -> Result<(), Fail> {
     let mut segs = [Segment::EMPTY; 8];
     let mut links = [Link::EMPTY; 8];
     let Ok(stack) = build(&mut segs, &mut links) else {

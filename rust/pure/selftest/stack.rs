@@ -447,8 +447,10 @@ fn build_error(
         .err()
 }
 
+/// Targets refused on their own: empty, not whole sectors, past the
+/// last byte, mapping a device onto itself.
 pub(super) fn table_errors() -> Result<(), Fail> {
-    let (d0, d1, d2) = (DevId(0), DevId(1), DevId(2));
+    let (d0, d1) = (DevId(0), DevId(1));
     let err = |e| Some(e);
     ensure!(build_error(|b| b.linear(d1, 0, 0, d0, 0)) == err(StackError::ZeroLength));
     ensure!(build_error(|b| b.partition(d0, d1, 0, 0)) == err(StackError::ZeroLength));
@@ -457,6 +459,14 @@ pub(super) fn table_errors() -> Result<(), Fail> {
     ensure!(build_error(|b| b.linear(d1, u64::MAX - 511, 512, d0, 0)) == err(StackError::Overflow));
     ensure!(build_error(|b| b.linear(d1, 0, M, d1, 0)) == err(StackError::SelfMap(d1)));
     ensure!(build_error(|b| b.partition(d0, d0, 0, M)) == err(StackError::SelfMap(d0)));
+    Ok(())
+}
+
+/// Targets of one device that overlap, and partitions of one disk that
+/// overlap, are refused; the same lower bytes twice are not.
+pub(super) fn table_overlaps() -> Result<(), Fail> {
+    let (d0, d1, d2) = (DevId(0), DevId(1), DevId(2));
+    let err = |e| Some(e);
     ensure!(
         build_error(|b| {
             b.linear(d2, 0, M, d0, 0)?;
@@ -481,6 +491,14 @@ pub(super) fn table_errors() -> Result<(), Fail> {
         b.partition(DevId(5), d2, M, M)
     })
     .is_none());
+    Ok(())
+}
+
+/// Striped targets refused: no chunk, no stripes, a length that is not
+/// equal stripes of whole chunks, two over the same upper bytes.
+pub(super) fn table_stripe_errors() -> Result<(), Fail> {
+    let (d0, d1, d2) = (DevId(0), DevId(1), DevId(2));
+    let err = |e| Some(e);
     ensure!(build_error(|b| b.striped(d2, 0, M, 0, &[(d0, 0)])) == err(StackError::ZeroChunk));
     ensure!(build_error(|b| b.striped(d2, 0, M, 8, &[])) == err(StackError::ZeroStripes));
     // 3 stripes do not divide 1 MiB; 2 stripes of 512 KiB are not whole
@@ -498,6 +516,13 @@ pub(super) fn table_errors() -> Result<(), Fail> {
             b.striped(d2, 0, M, 8, &[(d0, M), (d1, M)])
         }) == err(StackError::Overlap(d2))
     );
+    Ok(())
+}
+
+/// Storage too small for the segments or for their links.
+pub(super) fn table_no_room() -> Result<(), Fail> {
+    let (d0, d1, d2) = (DevId(0), DevId(1), DevId(2));
+    let err = |e| Some(e);
     // 4 slots: a fifth segment has no room, and neither has a striped
     // target that does not fit whole.
     ensure!(
