@@ -139,7 +139,42 @@ fn measure(n: usize, nested: bool) -> Result<Row, RmapError> {
             (lo, lo + rng.below(8))
         })
         .collect();
+    let q = run_queries(&map, &recs, &queries, n);
+    let (insert, bytes_after, remove) = single_changes(&mut map, &mut rng, end)?;
 
+    Ok(Row {
+        n,
+        nested,
+        height: map.height(),
+        hits: q.hits,
+        tree: q.tree,
+        naive: q.naive,
+        naive_queries: q.naive_queries,
+        bytes,
+        load_ms,
+        insert,
+        remove,
+        bytes_after,
+    })
+}
+
+/// What the queries cost: hits per query, ns per query of the tree and
+/// of the naive scan, and how many queries the naive timing ran.
+struct Queries {
+    hits: f64,
+    tree: f64,
+    naive: f64,
+    naive_queries: u64,
+}
+
+/// Checks that `map` and the naive scan of `recs` (its `n` records) find
+/// the same for `queries`, counts the hits and times both.
+fn run_queries(
+    map: &Rmap<Vec<Node>>,
+    recs: &[Record],
+    queries: &[(u64, u64)],
+    n: usize,
+) -> Queries {
     let tree = |lo: u64, hi: u64| {
         let mut acc = 0u64;
         let r = map.query_range(lo, hi, |r| {
@@ -151,7 +186,7 @@ fn measure(n: usize, nested: bool) -> Result<Row, RmapError> {
     };
     let naive = |lo: u64, hi: u64| {
         let mut acc = 0u64;
-        for r in &recs {
+        for r in recs {
             if r.overlaps(lo, hi) {
                 acc = acc.wrapping_add(fold(r));
             }
@@ -164,23 +199,36 @@ fn measure(n: usize, nested: bool) -> Result<Row, RmapError> {
     for &(lo, hi) in queries.iter().take(check) {
         assert_eq!(tree(lo, hi), naive(lo, hi), "n {n} [{lo}, {hi}]");
     }
-    for &(lo, hi) in &queries {
+    for &(lo, hi) in queries {
         let _ = map.query_range(lo, hi, |_| {
             hits += 1;
             ControlFlow::<()>::Continue(())
         });
     }
-    let tree_ns = time(&queries, MIN_TIME, tree);
+    let tree_ns = time(queries, MIN_TIME, tree);
     let naive_min = if n > NAIVE_FULL {
         Duration::from_millis(300)
     } else {
         MIN_TIME
     };
     let start = Instant::now();
-    let naive_ns = time(&queries, naive_min, naive);
+    let naive_ns = time(queries, naive_min, naive);
     let naive_queries = (start.elapsed().as_nanos() as f64 / naive_ns).round() as u64;
+    Queries {
+        hits: hits as f64 / queries.len() as f64,
+        tree: tree_ns,
+        naive: naive_ns,
+        naive_queries,
+    }
+}
 
-    // Single changes: 2,000 new records in, then out again.
+/// Single changes: 2,000 new records in, then out again. ns per
+/// insertion, bytes per record after the insertions, ns per removal.
+fn single_changes(
+    map: &mut Rmap<Vec<Node>>,
+    rng: &mut Rng,
+    end: u64,
+) -> Result<(f64, f64, f64), RmapError> {
     let fresh: Vec<Record> = (0..2000)
         .map(|i| {
             let start = rng.below(end);
@@ -198,21 +246,7 @@ fn measure(n: usize, nested: bool) -> Result<Row, RmapError> {
         map.remove(r)?;
     }
     let remove = t.elapsed().as_nanos() as f64 / fresh.len() as f64;
-
-    Ok(Row {
-        n,
-        nested,
-        height: map.height(),
-        hits: hits as f64 / queries.len() as f64,
-        tree: tree_ns,
-        naive: naive_ns,
-        naive_queries,
-        bytes,
-        load_ms,
-        insert,
-        remove,
-        bytes_after,
-    })
+    Ok((insert, bytes_after, remove))
 }
 
 fn main() -> Result<(), RmapError> {
