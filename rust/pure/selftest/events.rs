@@ -211,7 +211,7 @@ pub(super) fn lines_pre_remove() -> Result<(), Fail> {
     Ok(())
 }
 
-/// The reverse map's lines (rust/owners.rs).
+/// The reverse map's lines (rust/owners/).
 pub(super) fn lines_owners() -> Result<(), Fail> {
     let owner = |rc| {
         event(

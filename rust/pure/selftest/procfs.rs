@@ -60,6 +60,11 @@ fn piece(device: &[u8], depth: u32, offset: u64, len: u64) -> Piece {
 }
 
 fn signal(code: i32, comm: &[u8]) -> Event {
+    signal_of(code, comm, None)
+}
+
+/// A signal record, with the kernel kill line of daxhold's own kills.
+fn signal_of(code: i32, comm: &[u8], kill_line: Option<NonZeroU64>) -> Event {
     event(
         7,
         What::Signal {
@@ -68,7 +73,7 @@ fn signal(code: i32, comm: &[u8]) -> Event {
             code,
             addr: 0x7f12345000,
             lsb: 12,
-            kill_line: None,
+            kill_line,
         },
     )
 }
@@ -77,27 +82,7 @@ fn signal(code: i32, comm: &[u8]) -> Event {
 /// name.
 pub(super) fn kill_line() -> Result<(), Fail> {
     ensure!(signal(4, b"dax_poison").kill_line().is_none());
-    let own = Event {
-        what: match signal(4, b"dax_poison").what {
-            What::Signal {
-                pid,
-                comm,
-                code,
-                addr,
-                lsb,
-                ..
-            } => What::Signal {
-                pid,
-                comm,
-                code,
-                addr,
-                lsb,
-                kill_line: NonZeroU64::new(0x101e34),
-            },
-            w => w,
-        },
-        ..signal(4, b"dax_poison")
-    };
+    let own = signal_of(4, b"dax_poison", NonZeroU64::new(0x101e34));
     ensure!(matches!(
         own.kill_line(),
         Some((0x101e34, n, 345)) if n.as_str() == "dax_poison"
