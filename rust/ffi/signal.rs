@@ -71,9 +71,9 @@ unsafe extern "C" fn daxhold_sig_hit(
     let name = if comm.is_null() {
         &NONE
     } else {
-        // SAFETY: `comm` has COMM_LEN readable bytes (our contract), which
-        // `hit` copies before returning; a concurrent rename can only make
-        // the copy a mix of two names.
+        // `hit` copies the name before returning; a concurrent rename can
+        // only make the copy a mix of two names.
+        // SAFETY: `comm` has COMM_LEN readable bytes (our contract).
         unsafe { &*comm.cast::<[u8; COMM_LEN]>() }
     };
     crate::signal::hit(current_task as usize, pid, name, code, addr, lsb);

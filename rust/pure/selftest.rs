@@ -335,8 +335,6 @@ fn errnames() -> Result<(), Fail> {
     Ok(())
 }
 
-// The ext4meta cases live next to the decoder (rust/pure/ext4meta/).
-#[path = "ext4meta/selftest.rs"]
 mod ext4meta;
 
 /// Cases of the `daxhold_ext4meta` suite: ext4/ext2 static metadata from

@@ -199,11 +199,11 @@ impl Collector {
         let need = len.max(self.vmas);
         // Its storage moves out whole: no empty vectors put in its place
         // (dropping one still calls krealloc(NULL, 0), five per failure).
+        // The other fields are plain data that need no drop, and `Drop for
+        // Collector` only hints, which was done above.
         let this = ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so each of the
-        // three fields is read (moved out) once; the others are plain
-        // data that need no drop, and `Drop for Collector` only hints,
-        // which was done above.
+        // three fields is read (moved out) exactly once.
         let (set, refs, maps) = unsafe {
             (
                 core::ptr::read(&this.set),

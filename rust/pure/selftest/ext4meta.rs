@@ -4,8 +4,8 @@
 //! ([`crate::pure::selftest::EXT4META_CASES`]): the ext4/ext2 metadata
 //! decoder on synthetic superblocks, with answers worked out by hand.
 //!
-//! Part of `selftest` (declared there, so `ensure!` and [`Fail`] are at
-//! hand), kept next to the decoder. Everything is on the stack (a 1 KiB
+//! Part of `selftest`, as the other case tables (`ensure!` and [`Fail`]
+//! at hand). Everything is on the stack (a 1 KiB
 //! superblock, a few descriptors, two reverse-map nodes), as KUnit runs
 //! these on a kernel stack.
 
