@@ -3,8 +3,8 @@
 //! What daxhold does when a held pmem reports a failure: check it, translate
 //! it up the stack (a [`Snapshot`] of partitions and dm tables), and hand
 //! each piece at the top to the holder there (XFS on a dm device) with
-//! `dax_holder_notify_failure()`. Pieces with no holder above them are left
-//! to the kernel (`-EOPNOTSUPP`) until the reverse map handles them; see
+//! `dax_holder_notify_failure()`. Pieces with no holder above them go to the
+//! reverse map ([`crate::owners`]); see
 //! [`Verdict`](crate::pure::verdict::Verdict) for what memory_failure() gets
 //! back.
 //!
