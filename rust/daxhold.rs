@@ -55,7 +55,7 @@ struct Daxhold {
     _proc: registrations::Proc,
     _control: registrations::ControlOpen,
     _badblocks: registrations::Badblocks,
-    _stack_probes: registrations::StackProbes,
+    _stack_watch: registrations::StackWatch,
     _attached: registrations::Attached,
     // The holders' directories went with them.
     _sysfs: registrations::SysfsDir,
@@ -80,15 +80,16 @@ impl kernel::Module for Daxhold {
         let early_kill = registrations::EarlyKill::new();
         let sysfs = registrations::SysfsDir::new();
         let attached = registrations::Attached::new();
-        let stack_probes = registrations::StackProbes::new()?;
+        let stack_watch = registrations::StackWatch::new()?;
         let badblocks = registrations::Badblocks::new();
         let control = registrations::ControlOpen::new();
-        // Control writes (attach) only once the stack probes are there;
+        // Control writes (attach) only once the stack is watched;
         // sysfs before any attach: each held disk gets a directory in it.
         // Each failure here has logged its one line already.
         sysfs.create().and_then(|()| {
             control::attach_param(registry.registry(), ffi::glue::param_devices())
         })?;
+        stack_watch.rescans();
         // A stack that cannot be read now is read again on the next change.
         let _ = stack::rescan(registry.registry());
         // vm.memory_failure_early_kill, read per failure (the kill set).
@@ -102,7 +103,7 @@ impl kernel::Module for Daxhold {
             _proc: proc,
             _control: control,
             _badblocks: badblocks,
-            _stack_probes: stack_probes,
+            _stack_watch: stack_watch,
             _attached: attached,
             _sysfs: sysfs,
             _signal: signal,

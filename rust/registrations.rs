@@ -100,23 +100,31 @@ impl Drop for SignalProbe {
     }
 }
 
-/// The probes that tell the stack snapshot that the stack changed.
+/// The signals that tell the stack snapshot that the stack changed (and
+/// the slot-loss probe).
 ///
 /// # Invariants
 ///
-/// Registered while this lives (`probes_init()` succeeded).
-pub(crate) struct StackProbes(());
+/// Registered while this lives (`watch_init()` succeeded).
+pub(crate) struct StackWatch(());
 
-impl StackProbes {
+impl StackWatch {
     pub(crate) fn new() -> Result<Self> {
-        ffi::stack::probes_init()?;
-        Ok(StackProbes(()))
+        ffi::stack::watch_init()?;
+        Ok(StackWatch(()))
+    }
+
+    /// Let the changes queue rescans: once what a rescan attaches to (the
+    /// sysfs directory, the holder table) is there; the caller's own rescan
+    /// follows and sees the changes before.
+    pub(crate) fn rescans(&self) {
+        ffi::stack::watch_rescans();
     }
 }
 
-impl Drop for StackProbes {
+impl Drop for StackWatch {
     fn drop(&mut self) {
-        ffi::stack::probes_exit();
+        ffi::stack::watch_exit();
     }
 }
 

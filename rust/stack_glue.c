@@ -8,9 +8,6 @@
  *   struct dm_table are private to drivers/md (dm-core.h), and the live
  *   table is reachable only under md->io_barrier SRCU through
  *   dm_get_live_table(), which 6.12 does not export.
- * - Change signals: 6.12 has no notifier for dm table swaps, partition
- *   changes or disk add/remove; kretprobes (struct kretprobe with function
- *   pointers and pt_regs accessors) stand in for one.
  *
  * Every function here is small and hands its result to Rust at once
  * (rust/ffi/stack.rs); policy lives there.
@@ -19,18 +16,17 @@
 #include <linux/dax.h>
 #include <linux/device-mapper.h>
 #include <linux/fs.h>
-#include <linux/kprobes.h>
 #include <linux/module.h>
-#include <linux/workqueue.h>
 #include "dm-core.h"
 #include <daxhold/glue.h>
+#include <daxhold/stack_glue.h>
 
 /*
  * block_class itself is not exported; every registered block device's
  * struct device points at it.  Take it from the first block-device inode
  * that has one (the bdev pseudo filesystem's root inode has none).
  */
-static const struct class *daxhold_block_class(void)
+const struct class *daxhold_block_class(void)
 {
 	static const struct class *cls;
 	struct inode *inode;
@@ -50,12 +46,58 @@ static const struct class *daxhold_block_class(void)
 	return cls;
 }
 
+/* The block_device_operations of dm disks, once one was seen. */
+static const struct block_device_operations *daxhold_dm_fops;
+
+/* Whether a dm device was seen (dm is there, as a module or built in). */
+bool daxhold_dm_seen(void)
+{
+	return READ_ONCE(daxhold_dm_fops) != NULL;
+}
+
+/*
+ * Whether bdev is still settling: a disk device_add_disk() has not
+ * finished or del_gendisk() has started on, a partition not (or no
+ * longer) in its disk's table.  The change signals come at the driver
+ * core's device_add() and device_del(), inside those.
+ */
+static bool daxhold_bdev_changing(struct block_device *bdev)
+{
+	struct gendisk *disk = bdev->bd_disk;
+
+	if (bdev_is_partition(bdev))
+		return xa_load(&disk->part_tbl, bdev_partno(bdev)) != bdev;
+	return !test_bit(GD_ADDED, &disk->state) ||
+	       test_bit(GD_DEAD, &disk->state);
+}
+
+/*
+ * Whether a whole disk is a dm device.  dm_get_md() refuses a dm device
+ * being created or removed: one with dm's operations is still a dm device
+ * (and settling), and so is a DAX disk without a parent device (pmem disks
+ * hang off their namespace), never to be taken for a pmem disk.
+ */
+static u32 daxhold_dm_flags(struct block_device *bdev, u32 flags)
+{
+	struct gendisk *disk = bdev->bd_disk;
+	struct mapped_device *md = dm_get_md(bdev->bd_dev);
+
+	if (md) {
+		WRITE_ONCE(daxhold_dm_fops, disk->fops);
+		dm_put(md);
+		return DAXHOLD_BDEV_DM;
+	}
+	if (disk->fops == READ_ONCE(daxhold_dm_fops))
+		return DAXHOLD_BDEV_DM | DAXHOLD_BDEV_CHANGING;
+	if ((flags & DAXHOLD_BDEV_DAX) && !disk_to_dev(disk)->parent)
+		return DAXHOLD_BDEV_DM;
+	return 0;
+}
+
 /* Describe one block device for Rust. */
 static void daxhold_bdev_info(struct block_device *bdev,
 			      struct daxhold_bdev_info *info)
 {
-	struct mapped_device *md;
-
 	memset(info, 0, sizeof(*info));
 	info->dev = bdev->bd_dev;
 	info->whole = bdev_whole(bdev)->bd_dev;
@@ -65,13 +107,10 @@ static void daxhold_bdev_info(struct block_device *bdev,
 		info->flags |= DAXHOLD_BDEV_PARTITION;
 	if (blk_queue_dax(bdev_get_queue(bdev)))
 		info->flags |= DAXHOLD_BDEV_DAX;
-	if (!bdev_is_partition(bdev)) {
-		md = dm_get_md(bdev->bd_dev);
-		if (md) {
-			info->flags |= DAXHOLD_BDEV_DM;
-			dm_put(md);
-		}
-	}
+	if (daxhold_bdev_changing(bdev))
+		info->flags |= DAXHOLD_BDEV_CHANGING;
+	if (!bdev_is_partition(bdev))
+		info->flags |= daxhold_dm_flags(bdev, info->flags);
 	snprintf(info->name, sizeof(info->name), "%pg", bdev);
 }
 
@@ -158,158 +197,4 @@ int daxhold_dm_for_each_target(u32 dev, daxhold_dm_target_fn fn, void *ctx)
 	kfree(buf);
 	dm_put(md);
 	return rc;
-}
-
-/*
- * The change signal.  Each probed function bumps daxhold_gen on entry and
- * on return and counts itself in daxhold_changing meanwhile, so a snapshot
- * built while both stayed put saw no change at all.  A kretprobe that finds
- * no free instance runs neither handler and counts nmissed; the generation
- * includes those counts, so a missed change still shows.
- */
-static atomic64_t daxhold_gen = ATOMIC64_INIT(0);
-static atomic_t daxhold_changing = ATOMIC_INIT(0);
-
-static void daxhold_rescan_fn(struct work_struct *work)
-{
-	daxhold_rescan();
-}
-static DECLARE_WORK(daxhold_rescan_work, daxhold_rescan_fn);
-
-static int daxhold_change_entry(struct kretprobe_instance *ri,
-				struct pt_regs *regs)
-{
-	atomic_inc(&daxhold_changing);
-	atomic64_inc(&daxhold_gen);
-	return 0;
-}
-
-static int daxhold_change_return(struct kretprobe_instance *ri,
-				 struct pt_regs *regs)
-{
-	atomic64_inc(&daxhold_gen);
-	atomic_dec(&daxhold_changing);
-	schedule_work(&daxhold_rescan_work);
-	return 0;
-}
-
-#define DAXHOLD_CHANGE_PROBE(fn) {				\
-	.kp.symbol_name = #fn,					\
-	.entry_handler = daxhold_change_entry,			\
-	.handler = daxhold_change_return,			\
-	.maxactive = 32,					\
-}
-
-static struct kretprobe daxhold_change_probes[] = {
-	DAXHOLD_CHANGE_PROBE(dm_swap_table),
-	DAXHOLD_CHANGE_PROBE(dm_destroy),
-	DAXHOLD_CHANGE_PROBE(dm_destroy_immediate),
-	DAXHOLD_CHANGE_PROBE(bdev_disk_changed),
-	DAXHOLD_CHANGE_PROBE(bdev_add_partition),
-	DAXHOLD_CHANGE_PROBE(bdev_del_partition),
-	DAXHOLD_CHANGE_PROBE(bdev_resize_partition),
-	DAXHOLD_CHANGE_PROBE(device_add_disk),
-	DAXHOLD_CHANGE_PROBE(del_gendisk),
-};
-
-/*
- * The slot-loss signal: a filesystem that asks fs_dax_get_by_bdev() for the
- * holder slot of a dax_device daxhold holds gets NULL and runs without DAX.
- * Say so, once per mount, naming the filesystem: during its mount the block
- * device is claimed with the super_block as holder (fs_holder_ops).  (%ps on
- * its holder operations would need CONFIG_KALLSYMS_ALL for a data symbol.)
- */
-struct daxhold_dax_get_args {
-	struct block_device *bdev;
-};
-
-static int daxhold_dax_get_entry(struct kretprobe_instance *ri,
-				 struct pt_regs *regs)
-{
-	struct daxhold_dax_get_args *a = (void *)ri->data;
-
-	a->bdev = (struct block_device *)regs_get_kernel_argument(regs, 0);
-	/* Only calls that want the slot (holder and ops given) matter. */
-	return regs_get_kernel_argument(regs, 2) &&
-	       regs_get_kernel_argument(regs, 3) ? 0 : 1;
-}
-
-static const char *daxhold_fs_name(struct block_device *bdev)
-{
-	struct super_block *sb = bdev->bd_holder;
-
-	if (bdev->bd_holder_ops != &fs_holder_ops || !sb || !sb->s_type)
-		return "a filesystem";
-	return sb->s_type->name;
-}
-
-static int daxhold_dax_get_return(struct kretprobe_instance *ri,
-				  struct pt_regs *regs)
-{
-	struct daxhold_dax_get_args *a = (void *)ri->data;
-	struct block_device *whole = bdev_whole(a->bdev);
-
-	if (!regs_return_value(regs) && daxhold_holds_dev(whole->bd_dev))
-		pr_warn("daxhold: %pg: %s cannot hold the dax_device of %pg, which daxhold holds: it runs without DAX and without its own notify_failure\n",
-			a->bdev, daxhold_fs_name(a->bdev), whole);
-	return 0;
-}
-
-static struct kretprobe daxhold_dax_get_probe = {
-	.kp.symbol_name = "fs_dax_get_by_bdev",
-	.entry_handler = daxhold_dax_get_entry,
-	.handler = daxhold_dax_get_return,
-	.data_size = sizeof(struct daxhold_dax_get_args),
-	.maxactive = 32,
-};
-
-/* Read the generation; false while a change is under way. */
-bool daxhold_stack_gen(u64 *gen)
-{
-	u64 missed = 0;
-	int changing;
-	size_t i;
-
-	changing = atomic_read(&daxhold_changing);
-	smp_rmb();
-	for (i = 0; i < ARRAY_SIZE(daxhold_change_probes); i++)
-		missed += READ_ONCE(daxhold_change_probes[i].nmissed);
-	*gen = atomic64_read(&daxhold_gen) + missed;
-	return changing == 0;
-}
-
-/* Register the probes; on failure name the function that could not be probed. */
-int daxhold_probes_init(void)
-{
-	size_t i;
-	int rc;
-
-	for (i = 0; i < ARRAY_SIZE(daxhold_change_probes); i++) {
-		rc = register_kretprobe(&daxhold_change_probes[i]);
-		if (rc) {
-			pr_err("daxhold: cannot probe %s: %pe\n",
-			       daxhold_change_probes[i].kp.symbol_name,
-			       ERR_PTR(rc));
-			goto undo;
-		}
-	}
-	rc = register_kretprobe(&daxhold_dax_get_probe);
-	if (!rc)
-		return 0;
-	pr_err("daxhold: cannot probe fs_dax_get_by_bdev: %pe\n", ERR_PTR(rc));
-undo:
-	while (i--)
-		unregister_kretprobe(&daxhold_change_probes[i]);
-	return rc;
-}
-
-/* Unregister the probes, then wait for a rescan they queued. */
-void daxhold_probes_exit(void)
-{
-	size_t i;
-
-	unregister_kretprobe(&daxhold_dax_get_probe);
-	for (i = 0; i < ARRAY_SIZE(daxhold_change_probes); i++)
-		unregister_kretprobe(&daxhold_change_probes[i]);
-	cancel_work_sync(&daxhold_rescan_work);
 }

@@ -127,6 +127,8 @@ results() {
 		"not ok "*)
 			n=$((n + 1)); fail=$((fail + 1))
 			echo "not ok $n - $2: ${line#not ok * - }" ;;
+		"#   "*)
+			echo "$line" ;;
 		esac
 	done <"$1"
 	if [ "$n" -eq "$before" ]; then

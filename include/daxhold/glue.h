@@ -35,6 +35,7 @@ struct daxhold_bdev_info {
 #define DAXHOLD_BDEV_PARTITION	1	/* a partition, not a whole disk */
 #define DAXHOLD_BDEV_DAX	2	/* the disk supports DAX */
 #define DAXHOLD_BDEV_DM		4	/* a device-mapper device */
+#define DAXHOLD_BDEV_CHANGING	8	/* being added or removed right now */
 
 /* One target of a live dm table, as `dmsetup table` shows it. */
 struct daxhold_dm_target {
@@ -51,8 +52,9 @@ typedef int (*daxhold_dm_target_fn)(void *ctx, const struct daxhold_dm_target *t
 int daxhold_for_each_bdev(daxhold_bdev_fn fn, void *ctx);
 int daxhold_dm_for_each_target(__u32 dev, daxhold_dm_target_fn fn, void *ctx);
 bool daxhold_stack_gen(__u64 *gen);
-int daxhold_probes_init(void);
-void daxhold_probes_exit(void);
+int daxhold_stack_watch_init(void);
+void daxhold_stack_watch_rescans(void);
+void daxhold_stack_watch_exit(void);
 
 /* Implemented in Rust (rust/ffi/stack.rs), called from the stack glue. */
 void daxhold_rescan(void);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Stack discovery and change signals (`rust/stack_glue.c`): every block
+//! Stack discovery and change signals (`rust/stack{,_watch}_glue.c`): every block
 //! device, the live table of a dm device, the generation that changes with
 //! either, and the entry points the C side calls back.
 
@@ -30,6 +30,9 @@ pub(crate) struct BdevInfo {
     pub(crate) dax: bool,
     /// A device-mapper device.
     pub(crate) dm: bool,
+    /// Being added or removed right now (a disk mid `device_add_disk()` or
+    /// `del_gendisk()`, a partition not in its disk's table).
+    pub(crate) changing: bool,
     /// `pmem0p1`, `dm-0`.
     pub(crate) name: DevName,
 }
@@ -51,6 +54,7 @@ impl BdevInfo {
             partition: flag(bindings::DAXHOLD_BDEV_PARTITION),
             dax: flag(bindings::DAXHOLD_BDEV_DAX),
             dm: flag(bindings::DAXHOLD_BDEV_DM),
+            changing: flag(bindings::DAXHOLD_BDEV_CHANGING),
             name,
         }
     }
@@ -134,24 +138,32 @@ pub(crate) fn dm_for_each_target<F: FnMut(&DmTarget<'_>) -> Result>(dev: u32, mu
     })
 }
 
-/// The stack generation, and whether no change is under way right now.
+/// The stack generation, and whether dm's global event is watched (else
+/// a dm table swap bumps nothing).
 pub(crate) fn stack_gen() -> (u64, bool) {
     let mut gen = 0u64;
-    // SAFETY: reads two counters into a local.
-    let stable = unsafe { bindings::daxhold_stack_gen(&mut gen) };
-    (gen, stable)
+    // SAFETY: reads a counter into a local.
+    let dm_watched = unsafe { bindings::daxhold_stack_gen(&mut gen) };
+    (gen, dm_watched)
 }
 
-/// Start the change signals.
-pub(crate) fn probes_init() -> Result {
-    // SAFETY: called once at module init, paired with `probes_exit()`.
-    to_result(unsafe { bindings::daxhold_probes_init() })
+/// Start the change signals (a class interface on the block class, a
+/// wait entry on dm's global event) and the slot-loss probe.
+pub(crate) fn watch_init() -> Result {
+    // SAFETY: called once at module init, paired with `watch_exit()`.
+    to_result(unsafe { bindings::daxhold_stack_watch_init() })
 }
 
-/// Stop the change signals and wait for a rescan they queued.
-pub(crate) fn probes_exit() {
-    // SAFETY: called once at module exit after a successful `probes_init()`.
-    unsafe { bindings::daxhold_probes_exit() }
+/// Let the change signals queue rescans from now on.
+pub(crate) fn watch_rescans() {
+    // SAFETY: sets a flag.
+    unsafe { bindings::daxhold_stack_watch_rescans() }
+}
+
+/// Stop them and wait for a rescan they queued.
+pub(crate) fn watch_exit() {
+    // SAFETY: called once at module exit after a successful `watch_init()`.
+    unsafe { bindings::daxhold_stack_watch_exit() }
 }
 
 /// The rescan work item (process context).

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Building a [`Snapshot`]: every block device and the live table of each
-//! dm device, read into the stack model while no change probe runs, and
-//! kept only if the generation did not move meanwhile.
+//! dm device, read into the stack model, and kept only if nothing read was
+//! still being added or removed and the generation did not move meanwhile.
 
 use kernel::alloc::KVec;
 use kernel::error::{code, Result};
@@ -155,9 +155,13 @@ fn take_dax_refs(devs: &mut [DevEntry]) {
     }
 }
 
-/// Build one snapshot now, at generation `gen` (read before).
-fn build(gen: u64) -> Result<Snapshot> {
+/// Build one snapshot now, at generation `gen` (read before), with dm's
+/// event watched or not; `None` if a device was still settling.
+fn build(gen: u64, dm_watched: bool) -> Result<Option<Snapshot>> {
     let mut devs = read_devs()?;
+    if devs.iter().any(|d| d.info.changing) {
+        return Ok(None);
+    }
     take_dax_refs(&mut devs);
     let n = counts(&devs)?;
     let mut segs = KVec::with_capacity(n, GFP_KERNEL)?;
@@ -176,14 +180,16 @@ fn build(gen: u64) -> Result<Snapshot> {
     mark_users(&mut devs, stack.segments());
     let (routes, nr_routes) = cut_routes(&devs, &stack);
     let route_tops = route_tops(&devs, routes.get(..nr_routes).unwrap_or(&[]));
-    Ok(Snapshot {
+    let dm_unwatched = !dm_watched && devs.iter().any(|d| d.info.dm);
+    Ok(Some(Snapshot {
         gen,
+        dm_unwatched,
         devs,
         stack,
         routes,
         nr_routes: route_tops.len(),
         route_tops,
-    })
+    }))
 }
 
 /// Build a snapshot at a moment when the stack stands still.
@@ -192,11 +198,9 @@ pub(super) fn build_stable() -> Result<Snapshot> {
     let mut attempts = 0u32;
     loop {
         attempts = attempts.saturating_add(1);
-        let (g0, stable) = stack::stack_gen();
-        if stable {
-            let snap = build(g0)?;
-            let (g1, still) = stack::stack_gen();
-            if still && g1 == g0 {
+        let (g0, dm_watched) = stack::stack_gen();
+        if let Some(snap) = build(g0, dm_watched)? {
+            if stack::stack_gen().0 == g0 {
                 return Ok(snap);
             }
         }

@@ -6,10 +6,10 @@
 //! applied to it.
 //!
 //! Consistency (Documentation/design.rst, "Keeping the model right"): the
-//! change probes bump a generation on entry to and return from every
-//! function that swaps a dm table, removes a dm device, changes partitions
-//! or adds or removes a disk. A snapshot is built only while no such
-//! function runs, and kept only if the generation did not move while it
+//! change signals (a class interface on the block class, dm's global
+//! event) bump a generation whenever a disk or partition comes or goes and
+//! a dm table is swapped. A snapshot is kept only if nothing it read was
+//! still being added or removed and the generation did not move while it
 //! was built; each dm table is read under that device's SRCU read lock. The
 //! failure path uses a snapshot only if its generation is still the
 //! current one, and rebuilds it otherwise, so a failure is translated
@@ -71,6 +71,9 @@ fn name_str(name: &DevName) -> &str {
 /// One consistent view of the stack.
 pub(crate) struct Snapshot {
     gen: u64,
+    /// It has dm devices, and dm's event was not watched when it was
+    /// built: no table swap would have moved the generation.
+    dm_unwatched: bool,
     /// Every block device, by dev_t.
     devs: KVec<DevEntry>,
     stack: Stack<KVec<Segment>, KVec<Link>>,
@@ -160,11 +163,10 @@ pub(crate) fn current_from(r: &Registry, last: Option<Arc<Snapshot>>) -> Result<
     }
 }
 
-/// Whether nothing changed the stack since `snap` was built, and nothing is
-/// changing it now.
+/// Whether nothing changed the stack since `snap` was built (as far as
+/// the change signals tell).
 fn is_current(snap: &Snapshot) -> bool {
-    let (gen, stable) = stack::stack_gen();
-    stable && snap.gen == gen
+    !snap.dm_unwatched && snap.gen == stack::stack_gen().0
 }
 
 fn fresh(r: &Registry) -> Option<Arc<Snapshot>> {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The rescan: the snapshot refreshed and the attach policy applied to it
-//! (at load, from the work item the change probes queue, and on a write
+//! (at load, from the work item the change signals queue, and on a write
 //! to the `rescan` or `policy` control).
 
 use kernel::error::Result;
@@ -35,7 +35,7 @@ pub(crate) fn rescan(r: &Registry) -> Result {
     Ok(())
 }
 
-/// The rescan work item queued by the change probes.
+/// The rescan work item queued by the change signals.
 pub(crate) fn rescan_work() {
     holder::with_registry(|r| {
         // Errors were logged where they happened.

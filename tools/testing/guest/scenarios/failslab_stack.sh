@@ -2,7 +2,7 @@
 # Allocation failures during a snapshot rebuild (Documentation/
 # testing.rst, "Allocation failures"): dm-linear `lv` over pmem0, daxhold
 # holding pmem0 by policy; each trial swaps lv's table (reload + resume:
-# the change probe queues the rescan, which rebuilds the snapshot) with
+# dm's event queues the rescan, which rebuilds the snapshot) with
 # failslab, then fail_page_alloc, aimed at stack::current, and reads
 # /proc/fs/daxhold/stack (which waits for the rebuild, or does it).  Each
 # injection must be handled: exactly one daxhold line (warning or worse)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The attach policy and its controls.
 #  (a) stacked (the default): a bare pmem is not held; partitioning it makes
-#      daxhold hold it (mode=auto, from the change probes' work item: waited
+#      daxhold hold it (mode=auto, from the change signals' work item: waited
 #      for); deleting the partitions lets it go again.
 #  (b) XFS on a partition of a pmem daxhold holds cannot take the
 #      dax_device's holder slot: exactly one daxhold line naming the
@@ -61,7 +61,7 @@ is "$(cat $P)" stacked "policy reads stacked"
 is "$(daxhold_nholders)" 0 "stacked: bare pmem0 and pmem1 are not held"
 check "sfdisk pmem0 again" partition_pmem0
 want() { [ "$(held_set)" = "$1" ]; }
-check "stacked: partitioned pmem0 becomes held (by the change probes' work item)" \
+check "stacked: partitioned pmem0 becomes held (by the change signals' work item)" \
 	until_ok want pmem0=auto
 is "$(held_set)" pmem0=auto "stacked: pmem0 held by policy, bare pmem1 not"
 
