@@ -13,6 +13,7 @@
 
 use kernel::prelude::*;
 
+mod abstractions;
 mod control;
 mod errno;
 mod events;

@@ -6,16 +6,15 @@
 //!   `daxhold_rmap`, `daxhold_events`, `daxhold_procfs`, `daxhold_killset`: the shared case tables of `pure/selftest.rs` (the same
 //!   cases `cargo test` runs on the host), compiled for the kernel;
 //! - `daxhold_holder`: the kernel side: control errors against real
-//!   devices, the failure path with an unknown dax_device, counters, the
+//!   devices, the callback after its slot was given back, counters, the
 //!   failure log's ring as allocated at load.
 
 use crate::errno::EOPNOTSUPP;
-use crate::ffi::dax::DaxId;
 use crate::ffi::kunit::{kunit_expect, kunit_suite, Test};
-use crate::holder::{self, Stats};
+use crate::holder::{self, Holder, Stats};
 use crate::pure::name;
 use crate::pure::notify;
-use crate::{control, events, notify as handler};
+use crate::{abstractions::dax, control, events};
 use core::sync::atomic::Ordering;
 use kernel::error::code;
 
@@ -73,7 +72,7 @@ kunit_suite!(suite_holder, "daxhold_holder",
         attach_chardev_is_enotblk => crate::kunit_tests::attach_chardev_is_enotblk,
         detach_unknown_is_enoent => crate::kunit_tests::detach_unknown_is_enoent,
         control_rejects_bad_names => crate::kunit_tests::control_rejects_bad_names,
-        notify_unknown_dax_declines => crate::kunit_tests::notify_unknown_dax_declines,
+        notify_emptied_slot_declines => crate::kunit_tests::notify_emptied_slot_declines,
         stats_count_by_kind => crate::kunit_tests::stats_count_by_kind,
         log_ring_allocated => crate::kunit_tests::log_ring_allocated,
     ],
@@ -107,11 +106,10 @@ fn control_rejects_bad_names(t: &Test) {
     kunit_expect!(t, control::attach(&[b'x'; 300]) == -36, "ENAMETOOLONG");
 }
 
-fn notify_unknown_dax_declines(t: &Test) {
-    // An address no dax_device has: only compared, never followed.
-    let local = 0u8;
-    let id = DaxId::fake(core::ptr::from_ref(&local) as usize);
-    let got = handler::notify_failure(id, 0x1000, 0x1000, 0x23);
+fn notify_emptied_slot_declines(t: &Test) {
+    // A call that reads the holder pointer after detach emptied the slot.
+    // SAFETY: NULL is allowed: nothing is dereferenced.
+    let got = unsafe { dax::call_holder::<Holder>(core::ptr::null(), 0x1000, 0x1000, 0x23) };
     kunit_expect!(t, got == EOPNOTSUPP, "got {got}");
 }
 

@@ -174,7 +174,7 @@ fn show_levels(out: &mut SeqOut<'_>, snap: &Snapshot, depth: &[u32]) -> Result {
             let holder = d
                 .dax
                 .as_ref()
-                .is_some_and(|x| x.holder_state() == crate::ffi::dax::HolderState::Other);
+                .is_some_and(crate::abstractions::dax::DaxRef::is_held);
             line!(
                 out,
                 "{}",

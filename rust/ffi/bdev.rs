@@ -7,6 +7,7 @@ use core::ptr::NonNull;
 use kernel::error::{from_err_ptr, Result};
 
 use super::bindings;
+use crate::abstractions::dax::DaxRef;
 use crate::pure::name::DevPath;
 
 /// `BLK_OPEN_READ` (a cast macro bindgen cannot translate).
@@ -74,6 +75,13 @@ impl BdevFile {
         // SAFETY: an open block device has a live gendisk, whose `part0` is
         // the whole-disk block device.
         unsafe { bdev != (*(*bdev).bd_disk).part0 }
+    }
+
+    /// The dax_device of the disk (a reference, no holder slot), or `None`
+    /// without DAX.
+    pub(crate) fn dax(&self) -> Option<DaxRef> {
+        // SAFETY: the block device lives at least as long as the open file.
+        unsafe { DaxRef::probe(self.as_ptr()) }
     }
 
     /// The disk's name (`pmem0`), NUL-padded.

@@ -6,7 +6,7 @@
 use core::ptr::NonNull;
 
 use super::bindings;
-use super::dax::DaxRef;
+use crate::abstractions::dax::DaxRef;
 
 /// A counted reference to a dm device (`md->holders`): while it lives, the
 /// device cannot finish being removed, so its disk and dax_device stay.
@@ -30,7 +30,7 @@ impl MappedDevice {
             if disk.is_null() {
                 return None;
             }
-            DaxRef::probe_bdev((*disk).part0)
+            DaxRef::probe((*disk).part0)
         }
     }
 }

@@ -13,8 +13,8 @@ use kernel::ffi::{c_char, c_int, c_void};
 use kernel::error::{code, to_result, Error, Result};
 
 use super::bindings;
-use super::dax::DaxRef;
 use super::stack::to_c;
+use crate::abstractions::dax::DaxRef;
 use crate::pure::daxowner::{DaxEntry, Owner};
 
 /// `PAGE_SHIFT` on the architectures daxhold builds for.

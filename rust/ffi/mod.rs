@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The thin unsafe layer: safe wrappers around the C interfaces daxhold
-//! uses. Most of daxhold's `unsafe` lives under this directory; the few
-//! blocks above it (the holder borrowed for one failure, the failure's
+//! uses (the ones written to be proposed upstream are in
+//! `crate::abstractions`). Most of daxhold's `unsafe` lives there and here;
+//! the few blocks elsewhere (the registry published for C, the failure's
 //! batch of records, the signal probe's per-thread slots) each say why
 //! with their `// SAFETY:` comment.
 
@@ -10,7 +11,6 @@ pub(crate) mod badblocks;
 pub(crate) mod bdev;
 pub(crate) mod bindings;
 pub(crate) mod cstr;
-pub(crate) mod dax;
 pub(crate) mod dm;
 pub(crate) mod glue;
 pub(crate) mod index;

@@ -9,9 +9,9 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use super::{Holder, Mode, Registry, Stats, MAX_HOLDERS};
+use crate::abstractions::dax::{DaxRef, Holding};
 use crate::errno;
 use crate::ffi::bdev::BdevFile;
-use crate::ffi::dax::{DaxRef, HolderState};
 use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::DevDir;
 use crate::pure::name::DevPath;
@@ -26,7 +26,7 @@ impl Registry {
         let _ctl = self.ctl.lock();
         // Retry the early-kill sysctl if load could not open it.
         crate::ffi::kill::early_kill_open();
-        let (bdev, probe) = probe(op, path)?;
+        let (bdev, probe) = probe(op, path, |dev| self.holds_dev(dev))?;
         self.take(&bdev, probe, Mode::Manual, op, path.as_str())
     }
 
@@ -34,7 +34,7 @@ impl Registry {
     /// (with its one line if not): its `dev_t` if so.
     pub(crate) fn check(&self, op: &str, path: &DevPath) -> Result<u32> {
         let _ctl = self.ctl.lock();
-        probe(op, path).map(|(bdev, _)| bdev.dev())
+        probe(op, path, |dev| self.holds_dev(dev)).map(|(bdev, _)| bdev.dev())
     }
 
     /// Take the free holder slot of `bdev`'s dax_device (`probe`) under
@@ -44,11 +44,6 @@ impl Registry {
             pr_err!("{op}: {what}: already holding {MAX_HOLDERS} devices\n");
             code::ENOSPC
         })?;
-        let Some(dax) = DaxRef::hold(bdev) else {
-            pr_err!("{op}: {what}: holder slot taken while attaching\n");
-            return Err(code::EBUSY);
-        };
-        drop(probe);
         let name = bdev.disk_name();
         let dir = DevDir::add(&name, bdev.dev()).inspect_err(|e| {
             pr_err!(
@@ -58,7 +53,7 @@ impl Registry {
         })?;
         let holder = Holder {
             _dir: dir,
-            dax,
+            dax: probe,
             dev: bdev.dev(),
             mode,
             name,
@@ -68,6 +63,10 @@ impl Registry {
         let holder = Arc::new(holder, GFP_KERNEL).map_err(|_| {
             pr_err!("attach {what}: no memory for the holder (ENOMEM)\n");
             code::ENOMEM
+        })?;
+        // SAFETY: `bdev` is open, so its block device is live.
+        let holder = unsafe { Holding::new(bdev.as_ptr(), holder) }.inspect_err(|_| {
+            pr_err!("{op}: {what}: holder slot taken while attaching\n");
         })?;
         let (major, minor) = holder.dev();
         let why = match mode {
@@ -97,10 +96,10 @@ impl Registry {
             // Gone meanwhile: the next rescan sees it.
             return;
         };
-        let Some(probe) = DaxRef::probe(&bdev) else {
+        let Some(probe) = bdev.dax() else {
             return;
         };
-        if probe.holder_state() == HolderState::Free {
+        if !probe.is_held() {
             // Failures were logged in one line.
             let _ = self.take(&bdev, probe, Mode::Auto, "policy", name);
         }
@@ -160,9 +159,10 @@ impl Registry {
 }
 
 /// Open `path` and check that daxhold can hold it: a whole disk, not a dm
-/// device, with a dax_device whose holder slot is free. One line naming
-/// `op` and the path if not.
-fn probe(op: &str, path: &DevPath) -> Result<(BdevFile, DaxRef)> {
+/// device, with a dax_device whose holder slot is free (`ours`: whether
+/// daxhold holds the disk with that dev_t). One line naming `op` and the
+/// path if not.
+fn probe(op: &str, path: &DevPath, ours: impl Fn(u32) -> bool) -> Result<(BdevFile, DaxRef)> {
     let p = path.as_str();
     let bdev = BdevFile::open(path).inspect_err(|e| {
         pr_err!("{op}: {p}: cannot open block device: {}\n", errno::Name(*e));
@@ -175,28 +175,24 @@ fn probe(op: &str, path: &DevPath) -> Result<(BdevFile, DaxRef)> {
         pr_err!("{op}: {p}: is a device-mapper device; attach the pmem below it\n");
         return Err(code::EINVAL);
     }
-    let Some(probe) = DaxRef::probe(&bdev) else {
+    let Some(probe) = bdev.dax() else {
         pr_err!("{op}: {p}: not a DAX-capable (fsdax pmem) block device\n");
         return Err(errno::eopnotsupp());
     };
-    match probe.holder_state() {
-        HolderState::Free => Ok((bdev, probe)),
-        HolderState::Daxhold => {
-            pr_err!("{op}: {p}: already attached\n");
-            Err(code::EEXIST)
-        }
-        HolderState::Other => {
-            pr_err!("{op}: {p}: dax_device already has a holder (a filesystem mounted on it?); leaving it\n");
-            Err(code::EBUSY)
-        }
+    if !probe.is_held() {
+        Ok((bdev, probe))
+    } else if ours(bdev.dev()) {
+        pr_err!("{op}: {p}: already attached\n");
+        Err(code::EEXIST)
+    } else {
+        pr_err!("{op}: {p}: dax_device already has a holder (a filesystem mounted on it?); leaving it\n");
+        Err(code::EBUSY)
     }
 }
 
-/// Drop a holder taken out of the table: once no failure is being handled
-/// any more (a handler may still use the entry it looked up), the last
-/// reference goes and `fs_put_dax()` gives the slot back.
-fn release(holder: Arc<Holder>) {
-    crate::notify::wait_idle();
+/// Give back the slot of a holder taken out of the table: `fs_put_dax()`,
+/// then a wait for the failures the dax core handed it already.
+fn release(holder: Holding<Holder>) {
     pr_info!("{}: detached\n", holder.name());
     drop(holder);
     // Its known poison is forgotten by the next scan.

@@ -3,11 +3,11 @@
 //! The registry of pmem devices daxhold holds, and attach/detach.
 //!
 //! Control operations (attach, detach, module load and unload) are
-//! serialised by a mutex. The holder table itself is a fixed array under a
-//! spinlock, so the failure path finds its device without sleeping and
-//! without allocating; it borrows the entry for as long as its
-//! `notify::InFlight` lives (detach waits for it) and works outside the
-//! lock.
+//! serialised by a mutex. The holder table itself is a fixed array of
+//! holder slots taken ([`Holding`]) under a spinlock. The failure path
+//! does not look its device up: the dax core hands it the [`Holder`]
+//! through the slot ([`crate::abstractions::dax`]), and detach waits for
+//! such calls before it lets the holder go.
 //!
 //! - `attach`: attach and detach, by name and by the attach policy;
 //! - `publish`: the registry published for the C callbacks
@@ -22,11 +22,10 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex, SpinLock};
 use kernel::{new_mutex, new_spinlock};
 
+use crate::abstractions::dax::{DaxRef, Holding};
 use crate::events::EventRing;
 use crate::ffi::bdev::DISK_NAME_LEN;
-use crate::ffi::dax::{DaxId, DaxRef};
 use crate::ffi::glue::DevDir;
-use crate::notify::InFlight;
 use crate::owners::Owners;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::Policy;
@@ -88,10 +87,13 @@ pub(crate) enum Mode {
     Auto,
 }
 
-/// One held pmem disk.
+/// One held pmem disk: what its failures are handled with (the holder
+/// pointer of its dax_device's slot, [`Holding`]).
 pub(crate) struct Holder {
     /// Its `/sys/kernel/daxhold/devices/<disk>/`, removed first on drop.
     _dir: DevDir,
+    /// A reference to its dax_device (not the slot: [`Holding`] has that),
+    /// alive as long as the holder, for page lookups.
     dax: DaxRef,
     dev: u32,
     mode: Mode,
@@ -136,17 +138,16 @@ impl Holder {
         self.dev
     }
 
-    /// The held dax_device.
+    /// Its dax_device.
     pub(crate) fn dax(&self) -> &DaxRef {
         &self.dax
     }
 }
 
-type Slots = [Option<Arc<Holder>>; MAX_HOLDERS];
+type Slots = [Option<Holding<Holder>>; MAX_HOLDERS];
 
-/// What the table lock guards: the holders, and the last snapshot of the
-/// stack beside them, so the failure path finds both in one lock hold
-/// ([`Registry::find_with_snapshot`]). Dereferences to the holders.
+/// What the table lock guards: the holder slots taken, and the last
+/// snapshot of the stack. Dereferences to the slots.
 pub(crate) struct Table {
     holders: Slots,
     snapshot: Option<Arc<Snapshot>>,
@@ -166,7 +167,9 @@ impl core::ops::DerefMut for Table {
     }
 }
 /// An empty slot, as a constant so the table can be built by repetition.
-const EMPTY: Option<Arc<Holder>> = None;
+const EMPTY: Option<Holding<Holder>> = None;
+/// No holder, as a constant for the same.
+const NONE: Option<Arc<Holder>> = None;
 
 /// All holders, and the lock that serialises changes to them.
 #[pin_data]
@@ -251,32 +254,6 @@ impl Registry {
         self.slots.lock().iter().flatten().any(|h| h.dev == dev)
     }
 
-    /// The holder of dax_device `id`, if daxhold holds it, and the last
-    /// snapshot of the stack (whether current or not: see
-    /// [`crate::stack::current_from`]), found in one hold of the table lock:
-    /// the failure path's one lookup.
-    ///
-    /// The holder is borrowed for as long as the caller's notify_failure
-    /// call is counted (`inflight`), not referenced: a holder taken out of
-    /// the table meanwhile is dropped only once no call is counted any more
-    /// ([`release`]).
-    pub(crate) fn find_with_snapshot<'a>(
-        &self,
-        id: DaxId,
-        _inflight: &'a InFlight,
-    ) -> Option<(&'a Holder, Option<Arc<Snapshot>>)> {
-        let (holder, snap) = {
-            let table = self.slots.lock();
-            let h = table.holders.iter().flatten().find(|h| h.dax.id() == id)?;
-            (core::ptr::from_ref::<Holder>(h), table.snapshot.clone())
-        };
-        // `holder` was in the table after the call was counted, and
-        // `release()` waits for every counted call before dropping a holder
-        // taken out of it.
-        // SAFETY: so it stays alive for the call, whose count `'a` borrows.
-        Some((unsafe { &*holder }, snap))
-    }
-
     /// The holder of the disk named `name` (`pmem0`).
     pub(crate) fn find_by_name(&self, name: &[u8]) -> Option<Arc<Holder>> {
         let slots = self.slots.lock();
@@ -284,7 +261,7 @@ impl Registry {
             .iter()
             .flatten()
             .find(|h| h.name().as_bytes() == name)
-            .cloned()
+            .map(|h| h.data().clone())
     }
 
     /// `f` of the holder of the disk `dev`, under the table lock (so `f`
@@ -297,10 +274,10 @@ impl Registry {
 
     /// Every holder, referenced, in slot order (for work that sleeps).
     pub(crate) fn holders(&self) -> [Option<Arc<Holder>>; MAX_HOLDERS] {
-        let mut out = [EMPTY; MAX_HOLDERS];
+        let mut out = [NONE; MAX_HOLDERS];
         let slots = self.slots.lock();
         for (o, h) in out.iter_mut().zip(slots.iter()) {
-            o.clone_from(h);
+            *o = h.as_ref().map(|h| h.data().clone());
         }
         out
     }

@@ -27,12 +27,13 @@ use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+use crate::abstractions::dax::NotifyFailure;
 use crate::errno::EOPNOTSUPP;
-use crate::ffi::dax::DaxId;
+use crate::ffi::bindings;
 use crate::ffi::glue::msleep;
 use crate::holder::{self, Holder, Registry};
 use crate::pure::events::{Name, What};
-use crate::pure::mf::MfFlags;
+use crate::pure::mf::{self, MfFlags};
 use crate::pure::notify;
 use crate::stack::Snapshot;
 use crate::trace;
@@ -41,11 +42,21 @@ use dispatch::dispatch;
 pub(crate) use dry_run::dry_run;
 pub(crate) use log::Log;
 
+// The flag values daxhold decodes are the kernel's own.
+kernel::static_assert!(mf::MF_COUNT_INCREASED == bindings::mf_flags_MF_COUNT_INCREASED);
+kernel::static_assert!(mf::MF_ACTION_REQUIRED == bindings::mf_flags_MF_ACTION_REQUIRED);
+kernel::static_assert!(mf::MF_MUST_KILL == bindings::mf_flags_MF_MUST_KILL);
+kernel::static_assert!(mf::MF_SOFT_OFFLINE == bindings::mf_flags_MF_SOFT_OFFLINE);
+kernel::static_assert!(mf::MF_UNPOISON == bindings::mf_flags_MF_UNPOISON);
+kernel::static_assert!(mf::MF_SW_SIMULATED == bindings::mf_flags_MF_SW_SIMULATED);
+kernel::static_assert!(mf::MF_NO_RETRY == bindings::mf_flags_MF_NO_RETRY);
+kernel::static_assert!(mf::MF_MEM_PRE_REMOVE == bindings::mf_flags_MF_MEM_PRE_REMOVE);
+
 /// notify_failure calls running now.
 static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
 
-/// One notify_failure call, counted in [`INFLIGHT`] while it lives; what
-/// it borrows from the holder table lives as long ([`wait_idle`]).
+/// One notify_failure call, counted in [`INFLIGHT`] while it lives: the
+/// signal probe is unregistered only once none runs ([`wait_idle`]).
 pub(crate) struct InFlight;
 
 impl InFlight {
@@ -61,25 +72,27 @@ impl Drop for InFlight {
     }
 }
 
-/// Wait until no notify_failure call is running (detach, unload).
+/// Wait until no notify_failure call is running (unload).
 pub(crate) fn wait_idle() {
     while INFLIGHT.load(Ordering::SeqCst) != 0 {
         msleep(1);
     }
 }
 
-/// The holder's `notify_failure`: `[offset, offset + len)` of dax_device
-/// `id` failed. Returns 0 if handled, a negative errno otherwise.
-pub(crate) fn notify_failure(id: DaxId, offset: u64, len: u64, mf_flags: c_int) -> c_int {
-    let inflight = InFlight::enter();
-    holder::with_registry(|r| {
-        // The holder and the last stack snapshot in one lookup.
-        r.find_with_snapshot(id, &inflight)
-            .map(|(holder, snap)| handle(r, holder, snap, offset, len, mf_flags))
-    })
-    .flatten()
-    // Detached meanwhile, or not ours: let the kernel handle it.
-    .unwrap_or(EOPNOTSUPP)
+/// The held disk's `notify_failure`, reached through its holder slot.
+impl NotifyFailure for Holder {
+    fn notify_failure(&self, offset: u64, len: u64, mf_flags: c_int) -> Result {
+        kernel::error::to_result(notify_failure(self, offset, len, mf_flags))
+    }
+}
+
+/// `[offset, offset + len)` of `holder`'s disk failed. Returns 0 if
+/// handled, a negative errno otherwise.
+pub(crate) fn notify_failure(holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
+    let _inflight = InFlight::enter();
+    holder::with_registry(|r| handle(r, holder, r.last_snapshot(), offset, len, mf_flags))
+        // Unloading: let the kernel handle it.
+        .unwrap_or(EOPNOTSUPP)
 }
 
 /// Failures accepted so far; each one's records in the failure log carry

@@ -35,7 +35,7 @@ use kernel::error::{code, Result};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use crate::ffi::dax::DaxRef;
+use crate::abstractions::dax::DaxRef;
 use crate::ffi::stack::{self, BdevInfo, DevName};
 use crate::holder::Registry;
 use crate::pure::stack::{DevId, Link, Route, Segment, Stack};

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe abstractions over the kernel interfaces daxhold uses, written as
+//! they would be proposed for `rust/kernel/`: the kernel's vocabulary only,
+//! no daxhold names, and nothing here calls into daxhold. Callbacks from C
+//! reach a user through a trait it implements and a vtable this layer
+//! builds for it (as `rust/kernel/block/mq/` does for `blk_mq_ops`).
+//!
+//! - `dax`: the dax_device holder interface of `drivers/dax/super.c`
+//!   (`fs_dax_get_by_bdev()`, `fs_put_dax()`, `dax_holder()`,
+//!   `dax_holder_notify_failure()`), with [`dax::NotifyFailure`] for the
+//!   holder's callback.
+
+pub(crate) mod dax;
