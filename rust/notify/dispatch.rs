@@ -17,10 +17,10 @@ use crate::holder::{Holder, Registry};
 use crate::owners;
 use crate::pure::events::{Name, Piece, What};
 use crate::pure::notify;
-use crate::pure::stack::{DevId, Hit, StackError, SECTOR_SIZE};
+use crate::pure::stack::{DevId, StackError, SECTOR_SIZE};
 use crate::pure::verdict::Verdict;
 use crate::signal;
-use crate::stack::{self, DevEntry, Snapshot};
+use crate::stack::{self, Chain, DevEntry, Kind, Reached, Snapshot};
 use crate::trace;
 
 /// Translate a checked failure up the stack and hand it out; returns what
@@ -101,25 +101,13 @@ impl<'a> Job<'a> {
     }
 
     /// Translate `extent` of the held disk up the stack and hand each top
-    /// out: on a known route, the one hit the walk would give.
+    /// out.
     fn walk(&mut self, extent: notify::Extent) -> Result<ControlFlow<()>, StackError> {
-        let dev = DevId(self.holder.devt());
         let snap = self.snap;
-        match snap.route(dev, extent) {
-            Some((
-                Hit::Top {
-                    device,
-                    depth,
-                    offset,
-                    len,
-                },
-                entry,
-            )) => {
-                self.top(entry, device, depth, offset, len);
-                Ok(ControlFlow::Continue(()))
-            }
-            _ => snap.stack().translate(dev, extent, |hit| self.hit(hit)),
-        }
+        snap.reach(DevId(self.holder.devt()), extent, Chain::Skip, |r| {
+            self.reached(r);
+            ControlFlow::Continue(())
+        })
     }
 
     /// The reverse map for the tops no holder handled; what it returns.
@@ -152,28 +140,17 @@ impl<'a> Job<'a> {
         )
     }
 
-    fn hit(&mut self, hit: Hit) -> ControlFlow<()> {
-        match hit {
-            Hit::Mapped { .. } => {}
-            Hit::Unmapped {
-                device,
-                depth,
-                offset,
-                len,
-            } => {
+    fn reached(&mut self, r: &Reached<'_>) {
+        let (entry, device, depth) = (r.entry, r.device, r.depth);
+        match r.kind {
+            Kind::Unmapped => {
                 count(&self.holder.stats.unmapped);
-                let piece = piece(self.snap.dev(device), device, depth, offset, len);
+                let piece = piece(entry, device, depth, r.offset, r.len);
                 trace::top(self.log.seq, &piece, None);
                 self.log.add(What::Unmapped { piece });
             }
-            Hit::Top {
-                device,
-                depth,
-                offset,
-                len,
-            } => self.top(self.snap.dev(device), device, depth, offset, len),
-            Hit::Whole { device, depth } => {
-                let entry = self.snap.dev(device);
+            Kind::Top => self.top(entry, device, depth, r.offset, r.len),
+            Kind::Whole => {
                 let rc = self.to_holder(entry, 0, u64::MAX);
                 if rc == EOPNOTSUPP {
                     if let Some(slot) = self.whole.get_mut(self.nr_whole) {
@@ -185,7 +162,6 @@ impl<'a> Job<'a> {
                 self.report(entry, device, depth, None, rc);
             }
         }
-        ControlFlow::Continue(())
     }
 
     /// `len` bytes of top device `device` (`entry`, looked up once for the

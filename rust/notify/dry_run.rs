@@ -12,8 +12,8 @@ use kernel::prelude::*;
 
 use crate::holder::{Holder, Registry};
 use crate::pure::notify;
-use crate::pure::stack::{DevId, Hit, SECTOR_SIZE};
-use crate::stack::{self, Snapshot};
+use crate::pure::stack::{DevId, SECTOR_SIZE};
+use crate::stack::{self, Chain, DevEntry, Kind, Snapshot};
 
 /// `(offset, len)` of `extent` if it ends past the end of `holder`'s disk
 /// (as the snapshot knows it; a disk it does not know is not checked).
@@ -69,29 +69,19 @@ pub(crate) fn dry_run(
         return kernel::error::code::ERANGE.to_errno();
     }
     let n = DRY_RUNS.fetch_add(1, Ordering::Relaxed);
-    let walked = snap.stack().translate(DevId(holder.devt()), extent, |hit| {
-        let (kind, dev, depth, offset, len) = match hit {
-            Hit::Top {
-                device,
-                depth,
-                offset,
-                len,
-            } => ("top", device, depth, offset, len),
-            Hit::Unmapped {
-                device,
-                depth,
-                offset,
-                len,
-            } => ("unmapped", device, depth, offset, len),
-            Hit::Mapped { .. } | Hit::Whole { .. } => return ControlFlow::Continue(()),
+    let walked = snap.reach(DevId(holder.devt()), extent, Chain::Skip, |r| {
+        let kind = match r.kind {
+            Kind::Top => "top",
+            Kind::Unmapped => "unmapped",
+            Kind::Whole => return ControlFlow::Continue(()),
         };
         let hit = DryHit {
             kind,
-            device: snap.name(dev),
-            dev,
-            sector: offset / SECTOR_SIZE,
-            sectors: len.div_ceil(SECTOR_SIZE),
-            depth,
+            device: r.entry.map_or("?", DevEntry::name),
+            dev: r.device,
+            sector: r.offset / SECTOR_SIZE,
+            sectors: r.len.div_ceil(SECTOR_SIZE),
+            depth: r.depth,
         };
         emit(n, &hit);
         ControlFlow::Continue(())

@@ -18,8 +18,8 @@ use crate::holder::Holder;
 use crate::pure::badblocks::BadRange;
 use crate::pure::fixedbuf::FixedBuf;
 use crate::pure::notify::Extent;
-use crate::pure::stack::{DevId, Hit, StackError, MAX_DEPTH_LIMIT, SECTOR_SIZE};
-use crate::stack::Snapshot;
+use crate::pure::stack::{DevId, StackError, SECTOR_SIZE};
+use crate::stack::{self, Chain, Snapshot};
 
 /// Tops of the stack one bad range reaches that are resolved.
 const MAX_TOPS: usize = 16;
@@ -103,48 +103,25 @@ fn walk_tops(
     snap: &Snapshot,
     new: &mut Findings,
 ) -> core::result::Result<Tops, StackError> {
-    let mut path = [DevId(0); MAX_DEPTH_LIMIT as usize + 1];
-    if let Some(p) = path.first_mut() {
-        *p = DevId(h.devt());
-    }
     let mut tops = Tops {
         hits: [None; MAX_TOPS],
         n: 0,
         lost: false,
     };
     // Never stopped early: every top is wanted.
-    let _: ControlFlow<()> = snap.stack().translate(DevId(h.devt()), extent, |hit| {
-        match hit {
-            Hit::Mapped { device, depth, .. } => {
-                if let Some(p) = path.get_mut(depth as usize) {
-                    *p = device;
-                }
+    let _: ControlFlow<()> = snap.reach(DevId(h.devt()), extent, Chain::Keep, |r| {
+        match r.kind {
+            stack::Kind::Top => tops.add(TopHit {
+                dev: r.device,
+                depth: r.depth,
+                offset: r.offset,
+                len: r.len,
+                chain: chain(snap, r.chain),
+            }),
+            stack::Kind::Unmapped => {
+                new.push(unmapped(pmem, range, snap, r.device, r.offset, r.len))
             }
-            Hit::Top {
-                device,
-                depth,
-                offset,
-                len,
-            } => {
-                if let Some(p) = path.get_mut(depth as usize) {
-                    *p = device;
-                }
-                let chain = chain(snap, &path, depth);
-                tops.add(TopHit {
-                    dev: device,
-                    depth,
-                    offset,
-                    len,
-                    chain,
-                });
-            }
-            Hit::Unmapped {
-                device,
-                offset,
-                len,
-                ..
-            } => new.push(unmapped(pmem, range, snap, device, offset, len)),
-            Hit::Whole { .. } => {}
+            stack::Kind::Whole => {}
         }
         ControlFlow::Continue(())
     })?;
@@ -169,11 +146,11 @@ fn unmapped(
     f
 }
 
-/// `pmem>p1>dm-0`: the names of `path` up to `depth`.
-fn chain(snap: &Snapshot, path: &[DevId], depth: u32) -> Text<CHAIN> {
+/// `pmem>p1>dm-0`: the names of `path`.
+fn chain(snap: &Snapshot, path: &[DevId]) -> Text<CHAIN> {
     let mut c = Text::<CHAIN>::EMPTY;
     let mut w = FixedBuf::new(&mut c.0);
-    for (i, d) in path.iter().take(depth as usize + 1).enumerate() {
+    for (i, d) in path.iter().enumerate() {
         let sep = if i == 0 { "" } else { ">" };
         let _ = write!(w, "{sep}{}", snap.name(*d));
     }

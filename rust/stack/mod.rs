@@ -24,9 +24,11 @@
 //!   a moment when the stack stands still;
 //! - `routes`: each pmem disk's routes up the stack, with which a failure
 //!   skips the walk;
+//! - `reach`: the translation every user takes (route or walk);
 //! - `rescan`: the snapshot refreshed and the attach policy applied.
 
 mod build;
+mod reach;
 mod rescan;
 mod routes;
 
@@ -41,6 +43,7 @@ use crate::holder::Registry;
 use crate::pure::stack::{DevId, Link, Route, Segment, Stack};
 
 use build::build_stable;
+pub(crate) use reach::{Chain, Kind, Reached};
 pub(crate) use rescan::{rescan, rescan_work};
 
 /// A device in the snapshot.

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The one translation up the stack that every user of it takes: a
+//! failure's dispatch, the `translate` dry run and the badblocks scan. It
+//! takes the snapshot's route when one covers the range (unless the caller
+//! wants the chain of devices to each top, which routes do not keep), else
+//! the walk, and hands out what its users act on: the tops, the unmapped
+//! pieces and the whole devices, each with its entry in the snapshot.
+
+use core::ops::ControlFlow;
+
+use super::{DevEntry, Snapshot};
+use crate::pure::notify::Extent;
+use crate::pure::stack::{DevId, Hit, StackError, MAX_DEPTH_LIMIT};
+
+/// What a piece of the failed range reached.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A top of the stack: nothing stacked on it maps these bytes further;
+    /// whatever uses the device directly (a filesystem) owns them.
+    Top,
+    /// Bytes of a device that something uses, but not these bytes (a
+    /// partition table, a gap between targets, a device's tail).
+    Unmapped,
+    /// A whole device (the whole-device failure: a pmem going away).
+    Whole,
+}
+
+/// One piece the failed range reached.
+pub(crate) struct Reached<'a> {
+    pub(crate) kind: Kind,
+    pub(crate) device: DevId,
+    /// Its entry in the snapshot.
+    pub(crate) entry: Option<&'a DevEntry>,
+    /// Levels above the failed disk.
+    pub(crate) depth: u32,
+    /// First byte on `device` (0 for [`Kind::Whole`]).
+    pub(crate) offset: u64,
+    /// Bytes (`u64::MAX` for [`Kind::Whole`]).
+    pub(crate) len: u64,
+    /// With [`Chain::Keep`], the devices from the failed disk up to
+    /// `device` (`depth + 1` of them, for a [`Kind::Top`]); else empty.
+    pub(crate) chain: &'a [DevId],
+}
+
+/// Whether the caller wants [`Reached::chain`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Chain {
+    Skip,
+    Keep,
+}
+
+impl Snapshot {
+    /// Translate `extent` of disk `dev` up the stack and hand each piece it
+    /// reaches to `f` until it breaks. On an error, the pieces already
+    /// given stand and the rest of the range was not translated.
+    pub(crate) fn reach<F>(
+        &self,
+        dev: DevId,
+        extent: Extent,
+        chain: Chain,
+        mut f: F,
+    ) -> Result<ControlFlow<()>, StackError>
+    where
+        F: FnMut(&Reached<'_>) -> ControlFlow<()>,
+    {
+        if chain == Chain::Skip {
+            if let Some((
+                Hit::Top {
+                    device,
+                    depth,
+                    offset,
+                    len,
+                },
+                entry,
+            )) = self.route(dev, extent)
+            {
+                let kind = Kind::Top;
+                return Ok(f(&Reached {
+                    kind,
+                    device,
+                    entry,
+                    depth,
+                    offset,
+                    len,
+                    chain: &[],
+                }));
+            }
+        }
+        let mut path = [DevId(0); MAX_DEPTH_LIMIT as usize + 1];
+        if let Some(p) = path.first_mut() {
+            *p = dev;
+        }
+        self.stack().translate(dev, extent, |hit| {
+            let (kind, device, depth, offset, len) = match hit {
+                Hit::Mapped { device, depth, .. } => {
+                    if let Some(p) = path.get_mut(depth as usize) {
+                        *p = device;
+                    }
+                    return ControlFlow::Continue(());
+                }
+                Hit::Top {
+                    device,
+                    depth,
+                    offset,
+                    len,
+                } => (Kind::Top, device, depth, offset, len),
+                Hit::Unmapped {
+                    device,
+                    depth,
+                    offset,
+                    len,
+                } => (Kind::Unmapped, device, depth, offset, len),
+                Hit::Whole { device, depth } => (Kind::Whole, device, depth, 0, u64::MAX),
+            };
+            let chain = match chain {
+                Chain::Skip => &[][..],
+                Chain::Keep => {
+                    if let Some(p) = path.get_mut(depth as usize) {
+                        *p = device;
+                    }
+                    path.get(..=depth as usize).unwrap_or(&[])
+                }
+            };
+            let entry = self.dev(device);
+            f(&Reached {
+                kind,
+                device,
+                entry,
+                depth,
+                offset,
+                len,
+                chain,
+            })
+        })
+    }
+}
