@@ -20,6 +20,10 @@ use crate::pure::ext4meta::{classify, Ext4Error, Geometry, GroupDesc, Meta};
 use crate::pure::ext4meta::{SUPERBLOCK_OFFSET, SUPERBLOCK_SIZE};
 use crate::pure::policy::MetadataPolicy;
 use crate::pure::stack::SECTOR_SIZE;
+use crate::trace::{self, NoFile};
+
+/// Bytes of a page, the trace event's unit.
+const PAGE: u64 = 4096;
 
 /// The largest group descriptor (`s_desc_size` is at most 1024 in the
 /// format, but the kernel and mkfs use 32 or 64; the decoder refuses more
@@ -27,8 +31,9 @@ use crate::pure::stack::SECTOR_SIZE;
 const DESC_MAX: usize = 1024;
 
 /// Whether `piece` (of a filesystem nobody above could ask) is metadata;
-/// if so it is reported and the metadata policy applied.
-pub(crate) fn check(owners: &Owners, name: &str, piece: &Piece) -> bool {
+/// if so it is reported (also as trace event of failure `seq`) and the
+/// metadata policy applied.
+pub(crate) fn check(owners: &Owners, seq: u64, name: &str, piece: &Piece) -> bool {
     let mut hit = false;
     let walked = sb_on(piece.dev.0, |sb| {
         if !matches!(sb.fs, "ext4" | "ext2") {
@@ -36,7 +41,9 @@ pub(crate) fn check(owners: &Owners, name: &str, piece: &Piece) -> bool {
         }
         if let Some(meta) = find(sb, piece)? {
             hit = true;
-            apply(owners, name, sb, piece, &meta);
+            let rc = apply(owners, name, sb, piece, &meta);
+            let (pgoff, pages) = (piece.offset / PAGE, piece.len.div_ceil(PAGE));
+            trace::no_file(seq, NoFile::Metadata, piece.dev.0, pgoff, pages, 0, rc);
         }
         Ok(())
     });
@@ -88,20 +95,21 @@ fn read_desc(
     GroupDesc::decode(geo, raw)
 }
 
-/// Report a metadata hit and apply the policy.
-fn apply(owners: &Owners, name: &str, sb: &Sb<'_>, piece: &Piece, meta: &Meta) {
+/// Report a metadata hit and apply the policy: 0, or the error of a
+/// shutdown the filesystem could not do.
+fn apply(owners: &Owners, name: &str, sb: &Sb<'_>, piece: &Piece, meta: &Meta) -> i32 {
     owners.stats.metadata.fetch_add(1, Ordering::Relaxed);
     let (major, minor) = (sb.dev >> 20, sb.dev & 0xfffff);
     let sector = piece.offset / SECTOR_SIZE;
     let sectors = piece.len.div_ceil(SECTOR_SIZE);
     let shutdown = owners.metadata() == MetadataPolicy::Shutdown;
-    let outcome = match shutdown.then(|| sb.shutdown()) {
-        None => "reported (metadata policy: report)",
+    let (outcome, rc) = match shutdown.then(|| sb.shutdown()) {
+        None => ("reported (metadata policy: report)", 0),
         Some(Ok(())) => {
             owners.stats.shutdowns.fetch_add(1, Ordering::Relaxed);
-            "filesystem shut down"
+            ("filesystem shut down", 0)
         }
-        Some(Err(_)) => "the filesystem has no ->shutdown; reported",
+        Some(Err(e)) => ("the filesystem has no ->shutdown; reported", e.to_errno()),
     };
     pr_err!(
         "{name}: dev {major}:{minor} sector {sector} sectors {sectors}: {} metadata ({}, blocks {}+{}): {outcome}\n",
@@ -110,6 +118,7 @@ fn apply(owners: &Owners, name: &str, sb: &Sb<'_>, piece: &Piece, meta: &Meta) {
         meta.extent.start,
         meta.extent.count,
     );
+    rc
 }
 
 fn ext4_err(e: Ext4Error) -> kernel::error::Error {

@@ -76,6 +76,34 @@ pub(crate) fn owner(seq: u64, o: &FileOwner, rc: i32) {
     tr::owner(seq, o.dev, o.ino, o.pgoff, o.count, o.pfn, rc, &kind);
 }
 
+/// What a failure's pages were when no file owns them, as
+/// `daxhold:daxhold_owner`'s `kind`.
+#[derive(Clone, Copy)]
+pub(crate) enum NoFile {
+    /// Filesystem metadata (`dev`'s pages from `pgoff`; `rc` 0 if the
+    /// filesystem was shut down or reported, else the shutdown's error).
+    Metadata,
+    /// Nothing: no file, no known metadata (pfns from `pfn`).
+    Unowned,
+    /// No ext4, ext2 or XFS there: left to the kernel (pfns from `pfn`).
+    NotOurs,
+}
+
+/// `daxhold:daxhold_owner` with `ino` 0 and kind `metadata`, `unowned` or
+/// `notours`: `count` pages of failure `seq` that no file owns.
+pub(crate) fn no_file(seq: u64, what: NoFile, dev: u32, pgoff: u64, count: u64, pfn: u64, rc: i32) {
+    if !tr::on() {
+        return;
+    }
+    let kind: &[u8] = match what {
+        NoFile::Metadata => b"metadata",
+        NoFile::Unowned => b"unowned",
+        NoFile::NotOurs => b"notours",
+    };
+    let kind = Short::new(kind);
+    tr::owner(seq, dev, 0, pgoff, count, pfn, rc, &kind);
+}
+
 /// `daxhold:daxhold_kill`: daxhold sent task `pid` (`comm`) a SIGBUS
 /// with `si_code` for address `addr`, `lsb` its log2 size.
 pub(crate) fn kill(seq: u64, pid: i32, comm: &[u8], si_code: i32, addr: u64, lsb: i32) {

@@ -40,6 +40,7 @@ use crate::pure::events::What;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::MetadataPolicy;
 use crate::pure::stack::DevId;
+use crate::trace::{self, NoFile};
 
 use kill::Kill;
 use walk::{walk, Walked};
@@ -227,7 +228,7 @@ pub(crate) fn handle(
         });
     }
     if kill.found == 0 {
-        return no_owner(owners, log, name, tops, &walked, (lo, hi));
+        return no_owner(owners, log, holder, tops, &walked, (lo, hi));
     }
     kill.error.unwrap_or(0)
 }
@@ -236,15 +237,21 @@ pub(crate) fn handle(
 /// kernel's own path may know better (no filesystem daxhold serves sits
 /// there, or it could not be read); else the declined pieces are checked
 /// for filesystem metadata, and if none is there the range is unowned.
+/// Each outcome is also a `daxhold_owner` trace event with its kind.
 fn no_owner(
     owners: &Owners,
     log: &Log<'_>,
-    name: &str,
+    holder: &Holder,
     tops: &Tops<'_>,
     walked: &Walked,
     (lo, hi): (u64, u64),
 ) -> c_int {
+    let name = holder.name();
+    // pfns `[lo, hi]`, as the trace events count them.
+    let pages = hi.saturating_sub(lo).saturating_add(1);
+    let no_file = |what| trace::no_file(log.seq, what, holder.devt(), 0, pages, lo, 0);
     if walked.foreign {
+        no_file(NoFile::NotOurs);
         log.add(What::NotOurs { lo, hi });
     }
     if walked.foreign || walked.failed.is_err() {
@@ -253,10 +260,11 @@ fn no_owner(
     let metadata = crate::pure::nopanic::count(
         tops.declined
             .iter()
-            .filter(|p| crate::metadata::check(owners, name, p)),
+            .filter(|p| crate::metadata::check(owners, log.seq, name, p)),
     );
     if metadata == 0 {
         owners.stats.unowned.fetch_add(1, Ordering::Relaxed);
+        no_file(NoFile::Unowned);
         log.add(What::Unowned { lo, hi });
     }
     0

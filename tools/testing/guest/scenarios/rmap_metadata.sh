@@ -11,7 +11,9 @@
 #   - a page of lv3, a dm-linear device with no filesystem: no ext4, ext2
 #     or XFS to walk, so daxhold leaves it to the kernel (EOPNOTSUPP) with
 #     one line, and walks nothing.
-# The `metadata` control refuses garbage with EINVAL.
+# The `metadata` control refuses garbage with EINVAL.  Each outcome is
+# also a daxhold_owner trace event (ino 0) of kind metadata (the page on
+# the dm device), unowned or notours (the pmem's pfn).
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -19,7 +21,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 30
+plan 35
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "dmsetup create lv (pmem0 sectors 2048..)" \
@@ -35,6 +37,7 @@ check "insmod daxhold" daxhold_load
 held() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
 check "daxhold holds pmem0" until_ok held
 is "$(cat /sys/kernel/daxhold/metadata)" shutdown "default metadata policy: shutdown"
+check "daxhold trace events on" trace_on
 
 # poison DMNAME BASE BLOCK: corrupt-pfn on fs block BLOCK of dm device
 # DMNAME (linear on pmem0 from sector BASE; blocks of $BS bytes if set,
@@ -48,8 +51,14 @@ poison() {
 	phys=$(($(pmem_data_start pmem0) + s0 * 512))
 	diag "$1: block $3 (block size $bs) -> pmem0 sector $s0, pfn $(printf '0x%x' $((phys >> 12)))"
 	dmesg_mark "$1-$3"
+	trace_clear
 	r=$(hwpoison_pfn $((phys >> 12)))
 	diag "corrupt-pfn: $r"
+}
+# owner_ev DEV PGOFF PFN KIND: the daxhold_owner fields of one page no
+# file owns, as the trace event gives them (rc 0).
+owner_ev() {
+	echo "dev=$1 ino=0 pgoff=$2 count=1 pfn=$3 kind=$4 rc=0"
 }
 first() { dumpe2fs /dev/mapper/$1 2>/dev/null | sed -n "s/^ *$2 at \([0-9]*\).*/\1/p" | head -n 1; }
 ix() { field "$1" "$(cat /sys/kernel/daxhold/index)"; }
@@ -65,6 +74,8 @@ daxhold_lines > /tmp/dh.lines
 diag_file /tmp/dh.lines
 like "$(cat /tmp/dh.lines)" 'metadata \(inode table of group 0, blocks [0-9]+\+[0-9]+\): filesystem shut down' \
 	"policy shutdown: filesystem shut down"
+like "$(trace_ev daxhold_owner)" "$(owner_ev $(devnum $lv) $((sec / 8)) 0x0 metadata)" \
+	"trace: daxhold_owner kind=metadata, $lv page $((sec / 8))"
 like "$(touch /mnt/a/new 2>&1)" 'Input/output error' "lv is shut down: creating a file fails with EIO"
 is "$(ix metadata_hits)" $((m0 + 1)) "index: metadata_hits +1"
 is "$(ix shutdowns)" $((sd0 + 1)) "index: shutdowns +1"
@@ -77,6 +88,8 @@ isnt "$bb" "" "dumpe2fs: block bitmap of group 0 of lv2 at block $bb"
 poison lv2 264192 "$bb"
 line2() { daxhold_lines | grep -q "daxhold: pmem0: dev $(devnum $lv2) sector $sec sectors 8: ext4 metadata (block bitmap of group 0, .*: reported (metadata policy: report)"; }
 check "daxhold: ext4 metadata (block bitmap of group 0) at $lv2 sector $sec, reported" until_ok line2
+like "$(trace_ev daxhold_owner)" "$(owner_ev $(devnum $lv2) $((sec / 8)) 0x0 metadata)" \
+	"trace: daxhold_owner kind=metadata, $lv2 page $((sec / 8))"
 check "lv2 still works: a new file can be written" sh -c 'echo x > /mnt/b/new && sync'
 is "$(ix shutdowns)" $((sd0 + 1)) "index: no new shutdown"
 
@@ -86,6 +99,9 @@ blocks=$(dumpe2fs -h /dev/mapper/lv2 2>/dev/null | sed -n 's/^Block count: *//p'
 poison lv2 264192 $((blocks - 40))
 line3() { daxhold_lines | grep -q "no DAX file maps it and it is no known metadata (unowned)"; }
 check "daxhold: a free block is reported unowned" until_ok line3
+pfn=$(printf '0x%x' $((phys >> 12)))
+like "$(trace_ev daxhold_owner)" "$(owner_ev $(devnum pmem0) 0 $pfn unowned)" \
+	"trace: daxhold_owner kind=unowned, pfn $pfn"
 is "$(ix unowned)" $((u0 + 1)) "index: unowned +1"
 
 # 4. No filesystem at all on lv3: not daxhold's to answer.
@@ -93,6 +109,9 @@ w0=$(ix walks) d0=$(ix direct) u0=$(ix unowned) q0=$(ix queries)
 BS=4096 poison lv3 526336 16
 line4() { daxhold_lines | grep -q "daxhold: pmem0: pfn $(printf '0x%x' $((phys >> 12)))-$(printf '0x%x' $((phys >> 12))): no DAX file of ext4, ext2 or XFS maps it; left to the kernel"; }
 check "daxhold: lv3 has no filesystem it serves: left to the kernel" until_ok line4
+pfn=$(printf '0x%x' $((phys >> 12)))
+like "$(trace_ev daxhold_owner)" "$(owner_ev $(devnum pmem0) 0 $pfn notours)" \
+	"trace: daxhold_owner kind=notours, pfn $pfn"
 like "$(daxhold_lines | grep ' -> top ')" "-> top $(dm_name_dev lv3) sector $sec sectors 8 " \
 	"the failure reached lv3 at sector $sec"
 is "$(ix queries)" $((q0 + 1)) "index: queries +1"
