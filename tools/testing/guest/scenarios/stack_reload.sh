@@ -12,7 +12,7 @@
 # about the stack.  Then with daxhold (policy stacked): both notify_failure
 # lines carry the same pmem offset, and the top line moves to the device
 # and sector worked out here from the new `dmsetup table` / partition
-# starts.
+# starts, in dmesg and in the daxhold_top trace events.
 #
 # daxhold-test: nvdimms=2
 # daxhold-test: modules=daxhold
@@ -20,7 +20,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 39
+plan 42
 
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
 pm0=$(devnum pmem0)
@@ -93,6 +93,7 @@ check "back to layout 1" layouts 1
 
 # --- 2. daxhold, policy stacked --------------------------------------------
 check "insmod daxhold (policy stacked)" daxhold_load
+check "daxhold trace events on" trace_on
 held() {
 	[ "$(daxhold_field pmem0 mode)" = auto ] && [ "$(daxhold_field pmem1 mode)" = auto ]
 }
@@ -147,6 +148,7 @@ diag "expected: pmem0 sector $p0 -> $lv sector $s2 (was $s1);" \
 isnt "$s2" "$s1" "layout 2 moves the pmem0 page to another $lv sector"
 is "$part2" pmem1p2 "layout 2 moves the pmem1 page into pmem1p2"
 dmesg_mark "with daxhold, layout 2"
+trace_clear
 for f in lv p; do
 	r=$(hwpoison_pfn "$(kv pfn /tmp/$f.out)")
 	diag "corrupt-pfn $(kv pfn /tmp/$f.out): $r"
@@ -166,6 +168,14 @@ like "$(grep 'daxhold: pmem1: .* -> ' /tmp/dh.2)" \
 	"pmem1: offset $off1 len 0x1000 -> top $part2 sector $q2 sectors 8 depth 1: no holder" \
 	"layout 2: -> top $part2 sector $q2 (the table read again)"
 is "$(grep -c 'daxhold: pmem1: .* -> ' /tmp/dh.2)" 1 "layout 2: one piece on pmem1"
+trace_ev daxhold_top > /tmp/tt.2
+diag_file /tmp/tt.2
+like "$(cat /tmp/tt.2)" \
+	"device=$lv dev=$(devnum $lv) depth=1 sector=$s2 sectors=8 outcome=declined" \
+	"layout 2: trace daxhold_top $lv sector $s2 (the reloaded table)"
+like "$(cat /tmp/tt.2)" \
+	"device=$part2 dev=$(devnum $part2) depth=1 sector=$q2 sectors=8 outcome=declined" \
+	"layout 2: trace daxhold_top $part2 sector $q2 (the table read again)"
 
 check "dmsetup remove lv" dmsetup remove lv
 check "rmmod daxhold" daxhold_unload
