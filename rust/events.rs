@@ -27,7 +27,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::error::Result;
 use kernel::prelude::*;
 
-use crate::ffi::bdev::DISK_NAME_LEN;
+use crate::abstractions::block::DISK_NAME_LEN;
 use crate::ffi::glue;
 use crate::holder::{self, Registry};
 use crate::pure::events::{Event, EventLog, NAME_LEN};

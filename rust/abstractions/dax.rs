@@ -25,6 +25,7 @@ use kernel::ffi::{c_int, c_void};
 use kernel::error::{code, Result};
 use kernel::sync::Arc;
 
+use super::block::BdevFile;
 use crate::ffi::bindings;
 use crate::ffi::glue::msleep;
 
@@ -203,17 +204,15 @@ impl<T: NotifyFailure> Holding<T> {
     ///
     /// 6.12's `fs_dax_get_by_bdev()` leaks an inode reference when the slot
     /// is taken already: check [`DaxRef::is_held`] on a probe first.
-    ///
-    /// # Safety
-    ///
-    /// `bdev` is a live block device for the duration of the call.
-    pub(crate) unsafe fn new(bdev: *mut bindings::block_device, data: Arc<T>) -> Result<Self> {
+    pub(crate) fn new(bdev: &BdevFile, data: Arc<T>) -> Result<Self> {
         let mut start_off = 0u64;
         let holder = core::ptr::from_ref::<T>(&data).cast_mut().cast::<c_void>();
-        // SAFETY: `bdev` is live (our contract); the holder pointer and the
-        // operations outlive the slot, which `Drop` gives back first.
+        let ops = &Ops::<T>::OPS;
+        // SAFETY: `bdev` is open, so its block device is live; the holder
+        // pointer and the operations outlive the slot, which `Drop` gives
+        // back first.
         let dax =
-            unsafe { bindings::fs_dax_get_by_bdev(bdev, &mut start_off, holder, &Ops::<T>::OPS) };
+            unsafe { bindings::fs_dax_get_by_bdev(bdev.as_ptr(), &mut start_off, holder, ops) };
         // INVARIANT: a non-NULL result is a reference with the slot.
         let dax = NonNull::new(dax).ok_or(code::EBUSY)?;
         Ok(Holding { dax, data })

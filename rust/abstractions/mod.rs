@@ -6,9 +6,16 @@
 //! reach a user through a trait it implements and a vtable this layer
 //! builds for it (as `rust/kernel/block/mq/` does for `blk_mq_ops`).
 //!
+//! - `block`: an open, unclaimed block device ([`block::BdevFile`]);
 //! - `dax`: the dax_device holder interface of `drivers/dax/super.c`
 //!   (`fs_dax_get_by_bdev()`, `fs_put_dax()`, `dax_holder()`,
 //!   `dax_holder_notify_failure()`), with [`dax::NotifyFailure`] for the
-//!   holder's callback.
+//!   holder's callback;
+//! - `dm`: a device-mapper device by number ([`dm::MappedDevice`]).
+//!
+//! Every type here says its `# Invariants`; every `unsafe` block its
+//! `// SAFETY:`.
 
+pub(crate) mod block;
 pub(crate) mod dax;
+pub(crate) mod dm;

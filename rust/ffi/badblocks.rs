@@ -12,9 +12,9 @@ use kernel::ffi::{c_char, c_int};
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code, to_result, Error, Result};
 
-use super::bdev::BdevFile;
 use super::bindings;
 use super::index::Sb;
+use crate::abstractions::block::BdevFile;
 use crate::pure::badblocks::{BadRange, FileExtent};
 
 /// The most entries a badblocks list has (`MAX_BADBLOCKS` on 4 KiB pages).

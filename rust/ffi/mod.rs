@@ -8,10 +8,8 @@
 //! with their `// SAFETY:` comment.
 
 pub(crate) mod badblocks;
-pub(crate) mod bdev;
 pub(crate) mod bindings;
 pub(crate) mod cstr;
-pub(crate) mod dm;
 pub(crate) mod glue;
 pub(crate) mod index;
 pub(crate) mod kill;

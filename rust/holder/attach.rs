@@ -6,13 +6,14 @@
 
 use kernel::error::{code, Result};
 use kernel::prelude::*;
+use kernel::str::CStr;
 use kernel::sync::Arc;
 
 use super::{Holder, Mode, Registry, Stats, MAX_HOLDERS};
+use crate::abstractions::block::BdevFile;
 use crate::abstractions::dax::{DaxRef, Holding};
+use crate::abstractions::dm::MappedDevice;
 use crate::errno;
-use crate::ffi::bdev::BdevFile;
-use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::DevDir;
 use crate::pure::name::DevPath;
 
@@ -64,8 +65,7 @@ impl Registry {
             pr_err!("attach {what}: no memory for the holder (ENOMEM)\n");
             code::ENOMEM
         })?;
-        // SAFETY: `bdev` is open, so its block device is live.
-        let holder = unsafe { Holding::new(bdev.as_ptr(), holder) }.inspect_err(|_| {
+        let holder = Holding::new(bdev, holder).inspect_err(|_| {
             pr_err!("{op}: {what}: holder slot taken while attaching\n");
         })?;
         let (major, minor) = holder.dev();
@@ -164,7 +164,9 @@ impl Registry {
 /// path if not.
 fn probe(op: &str, path: &DevPath, ours: impl Fn(u32) -> bool) -> Result<(BdevFile, DaxRef)> {
     let p = path.as_str();
-    let bdev = BdevFile::open(path).inspect_err(|e| {
+    // A `DevPath` is ASCII without a NUL inside: this cannot fail.
+    let cpath = CStr::from_bytes_with_nul(path.as_bytes_with_nul()).map_err(|_| code::EINVAL)?;
+    let bdev = BdevFile::open(cpath).inspect_err(|e| {
         pr_err!("{op}: {p}: cannot open block device: {}\n", errno::Name(*e));
     })?;
     if bdev.is_partition() {

@@ -22,9 +22,9 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, Mutex, SpinLock};
 use kernel::{new_mutex, new_spinlock};
 
+use crate::abstractions::block::DISK_NAME_LEN;
 use crate::abstractions::dax::{DaxRef, Holding};
 use crate::events::EventRing;
-use crate::ffi::bdev::DISK_NAME_LEN;
 use crate::ffi::glue::DevDir;
 use crate::owners::Owners;
 use crate::pure::notify::{Extent, Failure, Kind};

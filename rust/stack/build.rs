@@ -10,7 +10,7 @@ use kernel::prelude::*;
 
 use super::routes::{cut_routes, route_tops};
 use super::{DevEntry, Snapshot};
-use crate::ffi::dm::MappedDevice;
+use crate::abstractions::dm::MappedDevice;
 use crate::ffi::glue::msleep;
 use crate::ffi::stack;
 use crate::pure::dmtable::{self, parse_target, Target, TargetKind};

@@ -5,11 +5,15 @@
 
 use core::ptr::NonNull;
 
-use super::bindings;
-use crate::abstractions::dax::DaxRef;
+use super::dax::DaxRef;
+use crate::ffi::bindings;
 
 /// A counted reference to a dm device (`md->holders`): while it lives, the
 /// device cannot finish being removed, so its disk and dax_device stay.
+///
+/// # Invariants
+///
+/// `0` is a mapped_device this value holds one reference to.
 pub(crate) struct MappedDevice(NonNull<bindings::mapped_device>);
 
 impl MappedDevice {
@@ -17,6 +21,7 @@ impl MappedDevice {
     /// being removed).
     pub(crate) fn get(dev: u32) -> Option<Self> {
         // SAFETY: `dm_get_md()` checks the number and takes a reference.
+        // INVARIANT: a non-NULL result is that reference.
         NonNull::new(unsafe { bindings::dm_get_md(dev) }).map(MappedDevice)
     }
 

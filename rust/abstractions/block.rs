@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! An open block device: `bdev_file_open_by_path()` ... `fput()`.
+//! An open block device: `bdev_file_open_by_path()` or
+//! `bdev_file_open_by_dev()` ... `fput()`, read-only and unclaimed, and
+//! what can be read of it while it is open.
 
 use core::ptr::NonNull;
 
 use kernel::error::{from_err_ptr, Result};
+use kernel::str::CStr;
 
-use super::bindings;
-use crate::abstractions::dax::DaxRef;
-use crate::pure::name::DevPath;
+use super::dax::DaxRef;
+use crate::ffi::bindings;
 
 /// `BLK_OPEN_READ` (a cast macro bindgen cannot translate).
 const BLK_OPEN_READ: bindings::blk_mode_t = 1 << 0;
@@ -18,23 +20,29 @@ pub(crate) const DISK_NAME_LEN: usize = 32;
 
 /// A block device opened for reading, without claiming it (no holder): it
 /// never keeps a filesystem from mounting the device.
+///
+/// # Invariants
+///
+/// `0` is a block device file this value opened and holds one reference
+/// to; its block device and gendisk live at least as long.
 pub(crate) struct BdevFile(NonNull<bindings::file>);
 
 impl BdevFile {
     /// Open the block device at `path`. Errors are those of
     /// `bdev_file_open_by_path()`: `ENOENT` (no such path), `ENOTBLK` (not
     /// a block device), `ENXIO`/`ENODEV` (gone), ...
-    pub(crate) fn open(path: &DevPath) -> Result<Self> {
+    pub(crate) fn open(path: &CStr) -> Result<Self> {
         // SAFETY: the path is NUL-terminated and outlives the call; no
         // holder and no holder ops are passed, so nothing is retained.
         let file = from_err_ptr(unsafe {
             bindings::bdev_file_open_by_path(
-                path.as_bytes_with_nul().as_ptr().cast(),
+                path.as_char_ptr(),
                 BLK_OPEN_READ,
                 core::ptr::null_mut(),
                 core::ptr::null(),
             )
         })?;
+        // INVARIANT: an open file, ours.
         NonNull::new(file)
             .map(BdevFile)
             .ok_or(kernel::error::code::ENODEV)
@@ -52,6 +60,7 @@ impl BdevFile {
                 core::ptr::null(),
             )
         })?;
+        // INVARIANT: an open file, ours.
         NonNull::new(file)
             .map(BdevFile)
             .ok_or(kernel::error::code::ENODEV)
@@ -80,7 +89,8 @@ impl BdevFile {
     /// The dax_device of the disk (a reference, no holder slot), or `None`
     /// without DAX.
     pub(crate) fn dax(&self) -> Option<DaxRef> {
-        // SAFETY: the block device lives at least as long as the open file.
+        // SAFETY: the block device lives at least as long as the open file
+        // (invariant).
         unsafe { DaxRef::probe(self.as_ptr()) }
     }
 
