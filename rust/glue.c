@@ -39,8 +39,11 @@ const char *daxhold_param_devices(void)
 	return devices;
 }
 
+/* Rust's callbacks for the control files, from daxhold_sysfs_init(). */
+static const struct daxhold_ctl_ops *daxhold_ctl;
+
 /*
- * sysfs stores: Rust parses and acts (daxhold_ctl_<fn>); C turns 0 into
+ * sysfs stores: Rust parses and acts (daxhold_ctl-><fn>); C turns 0 into
  * "all consumed".  One macro, as the kernel's own __ATTR family does.
  */
 #define DAXHOLD_STORE(name, fn)						\
@@ -48,7 +51,7 @@ static ssize_t name##_store(struct kobject *kobj,			\
 			    struct kobj_attribute *attr,		\
 			    const char *buf, size_t count)		\
 {									\
-	int rc = daxhold_ctl_##fn(buf, count);				\
+	int rc = daxhold_ctl->fn(buf, count);				\
 									\
 	return rc ? rc : count;						\
 }
@@ -65,31 +68,31 @@ DAXHOLD_STORE(badblocks, badblocks_store)
 static ssize_t policy_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
-	return daxhold_ctl_policy_show(buf, PAGE_SIZE);
+	return daxhold_ctl->policy_show(buf, PAGE_SIZE);
 }
 
 static ssize_t holders_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return daxhold_ctl_holders(buf, PAGE_SIZE);
+	return daxhold_ctl->holders(buf, PAGE_SIZE);
 }
 
 static ssize_t index_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return daxhold_ctl_index(buf, PAGE_SIZE);
+	return daxhold_ctl->index(buf, PAGE_SIZE);
 }
 
 static ssize_t metadata_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
-	return daxhold_ctl_metadata_show(buf, PAGE_SIZE);
+	return daxhold_ctl->metadata_show(buf, PAGE_SIZE);
 }
 
 static ssize_t badblocks_show(struct kobject *kobj, struct kobj_attribute *attr,
 			      char *buf)
 {
-	return daxhold_ctl_badblocks_show(buf, PAGE_SIZE);
+	return daxhold_ctl->badblocks_show(buf, PAGE_SIZE);
 }
 
 static struct kobj_attribute attach_attr = __ATTR(attach, 0200, NULL, attach_store);
@@ -125,12 +128,14 @@ static bool daxhold_files_on;
 
 /*
  * Create /sys/kernel/daxhold/, its control files and its devices/
- * directory.  C because kobjects have no Rust API in 6.12.
+ * directory, the files calling ops.  C because kobjects have no Rust API
+ * in 6.12.
  */
-int daxhold_sysfs_init(void)
+int daxhold_sysfs_init(const struct daxhold_ctl_ops *ops)
 {
 	int rc;
 
+	daxhold_ctl = ops;
 	daxhold_kobj = kobject_create_and_add("daxhold", kernel_kobj);
 	if (!daxhold_kobj)
 		return -ENOMEM;
@@ -187,7 +192,8 @@ static ssize_t daxhold_dev_show(struct kobject *kobj,
 	struct daxhold_devdir *d = container_of(kobj, struct daxhold_devdir,
 						 kobj);
 
-	return daxhold_ctl_dev_show(d->devt, attr->attr.name, buf, PAGE_SIZE);
+	return daxhold_ctl->dev_show(d->devt, attr->attr.name, buf,
+				     PAGE_SIZE);
 }
 
 #define DAXHOLD_DEV_ATTR(n) \

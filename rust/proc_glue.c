@@ -5,7 +5,8 @@
  * abstraction: proc_mkdir(), proc_create_single_data() and proc_remove()
  * take a C show callback.  One show callback serves every file: it hands
  * the seq_file and the file's number (DAXHOLD_PROC_*, kept as the entry's
- * data) to Rust (daxhold_proc_show() in rust/ffi/proc.rs), which writes the
+ * data) to Rust (the show of the daxhold_proc_ops rust/ffi/proc.rs hands
+ * daxhold_proc_init()), which writes the
  * whole file through rust/ffi/seq.rs's SeqOut.  A read is one show call,
  * so one snapshot, whatever its length (single_open() retries with a
  * larger buffer on overflow).
@@ -22,15 +23,18 @@
 #include <daxhold/glue.h>
 
 static struct proc_dir_entry *daxhold_proc_dir;
+/* Rust's callbacks, from daxhold_proc_init(). */
+static const struct daxhold_proc_ops *daxhold_procs;
 
 static int daxhold_proc_show_one(struct seq_file *m, void *v)
 {
-	return daxhold_proc_show(m, (u32)(uintptr_t)m->private);
+	return daxhold_procs->show(m, (u32)(uintptr_t)m->private);
 }
 
 /* Create /proc/fs/daxhold (empty). */
-int daxhold_proc_init(void)
+int daxhold_proc_init(const struct daxhold_proc_ops *ops)
 {
+	daxhold_procs = ops;
 	daxhold_proc_dir = proc_mkdir("fs/daxhold", NULL);
 	return daxhold_proc_dir ? 0 : -ENOMEM;
 }
@@ -67,7 +71,7 @@ static ssize_t daxhold_translate_write(struct file *file,
 	req = kmemdup(buf, len, GFP_KERNEL);
 	if (!req)
 		return -ENOMEM;
-	n = daxhold_ctl_translate_answer(req, len, buf,
+	n = daxhold_procs->translate_answer(req, len, buf,
 					 SIMPLE_TRANSACTION_LIMIT);
 	kfree(req);
 	if (n < 0)

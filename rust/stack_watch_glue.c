@@ -50,11 +50,14 @@ static atomic64_t daxhold_gen = ATOMIC64_INIT(0);
 
 static void daxhold_dm_watch_start(void);
 
+/* Rust's callbacks, from daxhold_stack_watch_init(). */
+static const struct daxhold_stack_ops *daxhold_stack;
+
 static void daxhold_rescan_fn(struct work_struct *work)
 {
 	atomic64_inc(&daxhold_gen);
 	daxhold_dm_watch_start();
-	daxhold_rescan();
+	daxhold_stack->rescan();
 }
 static DECLARE_WORK(daxhold_rescan_work, daxhold_rescan_fn);
 
@@ -200,7 +203,7 @@ static int daxhold_dax_get_return(struct kretprobe_instance *ri,
 	struct daxhold_dax_get_args *a = (void *)ri->data;
 	struct block_device *whole = bdev_whole(a->bdev);
 
-	if (!regs_return_value(regs) && daxhold_holds_dev(whole->bd_dev))
+	if (!regs_return_value(regs) && daxhold_stack->holds_dev(whole->bd_dev))
 		pr_warn("daxhold: %pg: %s cannot hold the dax_device of %pg, which daxhold holds: it runs without DAX and without its own notify_failure\n",
 			a->bdev, daxhold_fs_name(a->bdev), whole);
 	return 0;
@@ -225,10 +228,11 @@ bool daxhold_stack_gen(u64 *gen)
  * Start the change signals and the slot-loss probe; on failure, one line
  * naming what could not be registered.
  */
-int daxhold_stack_watch_init(void)
+int daxhold_stack_watch_init(const struct daxhold_stack_ops *ops)
 {
 	int rc;
 
+	daxhold_stack = ops;
 	daxhold_block_intf.class = daxhold_block_class();
 	if (!daxhold_block_intf.class) {
 		pr_err("daxhold: no block device to find the block class from\n");

@@ -12,7 +12,8 @@
 /* Implemented in C (rust/glue.c). */
 const char *daxhold_param_devices(void);
 const char *daxhold_param_policy(void);
-int daxhold_sysfs_init(void);
+struct daxhold_ctl_ops;
+int daxhold_sysfs_init(const struct daxhold_ctl_ops *ops);
 void daxhold_sysfs_close(void);
 void daxhold_sysfs_exit(void);
 /* /sys/kernel/daxhold/devices/<disk>/ of a held disk (rust/glue.c). */
@@ -52,13 +53,17 @@ typedef int (*daxhold_dm_target_fn)(void *ctx, const struct daxhold_dm_target *t
 int daxhold_for_each_bdev(daxhold_bdev_fn fn, void *ctx);
 int daxhold_dm_for_each_target(__u32 dev, daxhold_dm_target_fn fn, void *ctx);
 bool daxhold_stack_gen(__u64 *gen);
-int daxhold_stack_watch_init(void);
+/* The stack watch's callbacks, which Rust hands daxhold_stack_watch_init(). */
+struct daxhold_stack_ops {
+	/* the rescan work item (process context) */
+	void (*rescan)(void);
+	/* whether daxhold holds disk dev (atomic context) */
+	bool (*holds_dev)(__u32 dev);
+};
+int daxhold_stack_watch_init(const struct daxhold_stack_ops *ops);
 void daxhold_stack_watch_rescans(void);
 void daxhold_stack_watch_exit(void);
 
-/* Implemented in Rust (rust/ffi/stack.rs), called from the stack glue. */
-void daxhold_rescan(void);
-bool daxhold_holds_dev(__u32 dev);
 
 /* The reverse map of DAX mappings, read at failure time (rust/index_glue.c). */
 struct inode;
@@ -94,34 +99,46 @@ int daxhold_invalidate(struct inode *inode, __u64 start, __u64 end);
 /* Implemented in Rust (rust/ffi/glue.rs), run by the log work item. */
 void daxhold_log_print(void);
 
-/* Implemented in Rust (rust/control.rs), called from the sysfs glue. */
-int daxhold_ctl_attach(const char *buf, size_t len);
-int daxhold_ctl_detach(const char *buf, size_t len);
-ssize_t daxhold_ctl_holders(char *buf, size_t size);
-int daxhold_ctl_rescan(const char *buf, size_t len);
-int daxhold_ctl_translate(const char *buf, size_t len);
-int daxhold_ctl_policy_store(const char *buf, size_t len);
-ssize_t daxhold_ctl_policy_show(char *buf, size_t size);
-ssize_t daxhold_ctl_index(char *buf, size_t size);
-int daxhold_ctl_metadata_store(const char *buf, size_t len);
-ssize_t daxhold_ctl_metadata_show(char *buf, size_t size);
-ssize_t daxhold_ctl_dev_show(__u32 devt, const char *attr, char *buf,
-			     size_t size);
+/*
+ * The control files' callbacks, which Rust hands daxhold_sysfs_init()
+ * (rust/ffi/glue.rs): stores parse `len` bytes and return 0 or a negative
+ * errno; shows fill `size` bytes and return the length.
+ */
+struct daxhold_ctl_ops {
+	int (*attach)(const char *buf, size_t len);
+	int (*detach)(const char *buf, size_t len);
+	int (*rescan)(const char *buf, size_t len);
+	int (*translate)(const char *buf, size_t len);
+	int (*policy_store)(const char *buf, size_t len);
+	int (*metadata_store)(const char *buf, size_t len);
+	int (*badblocks_store)(const char *buf, size_t len);
+	ssize_t (*holders)(char *buf, size_t size);
+	ssize_t (*policy_show)(char *buf, size_t size);
+	ssize_t (*index)(char *buf, size_t size);
+	ssize_t (*metadata_show)(char *buf, size_t size);
+	ssize_t (*badblocks_show)(char *buf, size_t size);
+	/* devices/<disk>/<attr> of the held disk devt */
+	ssize_t (*dev_show)(__u32 devt, const char *attr, char *buf,
+			    size_t size);
+};
 
 /* /proc/fs/daxhold (rust/proc_glue.c); the files by number. */
 struct seq_file;
 #define DAXHOLD_PROC_STACK	1
 #define DAXHOLD_PROC_EVENTS	2
 #define DAXHOLD_PROC_POISON	3
-int daxhold_proc_init(void);
+/* The files' callbacks, which Rust hands daxhold_proc_init(). */
+struct daxhold_proc_ops {
+	/* write file `file` into m */
+	int (*show)(struct seq_file *m, __u32 file);
+	/* answer a translate request: the answer's length or -errno */
+	ssize_t (*translate_answer)(const char *req, size_t len, char *out,
+				    size_t size);
+};
+int daxhold_proc_init(const struct daxhold_proc_ops *ops);
 int daxhold_proc_add(const char *name, __u32 file);
 int daxhold_proc_add_translate(void);
-/* Implemented in Rust (rust/ffi/proc.rs): answer a translate request. */
-ssize_t daxhold_ctl_translate_answer(const char *req, size_t len, char *out,
-				     size_t size);
 void daxhold_proc_exit(void);
-/* Implemented in Rust (rust/ffi/proc.rs): write file `file` into m. */
-int daxhold_proc_show(struct seq_file *m, __u32 file);
 
 /*
  * Signal records (rust/signal_glue.c): a probe on the signal_generate

@@ -182,8 +182,10 @@ extern "C" fn daxhold_bb_scan() {
 /// # Safety
 ///
 /// `buf` points to `len` readable bytes (sysfs gives them).
-#[no_mangle]
-unsafe extern "C" fn daxhold_ctl_badblocks_store(buf: *const c_char, len: usize) -> c_int {
+pub(super) unsafe extern "C" fn daxhold_ctl_badblocks_store(
+    buf: *const c_char,
+    len: usize,
+) -> c_int {
     // SAFETY: guaranteed by the caller (sysfs).
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) };
     crate::poison::policy_store(input)
@@ -194,8 +196,7 @@ unsafe extern "C" fn daxhold_ctl_badblocks_store(buf: *const c_char, len: usize)
 /// # Safety
 ///
 /// `buf` points to `size` writable bytes (sysfs gives a page).
-#[no_mangle]
-unsafe extern "C" fn daxhold_ctl_badblocks_show(buf: *mut c_char, size: usize) -> isize {
+pub(super) unsafe extern "C" fn daxhold_ctl_badblocks_show(buf: *mut c_char, size: usize) -> isize {
     // SAFETY: guaranteed by the caller (sysfs).
     let out = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), size) };
     crate::poison::policy_show(out) as isize

@@ -31,10 +31,29 @@ pub(crate) fn param_policy() -> &'static [u8] {
     unsafe { super::cstr::bytes(p) }
 }
 
-/// Create `/sys/kernel/daxhold/`.
+/// The control files' callbacks (the glue calls nothing else of daxhold's
+/// for them).
+static CTL_OPS: bindings::daxhold_ctl_ops = bindings::daxhold_ctl_ops {
+    attach: Some(daxhold_ctl_attach),
+    detach: Some(daxhold_ctl_detach),
+    rescan: Some(daxhold_ctl_rescan),
+    translate: Some(daxhold_ctl_translate),
+    policy_store: Some(daxhold_ctl_policy_store),
+    metadata_store: Some(daxhold_ctl_metadata_store),
+    badblocks_store: Some(super::badblocks::daxhold_ctl_badblocks_store),
+    holders: Some(daxhold_ctl_holders),
+    policy_show: Some(daxhold_ctl_policy_show),
+    index: Some(daxhold_ctl_index),
+    metadata_show: Some(daxhold_ctl_metadata_show),
+    badblocks_show: Some(super::badblocks::daxhold_ctl_badblocks_show),
+    dev_show: Some(daxhold_ctl_dev_show),
+};
+
+/// Create `/sys/kernel/daxhold/`, its files calling [`CTL_OPS`].
 pub(crate) fn sysfs_init() -> Result {
-    // SAFETY: called once from module init, paired with `sysfs_exit()`.
-    kernel::error::to_result(unsafe { bindings::daxhold_sysfs_init() }).inspect_err(|e| {
+    // SAFETY: called once from module init, paired with `sysfs_exit()`;
+    // the callbacks are static.
+    kernel::error::to_result(unsafe { bindings::daxhold_sysfs_init(&CTL_OPS) }).inspect_err(|e| {
         kernel::pr_err!(
             "cannot create /sys/kernel/daxhold: {}\n",
             crate::errno::Name(*e)
@@ -96,7 +115,6 @@ impl Drop for DevDir {
 ///
 /// Called by the sysfs glue with a NUL-terminated attribute name and a
 /// writable buffer of `size` bytes.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_dev_show(
     devt: u32,
     attr: *const c_char,
@@ -163,7 +181,6 @@ unsafe fn output<'a>(buf: *mut c_char, size: usize) -> &'a mut [u8] {
 /// # Safety
 ///
 /// Called by the sysfs glue with the written buffer and its length.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_attach(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
     control::attach(unsafe { input(buf, len) })
@@ -174,7 +191,6 @@ unsafe extern "C" fn daxhold_ctl_attach(buf: *const c_char, len: usize) -> c_int
 /// # Safety
 ///
 /// Called by the sysfs glue with the written buffer and its length.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_detach(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
     control::detach(unsafe { input(buf, len) })
@@ -185,7 +201,6 @@ unsafe extern "C" fn daxhold_ctl_detach(buf: *const c_char, len: usize) -> c_int
 /// # Safety
 ///
 /// Called by the sysfs glue with a writable buffer of `size` bytes.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_holders(buf: *mut c_char, size: usize) -> isize {
     // SAFETY: sysfs passes a writable page of `size` bytes.
     control::holders(unsafe { output(buf, size) }) as isize
@@ -196,7 +211,6 @@ unsafe extern "C" fn daxhold_ctl_holders(buf: *mut c_char, size: usize) -> isize
 /// # Safety
 ///
 /// Called by the sysfs glue with the written buffer and its length.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_rescan(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
     control::rescan(unsafe { input(buf, len) })
@@ -207,7 +221,6 @@ unsafe extern "C" fn daxhold_ctl_rescan(buf: *const c_char, len: usize) -> c_int
 /// # Safety
 ///
 /// Called by the sysfs glue with the written buffer and its length.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_translate(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
     control::translate(unsafe { input(buf, len) })
@@ -218,7 +231,6 @@ unsafe extern "C" fn daxhold_ctl_translate(buf: *const c_char, len: usize) -> c_
 /// # Safety
 ///
 /// Called by the sysfs glue with the written buffer and its length.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_policy_store(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
     control::policy_store(unsafe { input(buf, len) })
@@ -229,7 +241,6 @@ unsafe extern "C" fn daxhold_ctl_policy_store(buf: *const c_char, len: usize) ->
 /// # Safety
 ///
 /// Called by the sysfs glue with a writable buffer of `size` bytes.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_policy_show(buf: *mut c_char, size: usize) -> isize {
     // SAFETY: sysfs passes a writable page of `size` bytes.
     control::policy_show(unsafe { output(buf, size) }) as isize
@@ -240,7 +251,6 @@ unsafe extern "C" fn daxhold_ctl_policy_show(buf: *mut c_char, size: usize) -> i
 /// # Safety
 ///
 /// Called by the sysfs glue with a writable buffer of `size` bytes.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_index(buf: *mut c_char, size: usize) -> isize {
     // SAFETY: sysfs passes a writable page of `size` bytes.
     control::index_show(unsafe { output(buf, size) }) as isize
@@ -251,7 +261,6 @@ unsafe extern "C" fn daxhold_ctl_index(buf: *mut c_char, size: usize) -> isize {
 /// # Safety
 ///
 /// Called by the sysfs glue with a writable buffer of `size` bytes.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_metadata_show(buf: *mut c_char, size: usize) -> isize {
     // SAFETY: sysfs passes a writable page of `size` bytes.
     control::metadata_show(unsafe { output(buf, size) }) as isize
@@ -262,7 +271,6 @@ unsafe extern "C" fn daxhold_ctl_metadata_show(buf: *mut c_char, size: usize) ->
 /// # Safety
 ///
 /// Called by the sysfs glue with the written buffer and its length.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_metadata_store(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
     control::metadata_store(unsafe { input(buf, len) })

@@ -41,10 +41,18 @@ impl ProcFile {
     }
 }
 
-/// Create the (empty) directory `/proc/fs/daxhold`.
+/// The files' callbacks (the glue calls nothing else of daxhold's).
+static PROC_OPS: bindings::daxhold_proc_ops = bindings::daxhold_proc_ops {
+    show: Some(daxhold_proc_show),
+    translate_answer: Some(daxhold_ctl_translate_answer),
+};
+
+/// Create the (empty) directory `/proc/fs/daxhold`, its files to call
+/// [`PROC_OPS`].
 pub(crate) fn init() -> Result {
-    // SAFETY: called once from module init, paired with `exit()`.
-    to_result(unsafe { bindings::daxhold_proc_init() })
+    // SAFETY: called once from module init, paired with `exit()`; the
+    // callbacks are static.
+    to_result(unsafe { bindings::daxhold_proc_init(&PROC_OPS) })
 }
 
 /// Add the file `name` (mode 0400) to the directory, shown as `file`.
@@ -67,7 +75,6 @@ pub(crate) fn add_translate() -> Result {
 ///
 /// Called by the proc glue with `len` readable bytes at `req` and `size`
 /// writable bytes at `out`, not overlapping, for the duration of the call.
-#[no_mangle]
 unsafe extern "C" fn daxhold_ctl_translate_answer(
     req: *const kernel::ffi::c_char,
     len: usize,
@@ -94,7 +101,6 @@ pub(crate) fn exit() {
 ///
 /// Called by the proc glue's show callback with its `seq_file`, for the
 /// duration of that callback.
-#[no_mangle]
 unsafe extern "C" fn daxhold_proc_show(m: *mut bindings::seq_file, file: u32) -> c_int {
     // SAFETY: `m` is the running show call's seq_file (our contract); `out`
     // lives only for this call.
