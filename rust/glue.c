@@ -277,15 +277,21 @@ void daxhold_devdir_del(struct daxhold_devdir *d)
  * pending (and arms a timer otherwise), and a burst of failures is printed
  * in one go, on whichever CPU is free.
  */
+static const struct daxhold_log_ops *daxhold_log;
+
 static void daxhold_log_fn(struct work_struct *work)
 {
-	daxhold_log_print();
+	READ_ONCE(daxhold_log)->print();
 }
 static DECLARE_DELAYED_WORK(daxhold_log_work, daxhold_log_fn);
 
-/* Queue the print (a no-op while it is queued already); never sleeps. */
-void daxhold_log_kick(void)
+/*
+ * Queue ops->print (a no-op while it is queued already); never sleeps.
+ * ops is the same static table at every call.
+ */
+void daxhold_log_kick(const struct daxhold_log_ops *ops)
 {
+	WRITE_ONCE(daxhold_log, ops);
 	queue_delayed_work(system_unbound_wq, &daxhold_log_work, 1);
 }
 

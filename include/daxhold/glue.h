@@ -20,7 +20,11 @@ void daxhold_sysfs_exit(void);
 struct daxhold_devdir;
 struct daxhold_devdir *daxhold_devdir_add(const char *name, __u32 devt);
 void daxhold_devdir_del(struct daxhold_devdir *d);
-void daxhold_log_kick(void);
+/* The failure log's callback (rust/ffi/glue.rs), run by its work item. */
+struct daxhold_log_ops {
+	void (*print)(void);
+};
+void daxhold_log_kick(const struct daxhold_log_ops *ops);
 void daxhold_log_stop(void);
 
 /* One block device, as stack discovery sees it (rust/stack_glue.c). */
@@ -96,8 +100,6 @@ int daxhold_sb_read(struct super_block *sb, __u64 nr, __u32 off, void *buf,
 int daxhold_dax_pfn(struct dax_device *dax, __u64 pgoff, __u64 *pfn);
 int daxhold_invalidate(struct inode *inode, __u64 start, __u64 end);
 
-/* Implemented in Rust (rust/ffi/glue.rs), run by the log work item. */
-void daxhold_log_print(void);
 
 /*
  * The control files' callbacks, which Rust hands daxhold_sysfs_init()

@@ -127,11 +127,17 @@ unsafe extern "C" fn daxhold_ctl_dev_show(
     control::dev_show(devt, attr, unsafe { output(buf, size) })
 }
 
-/// Queue the failure log's work item; callable in any context.
+/// The failure log's callback.
+static LOG_OPS: bindings::daxhold_log_ops = bindings::daxhold_log_ops {
+    print: Some(daxhold_log_print),
+};
+
+/// Queue the failure log's work item, which calls [`LOG_OPS`]; callable in
+/// any context.
 pub(crate) fn log_kick() {
-    // SAFETY: `queue_delayed_work()` on the glue's static work item: no
-    // arguments, no sleeping.
-    unsafe { bindings::daxhold_log_kick() }
+    // SAFETY: `queue_delayed_work()` on the glue's static work item, with
+    // static callbacks: no sleeping.
+    unsafe { bindings::daxhold_log_kick(&LOG_OPS) }
 }
 
 /// Cancel the failure log's work item, waiting for it if it runs.
@@ -142,7 +148,6 @@ pub(crate) fn log_stop() {
 }
 
 /// The failure log's work item (process context).
-#[no_mangle]
 extern "C" fn daxhold_log_print() {
     crate::events::print_work();
 }
