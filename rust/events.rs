@@ -72,13 +72,13 @@ pub(crate) fn recent(r: &Registry) -> Result<(KVVec<Event>, usize)> {
 /// once, into its slot. A full ring counts what does not fit as lost; the
 /// kernel kill lines of those are logged at once, so that no kill of
 /// daxhold's goes without one.
-pub(crate) fn record_all(r: &Registry, seq: u64, holder: &Name, extent: Extent, whats: &[What]) {
+pub(crate) fn record_all(r: &Registry, seq: u64, holder: &Name, extent: &Extent, whats: &[What]) {
     if whats.is_empty() {
         return;
     }
     // Bit i: whats[i] did not fit (a batch is far below 64 records);
     // `false` (full) is counted in the ring and reported by the printer.
-    let dropped = r.log.lock().push_records(seq, holder, extent, whats);
+    let dropped = r.log.lock().push_records(seq, holder, *extent, whats);
     if dropped == 0 {
         return;
     }
@@ -91,7 +91,7 @@ pub(crate) fn record_all(r: &Registry, seq: u64, holder: &Name, extent: Extent, 
             kill_line(&Event {
                 seq,
                 holder: *holder,
-                extent,
+                extent: *extent,
                 what: *what,
             });
         }

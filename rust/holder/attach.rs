@@ -14,6 +14,7 @@ use crate::ffi::bdev::BdevFile;
 use crate::ffi::dax::{DaxRef, HolderState};
 use crate::ffi::dm::MappedDevice;
 use crate::ffi::glue::DevDir;
+use crate::pure::events::Name;
 use crate::pure::name::DevPath;
 
 impl Registry {
@@ -61,7 +62,7 @@ impl Registry {
             dax,
             dev: bdev.dev(),
             mode,
-            name,
+            name: Name(name),
             stats: Stats::default(),
         };
         // Without it the dax_device is let go again (`holder` dropped).

@@ -25,7 +25,7 @@ pub(crate) struct Log<'a> {
     r: &'a Registry,
     /// The failure's sequence number, in each record and trace event.
     pub(crate) seq: u64,
-    pub(super) holder: Name,
+    pub(super) holder: &'a Name,
     extent: notify::Extent,
     /// What the records not handed over yet say: the first `len`, written
     /// (the rest is never read, so it is not cleared either). The rest of
@@ -36,7 +36,7 @@ pub(crate) struct Log<'a> {
 }
 
 impl<'a> Log<'a> {
-    pub(super) fn new(r: &'a Registry, seq: u64, holder: Name, extent: notify::Extent) -> Self {
+    pub(super) fn new(r: &'a Registry, seq: u64, holder: &'a Name, extent: notify::Extent) -> Self {
         Log {
             r,
             seq,
@@ -85,7 +85,7 @@ impl<'a> Log<'a> {
         // its first `n` (at most BATCH) records were written by `add_copy`.
         // SAFETY: `record_all` copies them and does not call back.
         let whats = unsafe { core::slice::from_raw_parts(first, n) };
-        events::record_all(self.r, self.seq, &self.holder, self.extent, whats);
+        events::record_all(self.r, self.seq, self.holder, &self.extent, whats);
     }
 }
 
