@@ -93,7 +93,9 @@ pub(crate) fn listen<R>(log: &Log<'_>, call: impl FnOnce() -> R) -> R {
         // SAFETY: `hit` wrote each of the first `kept` in this call.
         log.add_copy(unsafe { what.assume_init_ref() });
     }
-    log.lose(seen.saturating_sub(kept) as u64);
+    if seen > kept {
+        log.lose(seen.saturating_sub(kept) as u64);
+    }
     slot.task.store(0, Ordering::Release);
     ret
 }
