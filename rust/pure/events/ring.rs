@@ -72,7 +72,9 @@ impl<S: DerefMut<Target = [Event]>> Ring<S> {
     /// field by field into its slot (the failure path: no record is built
     /// elsewhere and copied in). A record that finds the ring full is
     /// counted as lost; bit `i` of the result is set if `whats[i]` was
-    /// (none past 63). Never waits, never allocates.
+    /// (none past 63). Never waits, never allocates. Inlined into its one
+    /// caller, the failure path's hand-over.
+    #[inline]
     pub fn push_records(&mut self, seq: u64, holder: &Name, extent: Extent, whats: &[What]) -> u64 {
         let cap = self.capacity();
         // Those that fit (the first `room`), and the rest, dropped.
@@ -237,6 +239,7 @@ impl<S: DerefMut<Target = [Event]>> EventLog<S> {
 
     /// Add one failure's records to be printed (the failure path):
     /// [`Ring::push_records`].
+    #[inline]
     pub fn push_records(&mut self, seq: u64, holder: &Name, extent: Extent, whats: &[What]) -> u64 {
         self.pending.push_records(seq, holder, extent, whats)
     }
