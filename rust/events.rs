@@ -5,11 +5,11 @@
 //! them (Documentation/design.rst, "The failure log").
 //!
 //! The ring is allocated once, at load, and lives in the [`Registry`]. A
-//! failure keeps its records in a small batch of its own
+//! failure keeps what its records say in a small batch of its own
 //! ([`crate::notify::Log`]) and adds them here a batch at a time: one hold
-//! of the ring's spinlock for the copies, which never allocates or waits
-//! for anything else. A full ring drops the record and counts it; the work
-//! item says how many were lost.
+//! of the ring's spinlock to write each record in its slot, which never
+//! allocates or waits for anything else. A full ring drops the record and
+//! counts it; the work item says how many were lost.
 //!
 //! The history that `/proc/fs/daxhold/events` shows (the last [`HISTORY`]
 //! records) is a second ring of the same records, filled by the printer,
@@ -30,11 +30,12 @@ use kernel::prelude::*;
 use crate::abstractions::block::DISK_NAME_LEN;
 use crate::ffi::glue;
 use crate::holder::{self, Registry};
-use crate::pure::events::{Event, EventLog, NAME_LEN};
+use crate::pure::events::{Event, EventLog, Name, What, NAME_LEN};
+use crate::pure::notify::Extent;
 
 // A record keeps a disk name whole.
 kernel::static_assert!(NAME_LEN == DISK_NAME_LEN);
-// Two cache lines: the failure path copies each record twice.
+// Two cache lines: the failure path writes each record once, in its slot.
 kernel::static_assert!(core::mem::size_of::<Event>() == 128);
 
 /// Records the ring holds: one per line, a failure takes one plus one per
@@ -66,40 +67,35 @@ pub(crate) fn recent(r: &Registry) -> Result<(KVVec<Event>, usize)> {
     Ok((out, n))
 }
 
-/// Add `events` to the log, in one lock hold (the failure path). A full
-/// ring counts what does not fit as lost; the kernel kill lines of those
-/// are logged at once, so that no kill of daxhold's goes without one.
-pub(crate) fn record_all(r: &Registry, events: &[Event]) {
-    if events.is_empty() {
+/// Add one failure's records (`whats`, of failure `seq` of `holder`'s
+/// `extent`) to the log, in one lock hold (the failure path), each written
+/// once, into its slot. A full ring counts what does not fit as lost; the
+/// kernel kill lines of those are logged at once, so that no kill of
+/// daxhold's goes without one.
+pub(crate) fn record_all(r: &Registry, seq: u64, holder: &Name, extent: &Extent, whats: &[What]) {
+    if whats.is_empty() {
         return;
     }
-    // Bit i: events[i] did not fit (a batch is far below 64 records).
-    let mut dropped = 0u64;
-    {
-        let mut log = r.log.lock();
-        for (i, e) in events.iter().enumerate() {
-            // `false` (full) is counted in the ring and reported by the printer.
-            if !log.push(*e) {
-                dropped |= bit(i);
-            }
-        }
-    }
+    // Bit i: whats[i] did not fit (a batch is far below 64 records);
+    // `false` (full) is counted in the ring and reported by the printer.
+    let dropped = r.log.lock().push_records(seq, holder, *extent, whats);
     if dropped == 0 {
         return;
     }
-    for (i, e) in events.iter().enumerate() {
-        if dropped & bit(i) != 0 {
-            kill_line(e);
+    // Bit `i` for `whats[i]`, as `push_records` gives them.
+    let mut bit = 1u64;
+    for what in whats {
+        let this = bit;
+        bit <<= 1;
+        if dropped & this != 0 {
+            kill_line(&Event {
+                seq,
+                holder: *holder,
+                extent: *extent,
+                what: *what,
+            });
         }
     }
-}
-
-/// Bit `i` of a `u64` (none past 63).
-fn bit(i: usize) -> u64 {
-    u32::try_from(i)
-        .ok()
-        .and_then(|i| 1u64.checked_shl(i))
-        .unwrap_or(0)
 }
 
 /// The kernel kill line of `e`, if it is one of daxhold's own kills.

@@ -91,9 +91,11 @@ pub(crate) fn listen<R>(log: &Log<'_>, call: impl FnOnce() -> R) -> R {
     let staged = unsafe { &*slot.staged.get() };
     for what in staged.iter().take(kept) {
         // SAFETY: `hit` wrote each of the first `kept` in this call.
-        log.add(unsafe { what.assume_init() });
+        log.add_copy(unsafe { what.assume_init_ref() });
     }
-    log.lose(seen.saturating_sub(kept) as u64);
+    if seen > kept {
+        log.lose(seen.saturating_sub(kept) as u64);
+    }
     slot.task.store(0, Ordering::Release);
     ret
 }

@@ -15,6 +15,7 @@ use crate::abstractions::dax::{DaxRef, Holding};
 use crate::abstractions::dm::MappedDevice;
 use crate::errno;
 use crate::ffi::glue::DevDir;
+use crate::pure::events::Name;
 use crate::pure::name::DevPath;
 
 impl Registry {
@@ -57,7 +58,7 @@ impl Registry {
             dax: probe,
             dev: bdev.dev(),
             mode,
-            name,
+            name: Name(name),
             stats: Stats::default(),
         };
         // Without it the dax_device is let go again (`holder` dropped).

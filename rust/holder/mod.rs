@@ -27,6 +27,7 @@ use crate::abstractions::dax::{DaxRef, Holding};
 use crate::events::EventRing;
 use crate::ffi::glue::DevDir;
 use crate::owners::Owners;
+use crate::pure::events::Name;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::Policy;
 use crate::stack::Snapshot;
@@ -97,7 +98,8 @@ pub(crate) struct Holder {
     dax: DaxRef,
     dev: u32,
     mode: Mode,
-    name: [u8; DISK_NAME_LEN],
+    /// NUL-padded, as the kernel keeps it; each failure's records borrow it.
+    name: Name,
     pub(crate) stats: Stats,
 }
 
@@ -106,10 +108,12 @@ impl Holder {
     pub(crate) fn name(&self) -> &str {
         let end = self
             .name
+            .0
             .iter()
             .position(|&b| b == 0)
-            .unwrap_or(self.name.len());
+            .unwrap_or(self.name.0.len());
         self.name
+            .0
             .get(..end)
             .and_then(|n| core::str::from_utf8(n).ok())
             .unwrap_or("?")
@@ -117,7 +121,13 @@ impl Holder {
 
     /// The disk name as the kernel keeps it, NUL-padded.
     pub(crate) fn name_bytes(&self) -> [u8; DISK_NAME_LEN] {
-        self.name
+        self.name.0
+    }
+
+    /// The disk name as the failure log keeps it (borrowed by each
+    /// failure's [`Log`](crate::notify::Log), not copied).
+    pub(crate) fn log_name(&self) -> &Name {
+        &self.name
     }
 
     /// `(major, minor)` of the disk.

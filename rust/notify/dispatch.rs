@@ -78,8 +78,9 @@ struct Job<'a> {
     /// 384 bytes).
     declined: Option<[owners::Piece; MAX_HANDLED]>,
     nr_declined: usize,
-    /// Whole devices (pre-remove) nobody above handled.
-    whole: [DevId; MAX_HANDLED],
+    /// Whole devices (pre-remove) nobody above handled: set up at the
+    /// first one (a failure of a range never clears its 64 bytes).
+    whole: Option<[DevId; MAX_HANDLED]>,
     nr_whole: usize,
 }
 
@@ -95,7 +96,7 @@ impl<'a> Job<'a> {
             nr_handled: 0,
             declined: None,
             nr_declined: 0,
-            whole: [DevId(0); MAX_HANDLED],
+            whole: None,
             nr_whole: 0,
         }
     }
@@ -127,7 +128,11 @@ impl<'a> Job<'a> {
                 .as_ref()
                 .and_then(|d| d.get(..self.nr_declined))
                 .unwrap_or(&[]),
-            whole: self.whole.get(..self.nr_whole).unwrap_or(&[]),
+            whole: self
+                .whole
+                .as_ref()
+                .and_then(|w| w.get(..self.nr_whole))
+                .unwrap_or(&[]),
         };
         owners::handle(
             &r.owners,
@@ -153,7 +158,8 @@ impl<'a> Job<'a> {
             Kind::Whole => {
                 let rc = self.to_holder(entry, 0, u64::MAX);
                 if rc == EOPNOTSUPP {
-                    if let Some(slot) = self.whole.get_mut(self.nr_whole) {
+                    let whole = self.whole.get_or_insert([DevId(0); MAX_HANDLED]);
+                    if let Some(slot) = whole.get_mut(self.nr_whole) {
                         *slot = device;
                         // Below whole.len(): cannot saturate.
                         self.nr_whole = self.nr_whole.saturating_add(1);
@@ -194,6 +200,8 @@ impl<'a> Job<'a> {
     /// through the reference the snapshot keeps (Documentation/design.rst,
     /// "Dispatch at the top": a dm device removed since makes the dax core
     /// answer `-ENXIO`, or `-EOPNOTSUPP` once its filesystem let go).
+    /// Inlined, as `report`: each top of each failure calls both.
+    #[inline]
     fn to_holder(&self, entry: Option<&DevEntry>, offset: u64, len: u64) -> c_int {
         match entry {
             Some(d) if d.info.dm => match &d.dax {
@@ -211,6 +219,7 @@ impl<'a> Job<'a> {
     }
 
     /// Count and log one top's outcome.
+    #[inline]
     fn report(
         &mut self,
         entry: Option<&DevEntry>,

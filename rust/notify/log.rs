@@ -8,7 +8,7 @@ use core::mem::MaybeUninit;
 
 use crate::events;
 use crate::holder::Registry;
-use crate::pure::events::{Event, Name, What};
+use crate::pure::events::{Name, What};
 use crate::pure::notify;
 
 /// Records a failure keeps before it hands them to the failure log: as
@@ -25,16 +25,18 @@ pub(crate) struct Log<'a> {
     r: &'a Registry,
     /// The failure's sequence number, in each record and trace event.
     pub(crate) seq: u64,
-    pub(super) holder: Name,
+    pub(super) holder: &'a Name,
     extent: notify::Extent,
-    /// The records not handed over yet: the first `len`, written (the rest
-    /// is never read, so it is not cleared either).
-    batch: UnsafeCell<[MaybeUninit<Event>; BATCH]>,
+    /// What the records not handed over yet say: the first `len`, written
+    /// (the rest is never read, so it is not cleared either). The rest of
+    /// each record (`seq`, `holder`, `extent`) is the failure's, written
+    /// once per record, into the ring's slot ([`events::record_all`]).
+    batch: UnsafeCell<[MaybeUninit<What>; BATCH]>,
     len: Cell<usize>,
 }
 
 impl<'a> Log<'a> {
-    pub(super) fn new(r: &'a Registry, seq: u64, holder: Name, extent: notify::Extent) -> Self {
+    pub(super) fn new(r: &'a Registry, seq: u64, holder: &'a Name, extent: notify::Extent) -> Self {
         Log {
             r,
             seq,
@@ -46,22 +48,24 @@ impl<'a> Log<'a> {
     }
 
     /// Add one record of this failure.
+    #[inline]
     pub(crate) fn add(&self, what: What) {
+        self.add_copy(&what);
+    }
+
+    /// Add one record of this failure, saying what `what` says (copied
+    /// once, into the batch).
+    pub(crate) fn add_copy(&self, what: &What) {
         if self.len.get() >= BATCH {
             self.flush();
         }
         let n = self.len.get();
-        // `Log` is not `Sync`: only this thread gets here, and `add` and
-        // `flush` call nothing that comes back into them.
+        // `Log` is not `Sync`: only this thread gets here, and `add_copy`
+        // and `flush` call nothing that comes back into them.
         // SAFETY: so this is the only reference to the batch while it lives.
         let batch = unsafe { &mut *self.batch.get() };
         if let Some(slot) = batch.get_mut(n) {
-            slot.write(Event {
-                seq: self.seq,
-                holder: self.holder,
-                extent: self.extent,
-                what,
-            });
+            slot.write(*what);
             // Below BATCH: cannot saturate.
             self.len.set(n.saturating_add(1));
         }
@@ -76,12 +80,12 @@ impl<'a> Log<'a> {
     /// Hand the batch to the failure log.
     fn flush(&self) {
         let n = self.len.replace(0).min(BATCH);
-        let first = self.batch.get().cast::<Event>().cast_const();
-        // As in `add`, no other reference to the batch meanwhile, and its
-        // first `n` (at most BATCH) records were written by `add`.
+        let first = self.batch.get().cast::<What>().cast_const();
+        // As in `add_copy`, no other reference to the batch meanwhile, and
+        // its first `n` (at most BATCH) records were written by `add_copy`.
         // SAFETY: `record_all` copies them and does not call back.
-        let records = unsafe { core::slice::from_raw_parts(first, n) };
-        events::record_all(self.r, records);
+        let whats = unsafe { core::slice::from_raw_parts(first, n) };
+        events::record_all(self.r, self.seq, self.holder, &self.extent, whats);
     }
 }
 

@@ -32,7 +32,7 @@ use crate::errno::EOPNOTSUPP;
 use crate::ffi::bindings;
 use crate::ffi::glue::msleep;
 use crate::holder::{self, Holder, Registry};
-use crate::pure::events::{Name, What};
+use crate::pure::events::What;
 use crate::pure::mf::{self, MfFlags};
 use crate::pure::notify;
 use crate::stack::Snapshot;
@@ -125,11 +125,11 @@ fn handle(
     let log = Log::new(
         r,
         SEQ.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
-        Name(holder.name_bytes()),
+        holder.log_name(),
         failure.extent,
     );
     log.add(What::Failure { mf_flags: raw.0 });
-    trace::failure(log.seq, &log.holder, failure.extent, raw.0);
+    trace::failure(log.seq, log.holder, failure.extent, raw.0);
     let rc = dispatch(r, holder, snap, &log, &failure, mf_flags);
     // What memory_failure() gets back: the last record (not printed).
     log.add(What::Result { rc });

@@ -136,6 +136,7 @@ pub const EVENTS_CASES: &[Case] = &[
         events::ring_full_counts_lost,
     ),
     ("events_ring_wraps", events::ring_wraps),
+    ("events_ring_push_records", events::ring_push_records),
     ("events_ring_without_room", events::ring_without_room),
     ("events_names", events::names),
     ("events_lines_stack", events::lines_stack),

@@ -6,7 +6,8 @@
 
 use core::ops::DerefMut;
 
-use super::record::Event;
+use super::record::{Event, Name, What};
+use crate::pure::notify::Extent;
 
 /// A ring of [`Event`]s in storage the caller owns and sizes (`KVVec` in
 /// the module, filled with [`Event::EMPTY`] once at load): first in, first
@@ -66,6 +67,45 @@ impl<S: DerefMut<Target = [Event]>> Ring<S> {
         false
     }
 
+    /// Add one failure's records after the newest, in order: each of
+    /// `whats` as an [`Event`] of `seq`, `holder` and `extent`, written
+    /// field by field into its slot (the failure path: no record is built
+    /// elsewhere and copied in). A record that finds the ring full is
+    /// counted as lost; bit `i` of the result is set if `whats[i]` was
+    /// (none past 63). Never waits, never allocates. Inlined into its one
+    /// caller, the failure path's hand-over.
+    #[inline]
+    pub fn push_records(&mut self, seq: u64, holder: &Name, extent: Extent, whats: &[What]) -> u64 {
+        let cap = self.capacity();
+        // Those that fit (the first `room`), and the rest, dropped.
+        let room = cap.saturating_sub(self.len);
+        let (fit, rest) = whats.split_at(room.min(whats.len()));
+        // The slot after the newest record, found once (one division):
+        // the records go to the slots from there to the end, then from
+        // the start.
+        let at = self.slot(self.len).unwrap_or(0);
+        let (before, after) = self.slots.split_at_mut(at.min(cap));
+        let (first, then) = fit.split_at(after.len().min(fit.len()));
+        fill(after, first, seq, holder, extent);
+        fill(before, then, seq, holder, extent);
+        // At most `room`: `len` stays at most `cap`.
+        self.len = self.len.saturating_add(fit.len());
+        if rest.is_empty() {
+            return 0;
+        }
+        self.lost = self.lost.saturating_add(rest.len() as u64);
+        // Bits `fit.len()` up to `whats.len()`, none past 63.
+        let upto = u32::try_from(whats.len())
+            .ok()
+            .and_then(|n| u64::MAX.checked_shr(64u32.checked_sub(n)?))
+            .unwrap_or(u64::MAX);
+        let from = u32::try_from(fit.len())
+            .ok()
+            .and_then(|n| u64::MAX.checked_shl(n))
+            .unwrap_or(0);
+        upto & from
+    }
+
     /// Take the oldest record.
     pub fn pop(&mut self) -> Option<Event> {
         if self.len == 0 {
@@ -85,6 +125,19 @@ impl<S: DerefMut<Target = [Event]>> Ring<S> {
     /// Count `n` records lost before they reached the ring.
     pub fn lose(&mut self, n: u64) {
         self.lost = self.lost.saturating_add(n);
+    }
+}
+
+/// Write each of `whats` as an [`Event`] of `seq`, `holder` and `extent`
+/// into `slots`, in order, as many as both have.
+fn fill(slots: &mut [Event], whats: &[What], seq: u64, holder: &Name, extent: Extent) {
+    // A copy the loop keeps at hand (no reload after each store).
+    let holder = *holder;
+    for (e, what) in slots.iter_mut().zip(whats) {
+        e.seq = seq;
+        e.holder = holder;
+        e.extent = extent;
+        e.what = *what;
     }
 }
 
@@ -182,6 +235,13 @@ impl<S: DerefMut<Target = [Event]>> EventLog<S> {
     /// Add `e` to be printed (the failure path): [`Ring::push`].
     pub fn push(&mut self, e: Event) -> bool {
         self.pending.push(e)
+    }
+
+    /// Add one failure's records to be printed (the failure path):
+    /// [`Ring::push_records`].
+    #[inline]
+    pub fn push_records(&mut self, seq: u64, holder: &Name, extent: Extent, whats: &[What]) -> u64 {
+        self.pending.push_records(seq, holder, extent, whats)
     }
 
     /// Take the oldest record to print; it moves to the history.

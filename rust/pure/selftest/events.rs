@@ -107,6 +107,44 @@ pub(super) fn ring_wraps() -> Result<(), Fail> {
     Ok(())
 }
 
+pub(super) fn ring_push_records() -> Result<(), Fail> {
+    let mut slots = [Event::EMPTY; 4];
+    let mut ring = Ring::new(&mut slots[..]);
+    let head = failure(1);
+    let whats = [
+        What::Failure { mf_flags: 0x23 },
+        What::Result { rc: 0 },
+        What::Unowned { lo: 1, hi: 2 },
+    ];
+    // Three of one failure, after one (the ring wraps): each whole.
+    ensure!(ring.push(failure(0)) && ring.pop().map(|e| e.seq) == Some(0));
+    ensure!(ring.push(failure(0)));
+    ensure!(ring.push_records(1, &head.holder, head.extent, &whats) == 0);
+    ensure!(ring.pop() == Some(failure(0)));
+    for what in whats {
+        ensure!(ring.pop() == Some(event(1, what)));
+    }
+    // Full: the ones that do not fit are dropped, their bits set.
+    ensure!(ring.push(failure(2)) && ring.push(failure(3)));
+    ensure!(ring.push_records(4, &head.holder, head.extent, &whats) == 0b100);
+    ensure!(ring.len() == 4 && ring.take_lost() == 1);
+    for want in [
+        failure(2),
+        failure(3),
+        event(4, whats[0]),
+        event(4, whats[1]),
+    ] {
+        ensure!(ring.pop() == Some(want));
+    }
+    // Bits past 63 are not given; the records are counted all the same.
+    let mut none: [Event; 0] = [];
+    let mut empty = Ring::new(&mut none[..]);
+    let many = [What::Result { rc: 0 }; 70];
+    ensure!(empty.push_records(1, &head.holder, head.extent, &many) == u64::MAX);
+    ensure!(empty.take_lost() == 70);
+    Ok(())
+}
+
 pub(super) fn ring_without_room() -> Result<(), Fail> {
     let mut none: [Event; 0] = [];
     let mut ring = Ring::new(&mut none[..]);
