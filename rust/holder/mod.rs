@@ -231,6 +231,7 @@ impl Registry {
     }
 
     /// The last snapshot of the stack, whether current or not.
+    #[inline]
     pub(crate) fn last_snapshot(&self) -> Option<Arc<Snapshot>> {
         self.slots.lock().snapshot.clone()
     }

@@ -16,6 +16,7 @@ impl Snapshot {
     /// The one hit the walk gives for `extent` of `dev` when the extent is
     /// on a route (`pure::stack::route`): a [`Hit::Top`] found by one
     /// binary search, with its top device. `None`: walk the stack.
+    #[inline]
     pub(crate) fn route(&self, dev: DevId, extent: Extent) -> Option<(Hit, Option<&DevEntry>)> {
         let routes = self.routes.get(..self.nr_routes)?;
         let (i, top) = find_route(routes, dev, extent)?;
