@@ -15,8 +15,9 @@
  * The probe runs for every signal in the system with the target's siglock
  * held and interrupts off: it compares the signal, the count of listening
  * threads (daxhold's own kills are sent while nobody listens) and
- * si_code, then calls
- * daxhold_sig_hit() (Rust, rust/ffi/signal.rs), which stages the record
+ * si_code, then calls the
+ * hit of the daxhold_sig_ops Rust registers it with (rust/ffi/signal.rs),
+ * which stages the record
  * only if the sending thread is listening (inside a call that daxhold makes
  * for a failure): no lock, no allocation, no sleeping.
  */
@@ -36,6 +37,8 @@ atomic_t daxhold_sig_listening = ATOMIC_INIT(0);
 
 #ifdef CONFIG_TRACEPOINTS
 static struct tracepoint *daxhold_sig_tp;
+/* Rust's callback, set before the probe is registered. */
+static const struct daxhold_sig_ops *daxhold_sig;
 
 /* TP_PROTO of signal_generate, after the probe's data pointer. */
 static void daxhold_sig_generate(void *data, int sig,
@@ -48,9 +51,9 @@ static void daxhold_sig_generate(void *data, int sig,
 		return;
 	if (info->si_code != BUS_MCEERR_AR && info->si_code != BUS_MCEERR_AO)
 		return;
-	daxhold_sig_hit(current, task_pid_nr(t), t->comm, info->si_code,
-			(u64)(unsigned long)info->si_addr,
-			(s32)info->si_addr_lsb);
+	daxhold_sig->hit(current, task_pid_nr(t), t->comm, info->si_code,
+			 (u64)(unsigned long)info->si_addr,
+			 (s32)info->si_addr_lsb);
 }
 
 /*
@@ -76,11 +79,12 @@ static void daxhold_sig_find(struct tracepoint *tp, void *priv)
  * error.  The caller logs it and goes on without records of the kernel's
  * kills.
  */
-int daxhold_sig_trace_init(void)
+int daxhold_sig_trace_init(const struct daxhold_sig_ops *ops)
 {
 	struct tracepoint *tp = NULL;
 	int rc;
 
+	daxhold_sig = ops;
 	for_each_kernel_tracepoint(daxhold_sig_find, &tp);
 	if (!tp)
 		return -ENOENT;
@@ -101,7 +105,7 @@ void daxhold_sig_trace_exit(void)
 	daxhold_sig_tp = NULL;
 }
 #else /* !CONFIG_TRACEPOINTS */
-int daxhold_sig_trace_init(void)
+int daxhold_sig_trace_init(const struct daxhold_sig_ops *ops)
 {
 	return -EOPNOTSUPP;
 }

@@ -148,11 +148,13 @@ void daxhold_proc_exit(void);
  * the kernel sends while the calling thread makes a call for a failure.
  */
 extern atomic_t daxhold_sig_listening;
-int daxhold_sig_trace_init(void);
+/* The probe's callback (rust/ffi/signal.rs), run with the siglock held. */
+struct daxhold_sig_ops {
+	void (*hit)(const void *current_task, __s32 pid, const char *comm,
+		    __s32 code, __u64 addr, __s32 lsb);
+};
+int daxhold_sig_trace_init(const struct daxhold_sig_ops *ops);
 void daxhold_sig_trace_exit(void);
-/* Implemented in Rust (rust/ffi/signal.rs), from the probe (siglock held). */
-void daxhold_sig_hit(const void *current_task, __s32 pid, const char *comm,
-		     __s32 code, __u64 addr, __s32 lsb);
 
 /* Known poison (rust/bb_glue.c). */
 struct block_device;

@@ -10,10 +10,17 @@ use kernel::ffi::c_char;
 use super::bindings;
 use super::kill::COMM_LEN;
 
-/// Register the probe on the `signal_generate` tracepoint.
+/// The probe's callback.
+static SIG_OPS: bindings::daxhold_sig_ops = bindings::daxhold_sig_ops {
+    hit: Some(daxhold_sig_hit),
+};
+
+/// Register the probe on the `signal_generate` tracepoint, reporting to
+/// [`SIG_OPS`].
 pub(crate) fn probe_init() -> Result {
-    // SAFETY: called once at module init, paired with `probe_exit()`.
-    to_result(unsafe { bindings::daxhold_sig_trace_init() })
+    // SAFETY: called once at module init, paired with `probe_exit()`; the
+    // callback is static.
+    to_result(unsafe { bindings::daxhold_sig_trace_init(&SIG_OPS) })
 }
 
 /// Unregister it (a no-op if it was not registered); no probe runs after
@@ -58,7 +65,6 @@ pub(crate) fn current_task() -> usize {
 ///
 /// `comm` is NULL or points to `TASK_COMM_LEN` readable bytes (the target
 /// task's `comm`) for the duration of the call.
-#[no_mangle]
 unsafe extern "C" fn daxhold_sig_hit(
     current_task: *const kernel::ffi::c_void,
     pid: i32,
