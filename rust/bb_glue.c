@@ -1,20 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * daxhold known-poison glue: what the badblocks work needs from C
- * (Documentation/design.rst, "Known poison").  Policy (what to resolve,
- * what to report, whom to signal) is in Rust: rust/poison/ and
- * rust/ffi/badblocks.rs.
+ * daxhold known-poison glue: what the badblocks scan needs from C
+ * (Documentation/design.rst, "Known poison"); when it runs is
+ * rust/bb_watch_glue.c.  Policy (what to resolve, what to report, whom to
+ * signal) is in Rust: rust/poison/ and rust/ffi/badblocks.rs.
  *
- * - Change signal: 6.12 has no notifier for "a disk's badblocks list
- *   changed".  The pmem driver calls sysfs_notify_dirent() on the disk's
- *   badblocks attribute after a change, but that wakes pollers in user
- *   space only; in the kernel there is nothing to subscribe to.  So
- *   kretprobes (struct kretprobe, pt_regs argument accessors) on
- *   badblocks_set() and badblocks_clear(): the entry handler only compares
- *   the struct badblocks * argument with the lists of held disks (a small
- *   array of pointers, never dereferenced), and the return handler, which
- *   runs once the change is complete, queues the (delayed) scan work.  No
- *   allocation, no sleeping, no locks in either handler.
  * - A consistent copy of a list: struct badblocks is read under its
  *   seqlock with the BB_OFFSET/BB_LEN macros (<linux/badblocks.h>, which
  *   the kernel's Rust bindings do not cover), under the disk's open_mutex
@@ -25,8 +15,8 @@
  *   (daxhold_sb_for_each_dax_file() in rust/index_glue.c), and each
  *   file's extents from its own ->fiemap() with fi_extents_max = 0
  *   (fiemap_fill_next_extent() then only counts and never touches user
- *   memory), the extents caught by
- *   a kprobe on fiemap_fill_next_extent() that records only calls with
+ *   memory), the extents caught by a kprobe (struct kprobe, pt_regs
+ *   accessors) on fiemap_fill_next_extent() that records only calls with
  *   daxhold's own fiemap_extent_info.
  */
 #include <linux/badblocks.h>
@@ -36,126 +26,12 @@
 #include <linux/kprobes.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
-#include <linux/spinlock.h>
-#include <linux/workqueue.h>
 #include <daxhold/glue.h>
 
-/* ------------------------------------------------------ change signal -- */
-
-/* The badblocks lists of held disks, compared by address only. */
-static struct badblocks *daxhold_bb_lists[DAXHOLD_BB_DISKS];
-static DEFINE_SPINLOCK(daxhold_bb_lock);
-/* Set at unload: no more work is queued. */
-static bool daxhold_bb_stopped;
-/* Whether the kretprobes are registered (else the scan polls). */
-static bool daxhold_bb_probed;
-
-static void daxhold_bb_work_fn(struct work_struct *work)
-{
-	daxhold_bb_scan();
-}
-static DECLARE_DELAYED_WORK(daxhold_bb_work, daxhold_bb_work_fn);
-
-/*
- * Run the scan in delay_ms, sooner if it is queued for later already (a
- * refresh): a burst of changes within delay_ms is one scan.  Any context.
- */
-void daxhold_bb_kick(u32 delay_ms)
-{
-	if (!READ_ONCE(daxhold_bb_stopped))
-		mod_delayed_work(system_unbound_wq, &daxhold_bb_work,
-				 msecs_to_jiffies(delay_ms));
-}
-
-/*
- * Run the scan in delay_ms unless it is queued already (the periodic
- * refresh must not put off a scan a change asked for).  Any context.
- */
-void daxhold_bb_refresh(u32 delay_ms)
-{
-	if (!READ_ONCE(daxhold_bb_stopped))
-		queue_delayed_work(system_unbound_wq, &daxhold_bb_work,
-				   msecs_to_jiffies(delay_ms));
-}
-
-/* Forget the watched lists (before the scan adds the current ones). */
-void daxhold_bb_watch_reset(void)
-{
-	unsigned long flags;
-	int i;
-
-	spin_lock_irqsave(&daxhold_bb_lock, flags);
-	for (i = 0; i < DAXHOLD_BB_DISKS; i++)
-		WRITE_ONCE(daxhold_bb_lists[i], NULL);
-	spin_unlock_irqrestore(&daxhold_bb_lock, flags);
-}
-
-/*
- * Watch the badblocks list of bdev's disk (open, so its gendisk is live):
- * 0, -ENOSPC when DAXHOLD_BB_DISKS are watched, -ENOENT if it has none.
- */
-int daxhold_bb_watch(struct block_device *bdev)
-{
-	struct badblocks *bb = bdev->bd_disk->bb;
-	unsigned long flags;
-	int i, rc = -ENOSPC;
-
-	if (!bb)
-		return -ENOENT;
-	spin_lock_irqsave(&daxhold_bb_lock, flags);
-	for (i = 0; i < DAXHOLD_BB_DISKS; i++) {
-		if (daxhold_bb_lists[i] == bb) {
-			rc = 0;
-			break;
-		}
-		if (!daxhold_bb_lists[i]) {
-			WRITE_ONCE(daxhold_bb_lists[i], bb);
-			rc = 0;
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&daxhold_bb_lock, flags);
-	return rc;
-}
-
-/* badblocks_set/clear(bb, ...) entry: 0 (see the return) if bb is held. */
-static int daxhold_bb_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct badblocks *bb = (struct badblocks *)regs_get_kernel_argument(regs, 0);
-	int i;
-
-	for (i = 0; i < DAXHOLD_BB_DISKS; i++)
-		if (READ_ONCE(daxhold_bb_lists[i]) == bb)
-			return 0;
-	return 1;
-}
-
-/* ... and its return: the list changed; scan it a little later. */
-static int daxhold_bb_ret(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	daxhold_bb_kick(DAXHOLD_BB_SETTLE_MS);
-	return 0;
-}
-
-static struct kretprobe daxhold_bb_set_probe = {
-	.kp.symbol_name = "badblocks_set",
-	.entry_handler = daxhold_bb_entry,
-	.handler = daxhold_bb_ret,
-	.maxactive = 16,
-};
-
-static struct kretprobe daxhold_bb_clear_probe = {
-	.kp.symbol_name = "badblocks_clear",
-	.entry_handler = daxhold_bb_entry,
-	.handler = daxhold_bb_ret,
-	.maxactive = 16,
-};
-
-static struct kretprobe *daxhold_bb_probes[] = {
-	&daxhold_bb_set_probe, &daxhold_bb_clear_probe,
-};
-
 /* ---------------------------------------------------- fiemap capture -- */
+
+/* Whether the fiemap_fill_next_extent() kprobe is registered. */
+static bool daxhold_fm_probed;
 
 /* The one fiemap daxhold runs at a time, and where its extents go. */
 static DEFINE_MUTEX(daxhold_fm_mutex);
@@ -209,7 +85,7 @@ int daxhold_fiemap(struct inode *inode, u64 start,
 	int rc;
 
 	*more = false;
-	if (!inode->i_op->fiemap || !daxhold_bb_probed)
+	if (!inode->i_op->fiemap || !daxhold_fm_probed)
 		return -EOPNOTSUPP;
 	if (start >= LLONG_MAX)
 		return 0;
@@ -279,46 +155,31 @@ out:
 /* -------------------------------------------------------- load/unload -- */
 
 /*
- * Register the probes.  A kernel without kprobes on these symbols is not
- * an error: the scan then polls (daxhold_bb_probed() false), one line.
+ * Let the scan be queued and register the fiemap probe.  A kernel without
+ * kprobes on it is not an error: files nobody maps are then not found,
+ * one line.
  */
 int daxhold_bb_init(void)
 {
 	int rc;
 
-	WRITE_ONCE(daxhold_bb_stopped, false);
-	rc = register_kretprobes(daxhold_bb_probes, ARRAY_SIZE(daxhold_bb_probes));
-	if (rc) {
-		pr_warn("daxhold: badblocks: cannot probe badblocks_set/clear (%d); polling instead\n",
-			rc);
-		return 0;
-	}
+	daxhold_bb_watch_init();
 	rc = register_kprobe(&daxhold_fm_probe);
 	if (rc) {
-		unregister_kretprobes(daxhold_bb_probes, ARRAY_SIZE(daxhold_bb_probes));
-		pr_warn("daxhold: badblocks: cannot probe fiemap_fill_next_extent (%d); polling, no file resolution\n",
+		pr_warn("daxhold: badblocks: cannot probe fiemap_fill_next_extent (%d); no file resolution\n",
 			rc);
 		return 0;
 	}
-	daxhold_bb_probed = true;
+	daxhold_fm_probed = true;
 	return 0;
 }
 
-/* Whether changes are signalled (else the scan polls). */
-bool daxhold_bb_has_probes(void)
-{
-	return daxhold_bb_probed;
-}
-
-/* Unregister the probes, stop the work and wait for a running scan. */
+/* Stop the scan and the watches, unregister the probe. */
 void daxhold_bb_exit(void)
 {
-	WRITE_ONCE(daxhold_bb_stopped, true);
-	if (daxhold_bb_probed) {
+	daxhold_bb_watch_exit();
+	if (daxhold_fm_probed) {
 		unregister_kprobe(&daxhold_fm_probe);
-		unregister_kretprobes(daxhold_bb_probes, ARRAY_SIZE(daxhold_bb_probes));
-		daxhold_bb_probed = false;
+		daxhold_fm_probed = false;
 	}
-	cancel_delayed_work_sync(&daxhold_bb_work);
-	daxhold_bb_watch_reset();
 }

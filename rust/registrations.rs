@@ -128,7 +128,8 @@ impl Drop for StackWatch {
     }
 }
 
-/// The known-poison (badblocks) watch: probes, or polling without them.
+/// The known-poison (badblocks) watch: each held disk's `badblocks`
+/// attribute polled from the kernel, or the scan polling without it.
 ///
 /// # Invariants
 ///
@@ -138,7 +139,7 @@ pub(crate) struct Badblocks(());
 
 impl Badblocks {
     pub(crate) fn new() -> Self {
-        // Never fails: without its probes the badblocks scan polls.
+        // Never fails: without its watch the badblocks scan polls.
         let _ = ffi::badblocks::init();
         Badblocks(())
     }

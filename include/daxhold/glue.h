@@ -156,10 +156,10 @@ struct daxhold_sig_ops {
 int daxhold_sig_trace_init(const struct daxhold_sig_ops *ops);
 void daxhold_sig_trace_exit(void);
 
-/* Known poison (rust/bb_glue.c). */
+/* Known poison (rust/bb_glue.c, rust/bb_watch_glue.c). */
 struct block_device;
 
-#define DAXHOLD_BB_DISKS	32	/* badblocks lists watched at once */
+#define DAXHOLD_BB_DISKS	32	/* badblocks attributes watched at once */
 #define DAXHOLD_BB_SETTLE_MS	100	/* from a change to its scan */
 
 /* One entry of a badblocks list, in 512-byte sectors. */
@@ -178,11 +178,14 @@ struct daxhold_fiemap_ext {
 
 int daxhold_bb_init(void);
 void daxhold_bb_exit(void);
-bool daxhold_bb_has_probes(void);
+void daxhold_bb_watch_init(void);
+void daxhold_bb_watch_exit(void);
+bool daxhold_bb_all_watched(void);
 void daxhold_bb_kick(__u32 delay_ms);
 void daxhold_bb_refresh(__u32 delay_ms);
-void daxhold_bb_watch_reset(void);
+void daxhold_bb_watch_begin(void);
 int daxhold_bb_watch(struct block_device *bdev);
+void daxhold_bb_watch_end(void);
 int daxhold_bb_read(struct block_device *bdev, struct daxhold_bb_range *out,
 		    __u32 max);
 int daxhold_fiemap(struct inode *inode, __u64 start,

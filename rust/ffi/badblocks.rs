@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Known poison, where it touches the kernel (`rust/bb_glue.c`): the
-//! change probes and the scan work, a consistent copy of a disk's
+//! Known poison, where it touches the kernel (`rust/bb_glue.c`,
+//! `rust/bb_watch_glue.c`): the scan work and the change watch on each
+//! held disk's `badblocks` attribute, a consistent copy of a disk's
 //! badblocks list, the in-core DAX files of a filesystem and their extents
 //! (FIEMAP), and the `/sys/kernel/daxhold/badblocks` callbacks.
 
@@ -30,23 +31,25 @@ const NOT_ON_DEVICE: u32 = 0x2 | 0x4 | 0x200 | 0x400;
 /// From a change to its scan (ms).
 pub(crate) const SETTLE_MS: u32 = bindings::DAXHOLD_BB_SETTLE_MS;
 
-/// Register the change probes (a failure is one line and polling).
+/// Let the scan be queued and register the fiemap probe (a failure is one
+/// line: files nobody maps are not found).
 pub(crate) fn init() -> Result {
     // SAFETY: called once from module init, paired with `exit()`.
     to_result(unsafe { bindings::daxhold_bb_init() })
 }
 
-/// Unregister them, stop the scan work and wait for a running scan; no
-/// scan is queued after this.
+/// Stop the scan work and wait for a running scan, stop watching every
+/// disk, unregister the probe; no scan is queued after this.
 pub(crate) fn exit() {
     // SAFETY: called from module exit (or init's error path) after `init()`.
     unsafe { bindings::daxhold_bb_exit() }
 }
 
-/// Whether changes are signalled (else the scan polls).
-pub(crate) fn has_probes() -> bool {
+/// Whether the last scan watches every held disk's changes (else the scan
+/// polls).
+pub(crate) fn all_watched() -> bool {
     // SAFETY: a plain read of a flag.
-    unsafe { bindings::daxhold_bb_has_probes() }
+    unsafe { bindings::daxhold_bb_all_watched() }
 }
 
 /// Run the scan in `delay_ms` (sooner than a refresh already queued); any
@@ -63,17 +66,27 @@ pub(crate) fn refresh(delay_ms: u32) {
     unsafe { bindings::daxhold_bb_refresh(delay_ms) }
 }
 
-/// Stop watching every list (the scan watches the held ones again).
-pub(crate) fn watch_reset() {
-    // SAFETY: plain call, takes a spinlock.
-    unsafe { bindings::daxhold_bb_watch_reset() }
+/// A scan starts: the disks it [`watch`]es are the held ones, the others
+/// are let go at [`watch_end`]. Process context (the scan work).
+pub(crate) fn watch_begin() {
+    // SAFETY: plain call, takes the glue's mutex.
+    unsafe { bindings::daxhold_bb_watch_begin() }
 }
 
-/// Watch the badblocks list of `disk`'s gendisk for changes.
+/// Watch `disk`'s `badblocks` attribute for changes, if not yet (an
+/// attribute that cannot be opened is one line, and the scan polls).
+/// `ENOENT` if the disk has no list. May sleep.
 pub(crate) fn watch(disk: &BdevFile) -> Result {
-    // SAFETY: the block device is open, so its gendisk is live; the glue
-    // keeps only the list's address, which it never dereferences.
+    // SAFETY: the block device is open, so its gendisk is live and its
+    // dev_t not reused; the glue keeps the dev_t, the diskseq and the
+    // attribute's open file, never the block device.
     to_result(unsafe { bindings::daxhold_bb_watch(disk.as_ptr()) })
+}
+
+/// The scan is over: stop watching disks it did not [`watch`]. May sleep.
+pub(crate) fn watch_end() {
+    // SAFETY: plain call, takes the glue's mutex.
+    unsafe { bindings::daxhold_bb_watch_end() }
 }
 
 /// A copy of `disk`'s badblocks list, read under its seqlock (entries
@@ -171,7 +184,7 @@ pub(crate) fn for_each_dax_file<F: FnMut(&File<'_>) -> Result>(sb: &Sb<'_>, mut 
     })
 }
 
-/// The scan work, queued by the change probes and [`kick`].
+/// The scan work, queued by the change watch and [`kick`].
 #[no_mangle]
 extern "C" fn daxhold_bb_scan() {
     crate::poison::scan_work();

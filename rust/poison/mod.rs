@@ -5,7 +5,8 @@
 //! "Known poison").
 //!
 //! A scan (the glue's work item, process context, never the failure path)
-//! runs when a held disk's list changes (the badblocks_set/clear probes),
+//! runs when a held disk's list changes (the pmem driver notifies its
+//! `badblocks` attribute, which the glue polls from the kernel),
 //! when a disk is attached or let go, when the stack changes, when the
 //! policy file is written, and every [`schedule::REFRESH_MS`] while there
 //! is known poison (files come into memory, filesystems are mounted). It
@@ -29,7 +30,7 @@
 //!
 //! The pieces, one purpose each:
 //!
-//! - [`schedule`]: when a scan runs (the change probes' work, kicks,
+//! - [`schedule`]: when a scan runs (the change watch's work, kicks,
 //!   refresh and polling);
 //! - [`scan`]: the scan itself: each held disk's list read, tracked and
 //!   translated up the stack, the result diffed against the last one;

@@ -41,7 +41,7 @@ pub(super) fn scan(r: &Registry) {
             return incomplete(format_args!("cannot read the stack"), e);
         }
     };
-    bb::watch_reset();
+    bb::watch_begin();
     let gen = st.gen.saturating_add(1);
     let mut changed = false;
     let mut new = Findings::new();
@@ -49,6 +49,7 @@ pub(super) fn scan(r: &Registry) {
     for h in holders.iter().flatten() {
         scan_holder(&st, h, gen, snap.as_deref(), &mut new, &mut changed);
     }
+    bb::watch_end();
     let resolved = resolve_tops(&mut new);
     if let Err(e) = new.note("the owners", resolved) {
         if e != ENOMEM {
@@ -123,7 +124,8 @@ fn scan_holder(
 }
 
 /// The badblocks list of holder `h`'s disk, whose changes are watched
-/// from now on (or polled, with one line, if they cannot be).
+/// from now on (or polled, with one line from the glue, if they cannot
+/// be).
 fn read_list(h: &Holder) -> Result<KVec<BadRange>> {
     let disk = BdevFile::open_by_dev(h.devt())?;
     if let Err(e) = bb::watch(&disk) {

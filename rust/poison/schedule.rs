@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! When a scan runs: the glue's work item, queued by the badblocks
-//! change probes (`rust/bb_glue.c`), by [`kick`] (attach, detach, a stack
-//! change), by the policy file, and again by [`after_scan`]: at once if
-//! the stack moved under the scan, every [`POLL_MS`] without the change
-//! probes, every [`REFRESH_MS`] while there is known poison.
+//! change watch (`rust/bb_watch_glue.c`: the pmem driver's
+//! `sysfs_notify_dirent()` on a held disk's `badblocks` attribute), by
+//! [`kick`] (attach, detach, a stack change), by the policy file, and
+//! again by [`after_scan`]: at once if the stack moved under the scan,
+//! every [`POLL_MS`] while a held disk is not watched, every
+//! [`REFRESH_MS`] while there is known poison.
 
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -16,7 +18,7 @@ use crate::stack::{self, Snapshot};
 
 /// Rescan this often while there is known poison (ms).
 const REFRESH_MS: u32 = 30_000;
-/// Poll this often when the change probes are missing (ms).
+/// Poll this often while a held disk's changes are not watched (ms).
 const POLL_MS: u32 = 5_000;
 /// Scan again this soon after a scan that could not finish (ms).
 pub(super) const RETRY_MS: u32 = 5_000;
@@ -54,7 +56,7 @@ pub(super) fn after_scan(r: &Registry, snap: Option<&Arc<Snapshot>>, poisoned: b
     if moved {
         pr_info!("badblocks: the stack changed during the scan; scanning again\n");
         bb::kick(bb::SETTLE_MS);
-    } else if !bb::has_probes() {
+    } else if !bb::all_watched() {
         bb::refresh(POLL_MS);
     } else if poisoned {
         bb::refresh(REFRESH_MS);

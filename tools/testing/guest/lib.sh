@@ -948,6 +948,16 @@ badblocks_of() {
 	tr '\n' ';' < "/sys/block/$1/badblocks" | sed 's/;$//'
 }
 
+# bb_rescan: daxhold learns of a badblocks change when the pmem driver
+# notifies the disk's badblocks attribute; an entry written by hand into
+# that attribute is not notified (the block layer's store does not), so
+# ask for a scan as an admin would: write the current policy back.
+bb_rescan() {
+	[ -w "$DAXHOLD_SYSFS/badblocks" ] || return 0
+	_bbr=$(cat "$DAXHOLD_SYSFS/badblocks") &&
+		echo "$_bbr" > "$DAXHOLD_SYSFS/badblocks"
+}
+
 # small_xfs_env: mkfs.xfs (xfsprogs >= 5.19) refuses file systems under
 # 300 MB unless it runs under fstests, which it recognises by these three
 # variables; nfit_test's namespaces are 62 MiB at most.

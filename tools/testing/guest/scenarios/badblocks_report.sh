@@ -3,7 +3,8 @@
 # an nfit_test fsdax namespace, daxhold holding the pmem by policy
 # (stacked: it is partitioned).  Files are written; `ndctl inject-error`
 # (with notification) under block 3 of one file puts a range into the
-# pmem's badblocks list, which daxhold's badblocks_set probe sees:
+# pmem's badblocks list, and the pmem driver notifies its badblocks
+# attribute, which daxhold keeps open and polls:
 #   - within seconds dmesg names the damaged file (device chain, pmem
 #     sector, fs, inode, file offset) once, and /proc/fs/daxhold/poison
 #     lists the bad range, its top (pmemN>pmemNp1) and the file at the

@@ -53,6 +53,7 @@ cycle() {
 	is "${where% *}" "$bd" "$fs: page $PAGE of $f lies on $bd"
 	expect_write ok "$fs: echo '$s 8' > /sys/block/$bd/badblocks" \
 		"/sys/block/$bd/badblocks" "$s 8"
+	bb_rescan
 	is "$(badblocks_of $bd)" "$s 8" "$fs: badblocks is '$s 8'"
 	poison_names "$fs" "$f" "$dev" "$bd" "$s" $PAGE
 	like "$(xfs_io -c "pread $((PAGE * 4096)) 4096" "$f" 2>&1)" \
@@ -106,6 +107,7 @@ kill_round() {
 	diag "$fs kill: page 3 of $f is $where"
 	expect_write ok "$fs kill: echo '$s 8' > /sys/block/$bd/badblocks" \
 		"/sys/block/$bd/badblocks" "$s 8"
+	bb_rescan
 	_named() { grep -q "^file $bd sector=$s " /proc/fs/daxhold/poison; }
 	UNTIL_SECONDS=20 until_ok _named
 	pl=$(grep "^file $bd sector=$s " /proc/fs/daxhold/poison)

@@ -213,6 +213,7 @@ verified pass=1 pages=16" "ext4: poison_recover --create 16 writes and verifies 
 like "$(grep '^mapped ' /tmp/create.out)" " dax=1 " "ext4: $F is a DAX file"
 where_page ext4 sample-ext4 $ev ext4 daxhold
 expect_write ok "ext4: echo '$s 8' > /sys/block/$bd/badblocks" /sys/block/$bd/badblocks "$s 8"
+bb_rescan
 diag "ext4: badblocks before: '$(badblocks_of $bd)'"
 is "$(badblocks_of $bd)" "$s 8" "ext4: badblocks is '$s 8'"
 # daxhold's known-poison scan names the file before anyone touches it.
@@ -246,6 +247,7 @@ like "$(grep '^mapped ' /tmp/xfs.out)" " dax=1 early_kill=1$" "xfs: a DAX file, 
 where_page xfs sample-xfs $xv xfs xfs
 dmesg_mark ao
 expect_write ok "xfs: echo '$s 8' > /sys/block/$bd/badblocks" /sys/block/$bd/badblocks "$s 8"
+bb_rescan
 _reread() { grep -q '^reread ' /tmp/xfs.out || ! kill -0 $pid 2> /dev/null; }
 UNTIL_SECONDS=30 until_ok _reread
 echo go >&5
