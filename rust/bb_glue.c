@@ -159,11 +159,11 @@ out:
  * kprobes on it is not an error: files nobody maps are then not found,
  * one line.
  */
-int daxhold_bb_init(void)
+int daxhold_bb_init(const struct daxhold_bb_ops *ops)
 {
 	int rc;
 
-	daxhold_bb_watch_init();
+	daxhold_bb_watch_init(ops);
 	rc = register_kprobe(&daxhold_fm_probe);
 	if (rc) {
 		pr_warn("daxhold: badblocks: cannot probe fiemap_fill_next_extent (%d); no file resolution\n",

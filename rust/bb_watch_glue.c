@@ -30,10 +30,12 @@
 
 /* Set at unload: no more work is queued. */
 static bool daxhold_bb_stopped;
+/* Rust's callback, from daxhold_bb_watch_init(). */
+static const struct daxhold_bb_ops *daxhold_bb;
 
 static void daxhold_bb_work_fn(struct work_struct *work)
 {
-	daxhold_bb_scan();
+	daxhold_bb->scan();
 }
 static DECLARE_DELAYED_WORK(daxhold_bb_work, daxhold_bb_work_fn);
 
@@ -228,9 +230,10 @@ bool daxhold_bb_all_watched(void)
 	return READ_ONCE(daxhold_bb_watched);
 }
 
-/* Let the scan be queued (module init). */
-void daxhold_bb_watch_init(void)
+/* Let the scan (ops->scan) be queued (module init). */
+void daxhold_bb_watch_init(const struct daxhold_bb_ops *ops)
 {
+	daxhold_bb = ops;
 	WRITE_ONCE(daxhold_bb_stopped, false);
 	WRITE_ONCE(daxhold_bb_watched, true);
 }

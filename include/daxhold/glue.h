@@ -176,9 +176,13 @@ struct daxhold_fiemap_ext {
 	__u32 flags;		/* FIEMAP_EXTENT_* */
 };
 
-int daxhold_bb_init(void);
+/* The scan's callback (rust/ffi/badblocks.rs), run by its work item. */
+struct daxhold_bb_ops {
+	void (*scan)(void);
+};
+int daxhold_bb_init(const struct daxhold_bb_ops *ops);
 void daxhold_bb_exit(void);
-void daxhold_bb_watch_init(void);
+void daxhold_bb_watch_init(const struct daxhold_bb_ops *ops);
 void daxhold_bb_watch_exit(void);
 bool daxhold_bb_all_watched(void);
 void daxhold_bb_kick(__u32 delay_ms);
@@ -191,11 +195,6 @@ int daxhold_bb_read(struct block_device *bdev, struct daxhold_bb_range *out,
 int daxhold_fiemap(struct inode *inode, __u64 start,
 		   struct daxhold_fiemap_ext *out, __u32 max, bool *more);
 
-/* Implemented in Rust (rust/ffi/badblocks.rs): the scan work, the
- * badblocks policy file. */
-void daxhold_bb_scan(void);
-int daxhold_ctl_badblocks_store(const char *buf, size_t len);
-ssize_t daxhold_ctl_badblocks_show(char *buf, size_t size);
 
 /*
  * daxhold's own kills (rust/kill_glue.c): collect the tasks mapping pages
