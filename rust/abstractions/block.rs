@@ -42,10 +42,7 @@ impl BdevFile {
                 core::ptr::null(),
             )
         })?;
-        // INVARIANT: an open file, ours.
-        NonNull::new(file)
-            .map(BdevFile)
-            .ok_or(kernel::error::code::ENODEV)
+        Self::own(file)
     }
 
     /// Open the block device with dev_t `dev` (as [`Self::open`]).
@@ -60,7 +57,12 @@ impl BdevFile {
                 core::ptr::null(),
             )
         })?;
-        // INVARIANT: an open file, ours.
+        Self::own(file)
+    }
+
+    /// Take `file`, just opened, as ours.
+    fn own(file: *mut bindings::file) -> Result<Self> {
+        // INVARIANT: an open block device file, ours, or NULL (refused).
         NonNull::new(file)
             .map(BdevFile)
             .ok_or(kernel::error::code::ENODEV)
