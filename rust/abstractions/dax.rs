@@ -207,12 +207,10 @@ impl<T: NotifyFailure> Holding<T> {
     pub(crate) fn new(bdev: &BdevFile, data: Arc<T>) -> Result<Self> {
         let mut start_off = 0u64;
         let holder = core::ptr::from_ref::<T>(&data).cast_mut().cast::<c_void>();
-        let ops = &Ops::<T>::OPS;
-        // SAFETY: `bdev` is open, so its block device is live; the holder
-        // pointer and the operations outlive the slot, which `Drop` gives
-        // back first.
-        let dax =
-            unsafe { bindings::fs_dax_get_by_bdev(bdev.as_ptr(), &mut start_off, holder, ops) };
+        let (bdev, ops) = (bdev.as_ptr(), &Ops::<T>::OPS);
+        // SAFETY: `bdev` is open, so live; the holder pointer and the
+        // operations outlive the slot, which `Drop` gives back first.
+        let dax = unsafe { bindings::fs_dax_get_by_bdev(bdev, &mut start_off, holder, ops) };
         // INVARIANT: a non-NULL result is a reference with the slot.
         let dax = NonNull::new(dax).ok_or(code::EBUSY)?;
         Ok(Holding { dax, data })

@@ -83,9 +83,9 @@ pub(crate) fn watch_begin() {
 /// attribute that cannot be opened is one line, and the scan polls).
 /// `ENOENT` if the disk has no list. May sleep.
 pub(crate) fn watch(disk: &BdevFile) -> Result {
-    // SAFETY: the block device is open, so its gendisk is live and its
-    // dev_t not reused; the glue keeps the dev_t, the diskseq and the
-    // attribute's open file, never the block device.
+    // The glue keeps the dev_t, the diskseq and the attribute's open file,
+    // never the block device.
+    // SAFETY: the block device is open, so its gendisk is live.
     to_result(unsafe { bindings::daxhold_bb_watch(disk.as_ptr()) })
 }
 
