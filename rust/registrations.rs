@@ -11,7 +11,7 @@ use kernel::error::Result;
 use kernel::prelude::*;
 
 use crate::holder::{self, Registry};
-use crate::{events, ffi, notify, proc, signal};
+use crate::{events, ffi, proc, signal};
 
 /// The registry, reachable by the failure path and the control files.
 ///
@@ -95,7 +95,9 @@ impl SignalProbe {
 
 impl Drop for SignalProbe {
     fn drop(&mut self) {
-        notify::wait_idle();
+        // The holders went first (field order), waiting for their calls;
+        // this only makes sure no failure handler runs any more.
+        crate::abstractions::dax::wait_calls();
         signal::exit();
     }
 }

@@ -241,8 +241,14 @@ impl<T: NotifyFailure> Drop for Holding<T> {
         // SAFETY: we own the reference and the slot (invariant).
         unsafe { bindings::fs_put_dax(self.dax.as_ptr(), holder) };
         // Calls that read our pointer before the slot was emptied.
-        while CALLS.load(Ordering::SeqCst) != 0 {
-            msleep(1);
-        }
+        wait_calls();
+    }
+}
+
+/// Wait until no [`NotifyFailure`] callback of any [`Holding`] runs. With
+/// every `Holding` dropped, none runs after this either.
+pub(crate) fn wait_calls() {
+    while CALLS.load(Ordering::SeqCst) != 0 {
+        msleep(1);
     }
 }

@@ -21,7 +21,7 @@ mod dispatch;
 mod dry_run;
 mod log;
 
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::ffi::c_int;
 
 use kernel::prelude::*;
@@ -30,7 +30,6 @@ use kernel::sync::Arc;
 use crate::abstractions::dax::NotifyFailure;
 use crate::errno::EOPNOTSUPP;
 use crate::ffi::bindings;
-use crate::ffi::glue::msleep;
 use crate::holder::{self, Holder, Registry};
 use crate::pure::events::What;
 use crate::pure::mf::{self, MfFlags};
@@ -52,33 +51,6 @@ kernel::static_assert!(mf::MF_SW_SIMULATED == bindings::mf_flags_MF_SW_SIMULATED
 kernel::static_assert!(mf::MF_NO_RETRY == bindings::mf_flags_MF_NO_RETRY);
 kernel::static_assert!(mf::MF_MEM_PRE_REMOVE == bindings::mf_flags_MF_MEM_PRE_REMOVE);
 
-/// notify_failure calls running now.
-static INFLIGHT: AtomicUsize = AtomicUsize::new(0);
-
-/// One notify_failure call, counted in [`INFLIGHT`] while it lives: the
-/// signal probe is unregistered only once none runs ([`wait_idle`]).
-pub(crate) struct InFlight;
-
-impl InFlight {
-    fn enter() -> Self {
-        INFLIGHT.fetch_add(1, Ordering::SeqCst);
-        InFlight
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        INFLIGHT.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Wait until no notify_failure call is running (unload).
-pub(crate) fn wait_idle() {
-    while INFLIGHT.load(Ordering::SeqCst) != 0 {
-        msleep(1);
-    }
-}
-
 /// The held disk's `notify_failure`, reached through its holder slot.
 impl NotifyFailure for Holder {
     fn notify_failure(&self, offset: u64, len: u64, mf_flags: c_int) -> Result {
@@ -89,7 +61,6 @@ impl NotifyFailure for Holder {
 /// `[offset, offset + len)` of `holder`'s disk failed. Returns 0 if
 /// handled, a negative errno otherwise.
 pub(crate) fn notify_failure(holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
-    let _inflight = InFlight::enter();
     holder::with_registry(|r| handle(r, holder, r.last_snapshot(), offset, len, mf_flags))
         // Unloading: let the kernel handle it.
         .unwrap_or(EOPNOTSUPP)
