@@ -219,7 +219,7 @@ impl<'a> Job<'a> {
     }
 
     /// Count and log one top's outcome.
-    #[inline]
+    #[inline(always)]
     fn report(
         &mut self,
         entry: Option<&DevEntry>,

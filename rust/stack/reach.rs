@@ -50,6 +50,45 @@ pub(crate) enum Chain {
     Keep,
 }
 
+/// A piece the walk hands out: what it reached, on which device, how
+/// high, which bytes.
+type Piece = (Kind, DevId, u32, u64, u64);
+
+/// The piece `hit` reached, or `None` for a device on the way up.
+fn piece(hit: Hit) -> Option<Piece> {
+    match hit {
+        Hit::Mapped { .. } => None,
+        Hit::Top {
+            device,
+            depth,
+            offset,
+            len,
+        } => Some((Kind::Top, device, depth, offset, len)),
+        Hit::Unmapped {
+            device,
+            depth,
+            offset,
+            len,
+        } => Some((Kind::Unmapped, device, depth, offset, len)),
+        Hit::Whole { device, depth } => Some((Kind::Whole, device, depth, 0, u64::MAX)),
+    }
+}
+
+impl<'a> Reached<'a> {
+    fn new(p: Piece, entry: Option<&'a DevEntry>, chain: &'a [DevId]) -> Self {
+        let (kind, device, depth, offset, len) = p;
+        Reached {
+            kind,
+            device,
+            entry,
+            depth,
+            offset,
+            len,
+            chain,
+        }
+    }
+}
+
 impl Snapshot {
     /// Translate `extent` of disk `dev` up the stack and hand each piece it
     /// reaches to `f` until it breaks. On an error, the pieces already
@@ -65,26 +104,12 @@ impl Snapshot {
         F: FnMut(&Reached<'_>) -> ControlFlow<()>,
     {
         if chain == Chain::Skip {
-            if let Some((
-                Hit::Top {
-                    device,
-                    depth,
-                    offset,
-                    len,
-                },
-                entry,
-            )) = self.route(dev, extent)
+            // A route knows its top's entry: no lookup.
+            if let Some((p, entry)) = self
+                .route(dev, extent)
+                .and_then(|(h, e)| Some((piece(h)?, e)))
             {
-                let kind = Kind::Top;
-                return Ok(f(&Reached {
-                    kind,
-                    device,
-                    entry,
-                    depth,
-                    offset,
-                    len,
-                    chain: &[],
-                }));
+                return Ok(f(&Reached::new(p, entry, &[])));
             }
         }
         let mut path = [DevId(0); MAX_DEPTH_LIMIT as usize + 1];
@@ -92,27 +117,15 @@ impl Snapshot {
             *p = dev;
         }
         self.stack().translate(dev, extent, |hit| {
-            let (kind, device, depth, offset, len) = match hit {
-                Hit::Mapped { device, depth, .. } => {
+            let Some(p) = piece(hit) else {
+                if let Hit::Mapped { device, depth, .. } = hit {
                     if let Some(p) = path.get_mut(depth as usize) {
                         *p = device;
                     }
-                    return ControlFlow::Continue(());
                 }
-                Hit::Top {
-                    device,
-                    depth,
-                    offset,
-                    len,
-                } => (Kind::Top, device, depth, offset, len),
-                Hit::Unmapped {
-                    device,
-                    depth,
-                    offset,
-                    len,
-                } => (Kind::Unmapped, device, depth, offset, len),
-                Hit::Whole { device, depth } => (Kind::Whole, device, depth, 0, u64::MAX),
+                return ControlFlow::Continue(());
             };
+            let (_, device, depth, _, _) = p;
             let chain = match chain {
                 Chain::Skip => &[][..],
                 Chain::Keep => {
@@ -122,16 +135,7 @@ impl Snapshot {
                     path.get(..=depth as usize).unwrap_or(&[])
                 }
             };
-            let entry = self.dev(device);
-            f(&Reached {
-                kind,
-                device,
-                entry,
-                depth,
-                offset,
-                len,
-                chain,
-            })
+            f(&Reached::new(p, self.dev(device), chain))
         })
     }
 }
