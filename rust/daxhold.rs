@@ -3,33 +3,34 @@
 //! daxhold: a dax holder that carries persistent-memory failures to the
 //! right place through any storage stack.
 //!
-//! Layout of the crate:
-//! - [`pure`]: core-only logic (argument checks, decoding, parsing), also
-//!   built and tested on the host;
-//! - [`ffi`]: the thin unsafe layer over the C interfaces;
-//! - [`holder`], [`notify`], [`control`]: policy, in safe Rust;
-//! - [`registrations`]: what init registers, each undone by its `Drop`;
-//! - `kunit_tests`: KUnit suites, in test builds (`DAXHOLD_KUNIT=y`) only.
+//! The crate is the failure's pipeline, one module per stage, each with
+//! its C shim beside it (`rust/<stage>/*glue.c`):
+//! [`holder`] (the dax holder slots) -> [`topology`] (the stack snapshot)
+//! -> [`translate`] (the walk up it) -> [`dispatch`] (upper holders or the
+//! reverse map) -> [`owners`] (the reverse map) -> [`kill`]; beside it
+//! [`poison`] (known bad blocks) and [`observe`] (log, proc, sysfs,
+//! tracepoints). Under them: [`abstractions`] (safe wrappers with no
+//! daxhold names), [`ffi`] (shared bindings) and [`pure`] (core-only
+//! logic, also built and tested on the host). [`registrations`] is what
+//! init registers, each undone by its `Drop`; `kunit_tests` are the KUnit
+//! suites of test builds (`DAXHOLD_KUNIT=y`).
 
 use kernel::prelude::*;
 
 mod abstractions;
-mod control;
+mod dispatch;
 mod errno;
-mod events;
 mod ffi;
 mod holder;
+mod kill;
 #[cfg(daxhold_kunit)]
 mod kunit_tests;
-mod metadata;
-mod notify;
+mod observe;
 mod owners;
 mod poison;
-mod proc;
 mod registrations;
-mod signal;
-mod stack;
-mod trace;
+mod topology;
+mod translate;
 // Shared with the host crate, which needs these items `pub` and uses some
 // the module does not (host-only helpers and tests, re-exports).
 #[allow(unreachable_pub, dead_code, unused_imports)]
@@ -69,9 +70,10 @@ struct Daxhold {
 
 impl kernel::Module for Daxhold {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let policy = control::parse_policy("policy=", ffi::glue::param_policy())?;
+        let policy =
+            observe::control::parse_policy("policy=", observe::control::ffi::param_policy())?;
         let owners = owners::Owners::new()?;
-        let log = events::new_ring()?;
+        let log = observe::events::new_ring()?;
         let registry = KBox::pin_init(Registry::new(policy, owners, log), GFP_KERNEL)?;
         let mut registry = registrations::Published::new(registry);
         let proc = registrations::Proc::new()?;
@@ -88,11 +90,14 @@ impl kernel::Module for Daxhold {
         // sysfs before any attach: each held disk gets a directory in it.
         // Each failure here has logged its one line already.
         sysfs.create().and_then(|()| {
-            control::attach_param(registry.registry(), ffi::glue::param_devices())
+            observe::control::attach_param(
+                registry.registry(),
+                observe::control::ffi::param_devices(),
+            )
         })?;
         stack_watch.rescans();
         // A stack that cannot be read now is read again on the next change.
-        let _ = stack::rescan(registry.registry());
+        let _ = topology::rescan(registry.registry());
         // vm.memory_failure_early_kill, read per failure (the kill set).
         early_kill.open();
         registry.loaded();

@@ -9,12 +9,13 @@
 //!   devices, the callback after its slot was given back, counters, the
 //!   failure log's ring as allocated at load.
 
+use crate::abstractions::dax;
 use crate::errno::EOPNOTSUPP;
 use crate::ffi::kunit::{kunit_expect, kunit_suite, Test};
 use crate::holder::{self, Holder, Stats};
+use crate::observe::{control, events};
 use crate::pure::name;
 use crate::pure::notify;
-use crate::{abstractions::dax, control, events};
 use core::sync::atomic::Ordering;
 use kernel::error::code;
 

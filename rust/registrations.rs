@@ -11,7 +11,7 @@ use kernel::error::Result;
 use kernel::prelude::*;
 
 use crate::holder::{self, Registry};
-use crate::{events, ffi, proc, signal};
+use crate::observe::{events, proc, signals as signal};
 
 /// The registry, reachable by the failure path and the control files.
 ///
@@ -112,7 +112,7 @@ pub(crate) struct StackWatch(());
 
 impl StackWatch {
     pub(crate) fn new() -> Result<Self> {
-        ffi::stack::watch_init()?;
+        crate::topology::ffi::watch_init()?;
         Ok(StackWatch(()))
     }
 
@@ -120,13 +120,13 @@ impl StackWatch {
     /// sysfs directory, the holder table) is there; the caller's own rescan
     /// follows and sees the changes before.
     pub(crate) fn rescans(&self) {
-        ffi::stack::watch_rescans();
+        crate::topology::ffi::watch_rescans();
     }
 }
 
 impl Drop for StackWatch {
     fn drop(&mut self) {
-        ffi::stack::watch_exit();
+        crate::topology::ffi::watch_exit();
     }
 }
 
@@ -142,14 +142,14 @@ pub(crate) struct Badblocks(());
 impl Badblocks {
     pub(crate) fn new() -> Self {
         // Never fails: without its watch the badblocks scan polls.
-        let _ = ffi::badblocks::init();
+        let _ = crate::poison::ffi::init();
         Badblocks(())
     }
 }
 
 impl Drop for Badblocks {
     fn drop(&mut self) {
-        ffi::badblocks::exit();
+        crate::poison::ffi::exit();
     }
 }
 
@@ -172,13 +172,13 @@ impl SysfsDir {
     /// Create it (its control files take writes from now on); an error
     /// has its dmesg line already.
     pub(crate) fn create(&self) -> Result {
-        ffi::glue::sysfs_init()
+        crate::observe::control::ffi::sysfs_init()
     }
 }
 
 impl Drop for SysfsDir {
     fn drop(&mut self) {
-        ffi::glue::sysfs_exit();
+        crate::observe::control::ffi::sysfs_exit();
     }
 }
 
@@ -198,7 +198,7 @@ impl ControlOpen {
 
 impl Drop for ControlOpen {
     fn drop(&mut self) {
-        ffi::glue::sysfs_close();
+        crate::observe::control::ffi::sysfs_close();
     }
 }
 
@@ -237,12 +237,12 @@ impl EarlyKill {
 
     /// Open it now if no attach did.
     pub(crate) fn open(&self) {
-        ffi::kill::early_kill_open();
+        crate::kill::early_kill_open();
     }
 }
 
 impl Drop for EarlyKill {
     fn drop(&mut self) {
-        ffi::kill::early_kill_close();
+        crate::kill::early_kill_close();
     }
 }

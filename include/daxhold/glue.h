@@ -9,25 +9,25 @@
 
 #include <linux/types.h>
 
-/* Implemented in C (rust/glue.c). */
+/* Implemented in C (rust/observe/control/glue.c). */
 const char *daxhold_param_devices(void);
 const char *daxhold_param_policy(void);
 struct daxhold_ctl_ops;
 int daxhold_sysfs_init(const struct daxhold_ctl_ops *ops);
 void daxhold_sysfs_close(void);
 void daxhold_sysfs_exit(void);
-/* /sys/kernel/daxhold/devices/<disk>/ of a held disk (rust/glue.c). */
+/* /sys/kernel/daxhold/devices/<disk>/ of a held disk (rust/observe/control/glue.c). */
 struct daxhold_devdir;
 struct daxhold_devdir *daxhold_devdir_add(const char *name, __u32 devt);
 void daxhold_devdir_del(struct daxhold_devdir *d);
-/* The failure log's callback (rust/ffi/glue.rs), run by its work item. */
+/* The failure log's callback (rust/observe/control/ffi.rs), run by its work item. */
 struct daxhold_log_ops {
 	void (*print)(void);
 };
 void daxhold_log_kick(const struct daxhold_log_ops *ops);
 void daxhold_log_stop(void);
 
-/* One block device, as stack discovery sees it (rust/stack_glue.c). */
+/* One block device, as stack discovery sees it (rust/topology/stack_glue.c). */
 struct daxhold_bdev_info {
 	__u32 dev;		/* dev_t */
 	__u32 whole;		/* dev_t of its whole disk (dev for a disk) */
@@ -53,7 +53,7 @@ struct daxhold_dm_target {
 typedef int (*daxhold_bdev_fn)(void *ctx, const struct daxhold_bdev_info *info);
 typedef int (*daxhold_dm_target_fn)(void *ctx, const struct daxhold_dm_target *t);
 
-/* Implemented in C (rust/stack_glue.c). */
+/* Implemented in C (rust/topology/stack_glue.c). */
 int daxhold_for_each_bdev(daxhold_bdev_fn fn, void *ctx);
 int daxhold_dm_for_each_target(__u32 dev, daxhold_dm_target_fn fn, void *ctx);
 bool daxhold_stack_gen(__u64 *gen);
@@ -69,7 +69,7 @@ void daxhold_stack_watch_rescans(void);
 void daxhold_stack_watch_exit(void);
 
 
-/* The reverse map of DAX mappings, read at failure time (rust/index_glue.c). */
+/* The reverse map of DAX mappings, read at failure time (rust/owners/index_glue.c). */
 struct inode;
 struct super_block;
 struct dax_device;
@@ -103,7 +103,7 @@ int daxhold_invalidate(struct inode *inode, __u64 start, __u64 end);
 
 /*
  * The control files' callbacks, which Rust hands daxhold_sysfs_init()
- * (rust/ffi/glue.rs): stores parse `len` bytes and return 0 or a negative
+ * (rust/observe/control/ffi.rs): stores parse `len` bytes and return 0 or a negative
  * errno; shows fill `size` bytes and return the length.
  */
 struct daxhold_ctl_ops {
@@ -124,7 +124,7 @@ struct daxhold_ctl_ops {
 			    size_t size);
 };
 
-/* /proc/fs/daxhold (rust/proc_glue.c); the files by number. */
+/* /proc/fs/daxhold (rust/observe/proc/glue.c); the files by number. */
 struct seq_file;
 #define DAXHOLD_PROC_STACK	1
 #define DAXHOLD_PROC_EVENTS	2
@@ -143,12 +143,12 @@ int daxhold_proc_add_translate(void);
 void daxhold_proc_exit(void);
 
 /*
- * Signal records (rust/signal_glue.c): a probe on the signal_generate
+ * Signal records (rust/observe/signals/glue.c): a probe on the signal_generate
  * tracepoint reports each BUS_MCEERR_AR/AO SIGBUS to Rust, which keeps those
  * the kernel sends while the calling thread makes a call for a failure.
  */
 extern atomic_t daxhold_sig_listening;
-/* The probe's callback (rust/ffi/signal.rs), run with the siglock held. */
+/* The probe's callback (rust/observe/signals/ffi.rs), run with the siglock held. */
 struct daxhold_sig_ops {
 	void (*hit)(const void *current_task, __s32 pid, const char *comm,
 		    __s32 code, __u64 addr, __s32 lsb);
@@ -156,7 +156,7 @@ struct daxhold_sig_ops {
 int daxhold_sig_trace_init(const struct daxhold_sig_ops *ops);
 void daxhold_sig_trace_exit(void);
 
-/* Known poison (rust/bb_glue.c, rust/bb_watch_glue.c). */
+/* Known poison (rust/poison/bb_glue.c, rust/poison/watch_glue.c). */
 struct block_device;
 
 #define DAXHOLD_BB_DISKS	32	/* badblocks attributes watched at once */
@@ -176,7 +176,7 @@ struct daxhold_fiemap_ext {
 	__u32 flags;		/* FIEMAP_EXTENT_* */
 };
 
-/* The scan's callback (rust/ffi/badblocks.rs), run by its work item. */
+/* The scan's callback (rust/poison/ffi.rs), run by its work item. */
 struct daxhold_bb_ops {
 	void (*scan)(void);
 };
@@ -197,8 +197,8 @@ int daxhold_fiemap(struct inode *inode, __u64 start,
 
 
 /*
- * daxhold's own kills (rust/kill_glue.c): collect the tasks mapping pages
- * of a file, unmap them, signal each task once (rust/ffi/kill/).
+ * daxhold's own kills (rust/kill/kill_glue.c): collect the tasks mapping pages
+ * of a file, unmap them, signal each task once (rust/kill/).
  */
 struct task_struct;
 /*
@@ -237,7 +237,7 @@ int daxhold_send_mceerr(struct task_struct *t, int code, __u64 addr,
 			__u32 lsb);
 
 /*
- * Trace events (rust/trace_glue.c, include/trace/events/daxhold.h): one
+ * Trace events (rust/observe/trace/glue.c, include/trace/events/daxhold.h): one
  * function per event for Rust, and the count of attached probes it checks
  * first.  Strings are NUL-terminated.
  */

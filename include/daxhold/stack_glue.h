@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What rust/stack_glue.c (discovery) gives rust/stack_watch_glue.c (the
+ * What rust/topology/stack_glue.c (discovery) gives rust/topology/watch_glue.c (the
  * change signals); C only, not bindings input.
  */
 #ifndef DAXHOLD_STACK_GLUE_H

@@ -1,25 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The thin unsafe layer: safe wrappers around the C interfaces daxhold
-//! uses (the ones written to be proposed upstream are in
-//! `crate::abstractions`). Most of daxhold's `unsafe` lives there and here;
-//! the few blocks elsewhere (the registry published for C, the failure's
-//! batch of records, the signal probe's per-thread slots) each say why
-//! with their `// SAFETY:` comment.
+//! What every stage shares of the C side: the bindings (the kernel's and
+//! daxhold's own, generated), C strings, and the KUnit glue of test
+//! builds. Each stage's own bindings sit beside its C shim (`ffi.rs`,
+//! `owners/index.rs`, `kill/`); the wrappers written to be proposed
+//! upstream are in `crate::abstractions`. The few `unsafe` blocks outside
+//! those (the registry published for C, the failure's batch of records,
+//! the signal probe's per-thread slots) each say why with their
+//! `// SAFETY:` comment.
 
-pub(crate) mod badblocks;
 pub(crate) mod bindings;
 pub(crate) mod cstr;
-pub(crate) mod glue;
-pub(crate) mod index;
-pub(crate) mod kill;
 #[cfg(daxhold_kunit)]
 pub(crate) mod kunit;
-pub(crate) mod proc;
-pub(crate) mod seq;
-pub(crate) mod signal;
-pub(crate) mod stack;
-pub(crate) mod trace;
 
 /// The C part's static `atomic_t` whose `int counter` is at `counter`, as
 /// an `AtomicI32` (the same layout).

@@ -14,7 +14,7 @@ use crate::abstractions::block::BdevFile;
 use crate::abstractions::dax::{DaxRef, Holding};
 use crate::abstractions::dm::MappedDevice;
 use crate::errno;
-use crate::ffi::glue::DevDir;
+use crate::observe::control::ffi::DevDir;
 use crate::pure::events::Name;
 use crate::pure::name::DevPath;
 
@@ -27,7 +27,7 @@ impl Registry {
     pub(crate) fn attach(&self, op: &str, path: &DevPath) -> Result {
         let _ctl = self.ctl.lock();
         // Retry the early-kill sysctl if load could not open it.
-        crate::ffi::kill::early_kill_open();
+        crate::kill::early_kill_open();
         let (bdev, probe) = probe(op, path, |dev| self.holds_dev(dev))?;
         self.take(&bdev, probe, Mode::Manual, op, path.as_str())
     }

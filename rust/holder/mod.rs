@@ -24,13 +24,13 @@ use kernel::{new_mutex, new_spinlock};
 
 use crate::abstractions::block::DISK_NAME_LEN;
 use crate::abstractions::dax::{DaxRef, Holding};
-use crate::events::EventRing;
-use crate::ffi::glue::DevDir;
+use crate::observe::control::ffi::DevDir;
+use crate::observe::events::EventRing;
 use crate::owners::Owners;
 use crate::pure::events::Name;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::Policy;
-use crate::stack::Snapshot;
+use crate::topology::Snapshot;
 
 pub(crate) use publish::{publish, unpublish, with_registry};
 
@@ -125,7 +125,7 @@ impl Holder {
     }
 
     /// The disk name as the failure log keeps it (borrowed by each
-    /// failure's [`Log`](crate::notify::Log), not copied).
+    /// failure's [`Log`](crate::dispatch::Log), not copied).
     pub(crate) fn log_name(&self) -> &Name {
         &self.name
     }
@@ -193,7 +193,7 @@ pub(crate) struct Registry {
     /// Serialises snapshot builds (never taken under `ctl`'s waits).
     #[pin]
     pub(crate) scan: Mutex<()>,
-    /// The failure log (`crate::events`), allocated at load.
+    /// The failure log (`crate::observe::events`), allocated at load.
     #[pin]
     pub(crate) log: SpinLock<EventRing>,
     policy: AtomicU8,

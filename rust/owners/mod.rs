@@ -12,7 +12,7 @@
 //!
 //! The owners are read at failure time from the DAX entries of the
 //! in-core inodes of the filesystem on each declined device
-//! (`ffi::index::Sb::dax_owners`, Documentation/design.rst, "Where the
+//! (`index::Sb::dax_owners`, Documentation/design.rst, "Where the
 //! owners come from"): nothing runs on a fault, an I/O or an eviction.
 //!
 //! - `walk`: the owners of the failed pfns, from each filesystem on a
@@ -20,7 +20,8 @@
 //! - `kill`: one failure's kills ([`Kill`]): each owner's tasks collected,
 //!   its pages unmapped, then each task signalled once.
 
-mod kill;
+pub(crate) mod index;
+pub(crate) mod metadata;
 mod walk;
 
 use core::fmt::Write;
@@ -31,18 +32,18 @@ use kernel::error::{code, Result};
 use kernel::prelude::*;
 use kernel::sync::Mutex;
 
+use crate::dispatch::Log;
 use crate::errno::{self, EOPNOTSUPP};
-use crate::ffi::index::{self, PAGE_SHIFT};
-use crate::ffi::kill::Spare;
 use crate::holder::Holder;
-use crate::notify::Log;
+use crate::kill::Spare;
+use crate::observe::trace::{self, NoFile};
 use crate::pure::events::What;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::MetadataPolicy;
 use crate::pure::stack::DevId;
-use crate::trace::{self, NoFile};
+use index::PAGE_SHIFT;
 
-use kill::Kill;
+use crate::kill::Kill;
 use walk::{walk, Walked};
 
 /// What the reverse-map path has done since load, for the holders file.
@@ -77,7 +78,7 @@ pub(crate) struct OwnerStats {
 pub(crate) struct Owners {
     pub(crate) stats: OwnerStats,
     /// The last failure's kill set storage, for the next one.
-    spare: Pin<KBox<Mutex<Option<Spare>>>>,
+    pub(crate) spare: Pin<KBox<Mutex<Option<Spare>>>>,
     /// [`MetadataPolicy`]: 0 shutdown, 1 report.
     metadata: AtomicU8,
 }
@@ -260,7 +261,7 @@ fn no_owner(
     let metadata = crate::pure::nopanic::count(
         tops.declined
             .iter()
-            .filter(|p| crate::metadata::check(owners, log.seq, name, p)),
+            .filter(|p| crate::owners::metadata::check(owners, log.seq, name, p)),
     );
     if metadata == 0 {
         owners.stats.unowned.fetch_add(1, Ordering::Relaxed);

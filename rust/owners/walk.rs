@@ -9,7 +9,7 @@ use core::sync::atomic::Ordering;
 use kernel::error::Result;
 
 use super::{Kill, Tops};
-use crate::ffi::index::{self, Lookup};
+use crate::owners::index::{self, Lookup};
 use crate::pure::stack::DevId;
 
 impl Tops<'_> {

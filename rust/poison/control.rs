@@ -11,8 +11,8 @@ use kernel::error::code;
 use kernel::prelude::*;
 
 use super::finding::Kind;
-use crate::ffi::badblocks as bb;
 use crate::holder::Registry;
+use crate::poison::ffi as bb;
 use crate::pure::badblocks::BadblocksPolicy;
 use crate::pure::fixedbuf::FixedBuf;
 use crate::pure::name::Shown;

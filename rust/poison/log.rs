@@ -10,7 +10,7 @@ use kernel::prelude::*;
 
 use super::control::REPORTED;
 use super::finding::{Finding, Kind};
-use crate::ffi::trace::{self, CBuf, Short};
+use crate::observe::trace::ffi::{self as trace, CBuf, Short};
 
 /// One dmesg line (`state` its end) and trace event (`word`: `damaged`,
 /// `cleared` or `gone`) for a finding that appeared or went away.

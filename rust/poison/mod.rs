@@ -20,7 +20,7 @@
 //! - in-core DAX files whose extents (FIEMAP) lie on the damaged bytes,
 //!   whether or not anyone maps them (a DAX fault over a bad block fails,
 //!   so most damaged files are not mapped);
-//! - ext4/ext2 static metadata on them (`crate::metadata`);
+//! - ext4/ext2 static metadata on them (`crate::owners::metadata`);
 //! - otherwise: nothing known owns them (`unowned`).
 //!
 //! The results are kept sorted as one list of findings, diffed against the
@@ -45,6 +45,7 @@
 use kernel::alloc::KVec;
 
 mod control;
+pub(crate) mod ffi;
 mod finding;
 mod log;
 mod resolve;

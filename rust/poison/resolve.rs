@@ -14,10 +14,10 @@ use kernel::prelude::*;
 use super::control::{policy, SIGNALLED, SIGNAL_ERRORS};
 use super::finding::{Finding, Findings, Kind, Text, FS, NAME};
 use crate::errno;
-use crate::ffi::badblocks as bb;
-use crate::ffi::index::{self, Inode, Sb, PAGE_SHIFT};
 use crate::holder::Holder;
+use crate::owners::index::{self, Inode, Sb, PAGE_SHIFT};
 use crate::owners::Piece;
+use crate::poison::ffi as bb;
 use crate::pure::badblocks::{file_hit, intersect, BadblocksPolicy, FileExtent};
 use crate::pure::stack::DevId;
 
@@ -253,7 +253,7 @@ impl<'a> DevResolve<'a> {
             offset: p.offset,
             len: p.len,
         };
-        match crate::metadata::find(sb, &piece) {
+        match crate::owners::metadata::find(sb, &piece) {
             Ok(Some(meta)) => {
                 let mut f = p.base;
                 f.fs = self.fs;

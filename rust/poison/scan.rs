@@ -21,10 +21,10 @@ use super::schedule::{after_scan, retry, RETRY_MS};
 use super::PoisonState;
 use crate::abstractions::block::BdevFile;
 use crate::errno;
-use crate::ffi::badblocks as bb;
 use crate::holder::{Holder, Registry};
+use crate::poison::ffi as bb;
 use crate::pure::badblocks::{diff_sorted, intersect, normalize, track, BadRange, Change, Tracked};
-use crate::stack::{self, Snapshot};
+use crate::topology::{self, Snapshot};
 
 /// Scan every held disk's badblocks list and report what changed. Kept
 /// out of line: fault injection aims at its address range
@@ -33,7 +33,7 @@ use crate::stack::{self, Snapshot};
 pub(super) fn scan(r: &Registry) {
     let mut st = r.poison.lock();
     SCANS.fetch_add(1, Ordering::Relaxed);
-    let snap = match stack::current(r) {
+    let snap = match topology::current(r) {
         Ok(s) => Some(s),
         Err(e) => {
             // Without the stack no top is found: not a picture to diff.

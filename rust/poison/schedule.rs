@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! When a scan runs: the glue's work item, queued by the badblocks
-//! change watch (`rust/bb_watch_glue.c`: the pmem driver's
+//! change watch (`rust/poison/watch_glue.c`: the pmem driver's
 //! `sysfs_notify_dirent()` on a held disk's `badblocks` attribute), by
 //! [`kick`] (attach, detach, a stack change), by the policy file, and
 //! again by [`after_scan`]: at once if the stack moved under the scan,
@@ -12,9 +12,9 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use super::scan::scan;
-use crate::ffi::badblocks as bb;
 use crate::holder::{self, Registry};
-use crate::stack::{self, Snapshot};
+use crate::poison::ffi as bb;
+use crate::topology::{self, Snapshot};
 
 /// Rescan this often while there is known poison (ms).
 const REFRESH_MS: u32 = 30_000;
@@ -42,7 +42,7 @@ pub(crate) fn scan_work() {
 /// or not (`poisoned`).
 pub(super) fn after_scan(r: &Registry, snap: Option<&Arc<Snapshot>>, poisoned: bool) {
     // The stack moved under the scan: once more, against the new one.
-    let moved = match stack::current(r) {
+    let moved = match topology::current(r) {
         Ok(b) => snap.is_some_and(|a| !Arc::ptr_eq(a, &b)),
         Err(e) => {
             pr_err!(

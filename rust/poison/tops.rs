@@ -19,7 +19,8 @@ use crate::pure::badblocks::BadRange;
 use crate::pure::fixedbuf::FixedBuf;
 use crate::pure::notify::Extent;
 use crate::pure::stack::{DevId, StackError, SECTOR_SIZE};
-use crate::stack::{self, Chain, Snapshot};
+use crate::topology::Snapshot;
+use crate::translate::{self, Chain};
 
 /// Tops of the stack one bad range reaches that are resolved.
 const MAX_TOPS: usize = 16;
@@ -111,17 +112,17 @@ fn walk_tops(
     // Never stopped early: every top is wanted.
     let _: ControlFlow<()> = snap.reach(DevId(h.devt()), extent, Chain::Keep, |r| {
         match r.kind {
-            stack::Kind::Top => tops.add(TopHit {
+            translate::Kind::Top => tops.add(TopHit {
                 dev: r.device,
                 depth: r.depth,
                 offset: r.offset,
                 len: r.len,
                 chain: chain(snap, r.chain),
             }),
-            stack::Kind::Unmapped => {
+            translate::Kind::Unmapped => {
                 new.push(unmapped(pmem, range, snap, r.device, r.offset, r.len))
             }
-            stack::Kind::Whole => {}
+            translate::Kind::Whole => {}
         }
         ControlFlow::Continue(())
     })?;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The DAX entry format of the kernel being built against, from its own
-# fs/dax.c (where it is private), as a header that rust/index_glue.c
+# fs/dax.c (where it is private), as a header that rust/owners/index_glue.c
 # checks its copy against at build time (Documentation/design.rst,
 # "Probes and private accesses"): a kernel whose format differs does not
 # build daxhold, rather than have its reverse map misread entries.

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What happens to the failed pages of an owner once its tasks are
+//! collected: the unmap from every process, and the hardware-poison mark.
+
+use crate::ffi::bindings;
+use crate::owners::index::Inode;
+
+impl Inode {
+    /// Unmap bytes `[start, start + len)` of the file from every process.
+    pub(crate) fn unmap(&self, start: u64, len: u64) {
+        // SAFETY: the inode is live (we hold a reference).
+        unsafe { bindings::daxhold_kill_unmap(self.as_ptr(), start, len) };
+    }
+}
+
+/// Mark pfns `[pfn, pfn + count)` hardware-poisoned (`PageHWPoison`), as
+/// `mf_dax_kill_procs()` does for the pages it handles.
+pub(crate) fn mark_poison(pfn: u64, count: u64) {
+    // SAFETY: the glue checks each pfn with pfn_valid().
+    unsafe { bindings::daxhold_kill_mark_poison(pfn, count) };
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The C glue (`rust/observe/control/glue.c`): module parameter and sysfs controls, which
+//! 6.12's Rust cannot declare, and the failure log's work item, which its
+//! Rust workqueue cannot cancel. The sysfs callbacks land here and are
+//! handed to the safe control layer (`crate::observe::control`), the work item to
+//! `crate::observe::events`.
+
+use core::ptr::NonNull;
+
+use kernel::ffi::{c_char, c_int};
+
+use crate::ffi::bindings;
+use crate::observe::control;
+use kernel::error::{from_err_ptr, Result};
+
+/// The `devices=` module parameter, empty if not given.
+pub(crate) fn param_devices() -> &'static [u8] {
+    // SAFETY: the C side returns the parameter string (NUL-terminated,
+    // owned by the module and not written after load) or NULL.
+    let p = unsafe { bindings::daxhold_param_devices() };
+    // SAFETY: NULL or NUL-terminated, see above; lives until rmmod.
+    unsafe { crate::ffi::cstr::bytes(p) }
+}
+
+/// The `policy=` module parameter.
+pub(crate) fn param_policy() -> &'static [u8] {
+    // SAFETY: as for `param_devices`: the parameter string or NULL.
+    let p = unsafe { bindings::daxhold_param_policy() };
+    // SAFETY: NULL or NUL-terminated; lives until rmmod.
+    unsafe { crate::ffi::cstr::bytes(p) }
+}
+
+/// The control files' callbacks (the glue calls nothing else of daxhold's
+/// for them).
+static CTL_OPS: bindings::daxhold_ctl_ops = bindings::daxhold_ctl_ops {
+    attach: Some(daxhold_ctl_attach),
+    detach: Some(daxhold_ctl_detach),
+    rescan: Some(daxhold_ctl_rescan),
+    translate: Some(daxhold_ctl_translate),
+    policy_store: Some(daxhold_ctl_policy_store),
+    metadata_store: Some(daxhold_ctl_metadata_store),
+    badblocks_store: Some(crate::poison::ffi::daxhold_ctl_badblocks_store),
+    holders: Some(daxhold_ctl_holders),
+    policy_show: Some(daxhold_ctl_policy_show),
+    index: Some(daxhold_ctl_index),
+    metadata_show: Some(daxhold_ctl_metadata_show),
+    badblocks_show: Some(crate::poison::ffi::daxhold_ctl_badblocks_show),
+    dev_show: Some(daxhold_ctl_dev_show),
+};
+
+/// Create `/sys/kernel/daxhold/`, its files calling [`CTL_OPS`].
+pub(crate) fn sysfs_init() -> Result {
+    // SAFETY: called once from module init, paired with `sysfs_exit()`;
+    // the callbacks are static.
+    kernel::error::to_result(unsafe { bindings::daxhold_sysfs_init(&CTL_OPS) }).inspect_err(|e| {
+        kernel::pr_err!(
+            "cannot create /sys/kernel/daxhold: {}\n",
+            crate::errno::Name(*e)
+        );
+    })
+}
+
+/// Remove the control files of `/sys/kernel/daxhold/`; returns after every
+/// running callback. A no-op if they are not there.
+pub(crate) fn sysfs_close() {
+    // SAFETY: idempotent; after `sysfs_init()` or its failure.
+    unsafe { bindings::daxhold_sysfs_close() }
+}
+
+/// Remove the rest of `/sys/kernel/daxhold/`, once no [`DevDir`] is left.
+/// A no-op if it is not there.
+pub(crate) fn sysfs_exit() {
+    // SAFETY: idempotent; every `DevDir` was dropped (the holders are).
+    unsafe { bindings::daxhold_sysfs_exit() }
+}
+
+/// `/sys/kernel/daxhold/devices/<disk>/` of a held disk, removed on drop.
+///
+/// # Invariants
+///
+/// `0` came from `daxhold_devdir_add()` and is deleted only by `drop`.
+pub(crate) struct DevDir(NonNull<bindings::daxhold_devdir>);
+
+// SAFETY: the directory is a kobject, used from any thread by the kernel;
+// `DevDir` only deletes it.
+unsafe impl Send for DevDir {}
+// SAFETY: `&DevDir` gives no access at all.
+unsafe impl Sync for DevDir {}
+
+impl DevDir {
+    /// Create the directory `name` (up to a NUL) for the held disk `devt`.
+    pub(crate) fn add(name: &[u8], devt: u32) -> Result<Self> {
+        let name = crate::observe::trace::ffi::CBuf::<33>::new(name);
+        // SAFETY: `name` is NUL-terminated; the kobject copies it.
+        let p = from_err_ptr(unsafe { bindings::daxhold_devdir_add(name.as_ptr(), devt) })?;
+        NonNull::new(p)
+            .map(DevDir)
+            .ok_or(kernel::error::code::ENOMEM)
+    }
+}
+
+impl Drop for DevDir {
+    fn drop(&mut self) {
+        // SAFETY: by the invariants, a live directory, deleted only here;
+        // it sleeps (process context: holders are released there).
+        unsafe { bindings::daxhold_devdir_del(self.0.as_ptr()) }
+    }
+}
+
+/// A read of `devices/<disk>/<attr>`: fills `buf` (`size` bytes) and
+/// returns the length, or `-ENODEV` once the disk is no longer held.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a NUL-terminated attribute name and a
+/// writable buffer of `size` bytes.
+unsafe extern "C" fn daxhold_ctl_dev_show(
+    devt: u32,
+    attr: *const c_char,
+    buf: *mut c_char,
+    size: usize,
+) -> isize {
+    // SAFETY: the attribute's name, NUL-terminated, static.
+    let attr = unsafe { crate::ffi::cstr::bytes(attr) };
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::dev_show(devt, attr, unsafe { output(buf, size) })
+}
+
+/// The failure log's callback.
+static LOG_OPS: bindings::daxhold_log_ops = bindings::daxhold_log_ops {
+    print: Some(daxhold_log_print),
+};
+
+/// Queue the failure log's work item, which calls [`LOG_OPS`]; callable in
+/// any context.
+pub(crate) fn log_kick() {
+    // SAFETY: `queue_delayed_work()` on the glue's static work item, with
+    // static callbacks: no sleeping.
+    unsafe { bindings::daxhold_log_kick(&LOG_OPS) }
+}
+
+/// Cancel the failure log's work item, waiting for it if it runs.
+pub(crate) fn log_stop() {
+    // SAFETY: `cancel_delayed_work_sync()` on the glue's static work item,
+    // from process context (module init's error path, or exit).
+    unsafe { bindings::daxhold_log_stop() }
+}
+
+/// The failure log's work item (process context).
+extern "C" fn daxhold_log_print() {
+    crate::observe::events::print_work();
+}
+
+/// Sleep for `ms` milliseconds.
+pub(crate) fn msleep(ms: u32) {
+    // SAFETY: plain sleep; callers are in process context.
+    unsafe { bindings::msleep(ms) }
+}
+
+/// # Safety
+///
+/// `buf` points to `len` readable bytes for the duration of the call.
+unsafe fn input<'a>(buf: *const c_char, len: usize) -> &'a [u8] {
+    if buf.is_null() {
+        return &[];
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { core::slice::from_raw_parts(buf.cast(), len) }
+}
+
+/// # Safety
+///
+/// `buf` points to `size` writable bytes that nothing else uses for the
+/// duration of the call (or is NULL).
+unsafe fn output<'a>(buf: *mut c_char, size: usize) -> &'a mut [u8] {
+    if buf.is_null() {
+        return &mut [];
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { core::slice::from_raw_parts_mut(buf.cast(), size) }
+}
+
+/// `attach` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+unsafe extern "C" fn daxhold_ctl_attach(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::attach(unsafe { input(buf, len) })
+}
+
+/// `detach` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+unsafe extern "C" fn daxhold_ctl_detach(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::detach(unsafe { input(buf, len) })
+}
+
+/// `holders` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+unsafe extern "C" fn daxhold_ctl_holders(buf: *mut c_char, size: usize) -> isize {
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::holders(unsafe { output(buf, size) }) as isize
+}
+
+/// `rescan` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+unsafe extern "C" fn daxhold_ctl_rescan(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::rescan(unsafe { input(buf, len) })
+}
+
+/// `translate` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+unsafe extern "C" fn daxhold_ctl_translate(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::translate(unsafe { input(buf, len) })
+}
+
+/// `policy` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+unsafe extern "C" fn daxhold_ctl_policy_store(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::policy_store(unsafe { input(buf, len) })
+}
+
+/// `policy` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+unsafe extern "C" fn daxhold_ctl_policy_show(buf: *mut c_char, size: usize) -> isize {
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::policy_show(unsafe { output(buf, size) }) as isize
+}
+
+/// `index` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+unsafe extern "C" fn daxhold_ctl_index(buf: *mut c_char, size: usize) -> isize {
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::index_show(unsafe { output(buf, size) }) as isize
+}
+
+/// `metadata` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+unsafe extern "C" fn daxhold_ctl_metadata_show(buf: *mut c_char, size: usize) -> isize {
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::metadata_show(unsafe { output(buf, size) }) as isize
+}
+
+/// `metadata` store.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with the written buffer and its length.
+unsafe extern "C" fn daxhold_ctl_metadata_store(buf: *const c_char, len: usize) -> c_int {
+    // SAFETY: sysfs passes `len` readable bytes.
+    control::metadata_store(unsafe { input(buf, len) })
+}
