@@ -228,10 +228,6 @@ bool daxhold_kill_only_current(struct inode *inode, __u64 pgoff,
 			       __u64 count);
 void daxhold_kill_unmap(struct inode *inode, __u64 start, __u64 len);
 void daxhold_kill_mark_poison(__u64 pfn, __u64 count);
-void daxhold_task_get(struct task_struct *t);
-void daxhold_task_put(struct task_struct *t);
-int daxhold_task_pid(struct task_struct *t, char comm[16]);
-bool daxhold_task_is_current(struct task_struct *t);
 bool daxhold_sigbus_blocked(void);
 int daxhold_send_mceerr(struct task_struct *t, int code, __u64 addr,
 			__u32 lsb);

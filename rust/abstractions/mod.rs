@@ -11,7 +11,9 @@
 //!   (`fs_dax_get_by_bdev()`, `fs_put_dax()`, `dax_holder()`,
 //!   `dax_holder_notify_failure()`), with [`dax::NotifyFailure`] for the
 //!   holder's callback;
-//! - `dm`: a device-mapper device by number ([`dm::MappedDevice`]).
+//! - `dm`: a device-mapper device by number ([`dm::MappedDevice`]);
+//! - `fs`: inodes ([`fs::Inode`], counted by `ARef`) and superblocks;
+//! - `task`: what a kill needs of the kernel's `Task` beyond 6.12's own.
 //!
 //! Every type here says its `# Invariants`; every `unsafe` block its
 //! `// SAFETY:`.
@@ -19,3 +21,5 @@
 pub(crate) mod block;
 pub(crate) mod dax;
 pub(crate) mod dm;
+pub(crate) mod fs;
+pub(crate) mod task;

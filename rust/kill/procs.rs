@@ -11,12 +11,14 @@ use kernel::ffi::c_int;
 use kernel::error::Result;
 use kernel::prelude::*;
 
+use crate::abstractions::fs::Inode;
+use crate::abstractions::task::TaskExt;
 use crate::dispatch::Log;
 use crate::errno;
 use crate::kill::{self as killffi, Collector};
 use crate::observe::signals;
 use crate::observe::trace;
-use crate::owners::index::Inode;
+use crate::owners::index::DaxFile;
 use crate::owners::Owners;
 use crate::pure::daxowner::Owner;
 use crate::pure::events::{Name, What};
@@ -102,7 +104,7 @@ impl<'a> Kill<'a> {
         let early_kill = match self.early_kill {
             _ if self.pre_remove => false,
             Some(v) => v,
-            None if inode.only_current(o.pgoff, o.count) => false,
+            None if super::walk::only_current(inode, o.pgoff, o.count) => false,
             None => *self.early_kill.insert(killffi::early_kill()),
         };
         match c.collect(inode, o.pgoff, o.count, self.pre_remove, early_kill) {
@@ -111,7 +113,7 @@ impl<'a> Kill<'a> {
                 // faults anew instead of reading the poison through a
                 // stale PTE.
                 if let Some((start, len)) = killset::unmap_range(o.pgoff, o.count, shift) {
-                    inode.unmap(start, len);
+                    super::unmap::unmap(inode, start, len);
                 }
                 if !self.pre_remove {
                     killffi::mark_poison(o.pfn, o.count);
@@ -159,10 +161,10 @@ impl<'a> Kill<'a> {
             let current = task.is_current();
             let code = killset::sig_code(true, current);
             let force = current && killset::must_force(code, killffi::current_blocks_sigbus());
-            let (pid, comm) = task.pid_comm();
+            let (pid, comm) = (task.pid(), task.comm());
             trace::kill(self.log.seq, pid, &comm, code, t.addr, i32::from(t.shift));
             let comm = Name::from_comm(&comm);
-            let rc = task.send_mceerr(code, t.addr, t.shift);
+            let rc = super::signal::send_mceerr(task, code, t.addr, t.shift);
             if force {
                 killffi::force_sigbus_current();
             }
@@ -188,7 +190,7 @@ impl<'a> Kill<'a> {
     /// Collect the tasks that map `o` of the (pinned) `inode`. Never
     /// fails: a kill error is kept for the caller, the walk goes on.
     pub(crate) fn owner(&mut self, inode: &Inode, o: Owner) -> Result {
-        let dev = inode.dev();
+        let dev = inode.sb_dev();
         if self.handled.contains(&DevId(dev)) {
             return Ok(());
         }

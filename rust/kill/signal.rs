@@ -4,62 +4,24 @@
 //! and the SIGBUS it gets (`BUS_MCEERR_AR`/`AO`, forced on a running task
 //! that blocks it), and the line `kill_proc()` logs for each.
 
-use core::ptr::NonNull;
 use kernel::ffi::c_int;
 
+use kernel::task::Task;
+use kernel::types::ARef;
+
+use crate::abstractions::task::TaskExt;
 use crate::ffi::bindings;
 
-/// `TASK_COMM_LEN`.
-pub(crate) const COMM_LEN: usize = 16;
+pub(crate) use crate::abstractions::task::COMM_LEN;
 
-/// A reference to a task (`get_task_struct()`); dropping it is
-/// `put_task_struct()`.
-pub(crate) struct TaskRef(NonNull<bindings::task_struct>);
+/// A reference to a task of the kill set.
+pub(crate) type TaskRef = ARef<Task>;
 
-// SAFETY: a task reference may be dropped on any thread.
-unsafe impl Send for TaskRef {}
-
-impl TaskRef {
-    /// Take a reference to `t`.
-    ///
-    /// # Safety
-    ///
-    /// `t` is a live task for the duration of the call (the collect walk
-    /// passes tasks from the task list under RCU).
-    pub(super) unsafe fn get(t: NonNull<bindings::task_struct>) -> Self {
-        // SAFETY: `t` is live (our contract); the reference we take keeps
-        // it so until the drop.
-        unsafe { bindings::daxhold_task_get(t.as_ptr()) };
-        TaskRef(t)
-    }
-
-    /// Its pid (initial namespace) and name.
-    pub(crate) fn pid_comm(&self) -> (i32, [u8; COMM_LEN]) {
-        let mut comm = [0u8; COMM_LEN];
-        // SAFETY: we hold a reference; `comm` has TASK_COMM_LEN bytes.
-        let pid = unsafe { bindings::daxhold_task_pid(self.0.as_ptr(), comm.as_mut_ptr().cast()) };
-        (pid, comm)
-    }
-
-    /// Whether it is the running task.
-    pub(crate) fn is_current(&self) -> bool {
-        // SAFETY: only compares the address with `current`.
-        unsafe { bindings::daxhold_task_is_current(self.0.as_ptr()) }
-    }
-
-    /// Send it SIGBUS with `code` (BUS_MCEERR_AR/AO), `si_addr` and
-    /// `si_addr_lsb`: 0 or a negative errno.
-    pub(crate) fn send_mceerr(&self, code: i32, addr: u64, lsb: u8) -> c_int {
-        // SAFETY: we hold a reference, so the task is live.
-        unsafe { bindings::daxhold_send_mceerr(self.0.as_ptr(), code, addr, u32::from(lsb)) }
-    }
-}
-
-impl Drop for TaskRef {
-    fn drop(&mut self) {
-        // SAFETY: we own one reference, given back once.
-        unsafe { bindings::daxhold_task_put(self.0.as_ptr()) };
-    }
+/// Send `task` SIGBUS with `code` (BUS_MCEERR_AR/AO), `si_addr` and
+/// `si_addr_lsb`: 0 or a negative errno.
+pub(crate) fn send_mceerr(task: &Task, code: i32, addr: u64, lsb: u8) -> c_int {
+    // SAFETY: `&Task` is a live task.
+    unsafe { bindings::daxhold_send_mceerr(task.as_ptr(), code, addr, u32::from(lsb)) }
 }
 
 /// Whether the running task blocks or ignores SIGBUS.

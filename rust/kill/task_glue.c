@@ -1,41 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The signal step of daxhold's own kills (Documentation/design.rst, "Kill
- * semantics"): task references, a task's pid and name, and the SIGBUS
- * with the siginfo the kernel's memory-failure kill builds.  C because
- * 6.12's Rust wraps neither get/put_task_struct() on a raw task from a C
- * walk, nor current->blocked and sighand, nor kernel_siginfo's unions.
+ * semantics"): whether the running task takes SIGBUS, and the SIGBUS with
+ * the siginfo the kernel's memory-failure kill builds.  C because 6.12's
+ * Rust wraps neither current->blocked and sighand nor kernel_siginfo's
+ * unions (task references, pid and name are Rust's: kernel::task::Task,
+ * rust/abstractions/task.rs).
  */
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
-#include <linux/sched/task.h>
 #include <linux/signal.h>
-#include <linux/string.h>
 #include <daxhold/glue.h>
-
-/* get_task_struct() and put_task_struct(), for the kill set's references. */
-void daxhold_task_get(struct task_struct *t)
-{
-	get_task_struct(t);
-}
-
-void daxhold_task_put(struct task_struct *t)
-{
-	put_task_struct(t);
-}
-
-/* The task's pid (initial namespace) and a copy of its name. */
-int daxhold_task_pid(struct task_struct *t, char comm[16])
-{
-	strscpy(comm, t->comm, 16);
-	return task_pid_nr(t);
-}
-
-/* Whether @t is the running task. */
-bool daxhold_task_is_current(struct task_struct *t)
-{
-	return t == current;
-}
 
 /*
  * Whether the running task blocks or ignores SIGBUS: a signal it would

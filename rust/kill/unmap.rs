@@ -3,15 +3,13 @@
 //! What happens to the failed pages of an owner once its tasks are
 //! collected: the unmap from every process, and the hardware-poison mark.
 
+use crate::abstractions::fs::Inode;
 use crate::ffi::bindings;
-use crate::owners::index::Inode;
 
-impl Inode {
-    /// Unmap bytes `[start, start + len)` of the file from every process.
-    pub(crate) fn unmap(&self, start: u64, len: u64) {
-        // SAFETY: the inode is live (we hold a reference).
-        unsafe { bindings::daxhold_kill_unmap(self.as_ptr(), start, len) };
-    }
+/// Unmap bytes `[start, start + len)` of `inode`'s file from every process.
+pub(crate) fn unmap(inode: &Inode, start: u64, len: u64) {
+    // SAFETY: the inode is live (referenced while borrowed).
+    unsafe { bindings::daxhold_kill_unmap(inode.as_ptr(), start, len) };
 }
 
 /// Mark pfns `[pfn, pfn + count)` hardware-poisoned (`PageHWPoison`), as

@@ -10,10 +10,10 @@ use kernel::ffi::{c_int, c_void};
 
 use kernel::error::{code, to_result, Result};
 
-use super::signal::TaskRef;
 use super::storage::Collector;
+use crate::abstractions::fs::Inode;
+use crate::abstractions::task;
 use crate::ffi::bindings;
-use crate::owners::index::Inode;
 use crate::pure::killset::{self, Added};
 
 impl Collector {
@@ -172,7 +172,7 @@ unsafe extern "C" fn collect_task(
         Added::New(i) => {
             if let Some(slot) = c.refs.get_mut(i) {
                 // SAFETY: `t` is live (our contract).
-                *slot = Some(unsafe { TaskRef::get(t) });
+                *slot = Some(unsafe { task::get(t) });
             }
             0
         }
@@ -184,13 +184,10 @@ unsafe extern "C" fn collect_task(
     }
 }
 
-impl Inode {
-    /// Whether only the running task's mm maps pages `[pgoff, pgoff +
-    /// count)` of the file (or nothing does): then the collect picks no
-    /// other process, and the early-kill sysctl does not matter. May
-    /// sleep.
-    pub(crate) fn only_current(&self, pgoff: u64, count: u64) -> bool {
-        // SAFETY: the inode is live (we hold a reference).
-        unsafe { bindings::daxhold_kill_only_current(self.as_ptr(), pgoff, count) }
-    }
+/// Whether only the running task's mm maps pages `[pgoff, pgoff + count)`
+/// of `inode`'s file (or nothing does): then the collect picks no other
+/// process, and the early-kill sysctl does not matter. May sleep.
+pub(crate) fn only_current(inode: &Inode, pgoff: u64, count: u64) -> bool {
+    // SAFETY: the inode is live (referenced while borrowed).
+    unsafe { bindings::daxhold_kill_only_current(inode.as_ptr(), pgoff, count) }
 }

@@ -4,15 +4,16 @@
 //! (`rust/owners/index_glue.c`): the owners of a failed pfn range, read at failure
 //! time from the DAX entries of a filesystem's in-core inodes
 //! (Documentation/design.rst, "Where the owners come from"); the
-//! superblock walks; a referenced [`Inode`].
+//! superblock walks; what is done to a file found ([`DaxFile`]).
 
-use core::marker::PhantomData;
 use core::ptr::NonNull;
 use kernel::ffi::{c_char, c_int, c_void};
 
 use kernel::error::{code, to_result, Error, Result};
 
 use crate::abstractions::dax::DaxRef;
+pub(crate) use crate::abstractions::fs::Inode;
+use crate::abstractions::fs::SuperBlock;
 use crate::ffi::bindings;
 use crate::pure::daxowner::{DaxEntry, Owner};
 use crate::topology::ffi::to_c;
@@ -32,111 +33,87 @@ pub(crate) enum Lookup {
     Walked(u64),
 }
 
-/// A referenced inode (igrab or `__iget`): it cannot be freed while this
-/// lives. Dropping it is `iput()`, which may evict it, so only in process
-/// context.
-pub(crate) struct Inode(NonNull<bindings::inode>);
-
-impl Inode {
-    /// The inode, for the kill glue (`super::kill`): live while `self` is.
-    pub(crate) fn as_ptr(&self) -> *mut bindings::inode {
-        self.0.as_ptr()
-    }
-
-    /// Its inode number.
-    pub(crate) fn ino(&self) -> u64 {
-        // SAFETY: we hold a reference, so the inode is live.
-        let ino = unsafe { (*self.0.as_ptr()).i_ino };
-        ino as u64
-    }
-
-    /// The dev_t of its filesystem's block device (`s_dev`).
-    pub(crate) fn dev(&self) -> u32 {
-        // SAFETY: a referenced inode's superblock is live (it is not
-        // unmounted while the inode has references).
-        unsafe { (*(*self.0.as_ptr()).i_sb).s_dev }
-    }
-
-    /// Calls `f` on every DAX entry of the file from page `from` on (the
-    /// entry that holds page `from` first), in batches read under RCU; with
-    /// `first_only`, on that first entry alone.
-    fn for_each_entry(
-        &self,
-        from: u64,
-        first_only: bool,
-        mut f: impl FnMut(DaxEntry) -> Result,
-    ) -> Result {
-        let (mut next, mut seen) = (from, 0u64);
-        let max = if first_only { 1 } else { ENTRY_BATCH };
-        loop {
-            let mut batch: [bindings::daxhold_dax_entry; ENTRY_BATCH] =
-                core::array::from_fn(|_| bindings::daxhold_dax_entry::default());
-            // SAFETY: the inode is live; `batch` has room for `max` <=
-            // ENTRY_BATCH entries.
-            let n = unsafe {
-                bindings::daxhold_dax_entries(
-                    self.0.as_ptr(),
-                    &mut next,
-                    &mut seen,
-                    batch.as_mut_ptr(),
-                    max as u32,
-                )
-            };
-            let got = batch.get(..n as usize).ok_or(code::EIO)?;
-            for raw in got {
-                f(DaxEntry {
-                    pgoff: raw.pgoff,
-                    pfn: raw.pfn,
-                    order: raw.order,
-                })?;
-            }
-            if first_only || (n as usize) < max {
-                return Ok(());
-            }
-        }
-    }
-
+/// What the reverse map does with a file it found: its DAX entries, the
+/// kernel's kill of its mappers, the drop of its entries.
+pub(crate) trait DaxFile {
     /// `mf_dax_kill_procs()`: signal the tasks that map pages `[pgoff,
     /// pgoff + count)` of this file (BUS_MCEERR_AR to the current task,
     /// BUS_MCEERR_AO to early-kill tasks; all of them for a pre-remove)
     /// and unmap those pages. 0 or a negative errno (`-EBUSY` if a DAX
     /// entry could not be locked).
-    pub(crate) fn kill_procs(&self, pgoff: u64, count: u64, mf_flags: c_int) -> c_int {
-        let (Ok(index), Ok(count)) = (usize::try_from(pgoff), usize::try_from(count)) else {
-            return -(crate::pure::errname::ERANGE);
-        };
-        // SAFETY: the inode is live, and so is its mapping; the kernel
-        // locks what it walks.
-        unsafe { bindings::mf_dax_kill_procs((*self.0.as_ptr()).i_mapping, index, count, mf_flags) }
-    }
+    fn kill_procs(&self, pgoff: u64, count: u64, mf_flags: c_int) -> c_int;
 
     /// Write back, then drop the DAX entries of pages `[pgoff, pgoff +
     /// count)` (pre-remove: no entry may outlive the device's struct
     /// pages, or the file's eviction oopses). Tried three times; an entry
     /// dirtied again each time stays: `Err(EBUSY)`.
-    pub(crate) fn invalidate(&self, pgoff: u64, count: u64) -> Result {
-        let end = pgoff.saturating_add(count.saturating_sub(1));
-        // SAFETY: the inode is live (we hold a reference).
-        to_result(unsafe { bindings::daxhold_invalidate(self.0.as_ptr(), pgoff, end) })
+    fn invalidate(&self, pgoff: u64, count: u64) -> Result;
+}
+
+/// Calls `f` on every DAX entry of `inode` from page `from` on (the entry
+/// that holds page `from` first), in batches read under RCU; with
+/// `first_only`, on that first entry alone.
+fn for_each_entry(
+    inode: &Inode,
+    from: u64,
+    first_only: bool,
+    mut f: impl FnMut(DaxEntry) -> Result,
+) -> Result {
+    let (mut next, mut seen) = (from, 0u64);
+    let max = if first_only { 1 } else { ENTRY_BATCH };
+    loop {
+        let mut batch: [bindings::daxhold_dax_entry; ENTRY_BATCH] =
+            core::array::from_fn(|_| bindings::daxhold_dax_entry::default());
+        // SAFETY: the inode is live; `batch` has room for `max` <=
+        // ENTRY_BATCH entries.
+        let n = unsafe {
+            bindings::daxhold_dax_entries(
+                inode.as_ptr(),
+                &mut next,
+                &mut seen,
+                batch.as_mut_ptr(),
+                max as u32,
+            )
+        };
+        let got = batch.get(..n as usize).ok_or(code::EIO)?;
+        for raw in got {
+            f(DaxEntry {
+                pgoff: raw.pgoff,
+                pfn: raw.pfn,
+                order: raw.order,
+            })?;
+        }
+        if first_only || (n as usize) < max {
+            return Ok(());
+        }
     }
 }
 
-impl Drop for Inode {
-    fn drop(&mut self) {
-        // SAFETY: we own one reference, given back once.
-        unsafe { bindings::iput(self.0.as_ptr()) };
+impl DaxFile for Inode {
+    fn kill_procs(&self, pgoff: u64, count: u64, mf_flags: c_int) -> c_int {
+        let (Ok(index), Ok(count)) = (usize::try_from(pgoff), usize::try_from(count)) else {
+            return -(crate::pure::errname::ERANGE);
+        };
+        // SAFETY: the inode is live, and so is its mapping; the kernel
+        // locks what it walks.
+        unsafe { bindings::mf_dax_kill_procs(self.mapping(), index, count, mf_flags) }
+    }
+
+    fn invalidate(&self, pgoff: u64, count: u64) -> Result {
+        let end = pgoff.saturating_add(count.saturating_sub(1));
+        // SAFETY: the inode is live (we hold a reference).
+        to_result(unsafe { bindings::daxhold_invalidate(self.as_ptr(), pgoff, end) })
     }
 }
 
 /// A mounted ext4, ext2 or XFS filesystem, inside [`for_each_sb`]'s
 /// callback (which holds its `s_umount`).
 pub(crate) struct Sb<'a> {
-    sb: NonNull<bindings::super_block>,
+    sb: &'a SuperBlock,
     /// dev_t of its block device.
     pub(crate) dev: u32,
     /// `ext4`, `ext2`, `xfs`.
     pub(crate) fs: &'a str,
-    _walk: PhantomData<&'a ()>,
 }
 
 impl Sb<'_> {
@@ -157,9 +134,7 @@ impl Sb<'_> {
 
     /// Its block size in bytes.
     pub(crate) fn block_size(&self) -> u64 {
-        // SAFETY: s_umount is held, so the superblock is live.
-        let size = unsafe { (*self.sb.as_ptr()).s_blocksize };
-        size as u64
+        self.sb.block_size()
     }
 
     /// Calls `f` with every owner of pfns `[lo, hi]` among its in-core
@@ -185,11 +160,12 @@ impl Sb<'_> {
             0 => return Ok(Lookup::Direct),
             1 => {
                 let ptr = NonNull::new(ptr).ok_or(code::EIO)?;
-                // The glue referenced it for us: dropping `Inode` puts it.
-                let inode = Inode(ptr);
+                // SAFETY: the glue referenced it for us; the `ARef` gives
+                // that reference back.
+                let inode = unsafe { Inode::adopt(ptr) };
                 // One page is in one entry, the one at `pgoff`.
                 let (from, first_only) = if lo == hi { (pgoff, true) } else { (0, false) };
-                inode.for_each_entry(from, first_only, |e| match e.clip(lo, hi) {
+                for_each_entry(&inode, from, first_only, |e| match e.clip(lo, hi) {
                     Some(o) => f(&inode, o),
                     None => Ok(()),
                 })?;
@@ -209,13 +185,9 @@ impl Sb<'_> {
         hi: u64,
         mut f: F,
     ) -> Result<u64> {
-        let mut each = |ptr: NonNull<bindings::inode>| {
-            // Take a reference of our own, so dropping `Inode` balances it.
-            // SAFETY: the walk holds a reference, so the inode is live.
-            unsafe { bindings::ihold(ptr.as_ptr()) };
-            let inode = Inode(ptr);
-            inode.for_each_entry(0, false, |e| match e.clip(lo, hi) {
-                Some(o) => f(&inode, o),
+        let mut each = |inode: &Inode| {
+            for_each_entry(inode, 0, false, |e| match e.clip(lo, hi) {
+                Some(o) => f(inode, o),
                 None => Ok(()),
             })
         };
@@ -238,12 +210,9 @@ impl Sb<'_> {
 
     /// Calls `f` on each in-core regular DAX file of the filesystem, mapped
     /// or not, referenced by the walk for the duration of the call (not
-    /// beyond it: `f` must not keep the pointer). May sleep; stops at `f`'s
+    /// beyond it: `f` borrows it). May sleep; stops at `f`'s
     /// first error.
-    pub(crate) fn for_each_dax_file<F: FnMut(NonNull<bindings::inode>) -> Result>(
-        &self,
-        mut f: F,
-    ) -> Result {
+    pub(crate) fn for_each_dax_file<F: FnMut(&Inode) -> Result>(&self, mut f: F) -> Result {
         let ctx = core::ptr::addr_of_mut!(f).cast::<c_void>();
         // SAFETY: the trampoline matches the closure type and `ctx` points
         // to it for the whole call; s_umount is held.
@@ -258,7 +227,7 @@ impl Sb<'_> {
 }
 
 /// [`walk_trampoline`] for the type of `_f`, which closures cannot name.
-fn trampoline_for<F: FnMut(NonNull<bindings::inode>) -> Result>(
+fn trampoline_for<F: FnMut(&Inode) -> Result>(
     _f: &F,
 ) -> unsafe extern "C" fn(*mut c_void, *mut bindings::inode) -> c_int {
     walk_trampoline::<F>
@@ -269,7 +238,7 @@ fn trampoline_for<F: FnMut(NonNull<bindings::inode>) -> Result>(
 /// `ctx` is the `&mut F` [`Sb::dax_owners`] or [`Sb::for_each_dax_file`]
 /// passed; `inode` is
 /// referenced by the walk for the duration of the call.
-unsafe extern "C" fn walk_trampoline<F: FnMut(NonNull<bindings::inode>) -> Result>(
+unsafe extern "C" fn walk_trampoline<F: FnMut(&Inode) -> Result>(
     ctx: *mut c_void,
     inode: *mut bindings::inode,
 ) -> c_int {
@@ -278,7 +247,9 @@ unsafe extern "C" fn walk_trampoline<F: FnMut(NonNull<bindings::inode>) -> Resul
     let Some(ptr) = NonNull::new(inode) else {
         return 0;
     };
-    to_c(f(ptr))
+    // SAFETY: referenced by the walk for the call, which the borrow does
+    // not outlive.
+    to_c(f(unsafe { Inode::from_raw(ptr) }))
 }
 
 /// # Safety
@@ -297,10 +268,11 @@ unsafe extern "C" fn sb_trampoline<F: FnMut(&Sb<'_>) -> c_int>(
         return 0;
     };
     let sb = Sb {
-        sb,
+        // SAFETY: s_umount is held for the call, which `Sb` does not
+        // outlive.
+        sb: unsafe { SuperBlock::from_raw(sb) },
         dev,
         fs: core::str::from_utf8(name).unwrap_or("?"),
-        _walk: PhantomData,
     };
     f(&sb)
 }

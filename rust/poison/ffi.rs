@@ -6,14 +6,13 @@
 //! badblocks list, the in-core DAX files of a filesystem and their extents
 //! (FIEMAP), and the `/sys/kernel/daxhold/badblocks` callbacks.
 
-use core::marker::PhantomData;
-use core::ptr::NonNull;
 use kernel::ffi::{c_char, c_int};
 
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::error::{code, to_result, Error, Result};
 
 use crate::abstractions::block::BdevFile;
+use crate::abstractions::fs::Inode;
 use crate::ffi::bindings;
 use crate::owners::index::Sb;
 use crate::pure::badblocks::{BadRange, FileExtent};
@@ -122,16 +121,13 @@ pub(crate) fn read(disk: &BdevFile) -> Result<KVec<BadRange>> {
 
 /// A regular DAX file of a filesystem, pinned by the walk that gives it.
 pub(crate) struct File<'a> {
-    inode: NonNull<bindings::inode>,
-    _walk: PhantomData<&'a ()>,
+    inode: &'a Inode,
 }
 
 impl File<'_> {
     /// Its inode number.
     pub(crate) fn ino(&self) -> u64 {
-        // SAFETY: the walk holds a reference, so the inode is live.
-        let ino = unsafe { (*self.inode.as_ptr()).i_ino };
-        ino as u64
+        self.inode.ino()
     }
 
     /// Calls `f` on each of its extents that lies on the device (FIEMAP
@@ -182,12 +178,7 @@ impl File<'_> {
 pub(crate) fn for_each_dax_file<F: FnMut(&File<'_>) -> Result>(sb: &Sb<'_>, mut f: F) -> Result {
     // The walk pins each inode for the call, which `File`'s lifetime (the
     // closure's borrow) does not outlive.
-    sb.for_each_dax_file(|inode| {
-        f(&File {
-            inode,
-            _walk: PhantomData,
-        })
-    })
+    sb.for_each_dax_file(|inode| f(&File { inode }))
 }
 
 /// The scan work, queued by the change watch and [`kick`].

@@ -13,9 +13,10 @@ use kernel::prelude::*;
 
 use super::control::{policy, SIGNALLED, SIGNAL_ERRORS};
 use super::finding::{Finding, Findings, Kind, Text, FS, NAME};
+use crate::abstractions::fs::Inode;
 use crate::errno;
 use crate::holder::Holder;
-use crate::owners::index::{self, Inode, Sb, PAGE_SHIFT};
+use crate::owners::index::{self, DaxFile, Sb, PAGE_SHIFT};
 use crate::owners::Piece;
 use crate::poison::ffi as bb;
 use crate::pure::badblocks::{file_hit, intersect, BadblocksPolicy, FileExtent};
