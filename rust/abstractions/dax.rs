@@ -27,7 +27,7 @@ use kernel::sync::Arc;
 
 use super::block::BdevFile;
 use crate::ffi::bindings;
-use crate::observe::control::ffi::msleep;
+use crate::ffi::msleep;
 
 /// A counted reference to a dax_device (`fs_dax_get_by_bdev()` without a
 /// holder): it takes no slot. Dropping it puts the reference.

@@ -28,3 +28,9 @@ pub(crate) unsafe fn c_atomic(
     // (our contract).
     unsafe { core::sync::atomic::AtomicI32::from_ptr(counter) }
 }
+
+/// Sleep for `ms` milliseconds (process context only).
+pub(crate) fn msleep(ms: u32) {
+    // SAFETY: plain sleep; callers are in process context.
+    unsafe { bindings::msleep(ms) }
+}

@@ -7,7 +7,7 @@
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use super::Registry;
-use crate::observe::control::ffi::msleep;
+use crate::ffi::msleep;
 
 /// The live registry, published for the C callbacks between module init
 /// and exit.

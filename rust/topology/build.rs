@@ -11,7 +11,7 @@ use kernel::prelude::*;
 use super::routes::{cut_routes, route_tops};
 use super::{DevEntry, Snapshot};
 use crate::abstractions::dm::MappedDevice;
-use crate::observe::control::ffi::msleep;
+use crate::ffi::msleep;
 use crate::pure::dmtable::{self, parse_target, Target, TargetKind};
 use crate::pure::nopanic::{count, sort_by_key};
 use crate::pure::stack::{DevId, Link, Segment, StackBuilder, SECTOR_SIZE};

@@ -152,12 +152,6 @@ extern "C" fn daxhold_log_print() {
     crate::observe::events::print_work();
 }
 
-/// Sleep for `ms` milliseconds.
-pub(crate) fn msleep(ms: u32) {
-    // SAFETY: plain sleep; callers are in process context.
-    unsafe { bindings::msleep(ms) }
-}
-
 /// # Safety
 ///
 /// `buf` points to `len` readable bytes for the duration of the call.
