@@ -48,7 +48,7 @@ impl Published {
 
 impl Drop for Published {
     fn drop(&mut self) {
-        events::stop(&self.registry);
+        events::stop(&self.registry.log);
         self.registry.set_snapshot(None);
         holder::unpublish();
         if self.loaded {

@@ -20,11 +20,12 @@ void daxhold_sysfs_exit(void);
 struct daxhold_devdir;
 struct daxhold_devdir *daxhold_devdir_add(const char *name, __u32 devt);
 void daxhold_devdir_del(struct daxhold_devdir *d);
-/* The failure log's callback (rust/observe/control/ffi.rs), run by its work item. */
+/* The failure log's callback (rust/holder/publish.rs), run by its work item. */
 struct daxhold_log_ops {
 	void (*print)(void);
 };
-void daxhold_log_kick(const struct daxhold_log_ops *ops);
+void daxhold_log_start(const struct daxhold_log_ops *ops);
+void daxhold_log_kick(void);
 void daxhold_log_stop(void);
 
 /* One block device, as stack discovery sees it (rust/topology/stack_glue.c). */

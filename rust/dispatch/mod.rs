@@ -18,7 +18,6 @@
 //!   calls nobody.
 
 mod dry_run;
-mod log;
 mod tops;
 
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -37,8 +36,8 @@ use crate::pure::mf::{self, MfFlags};
 use crate::pure::notify;
 use crate::topology::Snapshot;
 
+use crate::observe::events::Log;
 pub(crate) use dry_run::dry_run;
-pub(crate) use log::Log;
 use tops::dispatch;
 
 // The flag values daxhold decodes are the kernel's own.
@@ -94,7 +93,7 @@ fn handle(
     };
     holder.stats.record(&failure);
     let log = Log::new(
-        r,
+        &r.log,
         SEQ.fetch_add(1, Ordering::Relaxed).wrapping_add(1),
         holder.log_name(),
         failure.extent,

@@ -125,7 +125,7 @@ impl Holder {
     }
 
     /// The disk name as the failure log keeps it (borrowed by each
-    /// failure's [`Log`](crate::dispatch::Log), not copied).
+    /// failure's [`Log`](crate::observe::events::Log), not copied).
     pub(crate) fn log_name(&self) -> &Name {
         &self.name
     }

@@ -7,7 +7,8 @@
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 use super::Registry;
-use crate::ffi::msleep;
+use crate::ffi::{bindings, msleep};
+use crate::observe::events;
 
 /// The live registry, published for the C callbacks between module init
 /// and exit.
@@ -19,6 +20,17 @@ static USERS: AtomicUsize = AtomicUsize::new(0);
 /// until [`unpublish`] returns.
 pub(crate) fn publish(registry: &Registry) {
     REGISTRY.store(core::ptr::from_ref(registry).cast_mut(), Ordering::SeqCst);
+    events::start(&LOG_OPS);
+}
+
+/// The failure log's work item, which prints the registry's ring.
+static LOG_OPS: bindings::daxhold_log_ops = bindings::daxhold_log_ops {
+    print: Some(daxhold_log_print),
+};
+
+/// [`LOG_OPS`]' print (process context).
+extern "C" fn daxhold_log_print() {
+    with_registry(|r| events::print_work(&r.log));
 }
 
 /// Make the registry unreachable and wait until nobody uses it.

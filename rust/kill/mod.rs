@@ -7,6 +7,7 @@
 //! `task_glue.c` (SIGBUS), core-only policy `pure::killset`.
 //!
 //! - `procs`: one failure's kills ([`Kill`]);
+//! - `state`: what the kills keep between failures ([`KillState`]);
 //! - `storage`: the [`Collector`] and the [`Spare`] storage it leaves;
 //! - `walk`: the collect walk and its callbacks;
 //! - `unmap`: the unmap and the poison mark;
@@ -16,12 +17,14 @@
 mod early_kill;
 mod procs;
 mod signal;
+mod state;
 mod storage;
 mod unmap;
 mod walk;
 
 pub(crate) use early_kill::{early_kill, early_kill_close, early_kill_open};
 pub(crate) use procs::Kill;
-pub(crate) use signal::{current_blocks_sigbus, force_sigbus_current, kill_line, COMM_LEN};
+pub(crate) use signal::{current_blocks_sigbus, force_sigbus_current, mf_dax_kill_procs};
+pub(crate) use state::KillState;
 pub(crate) use storage::{Collector, Spare};
-pub(crate) use unmap::mark_poison;
+pub(crate) use unmap::{invalidate, mark_poison};

@@ -11,15 +11,13 @@ use kernel::ffi::c_int;
 use kernel::error::Result;
 use kernel::prelude::*;
 
+use super::{self as killffi, Collector, KillState};
 use crate::abstractions::fs::Inode;
 use crate::abstractions::task::TaskExt;
-use crate::dispatch::Log;
 use crate::errno;
-use crate::kill::{self as killffi, Collector};
+use crate::observe::events::Log;
 use crate::observe::signals;
 use crate::observe::trace;
-use crate::owners::index::DaxFile;
-use crate::owners::Owners;
 use crate::pure::daxowner::Owner;
 use crate::pure::events::{Name, What};
 use crate::pure::killset;
@@ -27,7 +25,7 @@ use crate::pure::stack::DevId;
 
 /// One failure's kills.
 pub(crate) struct Kill<'a> {
-    pub(crate) owners: &'a Owners,
+    state: &'a KillState,
     log: &'a Log<'a>,
     pub(crate) pre_remove: bool,
     mf_flags: c_int,
@@ -54,7 +52,7 @@ impl<'a> Kill<'a> {
     /// context) unless the last failure's storage will do; without it every
     /// owner takes the kernel's per-owner kill.
     pub(crate) fn new(
-        owners: &'a Owners,
+        state: &'a KillState,
         log: &'a Log<'a>,
         name: &str,
         pre_remove: bool,
@@ -62,10 +60,10 @@ impl<'a> Kill<'a> {
         handled: &'a [DevId],
         pfn: u64,
     ) -> Self {
-        let spare = owners.spare.lock().take();
+        let spare = state.spare.lock().take();
         let collector = Collector::new(spare)
             .inspect_err(|e| {
-                owners.stats.kill_fallbacks.fetch_add(1, Ordering::Relaxed);
+                state.fallbacks.fetch_add(1, Ordering::Relaxed);
                 pr_err!(
                     "{name}: no memory for the kill set ({}); the kernel's per-owner kill signals (a task may get one SIGBUS per owner)\n",
                     errno::Name(*e)
@@ -73,7 +71,7 @@ impl<'a> Kill<'a> {
             })
             .ok();
         Kill {
-            owners,
+            state,
             log,
             pre_remove,
             mf_flags,
@@ -95,7 +93,7 @@ impl<'a> Kill<'a> {
             Some(c) if !self.fallen_back => c,
             _ => {
                 return signals::listen(self.log, || {
-                    inode.kill_procs(o.pgoff, o.count, self.mf_flags)
+                    killffi::mf_dax_kill_procs(inode, o.pgoff, o.count, self.mf_flags)
                 })
             }
         };
@@ -124,10 +122,7 @@ impl<'a> Kill<'a> {
                 // The tasks collected so far are still signalled once
                 // each (signal_all); this owner and the rest take the
                 // kernel's kill (duplicates possible, nobody missed).
-                self.owners
-                    .stats
-                    .kill_fallbacks
-                    .fetch_add(1, Ordering::Relaxed);
+                self.state.fallbacks.fetch_add(1, Ordering::Relaxed);
                 pr_err!(
                     "kill set: {} at {} tasks ({}); the kernel's per-owner kill signals this owner and the rest\n",
                     c.failure(),
@@ -136,7 +131,7 @@ impl<'a> Kill<'a> {
                 );
                 self.fallen_back = true;
                 signals::listen(self.log, || {
-                    inode.kill_procs(o.pgoff, o.count, self.mf_flags)
+                    killffi::mf_dax_kill_procs(inode, o.pgoff, o.count, self.mf_flags)
                 })
             }
         }
@@ -152,7 +147,7 @@ impl<'a> Kill<'a> {
         };
         self.signal_each(name, &c);
         // The references dropped, the storage kept for the next failure.
-        *self.owners.spare.lock() = c.into_spare();
+        *self.state.spare.lock() = c.into_spare();
     }
 
     /// [`Kill::signal_all`] for each task of `c`.
@@ -168,7 +163,7 @@ impl<'a> Kill<'a> {
             if force {
                 killffi::force_sigbus_current();
             }
-            self.owners.stats.signalled.fetch_add(1, Ordering::Relaxed);
+            self.state.signalled.fetch_add(1, Ordering::Relaxed);
             self.log.add(What::Signal {
                 pid,
                 comm,
@@ -195,10 +190,10 @@ impl<'a> Kill<'a> {
             return Ok(());
         }
         self.found = self.found.saturating_add(1);
-        self.owners.stats.owners.fetch_add(1, Ordering::Relaxed);
+        self.state.owners.fetch_add(1, Ordering::Relaxed);
         let rc = self.collect(inode, &o);
         if self.pre_remove {
-            if let Err(e) = inode.invalidate(o.pgoff, o.count) {
+            if let Err(e) = killffi::invalidate(inode, o.pgoff, o.count) {
                 // Rare (a fault dirtied the entry again three times); the
                 // file's eviction after the removal may then oops.
                 pr_err!(
@@ -213,10 +208,7 @@ impl<'a> Kill<'a> {
             }
         }
         if rc != 0 {
-            self.owners
-                .stats
-                .kill_errors
-                .fetch_add(1, Ordering::Relaxed);
+            self.state.errors.fetch_add(1, Ordering::Relaxed);
             self.error.get_or_insert(rc);
         }
         let found = trace::FileOwner {

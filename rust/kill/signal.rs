@@ -9,10 +9,9 @@ use kernel::ffi::c_int;
 use kernel::task::Task;
 use kernel::types::ARef;
 
+use crate::abstractions::fs::Inode;
 use crate::abstractions::task::TaskExt;
 use crate::ffi::bindings;
-
-pub(crate) use crate::abstractions::task::COMM_LEN;
 
 /// A reference to a task of the kill set.
 pub(crate) type TaskRef = ARef<Task>;
@@ -37,31 +36,16 @@ pub(crate) fn force_sigbus_current() {
     unsafe { bindings::force_sig(bindings::SIGBUS as c_int) };
 }
 
-/// Log the line `kill_proc()` in mm/memory-failure.c logs for each task it
-/// signals, with its format string, so that log monitors and test suites
-/// that look for "Sending SIGBUS to <comm>" find daxhold's own kills too.
-/// `comm` is cut at its first NUL and at `TASK_COMM_LEN - 1` bytes.
-pub(crate) fn kill_line(pfn: u64, comm: &[u8], pid: i32) {
-    let mut name = [0u8; COMM_LEN];
-    for (d, &s) in name
-        .iter_mut()
-        .take(COMM_LEN - 1)
-        .zip(comm.iter().take_while(|&&c| c != 0))
-    {
-        *d = s;
-    }
-    let pfn = pfn as kernel::ffi::c_ulong;
-    // The conversions are unsigned long, string, int; `name` outlives it.
-    // SAFETY: a NUL-terminated format matching the arguments, and `name`
-    // ends in NUL (its last byte is never written).
-    unsafe {
-        bindings::_printk(
-            c"\x013Memory failure: %#lx: Sending SIGBUS to %s:%d due to hardware memory corruption\n"
-                .as_ptr()
-                .cast(),
-            pfn,
-            name.as_ptr(),
-            pid,
-        )
+/// `mf_dax_kill_procs()`: signal the tasks that map pages `[pgoff, pgoff +
+/// count)` of `inode`'s file (BUS_MCEERR_AR to the current task,
+/// BUS_MCEERR_AO to early-kill tasks; all of them for a pre-remove) and
+/// unmap those pages. 0 or a negative errno (`-EBUSY` if a DAX entry could
+/// not be locked).
+pub(crate) fn mf_dax_kill_procs(inode: &Inode, pgoff: u64, count: u64, mf_flags: c_int) -> c_int {
+    let (Ok(index), Ok(count)) = (usize::try_from(pgoff), usize::try_from(count)) else {
+        return -(crate::pure::errname::ERANGE);
     };
+    // SAFETY: the inode is live, and so is its mapping; the kernel locks
+    // what it walks.
+    unsafe { bindings::mf_dax_kill_procs(inode.mapping(), index, count, mf_flags) }
 }

@@ -4,7 +4,7 @@
 //! (`rust/owners/index_glue.c`): the owners of a failed pfn range, read at failure
 //! time from the DAX entries of a filesystem's in-core inodes
 //! (Documentation/design.rst, "Where the owners come from"); the
-//! superblock walks; what is done to a file found ([`DaxFile`]).
+//! superblock walks.
 
 use core::ptr::NonNull;
 use kernel::ffi::{c_char, c_int, c_void};
@@ -31,23 +31,6 @@ pub(crate) enum Lookup {
     Direct,
     /// By walking the filesystem's in-core inodes: how many it looked at.
     Walked(u64),
-}
-
-/// What the reverse map does with a file it found: its DAX entries, the
-/// kernel's kill of its mappers, the drop of its entries.
-pub(crate) trait DaxFile {
-    /// `mf_dax_kill_procs()`: signal the tasks that map pages `[pgoff,
-    /// pgoff + count)` of this file (BUS_MCEERR_AR to the current task,
-    /// BUS_MCEERR_AO to early-kill tasks; all of them for a pre-remove)
-    /// and unmap those pages. 0 or a negative errno (`-EBUSY` if a DAX
-    /// entry could not be locked).
-    fn kill_procs(&self, pgoff: u64, count: u64, mf_flags: c_int) -> c_int;
-
-    /// Write back, then drop the DAX entries of pages `[pgoff, pgoff +
-    /// count)` (pre-remove: no entry may outlive the device's struct
-    /// pages, or the file's eviction oopses). Tried three times; an entry
-    /// dirtied again each time stays: `Err(EBUSY)`.
-    fn invalidate(&self, pgoff: u64, count: u64) -> Result;
 }
 
 /// Calls `f` on every DAX entry of `inode` from page `from` on (the entry
@@ -86,23 +69,6 @@ fn for_each_entry(
         if first_only || (n as usize) < max {
             return Ok(());
         }
-    }
-}
-
-impl DaxFile for Inode {
-    fn kill_procs(&self, pgoff: u64, count: u64, mf_flags: c_int) -> c_int {
-        let (Ok(index), Ok(count)) = (usize::try_from(pgoff), usize::try_from(count)) else {
-            return -(crate::pure::errname::ERANGE);
-        };
-        // SAFETY: the inode is live, and so is its mapping; the kernel
-        // locks what it walks.
-        unsafe { bindings::mf_dax_kill_procs(self.mapping(), index, count, mf_flags) }
-    }
-
-    fn invalidate(&self, pgoff: u64, count: u64) -> Result {
-        let end = pgoff.saturating_add(count.saturating_sub(1));
-        // SAFETY: the inode is live (we hold a reference).
-        to_result(unsafe { bindings::daxhold_invalidate(self.as_ptr(), pgoff, end) })
     }
 }
 

@@ -30,12 +30,11 @@ use kernel::ffi::c_int;
 
 use kernel::error::{code, Result};
 use kernel::prelude::*;
-use kernel::sync::Mutex;
 
-use crate::dispatch::Log;
 use crate::errno::{self, EOPNOTSUPP};
 use crate::holder::Holder;
-use crate::kill::Spare;
+use crate::kill::KillState;
+use crate::observe::events::Log;
 use crate::observe::trace::{self, NoFile};
 use crate::pure::events::What;
 use crate::pure::notify::{Extent, Failure, Kind};
@@ -57,17 +56,8 @@ pub(crate) struct OwnerStats {
     /// Filesystems whose owners the failed pages' own association named
     /// (no page shared by reflink), without a walk.
     pub(crate) direct: AtomicU64,
-    /// `<file, range>` owners found (and their tasks signalled).
-    pub(crate) owners: AtomicU64,
     /// Failures where no file maps the pages.
     pub(crate) unowned: AtomicU64,
-    /// `mf_dax_kill_procs()` calls that failed.
-    pub(crate) kill_errors: AtomicU64,
-    /// Tasks signalled by daxhold's own kill (once per failure each).
-    pub(crate) signalled: AtomicU64,
-    /// Failures where the kill set could not be allocated or grown, and
-    /// `mf_dax_kill_procs()` ran for the owners not yet collected.
-    pub(crate) kill_fallbacks: AtomicU64,
     /// Failures in filesystem metadata, and the shutdowns they caused.
     pub(crate) metadata: AtomicU64,
     pub(crate) shutdowns: AtomicU64,
@@ -77,8 +67,8 @@ pub(crate) struct OwnerStats {
 /// metadata policy.
 pub(crate) struct Owners {
     pub(crate) stats: OwnerStats,
-    /// The last failure's kill set storage, for the next one.
-    pub(crate) spare: Pin<KBox<Mutex<Option<Spare>>>>,
+    /// The kills' storage and counters.
+    pub(crate) kill: KillState,
     /// [`MetadataPolicy`]: 0 shutdown, 1 report.
     metadata: AtomicU8,
 }
@@ -86,9 +76,8 @@ pub(crate) struct Owners {
 impl Owners {
     /// No kill set storage yet, metadata policy `shutdown`.
     pub(crate) fn new() -> Result<Self> {
-        let spare = KBox::pin_init(kernel::new_mutex!(None), GFP_KERNEL)?;
         Ok(Owners {
-            spare,
+            kill: KillState::new()?,
             stats: OwnerStats::default(),
             metadata: AtomicU8::new(0),
         })
@@ -123,12 +112,12 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
         get(&s.queries),
         get(&s.walks),
         get(&s.inodes),
-        get(&s.owners),
+        get(&owners.kill.owners),
         get(&s.direct),
         get(&s.unowned),
-        get(&s.kill_errors),
-        get(&s.signalled),
-        get(&s.kill_fallbacks),
+        get(&owners.kill.errors),
+        get(&owners.kill.signalled),
+        get(&owners.kill.fallbacks),
         get(&s.metadata),
         get(&s.shutdowns),
         owners.metadata().name(),
@@ -207,8 +196,16 @@ pub(crate) fn handle(
         }
     };
     let pre_remove = failure.kind == Kind::PreRemove;
-    let mut kill = Kill::new(owners, log, name, pre_remove, mf_flags, tops.handled, lo);
-    let walked = walk(&mut kill, tops, lo, hi);
+    let mut kill = Kill::new(
+        &owners.kill,
+        log,
+        name,
+        pre_remove,
+        mf_flags,
+        tops.handled,
+        lo,
+    );
+    let walked = walk(&mut kill, &owners.stats, tops, lo, hi);
     if let Err(e) = walked.failed {
         pr_err!(
             "{name}: cannot read the owners of the failed pages ({}); {}\n",

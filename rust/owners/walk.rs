@@ -8,7 +8,7 @@ use core::sync::atomic::Ordering;
 
 use kernel::error::Result;
 
-use super::{Kill, Tops};
+use super::{Kill, OwnerStats, Tops};
 use crate::owners::index::{self, Lookup};
 use crate::pure::stack::DevId;
 
@@ -43,7 +43,13 @@ pub(super) struct Walked {
 
 /// Collect the owners of pfns `[lo, hi]` on every filesystem that sits on
 /// a device of `tops` into `kill`.
-pub(super) fn walk(kill: &mut Kill<'_>, tops: &Tops<'_>, lo: u64, hi: u64) -> Walked {
+pub(super) fn walk(
+    kill: &mut Kill<'_>,
+    stats: &OwnerStats,
+    tops: &Tops<'_>,
+    lo: u64,
+    hi: u64,
+) -> Walked {
     let mut w = Walked {
         foreign: false,
         failed: Ok(()),
@@ -51,7 +57,6 @@ pub(super) fn walk(kill: &mut Kill<'_>, tops: &Tops<'_>, lo: u64, hi: u64) -> Wa
     tops.for_each_dev(|dev| {
         let found = index::sb_on(dev.0, |sb| {
             let lookup = sb.dax_owners(lo, hi, |inode, o| kill.owner(inode, o))?;
-            let stats = &kill.owners.stats;
             match lookup {
                 Lookup::Direct => stats.direct.fetch_add(1, Ordering::Relaxed),
                 Lookup::Walked(scanned) => {

@@ -16,7 +16,8 @@ use super::finding::{Finding, Findings, Kind, Text, FS, NAME};
 use crate::abstractions::fs::Inode;
 use crate::errno;
 use crate::holder::Holder;
-use crate::owners::index::{self, DaxFile, Sb, PAGE_SHIFT};
+use crate::kill::mf_dax_kill_procs;
+use crate::owners::index::{self, Sb, PAGE_SHIFT};
 use crate::owners::Piece;
 use crate::poison::ffi as bb;
 use crate::pure::badblocks::{file_hit, intersect, BadblocksPolicy, FileExtent};
@@ -318,7 +319,7 @@ fn mapped_pages(
 /// (no MF_ACTION_REQUIRED), as memory_failure() does for an error found by
 /// a scrub.
 fn signal_early(pmem: Text<NAME>, dev: DevId, inode: &Inode, m: &MappedPages) {
-    let rc = inode.kill_procs(m.pgoff, m.count, 0);
+    let rc = mf_dax_kill_procs(inode, m.pgoff, m.count, 0);
     SIGNALLED.fetch_add(1, Ordering::Relaxed);
     if rc != 0 {
         SIGNAL_ERRORS.fetch_add(1, Ordering::Relaxed);

@@ -127,31 +127,6 @@ unsafe extern "C" fn daxhold_ctl_dev_show(
     control::dev_show(devt, attr, unsafe { output(buf, size) })
 }
 
-/// The failure log's callback.
-static LOG_OPS: bindings::daxhold_log_ops = bindings::daxhold_log_ops {
-    print: Some(daxhold_log_print),
-};
-
-/// Queue the failure log's work item, which calls [`LOG_OPS`]; callable in
-/// any context.
-pub(crate) fn log_kick() {
-    // SAFETY: `queue_delayed_work()` on the glue's static work item, with
-    // static callbacks: no sleeping.
-    unsafe { bindings::daxhold_log_kick(&LOG_OPS) }
-}
-
-/// Cancel the failure log's work item, waiting for it if it runs.
-pub(crate) fn log_stop() {
-    // SAFETY: `cancel_delayed_work_sync()` on the glue's static work item,
-    // from process context (module init's error path, or exit).
-    unsafe { bindings::daxhold_log_stop() }
-}
-
-/// The failure log's work item (process context).
-extern "C" fn daxhold_log_print() {
-    crate::observe::events::print_work();
-}
-
 /// # Safety
 ///
 /// `buf` points to `len` readable bytes for the duration of the call.

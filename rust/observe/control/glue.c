@@ -267,7 +267,7 @@ void daxhold_devdir_del(struct daxhold_devdir *d)
 }
 
 /*
- * The failure log's work item (rust/observe/events.rs): the failure path records
+ * The failure log's work item (rust/observe/events/): the failure path records
  * its lines in a ring and kicks this work, which prints them.  Delayed by
  * one tick, on the unbound workqueue: on a PREEMPT_NONE kernel a per-CPU
  * work queued at once runs on the poisoned task's CPU before that task
@@ -281,17 +281,22 @@ static const struct daxhold_log_ops *daxhold_log;
 
 static void daxhold_log_fn(struct work_struct *work)
 {
-	READ_ONCE(daxhold_log)->print();
+	const struct daxhold_log_ops *ops = READ_ONCE(daxhold_log);
+
+	if (ops)
+		ops->print();
 }
 static DECLARE_DELAYED_WORK(daxhold_log_work, daxhold_log_fn);
 
-/*
- * Queue ops->print (a no-op while it is queued already); never sleeps.
- * ops is the same static table at every call.
- */
-void daxhold_log_kick(const struct daxhold_log_ops *ops)
+/* The table whose print the work item calls (module init, before a kick). */
+void daxhold_log_start(const struct daxhold_log_ops *ops)
 {
 	WRITE_ONCE(daxhold_log, ops);
+}
+
+/* Queue the print (a no-op while it is queued already); never sleeps. */
+void daxhold_log_kick(void)
+{
 	queue_delayed_work(system_unbound_wq, &daxhold_log_work, 1);
 }
 

@@ -243,7 +243,7 @@ fn show_fs(out: &mut SeqOut<'_>, snap: &Snapshot, ids: &[DevId], depth: &[u32]) 
 }
 
 fn show_events(r: &Registry, out: &mut SeqOut<'_>) -> Result {
-    let (records, n) = events::recent(r)?;
+    let (records, n) = events::recent(&r.log)?;
     line!(out, "{}", Header("events"));
     for e in records.iter().take(n) {
         line!(out, "{}", Line(e));

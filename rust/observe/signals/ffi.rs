@@ -7,8 +7,8 @@
 use kernel::error::{to_result, Result};
 use kernel::ffi::c_char;
 
+use crate::abstractions::task::COMM_LEN;
 use crate::ffi::bindings;
-use crate::kill::COMM_LEN;
 
 /// The probe's callback.
 static SIG_OPS: bindings::daxhold_sig_ops = bindings::daxhold_sig_ops {

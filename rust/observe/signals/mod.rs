@@ -23,8 +23,8 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use kernel::prelude::*;
 
-use crate::dispatch::Log;
-use crate::kill::COMM_LEN;
+use crate::abstractions::task::COMM_LEN;
+use crate::observe::events::Log;
 use crate::pure::events::{Name, What};
 
 /// Threads listening at once; more run their calls fine, unmarked (no

@@ -4,9 +4,9 @@
 //! path fills instead of calling `printk`, and the work item that prints
 //! them (Documentation/design.rst, "The failure log").
 //!
-//! The ring is allocated once, at load, and lives in the [`Registry`]. A
-//! failure keeps what its records say in a small batch of its own
-//! ([`crate::dispatch::Log`]) and adds them here a batch at a time: one hold
+//! The ring ([`Ring`]) is allocated once, at load, and lives in the
+//! holders' registry. A failure keeps what its records say in a small batch
+//! of its own ([`Log`]) and adds them here a batch at a time: one hold
 //! of the ring's spinlock to write each record in its slot, which never
 //! allocates or waits for anything else. A full ring drops the record and
 //! counts it; the work item says how many were lost.
@@ -22,14 +22,20 @@
 //! hold ([`recent`]). What the printer reports as lost (a full pending
 //! ring) is missing from both, as it is from dmesg.
 
+mod batch;
+mod kill_line;
+
+pub(crate) use batch::Log;
+
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use kernel::error::Result;
 use kernel::prelude::*;
 
 use crate::abstractions::block::DISK_NAME_LEN;
-use crate::holder::{self, Registry};
-use crate::observe::control::ffi;
+use kernel::sync::SpinLock;
+
+use crate::ffi::bindings;
 use crate::pure::events::{Event, EventLog, Name, What, NAME_LEN};
 use crate::pure::notify::Extent;
 
@@ -47,8 +53,12 @@ pub(crate) const CAPACITY: usize = 512;
 /// allocated once.
 pub(crate) const HISTORY: usize = 512;
 
-/// The ring and the history, as the registry keeps them.
+/// The ring and the history.
 pub(crate) type EventRing = EventLog<KVVec<Event>>;
+
+/// The ring and the history under the lock the failure path takes, as the
+/// registry keeps them.
+pub(crate) type Ring = SpinLock<EventRing>;
 
 /// An empty ring of [`CAPACITY`] records and an empty history of
 /// [`HISTORY`], allocated now (module load).
@@ -61,9 +71,9 @@ pub(crate) fn new_ring() -> Result<EventRing> {
 /// The newest [`HISTORY`] records, printed or not, oldest first: copied
 /// in one lock hold into storage allocated before it (process context),
 /// and how many of its slots they fill.
-pub(crate) fn recent(r: &Registry) -> Result<(KVVec<Event>, usize)> {
+pub(crate) fn recent(ring: &Ring) -> Result<(KVVec<Event>, usize)> {
     let mut out = KVVec::from_elem(Event::EMPTY, HISTORY, GFP_KERNEL)?;
-    let n = r.log.lock().recent(&mut out);
+    let n = ring.lock().recent(&mut out);
     Ok((out, n))
 }
 
@@ -72,13 +82,13 @@ pub(crate) fn recent(r: &Registry) -> Result<(KVVec<Event>, usize)> {
 /// once, into its slot. A full ring counts what does not fit as lost; the
 /// kernel kill lines of those are logged at once, so that no kill of
 /// daxhold's goes without one.
-pub(crate) fn record_all(r: &Registry, seq: u64, holder: &Name, extent: &Extent, whats: &[What]) {
+pub(crate) fn record_all(ring: &Ring, seq: u64, holder: &Name, extent: &Extent, whats: &[What]) {
     if whats.is_empty() {
         return;
     }
     // Bit i: whats[i] did not fit (a batch is far below 64 records);
     // `false` (full) is counted in the ring and reported by the printer.
-    let dropped = r.log.lock().push_records(seq, holder, *extent, whats);
+    let dropped = ring.lock().push_records(seq, holder, *extent, whats);
     if dropped == 0 {
         return;
     }
@@ -101,16 +111,16 @@ pub(crate) fn record_all(r: &Registry, seq: u64, holder: &Name, extent: &Extent,
 /// The kernel kill line of `e`, if it is one of daxhold's own kills.
 fn kill_line(e: &Event) {
     if let Some((pfn, comm, pid)) = e.kill_line() {
-        crate::kill::kill_line(pfn, &comm.0, pid);
+        kill_line::log(pfn, &comm.0, pid);
     }
 }
 
 /// Count `n` records lost before they reached the log (signal records
 /// that did not fit where they are staged); the printer reports them with
 /// the ring's own.
-pub(crate) fn lose(r: &Registry, n: u64) {
+pub(crate) fn lose(ring: &Ring, n: u64) {
     if n > 0 {
-        r.log.lock().lose(n);
+        ring.lock().lose(n);
     }
 }
 
@@ -132,7 +142,9 @@ pub(crate) fn kick() {
         return;
     }
     KICKED.store(true, Ordering::SeqCst);
-    ffi::log_kick();
+    // SAFETY: `queue_delayed_work()` on the glue's static work item, whose
+    // callbacks `start` set before any failure could kick: no sleeping.
+    unsafe { bindings::daxhold_log_kick() };
 }
 
 /// Records the printer takes out of the ring per lock hold.
@@ -143,11 +155,11 @@ const PRINT_CHUNK: usize = 8;
 /// [`PRINT_CHUNK`] at a time, never across `printk`: the failure path,
 /// which takes the same lock for each record it adds, meets the printer
 /// there once per chunk rather than once per record.
-pub(crate) fn print(r: &Registry) {
+pub(crate) fn print(ring: &Ring) {
     let mut chunk = [Event::EMPTY; PRINT_CHUNK];
     loop {
         let (n, lost) = {
-            let mut log = r.log.lock();
+            let mut log = ring.lock();
             let mut n = 0usize;
             for slot in chunk.iter_mut() {
                 let Some(e) = log.pop() else { break };
@@ -179,17 +191,26 @@ pub(crate) fn print(r: &Registry) {
     }
 }
 
-/// The work item queued by [`kick`].
-pub(crate) fn print_work() {
+/// Have the work item that [`kick`] queues call `ops.print`, which is to
+/// call [`print_work`] with the ring (module init, before any failure).
+pub(crate) fn start(ops: &'static bindings::daxhold_log_ops) {
+    // SAFETY: stores a static table for the work item; no sleeping.
+    unsafe { bindings::daxhold_log_start(ops) };
+}
+
+/// The work item queued by [`kick`], with the ring.
+pub(crate) fn print_work(ring: &Ring) {
     // Records added from now on need a new kick (see `kick`).
     KICKED.store(false, Ordering::SeqCst);
-    holder::with_registry(print);
+    print(ring);
 }
 
 /// Module unload, after the last failure handler returned: stop the work
 /// item and print what is left, so that the log is complete before the
 /// `unloaded` line.
-pub(crate) fn stop(r: &Registry) {
-    ffi::log_stop();
-    print(r);
+pub(crate) fn stop(ring: &Ring) {
+    // SAFETY: `cancel_delayed_work_sync()` on the glue's static work item,
+    // from process context (module exit).
+    unsafe { bindings::daxhold_log_stop() };
+    print(ring);
 }

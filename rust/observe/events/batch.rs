@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The records of one failure ([`Log`]), batched on the handler's stack
-//! and handed to the failure log ([`crate::observe::events`]) a batch at a time.
+//! and handed to the failure log's ring a batch at a time.
 
 use core::cell::{Cell, UnsafeCell};
 use core::mem::MaybeUninit;
 
-use crate::holder::Registry;
-use crate::observe::events;
+use super::Ring;
 use crate::pure::events::{Name, What};
 use crate::pure::notify;
 
@@ -20,25 +19,25 @@ const BATCH: usize = 4;
 /// when the batch is full and when the failure is done (on drop), which
 /// also queues the log's work item (Documentation/design.rst, "The
 /// failure log"). Used by its own thread only (the signal records the
-/// probe stages go in through [`signal::listen`], after the call).
+/// probe stages go in through [`crate::observe::signals::listen`], after the call).
 pub(crate) struct Log<'a> {
-    r: &'a Registry,
+    ring: &'a Ring,
     /// The failure's sequence number, in each record and trace event.
     pub(crate) seq: u64,
-    pub(super) holder: &'a Name,
+    pub(crate) holder: &'a Name,
     extent: notify::Extent,
     /// What the records not handed over yet say: the first `len`, written
     /// (the rest is never read, so it is not cleared either). The rest of
     /// each record (`seq`, `holder`, `extent`) is the failure's, written
-    /// once per record, into the ring's slot ([`events::record_all`]).
+    /// once per record, into the ring's slot ([`super::record_all`]).
     batch: UnsafeCell<[MaybeUninit<What>; BATCH]>,
     len: Cell<usize>,
 }
 
 impl<'a> Log<'a> {
-    pub(super) fn new(r: &'a Registry, seq: u64, holder: &'a Name, extent: notify::Extent) -> Self {
+    pub(crate) fn new(ring: &'a Ring, seq: u64, holder: &'a Name, extent: notify::Extent) -> Self {
         Log {
-            r,
+            ring,
             seq,
             holder,
             extent,
@@ -74,7 +73,7 @@ impl<'a> Log<'a> {
     /// Count `n` records of this failure as lost (reported as the ring's
     /// own losses are).
     pub(crate) fn lose(&self, n: u64) {
-        events::lose(self.r, n);
+        super::lose(self.ring, n);
     }
 
     /// Hand the batch to the failure log.
@@ -85,13 +84,13 @@ impl<'a> Log<'a> {
         // its first `n` (at most BATCH) records were written by `add_copy`.
         // SAFETY: `record_all` copies them and does not call back.
         let whats = unsafe { core::slice::from_raw_parts(first, n) };
-        events::record_all(self.r, self.seq, self.holder, &self.extent, whats);
+        super::record_all(self.ring, self.seq, self.holder, &self.extent, whats);
     }
 }
 
 impl Drop for Log<'_> {
     fn drop(&mut self) {
         self.flush();
-        events::kick();
+        super::kick();
     }
 }
