@@ -342,6 +342,6 @@ race_trace_ok() {
 	cmp -s $RACE_DIR/trace.failures $RACE_DIR/lines.failures && _rs_same=same
 	is "$_rs_tn events, $_rs_same" "$_rs_ln events, same" \
 		"$RACE_NAME/$RACE_METHOD: trace: daxhold_failure events name the notify_failure lines' pmems and offsets" ||
-		diag "$(diff $RACE_DIR/trace.failures $RACE_DIR/lines.failures | grep '^[<>]' | head -n 4)"
+		diag "$(diff $RACE_DIR/trace.failures $RACE_DIR/lines.failures | grep -E '^[-+][0-9p]' | head -n 4)"
 	cmp_ok "$_rs_tn" -gt 0 "$RACE_NAME/$RACE_METHOD: trace: daxhold saw failures"
 }
