@@ -110,7 +110,7 @@ trace_ok() {
 		cmp -s /tmp/tgot.$d /tmp/got.$d ||
 			echo "$d ($_dn): events: $(grep -c . /tmp/tgot.$d) sectors," \
 				"lines: $(grep -c . /tmp/got.$d), first differing:" \
-				"$(diff /tmp/tgot.$d /tmp/got.$d | grep '^[<>]' | head -n 2 | tr '\n' ' ')"
+				"$(diff /tmp/tgot.$d /tmp/got.$d | grep -E '^[-+][0-9]' | head -n 2 | tr '\n' ' ')"
 	done
 	[ -s /tmp/tgot.lv ] || echo "no daxhold_top of lv ($lv)"
 }
