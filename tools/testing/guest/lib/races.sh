@@ -324,3 +324,24 @@ race_run() {
 	is "$(_race_kill_lines)" "$_rs_k $_rs_k" \
 		"$RACE_NAME/$1: one kill line per signalled victim ($_rs_k), no other"
 }
+
+# race_trace_ok: after race_run, with daxhold's trace events on and the
+# buffer emptied before it: the block's daxhold_failure events name the
+# pmems and offsets its notify_failure lines (RACE_SEEN) name, as many of
+# each, at least one.  1 test.
+race_trace_ok() {
+	trace_ev daxhold_failure |
+		sed -n 's/.* pmem=\([^ ]*\) offset=\([^ ]*\) len=0x1000 .*/\1 \2/p' |
+		sort > $RACE_DIR/trace.failures
+	dmesg_grep_since_mark "$RACE_SEEN" |
+		sed -n 's/.*daxhold: \(pmem[0-9]*\): notify_failure offset=\([^ ]*\) .*/\1 \2/p' |
+		sort > $RACE_DIR/lines.failures
+	_rs_tn=$(grep -c . $RACE_DIR/trace.failures)
+	_rs_ln=$(grep -c . $RACE_DIR/lines.failures)
+	_rs_same=differ
+	cmp -s $RACE_DIR/trace.failures $RACE_DIR/lines.failures && _rs_same=same
+	is "$_rs_tn events, $_rs_same" "$_rs_ln events, same" \
+		"$RACE_NAME/$RACE_METHOD: trace: daxhold_failure events name the notify_failure lines' pmems and offsets" ||
+		diag "$(diff $RACE_DIR/trace.failures $RACE_DIR/lines.failures | grep -E '^[-+][0-9p]' | head -n 4)"
+	cmp_ok "$_rs_tn" -gt 0 "$RACE_NAME/$RACE_METHOD: trace: daxhold saw failures"
+}

@@ -9,7 +9,11 @@
 #      without DAX with its own "DAX unsupported" alert.  Upstream (before
 #      daxhold is loaded) the same XFS mounts with DAX.
 #  (c) policy=all holds a bare pmem; policy=list holds nothing but
-#      devices=.
+#      devices=.  A failure of a page of the bare pmem1 (corrupt-pfn,
+#      nothing maps it) reaches daxhold where it holds pmem1: its
+#      notify_failure and "-> top" lines, and the daxhold_failure and
+#      daxhold_top trace events (pmem1 itself, depth 0, declined); where it
+#      does not, neither a line nor an event.
 #  (d) writing /sys/kernel/daxhold/policy (stacked -> list -> all) applies
 #      at once; `insmod policy=bogus` and writing `bogus` give EINVAL and
 #      one clear line each, and change nothing.
@@ -22,7 +26,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 68
+plan 76
 
 P=$DAXHOLD_SYSFS/policy
 check "ndctl create-namespace -m fsdax (2)" make_fsdax_all
@@ -34,6 +38,35 @@ held_set() {
 }
 partition_pmem0() {
 	printf 'label: gpt\nstart=2048, size=1048576\n' | sfdisk -q /dev/pmem0
+}
+# fail_pmem1 N: daxhold's trace events on (a new module's are off), the
+# buffer emptied, a dmesg mark, then corrupt-pfn of page N of pmem1 from
+# 128 MiB in (nothing maps it, dm never uses it): memory_failure() has run
+# when it returns, and with it the trace events.  Sets FAIL_OFF, the
+# page's byte offset on pmem1.
+fail_pmem1() {
+	FAIL_OFF=$(((128 << 20) + $1 * 4096))
+	[ ! -d "$TRACEFS/events/daxhold" ] || trace_on
+	dmesg_mark "failure of pmem1 page $1"
+	diag "corrupt-pfn of pmem1 offset $FAIL_OFF:" \
+		"$(hwpoison_pfn $((($(pmem_data_start pmem1) + FAIL_OFF) >> 12)))"
+}
+# failure_reached LABEL MODE: the failure of fail_pmem1 reached daxhold,
+# which holds pmem1 (MODE): its lines and its trace events.  3 tests.
+failure_reached() {
+	daxhold_wait 'daxhold: pmem1: .* -> top '
+	daxhold_lines > /tmp/fail.lines
+	diag_file /tmp/fail.lines
+	like "$(cat /tmp/fail.lines)" \
+		"daxhold: pmem1: offset $(printf '0x%x' $FAIL_OFF) len 0x1000 -> top pmem1 sector $((FAIL_OFF / 512)) sectors 8 depth 0: " \
+		"$1: the failure of pmem1 ($2) reaches daxhold: -> top pmem1 itself"
+	_t=$(trace_ev daxhold_failure)
+	is "$(field pmem "$_t") $(($(field offset "$_t"))) $(($(field len "$_t")))" \
+		"pmem1 $FAIL_OFF 4096" "$1: trace: daxhold_failure pmem1, the page's offset, one page"
+	_t=$(trace_ev daxhold_top)
+	is "$(field device "$_t") $(field dev "$_t") $(field sector "$_t") $(field depth "$_t") $(field outcome "$_t")" \
+		"pmem1 $(devnum pmem1) $((FAIL_OFF / 512)) 0 declined" \
+		"$1: trace: daxhold_top pmem1 itself, the page's sector, depth 0, declined"
 }
 
 # --- (b) upstream first: XFS on a partition holds the pmem itself --------
@@ -107,12 +140,21 @@ check "insmod policy=bogus: not loaded" test ! -d /sys/module/daxhold
 check "insmod policy=all" daxhold_load policy=all
 is "$(cat $P)" all "policy reads all"
 is "$(held_set)" "pmem0=auto pmem1=auto" "all: the bare pmem1 is held too"
+fail_pmem1 0
+failure_reached all auto
 check "rmmod daxhold" daxhold_unload
 check "insmod policy=list" daxhold_load policy=list
 is "$(daxhold_nholders)" 0 "list: nothing held, not even the partitioned pmem0"
+fail_pmem1 1
+is "$(grep -c ' daxhold_[a-z]*: ' "$TRACEFS/trace")" 0 \
+	"list: a failure of pmem1, not held: no daxhold trace event"
+sleep 0.5	# the failure log's work item, were there one
+is "$(dmesg_count_since_mark 'daxhold: ')" 0 "list: a failure of pmem1, not held: no daxhold line"
 check "rmmod daxhold" daxhold_unload
 check "insmod policy=list devices=pmem1" daxhold_load policy=list devices=pmem1
 is "$(held_set)" pmem1=manual "list: only devices= (pmem1, manual)"
+fail_pmem1 2
+failure_reached list manual
 check "rmmod daxhold" daxhold_unload
 
 # --- (d) policy at run time -------------------------------------------------

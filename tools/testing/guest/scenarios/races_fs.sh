@@ -11,7 +11,9 @@
 #            device is open (EBUSY), so nothing maps pmem1: madvise comes
 #            from a victim on pmem0, and corrupt-pfn hits a page of pmem1
 #            itself (a fresh one each time), with no victim.
-# policy=all holds both pmems.  Methods and outcomes: lib/races.sh,
+# policy=all holds both pmems.  Each block's daxhold_failure trace events
+# (the tracefs buffer) must name the pmems and offsets of its
+# notify_failure lines.  Methods and outcomes: lib/races.sh,
 # Documentation/testing.rst "Races".
 #
 # daxhold-test: nvdimms=2
@@ -22,7 +24,7 @@
 . /daxtest/lib/races.sh
 require_module daxhold
 
-plan 18
+plan 27
 
 check "fsdax namespaces" make_fsdax_all
 check "mkfs.ext4 + mount -o dax /dev/pmem0" mkfs_mount_dax ext4 /dev/pmem0 /mnt/p
@@ -33,11 +35,15 @@ sync
 check "insmod daxhold policy=all" daxhold_load policy=all
 both() { [ "$(daxhold_nholders)" = 2 ]; }
 check "daxhold holds pmem0 and pmem1" until_ok both
+check "daxhold trace events on" trace_on
 
-# block RACER METHOD ALLOWED: race_run on the racer's own file.
+# block RACER METHOD ALLOWED: race_run on the racer's own file, then
+# race_trace_ok.
 block() {
 	RACE_NAME=$1 RACE_FILE=/mnt/p/$1.$2
+	trace_clear
 	race_run "$2" "$3"
+	race_trace_ok
 }
 
 # --- umount -------------------------------------------------------------------

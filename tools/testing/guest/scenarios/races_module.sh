@@ -9,6 +9,10 @@
 # (lib/races.sh): madvise by the victim itself, and corrupt-pfn of its
 # page while it waits with early kill.  Documentation/testing.rst, "Races",
 # lists the allowed outcomes; the counts are printed as "# races: ...".
+# In the detach and policy blocks (daxhold stays loaded) the block's
+# daxhold_failure trace events must name the pmems and offsets of its
+# notify_failure lines; rmmod takes the module's events, and the buffer
+# with them, away.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -18,7 +22,7 @@
 . /daxtest/lib/races.sh
 require_module daxhold
 
-plan 24
+plan 34
 
 check "fsdax namespace" make_fsdax_all
 check "dmsetup create lv over pmem0" \
@@ -32,10 +36,13 @@ done
 sync
 
 held() { [ "$(daxhold_nholders)" = 1 ]; }
-# block RACER METHOD ALLOWED: race_run on the racer's own file.
+# block RACER METHOD ALLOWED: race_run on the racer's own file; with
+# TRACE=1, the buffer emptied first and race_trace_ok after.
 block() {
 	RACE_NAME=$1 RACE_FILE=/mnt/l/$1.$2
+	[ "$TRACE" != 1 ] || trace_clear
 	race_run "$2" "$3"
+	[ "$TRACE" != 1 ] || race_trace_ok
 }
 
 # --- rmmod ------------------------------------------------------------------
@@ -52,6 +59,8 @@ race_act() {
 race_restore() { held; }
 daxhold_unload
 daxhold_load policy=list devices=pmem0
+check "daxhold trace events on" trace_on
+TRACE=1
 block detach madvise 'ar'
 block detach pfn 'ao/ok'
 
@@ -62,6 +71,7 @@ race_act() {
 race_restore() { until_ok held; }
 daxhold_unload
 daxhold_load
+check "daxhold trace events on" trace_on
 block policy madvise 'ar'
 block policy pfn 'ao/ok'
 

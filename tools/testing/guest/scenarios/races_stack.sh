@@ -15,8 +15,11 @@
 # file) and dm-linear alias over the same sectors (nothing on it): the
 # failure goes up to both.  The kernel refuses to re-read the whole table
 # (BLKRRPART) while a partition is open, and dm refuses to remove a device
-# that is open, hence partx and a device beside lv.  Methods and outcomes:
-# lib/races.sh, Documentation/testing.rst "Races".
+# that is open, hence partx and a device beside lv.  Each block's trace
+# events (the tracefs buffer) must say what its lines say: a
+# daxhold_failure per notify_failure line, daxhold_top events naming the
+# same sectors of lv and of alias as the "-> top" lines.  Methods and
+# outcomes: lib/races.sh, Documentation/testing.rst "Races".
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -26,7 +29,7 @@
 . /daxtest/lib/races.sh
 require_module daxhold
 
-plan 37
+plan 44
 
 check "fsdax namespace" make_fsdax_all
 # Partition layouts (sfdisk scripts): B grows p1 by 16 MiB, shrinks p2
@@ -67,6 +70,7 @@ sync
 check "insmod daxhold (policy stacked)" daxhold_load
 held() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
 check "daxhold holds pmem0" until_ok held
+check "daxhold trace events on" trace_on
 
 lv=$(dm_name_dev lv) alias=$(dm_name_dev alias)
 # alias_named: in how many failures' lines alias was a top.
@@ -88,12 +92,37 @@ tops_ok() {
 	     FILENAME ~ /alias$/ && !w[$1] && !w[$1 + 260096] && !w[$1 - 260096] {
 		print "alias sector " $1 }' /tmp/want /tmp/got.lv /tmp/got.alias
 }
+# trace_ok: after tops_ok, the events in the buffer (the block's: emptied
+# at its start) say what the lines since the block's mark say: as many
+# daxhold_failure events as notify_failure lines (RACE_SEEN), at least
+# one, and daxhold_top events naming the same sectors of lv and of alias
+# as the "-> top" lines, lv at least one.  Prints what differs.
+trace_ok() {
+	_nf=$(trace_ev daxhold_failure | grep -c .)
+	[ "$_nf" = "$(dmesg_count_since_mark "$RACE_SEEN")" ] && [ "$_nf" -gt 0 ] ||
+		echo "daxhold_failure events: $_nf," \
+			"notify_failure lines: $(dmesg_count_since_mark "$RACE_SEEN")"
+	trace_ev daxhold_top > /tmp/tt
+	for d in lv alias; do
+		eval "_dn=\$$d"
+		sed -n "s/.* device=$_dn dev=[0-9:]* depth=[0-9]* sector=\([0-9]*\) .*/\1/p" \
+			/tmp/tt | sort -u > /tmp/tgot.$d
+		cmp -s /tmp/tgot.$d /tmp/got.$d ||
+			echo "$d ($_dn): events: $(grep -c . /tmp/tgot.$d) sectors," \
+				"lines: $(grep -c . /tmp/got.$d), first differing:" \
+				"$(diff /tmp/tgot.$d /tmp/got.$d | grep -E '^[-+][0-9]' | head -n 2 | tr '\n' ' ')"
+	done
+	[ -s /tmp/tgot.lv ] || echo "no daxhold_top of lv ($lv)"
+}
 # block RACER METHOD ALLOWED: race_run on the racer's own file, then
-# tops_ok; 4 tests.
+# tops_ok and trace_ok; 5 tests.
 block() {
 	RACE_NAME=$1 RACE_FILE=/mnt/l/$1.$2
+	trace_clear
 	race_run "$2" "$3"
 	is "$(tops_ok)" "" "$1/$2: every top line names the victim's sector"
+	is "$(trace_ok)" "" \
+		"$1/$2: trace: daxhold_failure and daxhold_top events as the lines say"
 }
 # toggle NAME: A -> B -> A ... in /tmp/NAME.now; prints the new one.
 toggle() {

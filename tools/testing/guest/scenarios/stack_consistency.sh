@@ -9,7 +9,9 @@
 # request must give exactly one of those two sets.  A torn view (one half
 # of each table, or a table freed under the reader) would give a mixed
 # set, a missing piece, or worse.  Both layouts must be seen, and after the
-# last swap the answer must be the last layout.
+# last swap the answer must be the last layout: for translate, and for a
+# real failure of the two pages (corrupt-pfn), in its "-> top" lines and in
+# its daxhold_failure and daxhold_top trace events.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -17,7 +19,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 13
+plan 18
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "insmod daxhold" daxhold_load
@@ -94,5 +96,43 @@ echo "pmem0 $off 8192" > "$DAXHOLD_SYSFS/translate"
 got=$(dmesg_grep_since_mark 'translate #' | strip_ts |
 	sed -n 's/.* sector \([0-9]*\) sectors 8.*/\1/p' | sort -n | tr '\n' ' ')
 is "$got" "$want_a " "after the last swap the translation is layout A"
+
+# The same two pages fail for real (corrupt-pfn, one page each; nothing
+# maps them, no filesystem is on flip: declined): the "-> top" lines and the
+# daxhold_top events name the layout A sectors, the daxhold_failure events
+# the pages' pmem0 offsets, the daxhold_owner events (kind notours: left to
+# the kernel) their pfns.
+check "daxhold trace events on" trace_on
+base=$(pmem_data_start pmem0)
+dmesg_mark failure
+for o in $off $((off + 4096)); do
+	r=$(hwpoison_pfn $(((base + o) >> 12)))
+	diag "corrupt-pfn of pmem0 offset $o: $r"
+done
+daxhold_wait " -> top $dm " 2
+daxhold_lines > /tmp/dh.lines
+diag_file /tmp/dh.lines
+got=$(grep " -> top $dm " /tmp/dh.lines |
+	sed -n 's/.* sector \([0-9]*\) sectors 8 .*/\1/p' | sort -n | tr '\n' ' ')
+is "$got" "$want_a " "a failure of the two pages: -> top $dm at the layout A sectors"
+trace_ev daxhold_top > /tmp/tt
+diag_file /tmp/tt
+got=$(while read -r t; do
+	[ "$(field device "$t") $(field dev "$t")" = "$dm $(devnum $dm)" ] &&
+		echo "$(field sector "$t")/$(field sectors "$t")/$(field depth "$t")/$(field outcome "$t")"
+done < /tmp/tt | sort -n | tr '\n' ' ')
+is "$got" "$((h - 8))/8/1/declined $h/8/1/declined " \
+	"trace: daxhold_top $dm at the layout A sectors, 8 sectors, depth 1, declined"
+got=$(trace_ev daxhold_failure | while read -r t; do
+	echo "$(field pmem "$t") $(($(field offset "$t"))) $(($(field len "$t")))"
+done | sort -k2n | tr '\n' ' ')
+is "$got" "pmem0 $off 4096 pmem0 $((off + 4096)) 4096 " \
+	"trace: daxhold_failure pmem0 at the two pages' offsets, one page each"
+# "no DAX file ... maps it; left to the kernel": kind notours, the page's pfn.
+got=$(trace_ev daxhold_owner | while read -r t; do
+	echo "$(field kind "$t") $(($(field pfn "$t")))"
+done | sort -k2n | tr '\n' ' ')
+is "$got" "notours $(((base + off) >> 12)) notours $(((base + off + 4096) >> 12)) " \
+	"trace: daxhold_owner kind notours for each page's pfn"
 check "rmmod daxhold" daxhold_unload
 done_testing
