@@ -97,7 +97,7 @@ impl kernel::Module for Daxhold {
         })?;
         stack_watch.rescans();
         // A stack that cannot be read now is read again on the next change.
-        let _ = topology::rescan(registry.registry());
+        let _ = holder::rescan(registry.registry());
         // vm.memory_failure_early_kill, read per failure (the kill set).
         early_kill.open();
         registry.loaded();

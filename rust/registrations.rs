@@ -112,7 +112,7 @@ pub(crate) struct StackWatch(());
 
 impl StackWatch {
     pub(crate) fn new() -> Result<Self> {
-        crate::topology::ffi::watch_init()?;
+        crate::topology::ffi::watch_init(&holder::STACK_OPS)?;
         Ok(StackWatch(()))
     }
 
@@ -142,7 +142,7 @@ pub(crate) struct Badblocks(());
 impl Badblocks {
     pub(crate) fn new() -> Self {
         // Never fails: without its watch the badblocks scan polls.
-        let _ = crate::poison::ffi::init();
+        let _ = crate::poison::ffi::init(&holder::BB_OPS);
         Badblocks(())
     }
 }

@@ -13,7 +13,7 @@ use kernel::prelude::*;
 use crate::holder::{Holder, Registry};
 use crate::pure::notify;
 use crate::pure::stack::{DevId, SECTOR_SIZE};
-use crate::topology::{self, DevEntry, Snapshot};
+use crate::topology::{DevEntry, Snapshot};
 use crate::translate::{Chain, Kind};
 
 /// `(offset, len)` of `extent` if it ends past the end of `holder`'s disk
@@ -55,7 +55,7 @@ pub(crate) fn dry_run(
     mut emit: impl FnMut(u64, &DryHit<'_>),
 ) -> c_int {
     let name = holder.name();
-    let snap = match topology::current(r) {
+    let snap = match crate::holder::current(r) {
         Ok(s) => s,
         Err(e) => {
             pr_err!(

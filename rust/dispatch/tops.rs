@@ -21,7 +21,7 @@ use crate::pure::events::{Name, Piece, What};
 use crate::pure::notify;
 use crate::pure::stack::{DevId, StackError, SECTOR_SIZE};
 use crate::pure::verdict::Verdict;
-use crate::topology::{self, DevEntry, Snapshot};
+use crate::topology::{DevEntry, Snapshot};
 use crate::translate::{Chain, Kind, Reached};
 
 /// Translate a checked failure up the stack and hand it out; returns what
@@ -35,7 +35,7 @@ pub(super) fn dispatch(
     mf_flags: c_int,
 ) -> c_int {
     // The snapshot found with the holder, if it is still current.
-    let snap = match topology::current_from(r, last) {
+    let snap = match crate::holder::current_from(r, last) {
         Ok(s) => s,
         Err(e) => {
             // The fallback when the stack cannot be read (no memory, or it
@@ -135,10 +135,15 @@ impl<'a> Job<'a> {
                 .and_then(|w| w.get(..self.nr_whole))
                 .unwrap_or(&[]),
         };
+        let disk = owners::Disk {
+            name: self.holder.name(),
+            devt: self.holder.devt(),
+            dax: self.holder.dax(),
+        };
         owners::handle(
             &r.owners,
             self.log,
-            self.holder,
+            &disk,
             failure,
             disk_bytes,
             self.mf_flags,

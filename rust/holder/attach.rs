@@ -9,12 +9,12 @@ use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::sync::Arc;
 
+use super::devdir::DevDir;
 use super::{Holder, Mode, Registry, Stats, MAX_HOLDERS};
 use crate::abstractions::block::BdevFile;
 use crate::abstractions::dax::{DaxRef, Holding};
 use crate::abstractions::dm::MappedDevice;
 use crate::errno;
-use crate::observe::control::ffi::DevDir;
 use crate::pure::events::Name;
 use crate::pure::name::DevPath;
 

@@ -9,12 +9,26 @@
 //! through the slot ([`crate::abstractions::dax`]), and detach waits for
 //! such calls before it lets the holder go.
 //!
+//! The registry is where the stages meet: it owns the reverse map's state,
+//! the failure log's ring, the known-poison state and the last snapshot,
+//! and runs the work items of the change signals, the log and the poison
+//! scan (their ops tables are here), so no stage below calls up into it.
+//!
 //! - `attach`: attach and detach, by name and by the attach policy;
+//! - `devdir`: each held disk's sysfs directory;
+//! - `poison`: the known-poison scan's work item;
 //! - `publish`: the registry published for the C callbacks
-//!   ([`with_registry`]).
+//!   ([`with_registry`]), and the failure log's work item;
+//! - `rescan`: the attach policy applied to a new snapshot, the change
+//!   signals' callbacks;
+//! - `snapshot`: the last snapshot, rebuilt when the stack moved.
 
 mod attach;
+mod devdir;
+mod poison;
 mod publish;
+mod rescan;
+mod snapshot;
 
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 
@@ -24,15 +38,18 @@ use kernel::{new_mutex, new_spinlock};
 
 use crate::abstractions::block::DISK_NAME_LEN;
 use crate::abstractions::dax::{DaxRef, Holding};
-use crate::observe::control::ffi::DevDir;
 use crate::observe::events::EventRing;
 use crate::owners::Owners;
 use crate::pure::events::Name;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::Policy;
 use crate::topology::Snapshot;
+use devdir::DevDir;
 
+pub(crate) use poison::BB_OPS;
 pub(crate) use publish::{publish, unpublish, with_registry};
+pub(crate) use rescan::{rescan, STACK_OPS};
+pub(crate) use snapshot::{current, current_from, current_or_say};
 
 /// Most pmem devices held at once.
 pub(crate) const MAX_HOLDERS: usize = 32;

@@ -31,8 +31,8 @@ use kernel::ffi::c_int;
 use kernel::error::{code, Result};
 use kernel::prelude::*;
 
+use crate::abstractions::dax::DaxRef;
 use crate::errno::{self, EOPNOTSUPP};
-use crate::holder::Holder;
 use crate::kill::KillState;
 use crate::observe::events::Log;
 use crate::observe::trace::{self, NoFile};
@@ -124,8 +124,18 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
     )
 }
 
+/// The failed pmem disk, as the reverse map needs it.
+pub(crate) struct Disk<'a> {
+    /// Its name, for the log.
+    pub(crate) name: &'a str,
+    /// Its dev_t, for the trace events.
+    pub(crate) devt: u32,
+    /// Its dax_device, for the failed pfns.
+    pub(crate) dax: &'a DaxRef,
+}
+
 /// The pfns a failure covers: `[lo, hi]`.
-fn pfn_range(holder: &Holder, failure: &Failure, disk_bytes: u64) -> Result<(u64, u64)> {
+fn pfn_range(disk: &Disk<'_>, failure: &Failure, disk_bytes: u64) -> Result<(u64, u64)> {
     let (offset, len) = match failure.extent {
         Extent::Range { .. } => failure.extent.offset_len(),
         Extent::WholeDevice => (0, disk_bytes),
@@ -139,7 +149,7 @@ fn pfn_range(holder: &Holder, failure: &Failure, disk_bytes: u64) -> Result<(u64
         .checked_sub(first)
         .filter(|&p| p > 0)
         .ok_or(code::EINVAL)?;
-    let lo = index::dax_pfn(holder.dax(), first)?;
+    let lo = index::dax_pfn(disk.dax, first)?;
     // pages > 0 (filtered above): the subtraction never saturates.
     let hi = lo
         .checked_add(pages.saturating_sub(1))
@@ -177,15 +187,15 @@ pub(crate) struct Tops<'a> {
 pub(crate) fn handle(
     owners: &Owners,
     log: &Log<'_>,
-    holder: &Holder,
+    disk: &Disk<'_>,
     failure: &Failure,
     disk_bytes: u64,
     mf_flags: c_int,
     tops: &Tops<'_>,
 ) -> c_int {
-    let name = holder.name();
+    let name = disk.name;
     owners.stats.queries.fetch_add(1, Ordering::Relaxed);
-    let (lo, hi) = match pfn_range(holder, failure, disk_bytes) {
+    let (lo, hi) = match pfn_range(disk, failure, disk_bytes) {
         Ok(r) => r,
         Err(e) => {
             pr_err!(
@@ -226,7 +236,7 @@ pub(crate) fn handle(
         });
     }
     if kill.found == 0 {
-        return no_owner(owners, log, holder, tops, &walked, (lo, hi));
+        return no_owner(owners, log, disk, tops, &walked, (lo, hi));
     }
     kill.error.unwrap_or(0)
 }
@@ -239,15 +249,15 @@ pub(crate) fn handle(
 fn no_owner(
     owners: &Owners,
     log: &Log<'_>,
-    holder: &Holder,
+    disk: &Disk<'_>,
     tops: &Tops<'_>,
     walked: &Walked,
     (lo, hi): (u64, u64),
 ) -> c_int {
-    let name = holder.name();
+    let name = disk.name;
     // pfns `[lo, hi]`, as the trace events count them.
     let pages = hi.saturating_sub(lo).saturating_add(1);
-    let no_file = |what| trace::no_file(log.seq, what, holder.devt(), 0, pages, lo, 0);
+    let no_file = |what| trace::no_file(log.seq, what, disk.devt, 0, pages, lo, 0);
     if walked.foreign {
         no_file(NoFile::NotOurs);
         log.add(What::NotOurs { lo, hi });

@@ -10,8 +10,10 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::error::code;
 use kernel::prelude::*;
 
+use kernel::sync::Mutex;
+
 use super::finding::Kind;
-use crate::holder::Registry;
+use super::PoisonState;
 use crate::poison::ffi as bb;
 use crate::pure::badblocks::BadblocksPolicy;
 use crate::pure::fixedbuf::FixedBuf;
@@ -54,9 +56,9 @@ pub(crate) fn policy_show(out: &mut [u8]) -> usize {
 }
 
 /// Counters for the `index` file: ` bb_scans=.. bb_ranges=.. ...`.
-pub(crate) fn counters(r: &Registry, out: &mut impl Write) -> fmt::Result {
+pub(crate) fn counters(state: &Mutex<PoisonState>, out: &mut impl Write) -> fmt::Result {
     let (mut ranges, mut files) = (0u64, 0u64);
-    for f in r.poison.lock().findings.iter() {
+    for f in state.lock().findings.iter() {
         match f.key.kind {
             // Counters: saturating, no overflow-checked `+` (a panic path;
             // design.rst, "No panics").

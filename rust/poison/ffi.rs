@@ -30,17 +30,13 @@ const NOT_ON_DEVICE: u32 = 0x2 | 0x4 | 0x200 | 0x400;
 /// From a change to its scan (ms).
 pub(crate) const SETTLE_MS: u32 = bindings::DAXHOLD_BB_SETTLE_MS;
 
-/// The scan work's callback.
-static BB_OPS: bindings::daxhold_bb_ops = bindings::daxhold_bb_ops {
-    scan: Some(daxhold_bb_scan),
-};
-
-/// Let the scan ([`BB_OPS`]) be queued and register the fiemap probe (a
-/// failure is one line: files nobody maps are not found).
-pub(crate) fn init() -> Result {
+/// Let the scan (`ops.scan`, which is to call [`crate::poison::scan`]) be
+/// queued and register the fiemap probe (a failure is one line: files
+/// nobody maps are not found).
+pub(crate) fn init(ops: &'static bindings::daxhold_bb_ops) -> Result {
     // SAFETY: called once from module init, paired with `exit()`; the
     // callback is static.
-    to_result(unsafe { bindings::daxhold_bb_init(&BB_OPS) })
+    to_result(unsafe { bindings::daxhold_bb_init(ops) })
 }
 
 /// Stop the scan work and wait for a running scan, stop watching every
@@ -179,11 +175,6 @@ pub(crate) fn for_each_dax_file<F: FnMut(&File<'_>) -> Result>(sb: &Sb<'_>, mut 
     // The walk pins each inode for the call, which `File`'s lifetime (the
     // closure's borrow) does not outlive.
     sb.for_each_dax_file(|inode| f(&File { inode }))
-}
-
-/// The scan work, queued by the change watch and [`kick`].
-extern "C" fn daxhold_bb_scan() {
-    crate::poison::scan_work();
 }
 
 /// `badblocks` store: `report` or `kill`.

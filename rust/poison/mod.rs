@@ -43,6 +43,11 @@
 //! - [`show`]: the `/proc/fs/daxhold/poison` text.
 
 use kernel::alloc::KVec;
+use kernel::error::Result;
+use kernel::sync::Arc;
+
+use crate::abstractions::dax::DaxRef;
+use crate::topology::Snapshot;
 
 mod control;
 pub(crate) mod ffi;
@@ -55,10 +60,24 @@ mod show;
 mod tops;
 
 pub(crate) use control::{counters, policy_show, policy_store};
-pub(crate) use schedule::{kick, scan_work};
+pub(crate) use scan::scan;
+pub(crate) use schedule::kick;
 pub(crate) use show::show;
 
 use finding::Finding;
+
+/// What a scan reads of a held pmem disk (the holder stage implements it).
+pub(crate) trait HeldDisk {
+    /// Its name (`pmem0`).
+    fn name(&self) -> &str;
+    /// Its dev_t.
+    fn devt(&self) -> u32;
+    /// Its dax_device.
+    fn dax(&self) -> &DaxRef;
+}
+
+/// The current snapshot of the stack, as the holder stage gives it.
+pub(crate) type Current<'a> = &'a dyn Fn() -> Result<Arc<Snapshot>>;
 
 /// The known poison, as the last scan left it.
 pub(crate) struct PoisonState {

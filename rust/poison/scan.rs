@@ -12,28 +12,32 @@ use kernel::alloc::KVec;
 use kernel::error::{code, code::ENOMEM, Error, Result};
 use kernel::prelude::*;
 use kernel::sync::Arc;
+use kernel::sync::Mutex;
 
 use super::control::SCANS;
 use super::finding::{Finding, Findings, Key, Kind, Text, MAX_FINDINGS, NAME};
 use super::log::report;
 use super::resolve::resolve_tops;
 use super::schedule::{after_scan, retry, RETRY_MS};
-use super::PoisonState;
+use super::{Current, HeldDisk, PoisonState};
 use crate::abstractions::block::BdevFile;
 use crate::errno;
-use crate::holder::{Holder, Registry};
 use crate::poison::ffi as bb;
 use crate::pure::badblocks::{diff_sorted, intersect, normalize, track, BadRange, Change, Tracked};
-use crate::topology::{self, Snapshot};
+use crate::topology::Snapshot;
 
 /// Scan every held disk's badblocks list and report what changed. Kept
 /// out of line: fault injection aims at its address range
 /// (Documentation/testing.rst, "Allocation failures").
 #[inline(never)]
-pub(super) fn scan(r: &Registry) {
-    let mut st = r.poison.lock();
+pub(crate) fn scan<D: HeldDisk>(
+    state: &Mutex<PoisonState>,
+    holders: &[Option<Arc<D>>],
+    current: Current<'_>,
+) {
+    let mut st = state.lock();
     SCANS.fetch_add(1, Ordering::Relaxed);
-    let snap = match topology::current(r) {
+    let snap = match current() {
         Ok(s) => Some(s),
         Err(e) => {
             // Without the stack no top is found: not a picture to diff.
@@ -45,9 +49,8 @@ pub(super) fn scan(r: &Registry) {
     let gen = st.gen.saturating_add(1);
     let mut changed = false;
     let mut new = Findings::new();
-    let holders = r.holders();
     for h in holders.iter().flatten() {
-        scan_holder(&st, h, gen, snap.as_deref(), &mut new, &mut changed);
+        scan_holder(&st, &**h, gen, snap.as_deref(), &mut new, &mut changed);
     }
     bb::watch_end();
     let resolved = resolve_tops(&mut new);
@@ -71,14 +74,14 @@ pub(super) fn scan(r: &Registry) {
     // Not sort_unstable_by_key: core's sort has panic paths (design.rst,
     // "No panics").
     crate::pure::nopanic::sort_by_key(new.list.as_mut_slice(), |a| a.key);
-    report_changes(st.findings.as_slice(), new.list.as_slice(), &holders);
+    report_changes(st.findings.as_slice(), new.list.as_slice(), holders);
     if changed {
         st.gen = gen;
     }
     let poisoned = new.list.iter().any(|f| f.key.kind == Kind::Bad);
     st.findings = new.list;
     drop(st);
-    after_scan(r, snap.as_ref(), poisoned);
+    after_scan(current, snap.as_ref(), poisoned);
 }
 
 /// Scan holder `h`'s disk into `new`: its badblocks list (watched for
@@ -86,7 +89,7 @@ pub(super) fn scan(r: &Registry) {
 /// last scan (`st`) as they were.
 fn scan_holder(
     st: &PoisonState,
-    h: &Holder,
+    h: &impl HeldDisk,
     gen: u64,
     snap: Option<&Snapshot>,
     new: &mut Findings,
@@ -126,7 +129,7 @@ fn scan_holder(
 /// The badblocks list of holder `h`'s disk, whose changes are watched
 /// from now on (or polled, with one line from the glue, if they cannot
 /// be).
-fn read_list(h: &Holder) -> Result<KVec<BadRange>> {
+fn read_list(h: &impl HeldDisk) -> Result<KVec<BadRange>> {
     let disk = BdevFile::open_by_dev(h.devt())?;
     if let Err(e) = bb::watch(&disk) {
         if e != code::ENOENT {
@@ -143,7 +146,7 @@ fn read_list(h: &Holder) -> Result<KVec<BadRange>> {
 /// One line per change between the last scan's findings (`old`) and this
 /// one's (`new`, both sorted), for the disks still held; the findings of
 /// disks no longer held are forgotten with one line for all.
-fn report_changes(old: &[Finding], new: &[Finding], holders: &[Option<Arc<Holder>>]) {
+fn report_changes<D: HeldDisk>(old: &[Finding], new: &[Finding], holders: &[Option<Arc<D>>]) {
     let held = |p: &Text<NAME>| {
         holders
             .iter()
@@ -239,7 +242,7 @@ fn bad_range(list: &[Finding], f: &Finding) -> Option<BadRange> {
 #[allow(clippy::too_many_arguments)]
 fn disk_scan(
     st: &PoisonState,
-    h: &Holder,
+    h: &impl HeldDisk,
     pmem: Text<NAME>,
     ranges: &[BadRange],
     gen: u64,

@@ -11,10 +11,9 @@
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-use super::scan::scan;
-use crate::holder::{self, Registry};
+use super::Current;
 use crate::poison::ffi as bb;
-use crate::topology::{self, Snapshot};
+use crate::topology::Snapshot;
 
 /// Rescan this often while there is known poison (ms).
 const REFRESH_MS: u32 = 30_000;
@@ -33,16 +32,11 @@ pub(super) fn retry() {
     bb::kick(RETRY_MS);
 }
 
-/// The scan work.
-pub(crate) fn scan_work() {
-    holder::with_registry(scan);
-}
-
 /// Queue the next scan, after one against `snap` that found known poison
 /// or not (`poisoned`).
-pub(super) fn after_scan(r: &Registry, snap: Option<&Arc<Snapshot>>, poisoned: bool) {
+pub(super) fn after_scan(current: Current<'_>, snap: Option<&Arc<Snapshot>>, poisoned: bool) {
     // The stack moved under the scan: once more, against the new one.
-    let moved = match topology::current(r) {
+    let moved = match current() {
         Ok(b) => snap.is_some_and(|a| !Arc::ptr_eq(a, &b)),
         Err(e) => {
             pr_err!(

@@ -6,13 +6,15 @@
 use core::fmt::{self, Write};
 
 use super::finding::Kind;
-use crate::holder::Registry;
+use kernel::sync::Mutex;
+
+use super::PoisonState;
 
 /// The `/proc/fs/daxhold/poison` text: a header line, then one record per
 /// line (Documentation/admin.rst).
-pub(crate) fn show(r: &Registry, out: &mut impl Write) -> fmt::Result {
+pub(crate) fn show(state: &Mutex<PoisonState>, out: &mut impl Write) -> fmt::Result {
     writeln!(out, "# daxhold poison v1")?;
-    let st = r.poison.lock();
+    let st = state.lock();
     for f in st.findings.iter() {
         let k = &f.key;
         let (major, minor) = (k.dev >> 20, k.dev & 0xfffff);

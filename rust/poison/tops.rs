@@ -13,8 +13,8 @@ use kernel::prelude::*;
 
 use super::finding::{Finding, Findings, Key, Kind, Text, CHAIN, NAME};
 use super::resolve::{page_pfns, Pending};
+use super::HeldDisk;
 use crate::errno;
-use crate::holder::Holder;
 use crate::pure::badblocks::BadRange;
 use crate::pure::fixedbuf::FixedBuf;
 use crate::pure::notify::Extent;
@@ -38,7 +38,7 @@ struct TopHit {
 /// Translate one bad range up the stack and queue each top for
 /// [`super::resolve::resolve_tops`].
 pub(super) fn resolve(
-    h: &Holder,
+    h: &impl HeldDisk,
     pmem: Text<NAME>,
     range: BadRange,
     fresh: bool,
@@ -97,7 +97,7 @@ impl Tops {
 /// Walk `extent` of holder `h`'s disk up the stack: the tops it reaches,
 /// its unmapped pieces added to `new` as findings.
 fn walk_tops(
-    h: &Holder,
+    h: &impl HeldDisk,
     pmem: Text<NAME>,
     range: BadRange,
     extent: Extent,
@@ -160,7 +160,7 @@ fn chain(snap: &Snapshot, path: &[DevId]) -> Text<CHAIN> {
 
 /// The pfns of the bad pages, for the DAX index (see `bad_pfn`); `None`
 /// if they cannot be known (one line if that is not just "no pfn").
-fn bad_pfns(h: &Holder, range: BadRange, offset: u64, len: u64) -> Option<(u64, u64)> {
+fn bad_pfns(h: &impl HeldDisk, range: BadRange, offset: u64, len: u64) -> Option<(u64, u64)> {
     match page_pfns(h, offset, len) {
         Ok(p) => Some(p),
         // A bad page whose pfn cannot be known: nothing maps it.

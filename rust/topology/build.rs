@@ -193,7 +193,7 @@ fn build(gen: u64, dm_watched: bool) -> Result<Option<Snapshot>> {
 }
 
 /// Build a snapshot at a moment when the stack stands still.
-pub(super) fn build_stable() -> Result<Snapshot> {
+pub(crate) fn build_stable() -> Result<Snapshot> {
     let start = Ktime::ktime_get();
     let mut attempts = 0u32;
     loop {

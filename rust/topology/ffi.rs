@@ -147,19 +147,13 @@ pub(crate) fn stack_gen() -> (u64, bool) {
     (gen, dm_watched)
 }
 
-/// The stack watch's callbacks (the glue calls nothing else of daxhold's).
-static STACK_OPS: bindings::daxhold_stack_ops = bindings::daxhold_stack_ops {
-    rescan: Some(daxhold_rescan),
-    holds_dev: Some(daxhold_holds_dev),
-};
-
 /// Start the change signals (a class interface on the block class, a
 /// wait entry on dm's global event) and the slot-loss probe, calling
-/// [`STACK_OPS`].
-pub(crate) fn watch_init() -> Result {
+/// `ops` (the glue calls nothing else of daxhold's).
+pub(crate) fn watch_init(ops: &'static bindings::daxhold_stack_ops) -> Result {
     // SAFETY: called once at module init, paired with `watch_exit()`; the
     // callbacks are static.
-    to_result(unsafe { bindings::daxhold_stack_watch_init(&STACK_OPS) })
+    to_result(unsafe { bindings::daxhold_stack_watch_init(ops) })
 }
 
 /// Let the change signals queue rescans from now on.
@@ -172,15 +166,4 @@ pub(crate) fn watch_rescans() {
 pub(crate) fn watch_exit() {
     // SAFETY: called once at module exit after a successful `watch_init()`.
     unsafe { bindings::daxhold_stack_watch_exit() }
-}
-
-/// The rescan work item (process context).
-extern "C" fn daxhold_rescan() {
-    crate::topology::rescan_work();
-}
-
-/// Whether daxhold holds the disk `dev` (the slot-loss probe; atomic
-/// context: takes only the holder table's spinlock).
-extern "C" fn daxhold_holds_dev(dev: u32) -> bool {
-    crate::holder::with_registry(|r| r.holds_dev(dev)).unwrap_or(false)
 }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The stack above the held pmem disks, as the kernel has it now: a
-//! [`Snapshot`] read from the block layer and the live dm tables, rebuilt
-//! whenever the change signals say the stack moved, and the attach policy
-//! applied to it.
+//! [`Snapshot`] read from the block layer and the live dm tables, and the
+//! change signals that say it moved (the holder stage keeps the last one
+//! and rebuilds it, `crate::holder::current`).
 //!
 //! Consistency (Documentation/design.rst, "Keeping the model right"): the
 //! change signals (a class interface on the block class, dm's global
@@ -24,26 +24,20 @@
 //!   a moment when the stack stands still;
 //! - `routes`: each pmem disk's routes up the stack, with which a failure
 //!   skips the walk;
-//! - `reach`: the translation every user takes (route or walk);
-//! - `rescan`: the snapshot refreshed and the attach policy applied.
+//! - `ffi`: discovery and the change signals, over `stack_glue.c` and
+//!   `watch_glue.c`.
 
 mod build;
 pub(crate) mod ffi;
-mod rescan;
 mod routes;
 
 use kernel::alloc::KVec;
-use kernel::error::{code, Result};
-use kernel::prelude::*;
-use kernel::sync::Arc;
 
 use crate::abstractions::dax::DaxRef;
-use crate::holder::Registry;
 use crate::pure::stack::{DevId, Link, Route, Segment, Stack};
 use ffi::{BdevInfo, DevName};
 
-use build::build_stable;
-pub(crate) use rescan::{rescan, rescan_work};
+pub(crate) use build::build_stable;
 
 /// A device in the snapshot.
 pub(crate) struct DevEntry {
@@ -113,7 +107,7 @@ impl Snapshot {
     }
 
     /// The pmem disks (DAX whole disks that are not dm devices).
-    fn pmem_disks(&self) -> impl Iterator<Item = &DevEntry> {
+    pub(crate) fn pmem_disks(&self) -> impl Iterator<Item = &DevEntry> {
         self.devs.iter().filter(|d| is_pmem_disk(d))
     }
 }
@@ -123,54 +117,8 @@ fn is_pmem_disk(d: &DevEntry) -> bool {
     d.info.dax && !d.info.partition && !d.info.dm
 }
 
-/// The current snapshot, rebuilt first if the stack changed since. Kept
-/// out of line: fault injection aims at its address range
-/// (Documentation/testing.rst, "Allocation failures").
-#[inline(never)]
-pub(crate) fn current(r: &Registry) -> Result<Arc<Snapshot>> {
-    if let Some(s) = fresh(r) {
-        return Ok(s);
-    }
-    let _scan = r.scan.lock();
-    // Another task may have rebuilt it while we waited.
-    if let Some(s) = fresh(r) {
-        return Ok(s);
-    }
-    let snap = Arc::new(build_stable()?, GFP_KERNEL)?;
-    r.set_snapshot(Some(snap.clone()));
-    Ok(snap)
-}
-
-/// [`current`], with one line if the stack cannot be read, which says
-/// what the caller does `instead` (a stack that kept changing was said by
-/// `build_stable`). The failure path does not print: it logs `NoStack`.
-pub(crate) fn current_or_say(r: &Registry, instead: &str) -> Result<Arc<Snapshot>> {
-    current(r).inspect_err(|e| {
-        if *e != code::EBUSY {
-            pr_err!(
-                "stack: cannot read the stack ({}); {instead}\n",
-                crate::errno::Name(*e)
-            );
-        }
-    })
-}
-
-/// The current snapshot, given `last`, the registry's last one as the
-/// caller found it (the failure path, with its holder in one lookup):
-/// `last` if it is still current, else as [`current`].
-pub(crate) fn current_from(r: &Registry, last: Option<Arc<Snapshot>>) -> Result<Arc<Snapshot>> {
-    match last {
-        Some(s) if is_current(&s) => Ok(s),
-        _ => current(r),
-    }
-}
-
 /// Whether nothing changed the stack since `snap` was built (as far as
 /// the change signals tell).
-fn is_current(snap: &Snapshot) -> bool {
+pub(crate) fn is_current(snap: &Snapshot) -> bool {
     !snap.dm_unwatched && snap.gen == ffi::stack_gen().0
-}
-
-fn fresh(r: &Registry) -> Option<Arc<Snapshot>> {
-    r.last_snapshot().filter(|s| is_current(s))
 }

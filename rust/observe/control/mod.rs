@@ -166,7 +166,7 @@ pub(crate) fn holders(out: &mut [u8]) -> usize {
 /// Write to `rescan` (any content): read the stack again and apply the
 /// attach policy now.
 pub(crate) fn rescan(_input: &[u8]) -> c_int {
-    errno_of(holder::with_registry(crate::topology::rescan))
+    errno_of(holder::with_registry(crate::holder::rescan))
 }
 
 /// Parse a `policy=` value, with one line on error.
@@ -189,7 +189,7 @@ pub(crate) fn policy_store(input: &[u8]) -> c_int {
     errno_of(holder::with_registry(|r| {
         r.set_policy(policy);
         pr_info!("policy: {}\n", policy.name());
-        crate::topology::rescan(r)
+        crate::holder::rescan(r)
     }))
 }
 
@@ -207,7 +207,7 @@ pub(crate) fn index_show(out: &mut [u8]) -> usize {
     let mut buf = FixedBuf::new(out);
     holder::with_registry(|r| {
         let _ = crate::owners::status(&r.owners, &mut buf)
-            .and_then(|()| crate::poison::counters(r, &mut buf))
+            .and_then(|()| crate::poison::counters(&r.poison, &mut buf))
             .and_then(|()| writeln!(buf));
     });
     buf.len()

@@ -34,7 +34,7 @@ use crate::owners::index;
 use crate::pure::events::Line;
 use crate::pure::procfs::{depths, Dev, Fs, Header, Held, Kind, Map, UNREACHED};
 use crate::pure::stack::DevId;
-use crate::topology::{self, Snapshot};
+use crate::topology::Snapshot;
 use ffi::ProcFile;
 
 /// Create `/proc/fs/daxhold` and its files; on failure nothing is left and
@@ -69,7 +69,7 @@ pub(crate) fn show(out: &mut SeqOut<'_>, file: ProcFile) -> c_int {
         ProcFile::Poison => {
             // A full buffer is not an error: the show runs again with a
             // larger one (`line!`).
-            let _ = crate::poison::show(r, out);
+            let _ = crate::poison::show(&r.poison, out);
             Ok(())
         }
     });
@@ -124,7 +124,7 @@ fn show_stack(r: &Registry, out: &mut SeqOut<'_>) -> Result {
     let held = held.get(..n).unwrap_or(&[]);
     // A stack that cannot be read now: the held disks only (one line said
     // why where it failed).
-    let snap = topology::current_or_say(r, "/proc/fs/daxhold/stack shows the held disks only").ok();
+    let snap = holder::current_or_say(r, "/proc/fs/daxhold/stack shows the held disks only").ok();
     show_held(out, held, snap.as_deref())?;
     let Some(snap) = snap else {
         return Ok(());

@@ -3,7 +3,7 @@
 # testing.rst, "Allocation failures"): dm-linear `lv` over pmem0, daxhold
 # holding pmem0 by policy; each trial swaps lv's table (reload + resume:
 # dm's event queues the rescan, which rebuilds the snapshot) with
-# failslab, then fail_page_alloc, aimed at stack::current, and reads
+# failslab, then fail_page_alloc, aimed at holder::snapshot::current, and reads
 # /proc/fs/daxhold/stack (which waits for the rebuild, or does it).  Each
 # injection must be handled: exactly one daxhold line (warning or worse)
 # names the errno (the rebuild failed and the last snapshot stays, or a
@@ -38,7 +38,7 @@ held() { [ "$(daxhold_field pmem0 mode)" = auto ]; }
 check "daxhold holds pmem0 by policy" until_ok held
 check "failslab, fail_page_alloc set up" fi_setup
 fi_log_start
-check "aim at stack::current" fi_aim '7daxhold5stack7current$'
+check "aim at holder::snapshot::current" fi_aim '8snapshot7current$'
 
 # stack_sees_lv: the snapshot (rebuilt now if need be) has lv on pmem0.
 stack_sees_lv() {

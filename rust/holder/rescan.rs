@@ -2,12 +2,13 @@
 
 //! The rescan: the snapshot refreshed and the attach policy applied to it
 //! (at load, from the work item the change signals queue, and on a write
-//! to the `rescan` or `policy` control).
+//! to the `rescan` or `policy` control); the change signals' callbacks.
 
 use kernel::error::Result;
 
-use super::current_or_say;
-use crate::holder::{self, Registry};
+use super::snapshot::current_or_say;
+use super::{with_registry, Registry};
+use crate::ffi::bindings;
 
 /// Rescan: refresh the snapshot and apply the attach policy to it.
 pub(crate) fn rescan(r: &Registry) -> Result {
@@ -35,12 +36,24 @@ pub(crate) fn rescan(r: &Registry) -> Result {
     Ok(())
 }
 
-/// The rescan work item queued by the change signals.
-pub(crate) fn rescan_work() {
-    holder::with_registry(|r| {
+/// The change signals' callbacks, for [`crate::topology::ffi::watch_init`].
+pub(crate) static STACK_OPS: bindings::daxhold_stack_ops = bindings::daxhold_stack_ops {
+    rescan: Some(daxhold_rescan),
+    holds_dev: Some(daxhold_holds_dev),
+};
+
+/// The rescan work item queued by the change signals (process context).
+extern "C" fn daxhold_rescan() {
+    with_registry(|r| {
         // Errors were logged where they happened.
         let _ = rescan(r);
     });
     // Known poison is translated against the new stack.
     crate::poison::kick();
+}
+
+/// Whether daxhold holds the disk `dev` (the slot-loss probe; atomic
+/// context: takes only the holder table's spinlock).
+extern "C" fn daxhold_holds_dev(dev: u32) -> bool {
+    with_registry(|r| r.holds_dev(dev)).unwrap_or(false)
 }

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The known-poison scan as the holder stage runs it: its work item's
+//! callback, with the registry's held disks, poison state and snapshot,
+//! and what the scan reads of a holder ([`HeldDisk`]).
+
+use crate::abstractions::dax::DaxRef;
+use crate::ffi::bindings;
+use crate::poison::{self, HeldDisk};
+
+use super::{current, with_registry, Holder};
+
+/// The scan work's callbacks, for [`crate::poison::ffi::init`].
+pub(crate) static BB_OPS: bindings::daxhold_bb_ops = bindings::daxhold_bb_ops {
+    scan: Some(daxhold_bb_scan),
+};
+
+/// The scan work, queued by the badblocks change watch and
+/// [`poison::kick`] (process context).
+extern "C" fn daxhold_bb_scan() {
+    with_registry(|r| poison::scan(&r.poison, &r.holders(), &|| current(r)));
+}
+
+impl HeldDisk for Holder {
+    fn name(&self) -> &str {
+        Holder::name(self)
+    }
+
+    fn devt(&self) -> u32 {
+        Holder::devt(self)
+    }
+
+    fn dax(&self) -> &DaxRef {
+        Holder::dax(self)
+    }
+}
