@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # rustfmt (the kernel's .rustfmt.toml) and clippy (kbuild's CLIPPY=1) over
 # the module, and clippy over the host crate and the userspace tool
-# (tools/daxhold) and the fuzz targets (tools/fuzz).  Any finding fails.
+# (tools/daxhold) and the fuzz targets (tools/fuzz), and the tree's shape
+# (tools/tree-check.py).  Any finding fails.
 #
 #   tools/lint.sh KDIR
 set -euo pipefail
@@ -25,4 +26,5 @@ done
 (cd tools/daxhold && cargo clippy --quiet --locked --all-targets -- -D warnings)
 (cd tools/fuzz && cargo clippy --quiet --locked --all-targets \
 	--target-dir "$top/build/fuzz/clippy" -- -D warnings)
+python3 tools/tree-check.py
 echo "lint: rustfmt and clippy clean"
