@@ -30,7 +30,8 @@ use crate::ffi::bindings;
 use crate::ffi::msleep;
 
 /// A counted reference to a dax_device (`fs_dax_get_by_bdev()` without a
-/// holder): it takes no slot. Dropping it puts the reference.
+/// holder): it takes no slot. Dropping it puts the reference. Owned, not an
+/// `ARef`: the dax core exports no way to take a second reference.
 ///
 /// # Invariants
 ///

@@ -10,6 +10,8 @@ use crate::ffi::bindings;
 
 /// A counted reference to a dm device (`md->holders`): while it lives, the
 /// device cannot finish being removed, so its disk and dax_device stay.
+/// Owned, not an `ARef`: `dm_get()` is not exported (`dm_get_md()` and
+/// `dm_put()` are).
 ///
 /// # Invariants
 ///
