@@ -11,7 +11,7 @@ use kernel::ffi::c_int;
 use kernel::error::Result;
 use kernel::prelude::*;
 
-use super::{self as killffi, Collector, KillState};
+use super::{self as kill, Collector, KillState};
 use crate::abstractions::fs::Inode;
 use crate::abstractions::task::TaskExt;
 use crate::errno;
@@ -93,7 +93,7 @@ impl<'a> Kill<'a> {
             Some(c) if !self.fallen_back => c,
             _ => {
                 return signals::listen(self.log, || {
-                    killffi::mf_dax_kill_procs(inode, o.pgoff, o.count, self.mf_flags)
+                    kill::mf_dax_kill_procs(inode, o.pgoff, o.count, self.mf_flags)
                 })
             }
         };
@@ -103,7 +103,7 @@ impl<'a> Kill<'a> {
             _ if self.pre_remove => false,
             Some(v) => v,
             None if super::walk::only_current(inode, o.pgoff, o.count) => false,
-            None => *self.early_kill.insert(killffi::early_kill()),
+            None => *self.early_kill.insert(kill::early_kill()),
         };
         match c.collect(inode, o.pgoff, o.count, self.pre_remove, early_kill) {
             Ok(shift) => {
@@ -114,7 +114,7 @@ impl<'a> Kill<'a> {
                     super::unmap::unmap(inode, start, len);
                 }
                 if !self.pre_remove {
-                    killffi::mark_poison(o.pfn, o.count);
+                    kill::mark_poison(o.pfn, o.count);
                 }
                 0
             }
@@ -131,7 +131,7 @@ impl<'a> Kill<'a> {
                 );
                 self.fallen_back = true;
                 signals::listen(self.log, || {
-                    killffi::mf_dax_kill_procs(inode, o.pgoff, o.count, self.mf_flags)
+                    kill::mf_dax_kill_procs(inode, o.pgoff, o.count, self.mf_flags)
                 })
             }
         }
@@ -155,13 +155,13 @@ impl<'a> Kill<'a> {
         for (t, task) in c.targets() {
             let current = task.is_current();
             let code = killset::sig_code(true, current);
-            let force = current && killset::must_force(code, killffi::current_blocks_sigbus());
+            let force = current && killset::must_force(code, kill::current_blocks_sigbus());
             let (pid, comm) = (task.pid(), task.comm());
             trace::kill(self.log.seq, pid, &comm, code, t.addr, i32::from(t.shift));
             let comm = Name::from_comm(&comm);
             let rc = super::signal::send_mceerr(task, code, t.addr, t.shift);
             if force {
-                killffi::force_sigbus_current();
+                kill::force_sigbus_current();
             }
             self.state.signalled.fetch_add(1, Ordering::Relaxed);
             self.log.add(What::Signal {
@@ -193,7 +193,7 @@ impl<'a> Kill<'a> {
         self.state.owners.fetch_add(1, Ordering::Relaxed);
         let rc = self.collect(inode, &o);
         if self.pre_remove {
-            if let Err(e) = killffi::invalidate(inode, o.pgoff, o.count) {
+            if let Err(e) = kill::invalidate(inode, o.pgoff, o.count) {
                 // Rare (a fault dirtied the entry again three times); the
                 // file's eviction after the removal may then oops.
                 pr_err!(
