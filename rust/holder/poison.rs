@@ -8,7 +8,7 @@ use crate::abstractions::dax::DaxRef;
 use crate::ffi::bindings;
 use crate::poison::{self, HeldDisk};
 
-use super::{current, with_registry, Holder};
+use super::{current, with_registry, Holder, MAX_HOLDERS};
 
 /// The scan work's callbacks, for [`crate::poison::ffi::init`].
 pub(crate) static BB_OPS: bindings::daxhold_bb_ops = bindings::daxhold_bb_ops {
@@ -18,7 +18,12 @@ pub(crate) static BB_OPS: bindings::daxhold_bb_ops = bindings::daxhold_bb_ops {
 /// The scan work, queued by the badblocks change watch and
 /// [`poison::kick`] (process context).
 extern "C" fn daxhold_bb_scan() {
-    with_registry(|r| poison::scan(&r.poison, &r.holders(), &|| current(r)));
+    with_registry(|r| {
+        let holders = r.holders();
+        let disks: [Option<&dyn HeldDisk>; MAX_HOLDERS] =
+            core::array::from_fn(|i| holders.get(i).and_then(|h| h.as_deref()).map(|h| h as _));
+        poison::scan(&r.poison, &disks, &|| current(r))
+    });
 }
 
 impl HeldDisk for Holder {

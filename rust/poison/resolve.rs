@@ -40,7 +40,7 @@ pub(super) struct Pending {
 
 /// The pfns `[lo, hi]` of the pages holding pmem bytes `[offset, offset +
 /// len)`.
-pub(super) fn page_pfns(h: &impl HeldDisk, offset: u64, len: u64) -> Result<(u64, u64)> {
+pub(super) fn page_pfns(h: &dyn HeldDisk, offset: u64, len: u64) -> Result<(u64, u64)> {
     let first = offset >> PAGE_SHIFT;
     let pages = offset
         .checked_add(len)
@@ -342,7 +342,7 @@ fn signal_early(pmem: Text<NAME>, dev: DevId, inode: &Inode, m: &MappedPages) {
 /// both sides, when they are exactly `pages + 1` apart (a linear range, as
 /// a real pmem's data area is; nfit_test's vmalloc-backed one is not, and
 /// then `ENXIO`: nothing can map a bad page there anyway).
-fn bad_pfn(h: &impl HeldDisk, first: u64, pages: u64) -> Result<u64> {
+fn bad_pfn(h: &dyn HeldDisk, first: u64, pages: u64) -> Result<u64> {
     if let Ok(pfn) = index::dax_pfn(h.dax(), first) {
         return Ok(pfn);
     }

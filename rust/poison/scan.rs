@@ -11,7 +11,6 @@ use core::sync::atomic::Ordering;
 use kernel::alloc::KVec;
 use kernel::error::{code, code::ENOMEM, Error, Result};
 use kernel::prelude::*;
-use kernel::sync::Arc;
 use kernel::sync::Mutex;
 
 use super::control::SCANS;
@@ -30,9 +29,9 @@ use crate::topology::Snapshot;
 /// out of line: fault injection aims at its address range
 /// (Documentation/testing.rst, "Allocation failures").
 #[inline(never)]
-pub(crate) fn scan<D: HeldDisk>(
+pub(crate) fn scan(
     state: &Mutex<PoisonState>,
-    holders: &[Option<Arc<D>>],
+    holders: &[Option<&dyn HeldDisk>],
     current: Current<'_>,
 ) {
     let mut st = state.lock();
@@ -50,7 +49,7 @@ pub(crate) fn scan<D: HeldDisk>(
     let mut changed = false;
     let mut new = Findings::new();
     for h in holders.iter().flatten() {
-        scan_holder(&st, &**h, gen, snap.as_deref(), &mut new, &mut changed);
+        scan_holder(&st, *h, gen, snap.as_deref(), &mut new, &mut changed);
     }
     bb::watch_end();
     let resolved = resolve_tops(&mut new);
@@ -89,7 +88,7 @@ pub(crate) fn scan<D: HeldDisk>(
 /// last scan (`st`) as they were.
 fn scan_holder(
     st: &PoisonState,
-    h: &impl HeldDisk,
+    h: &dyn HeldDisk,
     gen: u64,
     snap: Option<&Snapshot>,
     new: &mut Findings,
@@ -129,7 +128,7 @@ fn scan_holder(
 /// The badblocks list of holder `h`'s disk, whose changes are watched
 /// from now on (or polled, with one line from the glue, if they cannot
 /// be).
-fn read_list(h: &impl HeldDisk) -> Result<KVec<BadRange>> {
+fn read_list(h: &dyn HeldDisk) -> Result<KVec<BadRange>> {
     let disk = BdevFile::open_by_dev(h.devt())?;
     if let Err(e) = bb::watch(&disk) {
         if e != code::ENOENT {
@@ -146,7 +145,7 @@ fn read_list(h: &impl HeldDisk) -> Result<KVec<BadRange>> {
 /// One line per change between the last scan's findings (`old`) and this
 /// one's (`new`, both sorted), for the disks still held; the findings of
 /// disks no longer held are forgotten with one line for all.
-fn report_changes<D: HeldDisk>(old: &[Finding], new: &[Finding], holders: &[Option<Arc<D>>]) {
+fn report_changes(old: &[Finding], new: &[Finding], holders: &[Option<&dyn HeldDisk>]) {
     let held = |p: &Text<NAME>| {
         holders
             .iter()
@@ -242,7 +241,7 @@ fn bad_range(list: &[Finding], f: &Finding) -> Option<BadRange> {
 #[allow(clippy::too_many_arguments)]
 fn disk_scan(
     st: &PoisonState,
-    h: &impl HeldDisk,
+    h: &dyn HeldDisk,
     pmem: Text<NAME>,
     ranges: &[BadRange],
     gen: u64,

@@ -38,7 +38,7 @@ struct TopHit {
 /// Translate one bad range up the stack and queue each top for
 /// [`super::resolve::resolve_tops`].
 pub(super) fn resolve(
-    h: &impl HeldDisk,
+    h: &dyn HeldDisk,
     pmem: Text<NAME>,
     range: BadRange,
     fresh: bool,
@@ -97,7 +97,7 @@ impl Tops {
 /// Walk `extent` of holder `h`'s disk up the stack: the tops it reaches,
 /// its unmapped pieces added to `new` as findings.
 fn walk_tops(
-    h: &impl HeldDisk,
+    h: &dyn HeldDisk,
     pmem: Text<NAME>,
     range: BadRange,
     extent: Extent,
@@ -160,7 +160,7 @@ fn chain(snap: &Snapshot, path: &[DevId]) -> Text<CHAIN> {
 
 /// The pfns of the bad pages, for the DAX index (see `bad_pfn`); `None`
 /// if they cannot be known (one line if that is not just "no pfn").
-fn bad_pfns(h: &impl HeldDisk, range: BadRange, offset: u64, len: u64) -> Option<(u64, u64)> {
+fn bad_pfns(h: &dyn HeldDisk, range: BadRange, offset: u64, len: u64) -> Option<(u64, u64)> {
     match page_pfns(h, offset, len) {
         Ok(p) => Some(p),
         // A bad page whose pfn cannot be known: nothing maps it.
