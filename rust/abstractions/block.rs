@@ -9,7 +9,6 @@ use core::ptr::NonNull;
 use kernel::error::{from_err_ptr, Result};
 use kernel::str::CStr;
 
-use super::dax::DaxRef;
 use crate::ffi::bindings;
 
 /// `BLK_OPEN_READ` (a cast macro bindgen cannot translate).
@@ -86,14 +85,6 @@ impl BdevFile {
         // SAFETY: an open block device has a live gendisk, whose `part0` is
         // the whole-disk block device.
         unsafe { bdev != (*(*bdev).bd_disk).part0 }
-    }
-
-    /// The dax_device of the disk (a reference, no holder slot), or `None`
-    /// without DAX.
-    pub(crate) fn dax(&self) -> Option<DaxRef> {
-        // SAFETY: the block device lives at least as long as the open file
-        // (invariant).
-        unsafe { DaxRef::probe(self.as_ptr()) }
     }
 
     /// The disk's name (`pmem0`), NUL-padded.

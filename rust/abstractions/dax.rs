@@ -48,6 +48,14 @@ unsafe impl Send for DaxRef {}
 unsafe impl Sync for DaxRef {}
 
 impl DaxRef {
+    /// The dax_device of the disk `bdev` opened (a reference, no holder
+    /// slot), or `None` without DAX.
+    pub(crate) fn of(bdev: &BdevFile) -> Option<Self> {
+        // SAFETY: the block device lives at least as long as the open file
+        // (its invariant).
+        unsafe { DaxRef::probe(bdev.as_ptr()) }
+    }
+
     /// The dax_device of the disk of `bdev`, or `None` if it has none (no
     /// DAX, or a partition not aligned to a page).
     ///

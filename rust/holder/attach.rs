@@ -97,7 +97,7 @@ impl Registry {
             // Gone meanwhile: the next rescan sees it.
             return;
         };
-        let Some(probe) = bdev.dax() else {
+        let Some(probe) = DaxRef::of(&bdev) else {
             return;
         };
         if !probe.is_held() {
@@ -178,7 +178,7 @@ fn probe(op: &str, path: &DevPath, ours: impl Fn(u32) -> bool) -> Result<(BdevFi
         pr_err!("{op}: {p}: is a device-mapper device; attach the pmem below it\n");
         return Err(code::EINVAL);
     }
-    let Some(probe) = bdev.dax() else {
+    let Some(probe) = DaxRef::of(&bdev) else {
         pr_err!("{op}: {p}: not a DAX-capable (fsdax pmem) block device\n");
         return Err(errno::eopnotsupp());
     };
