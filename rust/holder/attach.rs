@@ -9,7 +9,7 @@ use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::sync::Arc;
 
-use super::devdir::DevDir;
+use super::devdir::{DevDir, DevDirSlot};
 use super::{Holder, Mode, Registry, Stats, MAX_HOLDERS};
 use crate::abstractions::block::BdevFile;
 use crate::abstractions::dax::{DaxRef, Holding};
@@ -54,7 +54,7 @@ impl Registry {
             );
         })?;
         let holder = Holder {
-            _dir: dir,
+            dir: DevDirSlot::new(dir),
             dax: probe,
             dev: bdev.dev(),
             mode,
@@ -197,7 +197,12 @@ fn probe(op: &str, path: &DevPath, ours: impl Fn(u32) -> bool) -> Result<(BdevFi
 /// then a wait for the failures the dax core handed it already.
 fn release(holder: Holding<Holder>) {
     pr_info!("{}: detached\n", holder.name());
+    // Its directory goes now, not with the last reference to the holder
+    // (a scan or a read may hold one a while): a new attach of the disk
+    // makes it again at once.
+    let dir = holder.dir.take();
     drop(holder);
+    drop(dir);
     // Its known poison is forgotten by the next scan.
     crate::poison::kick();
 }

@@ -5,6 +5,7 @@
 //! ops table).
 
 use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::error::{from_err_ptr, Result};
 
@@ -41,5 +42,37 @@ impl Drop for DevDir {
         // SAFETY: by the invariants, a live directory, deleted only here;
         // it sleeps (process context: holders are released there).
         unsafe { bindings::daxhold_devdir_del(self.0.as_ptr()) }
+    }
+}
+
+/// A held disk's directory, removed at detach ([`DevDirSlot::take`]) even
+/// while the holder itself lives on in a reader's hands (a scan, a `/proc`
+/// read): a detach and a new attach of the same disk must not meet it.
+///
+/// # Invariants
+///
+/// `0` is NULL or the directory of a [`DevDir`] this slot took over, which
+/// only [`DevDirSlot::take`] hands back out.
+pub(crate) struct DevDirSlot(AtomicPtr<bindings::daxhold_devdir>);
+
+impl DevDirSlot {
+    /// A slot owning `dir`.
+    pub(crate) fn new(dir: DevDir) -> Self {
+        let p = dir.0.as_ptr();
+        // INVARIANT: the slot owns the directory from now on.
+        core::mem::forget(dir);
+        DevDirSlot(AtomicPtr::new(p))
+    }
+
+    /// The directory, once: dropping it removes it (process context).
+    pub(crate) fn take(&self) -> Option<DevDir> {
+        // INVARIANT: the swap hands the directory out at most once.
+        NonNull::new(self.0.swap(core::ptr::null_mut(), Ordering::AcqRel)).map(DevDir)
+    }
+}
+
+impl Drop for DevDirSlot {
+    fn drop(&mut self) {
+        drop(self.take());
     }
 }

@@ -44,7 +44,7 @@ use crate::pure::events::Name;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::Policy;
 use crate::topology::Snapshot;
-use devdir::DevDir;
+use devdir::DevDirSlot;
 
 pub(crate) use poison::BB_OPS;
 pub(crate) use publish::{publish, unpublish, with_registry};
@@ -108,8 +108,8 @@ pub(crate) enum Mode {
 /// One held pmem disk: what its failures are handled with (the holder
 /// pointer of its dax_device's slot, [`Holding`]).
 pub(crate) struct Holder {
-    /// Its `/sys/kernel/daxhold/devices/<disk>/`, removed first on drop.
-    _dir: DevDir,
+    /// Its `/sys/kernel/daxhold/devices/<disk>/`, removed at detach.
+    pub(crate) dir: DevDirSlot,
     /// A reference to its dax_device (not the slot: [`Holding`] has that),
     /// alive as long as the holder, for page lookups.
     dax: DaxRef,
