@@ -189,7 +189,7 @@ bool daxhold_bb_all_watched(void);
 void daxhold_bb_kick(__u32 delay_ms);
 void daxhold_bb_refresh(__u32 delay_ms);
 void daxhold_bb_watch_begin(void);
-int daxhold_bb_watch(struct block_device *bdev);
+int daxhold_bb_watch(struct block_device *bdev, int *failed);
 void daxhold_bb_watch_end(void);
 int daxhold_bb_read(struct block_device *bdev, struct daxhold_bb_range *out,
 		    __u32 max);

@@ -74,14 +74,18 @@ pub(crate) fn watch_begin() {
     unsafe { bindings::daxhold_bb_watch_begin() }
 }
 
-/// Watch `disk`'s `badblocks` attribute for changes, if not yet (an
-/// attribute that cannot be opened is one line, and the scan polls).
+/// Watch `disk`'s `badblocks` attribute for changes, if not yet (one that
+/// cannot be opened leaves the scan polling): `Some(errno)` of an open
+/// that failed, the first time in a row, for the caller's one line.
 /// `ENOENT` if the disk has no list. May sleep.
-pub(crate) fn watch(disk: &BdevFile) -> Result {
+pub(crate) fn watch(disk: &BdevFile) -> Result<Option<Error>> {
+    let mut failed: c_int = 0;
     // The glue keeps the dev_t, the diskseq and the attribute's open file,
     // never the block device.
-    // SAFETY: the block device is open, so its gendisk is live.
-    to_result(unsafe { bindings::daxhold_bb_watch(disk.as_ptr()) })
+    // SAFETY: the block device is open, so its gendisk is live; `failed`
+    // is ours.
+    to_result(unsafe { bindings::daxhold_bb_watch(disk.as_ptr(), &mut failed) })?;
+    Ok((failed < 0).then(|| Error::from_errno(failed)))
 }
 
 /// The scan is over: stop watching disks it did not [`watch`]. May sleep.

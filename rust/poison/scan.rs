@@ -126,18 +126,24 @@ fn scan_holder(
 }
 
 /// The badblocks list of holder `h`'s disk, whose changes are watched
-/// from now on (or polled, with one line from the glue, if they cannot
-/// be).
+/// from now on (or polled, with one line, if they cannot be).
 fn read_list(h: &dyn HeldDisk) -> Result<KVec<BadRange>> {
     let disk = BdevFile::open_by_dev(h.devt())?;
-    if let Err(e) = bb::watch(&disk) {
-        if e != code::ENOENT {
-            pr_warn!(
-                "{}: badblocks: changes not watched ({}); polled\n",
-                h.name(),
-                errno::Name(e)
-            );
-        }
+    match bb::watch(&disk) {
+        Ok(None) => {}
+        Ok(Some(e)) => pr_warn!(
+            "{}: cannot watch /sys/dev/block/{}:{}/badblocks ({}): its badblocks changes are polled every 5 s\n",
+            h.name(),
+            h.devt() >> 20,
+            h.devt() & 0xfffff,
+            errno::Name(e)
+        ),
+        Err(e) if e == code::ENOENT => {}
+        Err(e) => pr_warn!(
+            "{}: badblocks: changes not watched ({}); polled\n",
+            h.name(),
+            errno::Name(e)
+        ),
     }
     bb::read(&disk)
 }

@@ -106,10 +106,10 @@ static void daxhold_bbw_queue(struct file *file, wait_queue_head_t *wqh,
 }
 
 /*
- * Open the badblocks attribute of w's disk (bdev's, open) and poll it once
- * with w's poll_table; on failure one line (once per disk), w unwatched.
+ * Open the badblocks attribute of w's disk and poll it once with w's
+ * poll_table: 0, or a negative errno with w unwatched.
  */
-static void daxhold_bbw_open(struct daxhold_bbw *w, struct block_device *bdev)
+static int daxhold_bbw_open(struct daxhold_bbw *w)
 {
 	struct file *f;
 	char path[48];
@@ -132,12 +132,9 @@ static void daxhold_bbw_open(struct daxhold_bbw *w, struct block_device *bdev)
 		goto fail;
 	}
 	w->file = f;
-	return;
+	return 0;
 fail:
-	if (!w->said)
-		pr_warn("daxhold: %pg: cannot watch %s (%pe): its badblocks changes are polled every 5 s\n",
-			bdev, path, ERR_PTR(rc));
-	w->said = true;
+	return rc;
 }
 
 /* Stop watching w's disk: off the wait queue, then let the file go. */
@@ -182,10 +179,13 @@ static struct daxhold_bbw *daxhold_bbw_slot(dev_t devt, u64 seq)
 /*
  * The scan holds bdev's disk (open, so its gendisk is live and its dev_t
  * not reused): watch its badblocks list for changes, if not yet.  0 (also
- * when the attribute cannot be watched: one line, polling), -ENOSPC when
- * DAXHOLD_BB_DISKS are watched, -ENOENT if it has no list.  May sleep.
+ * when the attribute cannot be watched: the scan polls), -ENOSPC when
+ * DAXHOLD_BB_DISKS are watched, -ENOENT if it has no list.  *failed: the
+ * errno of an open that failed, for the caller's one line, the first time
+ * in a row for this disk (a watch that works again says the next one);
+ * else 0.  May sleep.
  */
-int daxhold_bb_watch(struct block_device *bdev)
+int daxhold_bb_watch(struct block_device *bdev, int *failed)
 {
 	struct gendisk *disk = bdev->bd_disk;
 	struct daxhold_bbw *w;
@@ -203,8 +203,14 @@ int daxhold_bb_watch(struct block_device *bdev)
 	w->devt = disk_devt(disk);
 	w->diskseq = disk->diskseq;
 	w->seen = true;
-	if (!w->file)
-		daxhold_bbw_open(w, bdev);
+	*failed = 0;
+	if (!w->file) {
+		int err = daxhold_bbw_open(w);
+
+		if (err && !w->said)
+			*failed = err;
+		w->said = err != 0;
+	}
 	if (!w->file)
 		WRITE_ONCE(daxhold_bb_watched, false);
 out:
