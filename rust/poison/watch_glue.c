@@ -181,9 +181,10 @@ static struct daxhold_bbw *daxhold_bbw_slot(dev_t devt, u64 seq)
  * not reused): watch its badblocks list for changes, if not yet.  0 (also
  * when the attribute cannot be watched: the scan polls), -ENOSPC when
  * DAXHOLD_BB_DISKS are watched, -ENOENT if it has no list.  *failed: the
- * errno of an open that failed, for the caller's one line, the first time
- * in a row for this disk (a watch that works again says the next one);
- * else 0.  May sleep.
+ * errno of an open that failed, for the caller's one line: each time for
+ * -ENOMEM (passing, and each one leaves the disk polled anew), else the
+ * first time in a row for this disk (a lasting cause, no sysfs say, is
+ * said once until a watch works again); else 0.  May sleep.
  */
 int daxhold_bb_watch(struct block_device *bdev, int *failed)
 {
@@ -207,7 +208,7 @@ int daxhold_bb_watch(struct block_device *bdev, int *failed)
 	if (!w->file) {
 		int err = daxhold_bbw_open(w);
 
-		if (err && !w->said)
+		if (err && (!w->said || err == -ENOMEM))
 			*failed = err;
 		w->said = err != 0;
 	}
