@@ -15,8 +15,8 @@ use crate::abstractions::dax::DaxRef;
 pub(crate) use crate::abstractions::fs::Inode;
 use crate::abstractions::fs::SuperBlock;
 use crate::ffi::bindings;
+use crate::ffi::to_c;
 use crate::pure::daxowner::{DaxEntry, Owner};
-use crate::topology::ffi::to_c;
 
 /// `PAGE_SHIFT` on the architectures daxhold builds for.
 pub(crate) const PAGE_SHIFT: u32 = 12;

@@ -8,7 +8,7 @@ use kernel::ffi::{c_int, c_void};
 
 use kernel::error::{to_result, Result};
 
-use crate::ffi::bindings;
+use crate::ffi::{bindings, to_c};
 
 /// `DISK_NAME_LEN`-sized device name, NUL-padded.
 pub(crate) type DevName = [u8; 32];
@@ -71,14 +71,6 @@ pub(crate) struct DmTarget<'a> {
     pub(crate) target_type: &'a [u8],
     /// The target's table parameters.
     pub(crate) params: &'a [u8],
-}
-
-/// Turn a closure result into the C callbacks' `int`.
-pub(crate) fn to_c(r: Result) -> c_int {
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
 }
 
 /// # Safety
