@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! An open block device: `bdev_file_open_by_path()` or
-//! `bdev_file_open_by_dev()` ... `fput()`, read-only and unclaimed, and
-//! what can be read of it while it is open.
+//! Block devices: `struct block_device` and `struct gendisk` as borrowed
+//! [`BlockDevice`] and [`Gendisk`], and an open one ([`BdevFile`]:
+//! `bdev_file_open_by_path()` or `bdev_file_open_by_dev()` ... `fput()`,
+//! read-only and unclaimed), which lends its [`BlockDevice`].
 
+use core::ops::Deref;
 use core::ptr::NonNull;
 
 use kernel::error::{from_err_ptr, Result};
 use kernel::str::CStr;
+use kernel::types::Opaque;
 
 use crate::ffi::bindings;
 
@@ -17,6 +20,92 @@ const BLK_OPEN_READ: bindings::blk_mode_t = 1 << 0;
 /// Longest disk name (`DISK_NAME_LEN`).
 pub(crate) const DISK_NAME_LEN: usize = 32;
 
+/// A `struct block_device`.
+///
+/// # Invariants
+///
+/// A `&BlockDevice` exists only while its lender keeps the block device
+/// alive (an open file, a referenced gendisk), and with it its gendisk.
+#[repr(transparent)]
+pub(crate) struct BlockDevice(Opaque<bindings::block_device>);
+
+impl BlockDevice {
+    /// The block device at `ptr`, borrowed.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a block device the caller keeps alive for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: NonNull<bindings::block_device>) -> &'a BlockDevice {
+        // SAFETY: `BlockDevice` is a transparent `struct block_device`,
+        // alive for `'a` (our contract): the type invariant.
+        unsafe { &*ptr.as_ptr().cast::<BlockDevice>() }
+    }
+
+    /// The `struct block_device`, for C that takes one.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::block_device {
+        self.0.get()
+    }
+
+    /// The device number.
+    pub(crate) fn dev(&self) -> u32 {
+        // SAFETY: alive (the type invariant); `bd_dev` is fixed.
+        unsafe { (*self.as_ptr()).bd_dev }
+    }
+
+    /// Its disk.
+    pub(crate) fn disk(&self) -> &Gendisk {
+        // SAFETY: a live block device's gendisk lives at least as long
+        // (the type invariant); `bd_disk` is fixed and never NULL.
+        unsafe { Gendisk::from_raw(NonNull::new_unchecked((*self.as_ptr()).bd_disk)) }
+    }
+
+    /// Whether this is a partition rather than a whole disk.
+    pub(crate) fn is_partition(&self) -> bool {
+        self.as_ptr() != self.disk().part0().as_ptr()
+    }
+
+    /// The disk's name (`pmem0`), NUL-padded.
+    pub(crate) fn disk_name(&self) -> [u8; DISK_NAME_LEN] {
+        self.disk().name()
+    }
+}
+
+/// A `struct gendisk`.
+///
+/// # Invariants
+///
+/// A `&Gendisk` exists only while its lender keeps the disk alive, and
+/// with it its whole-disk block device (`part0`).
+#[repr(transparent)]
+pub(crate) struct Gendisk(Opaque<bindings::gendisk>);
+
+impl Gendisk {
+    /// The disk at `ptr`, borrowed.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is a gendisk the caller keeps alive for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: NonNull<bindings::gendisk>) -> &'a Gendisk {
+        // SAFETY: `Gendisk` is a transparent `struct gendisk`, alive for
+        // `'a` (our contract): the type invariant.
+        unsafe { &*ptr.as_ptr().cast::<Gendisk>() }
+    }
+
+    /// Its whole-disk block device.
+    pub(crate) fn part0(&self) -> &BlockDevice {
+        // SAFETY: a live gendisk's `part0` is set at allocation and lives
+        // as long as the disk (the type invariant).
+        unsafe { BlockDevice::from_raw(NonNull::new_unchecked((*self.0.get()).part0)) }
+    }
+
+    /// Its name (`pmem0`), NUL-padded.
+    pub(crate) fn name(&self) -> [u8; DISK_NAME_LEN] {
+        // SAFETY: alive (the type invariant); `disk_name` is a fixed array
+        // of the kernel's `c_char` (u8), copied out by value.
+        unsafe { (*self.0.get()).disk_name }
+    }
+}
+
 /// A block device opened for reading, without claiming it (no holder): it
 /// never keeps a filesystem from mounting the device.
 ///
@@ -25,6 +114,19 @@ pub(crate) const DISK_NAME_LEN: usize = 32;
 /// `0` is a block device file this value opened and holds one reference
 /// to; its block device and gendisk live at least as long.
 pub(crate) struct BdevFile(NonNull<bindings::file>);
+
+impl Deref for BdevFile {
+    type Target = BlockDevice;
+
+    fn deref(&self) -> &BlockDevice {
+        // SAFETY: `self.0` is a block device file we opened and still
+        // hold (the invariant): its block device lives while we do, and
+        // `file_bdev()` of such a file is never NULL.
+        unsafe {
+            BlockDevice::from_raw(NonNull::new_unchecked(bindings::file_bdev(self.0.as_ptr())))
+        }
+    }
+}
 
 impl BdevFile {
     /// Open the block device at `path`. Errors are those of
@@ -65,33 +167,6 @@ impl BdevFile {
         NonNull::new(file)
             .map(BdevFile)
             .ok_or(kernel::error::code::ENODEV)
-    }
-
-    /// The `struct block_device` behind the file.
-    pub(crate) fn as_ptr(&self) -> *mut bindings::block_device {
-        // SAFETY: `self.0` is a block device file we opened and still hold.
-        unsafe { bindings::file_bdev(self.0.as_ptr()) }
-    }
-
-    /// The device number.
-    pub(crate) fn dev(&self) -> u32 {
-        // SAFETY: the block device lives at least as long as the open file.
-        unsafe { (*self.as_ptr()).bd_dev }
-    }
-
-    /// Whether this is a partition rather than a whole disk.
-    pub(crate) fn is_partition(&self) -> bool {
-        let bdev = self.as_ptr();
-        // SAFETY: an open block device has a live gendisk, whose `part0` is
-        // the whole-disk block device.
-        unsafe { bdev != (*(*bdev).bd_disk).part0 }
-    }
-
-    /// The disk's name (`pmem0`), NUL-padded.
-    pub(crate) fn disk_name(&self) -> [u8; DISK_NAME_LEN] {
-        // SAFETY: as in `is_partition`; `disk_name` is a fixed array of the
-        // kernel's `c_char` (u8) inside the gendisk, copied out by value.
-        unsafe { (*(*self.as_ptr()).bd_disk).disk_name }
     }
 }
 

@@ -25,7 +25,7 @@ use kernel::ffi::{c_int, c_void};
 use kernel::error::{code, Result};
 use kernel::sync::Arc;
 
-use super::block::BdevFile;
+use super::block::{BdevFile, BlockDevice};
 use crate::ffi::bindings;
 use crate::ffi::msleep;
 
@@ -48,27 +48,16 @@ unsafe impl Send for DaxRef {}
 unsafe impl Sync for DaxRef {}
 
 impl DaxRef {
-    /// The dax_device of the disk `bdev` opened (a reference, no holder
-    /// slot), or `None` without DAX.
-    pub(crate) fn of(bdev: &BdevFile) -> Option<Self> {
-        // SAFETY: the block device lives at least as long as the open file
-        // (its invariant).
-        unsafe { DaxRef::probe(bdev.as_ptr()) }
-    }
-
-    /// The dax_device of the disk of `bdev`, or `None` if it has none (no
-    /// DAX, or a partition not aligned to a page).
-    ///
-    /// # Safety
-    ///
-    /// `bdev` is a live block device for the duration of the call.
-    pub(crate) unsafe fn probe(bdev: *mut bindings::block_device) -> Option<Self> {
+    /// The dax_device of the disk of `bdev` (a reference, no holder slot),
+    /// or `None` if it has none (no DAX, or a partition not aligned to a
+    /// page).
+    pub(crate) fn of(bdev: &BlockDevice) -> Option<Self> {
         let mut start_off = 0u64;
-        // SAFETY: `bdev` is live (our contract); a NULL holder takes no
+        // SAFETY: `bdev` is live (its invariant); a NULL holder takes no
         // slot, only a reference.
         let dax = unsafe {
             bindings::fs_dax_get_by_bdev(
-                bdev,
+                bdev.as_ptr(),
                 &mut start_off,
                 core::ptr::null_mut(),
                 core::ptr::null(),

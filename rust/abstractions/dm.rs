@@ -5,6 +5,7 @@
 
 use core::ptr::NonNull;
 
+use super::block::Gendisk;
 use super::dax::DaxRef;
 use crate::ffi::bindings;
 
@@ -30,15 +31,11 @@ impl MappedDevice {
     /// The dm device's dax_device (a reference, no holder slot), if its
     /// table supports DAX.
     pub(crate) fn dax(&self) -> Option<DaxRef> {
-        // SAFETY: `self.0` is a referenced dm device, whose gendisk (and its
-        // whole-disk block device) lives as long as the reference.
-        unsafe {
-            let disk = bindings::dm_disk(self.0.as_ptr());
-            if disk.is_null() {
-                return None;
-            }
-            DaxRef::probe((*disk).part0)
-        }
+        // SAFETY: `self.0` is a referenced dm device.
+        let disk = NonNull::new(unsafe { bindings::dm_disk(self.0.as_ptr()) })?;
+        // SAFETY: its gendisk (and the whole-disk block device) lives as
+        // long as the reference, which outlives the borrow.
+        DaxRef::of(unsafe { Gendisk::from_raw(disk) }.part0())
     }
 }
 

@@ -6,7 +6,8 @@
 //! reach a user through a trait it implements and a vtable this layer
 //! builds for it (as `rust/kernel/block/mq/` does for `blk_mq_ops`).
 //!
-//! - `block`: an open, unclaimed block device ([`block::BdevFile`]);
+//! - `block`: block devices and disks ([`block::BlockDevice`],
+//!   [`block::Gendisk`]) and an open, unclaimed one ([`block::BdevFile`]);
 //! - `dax`: the dax_device holder interface of `drivers/dax/super.c`
 //!   (`fs_dax_get_by_bdev()`, `fs_put_dax()`, `dax_holder()`,
 //!   `dax_holder_notify_failure()`), with [`dax::NotifyFailure`] for the
