@@ -18,16 +18,57 @@
 //! emptied, and one that reads it after finds `NULL` and declines.
 
 use core::marker::PhantomData;
+use core::ops::Deref;
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::ffi::{c_int, c_void};
 
 use kernel::error::{code, Result};
 use kernel::sync::Arc;
+use kernel::types::Opaque;
 
 use super::block::{BdevFile, BlockDevice};
 use crate::ffi::bindings;
 use crate::ffi::msleep;
+
+/// A `struct dax_device`.
+///
+/// # Invariants
+///
+/// A `&DaxDevice` exists only while its lender holds a reference to the
+/// device (a [`DaxRef`], a [`Holding`]), so it is live (perhaps dying:
+/// the dax core checks that itself).
+#[repr(transparent)]
+pub(crate) struct DaxDevice(Opaque<bindings::dax_device>);
+
+// SAFETY: a dax_device is refcounted kernel state usable from any task.
+unsafe impl Send for DaxDevice {}
+// SAFETY: `&DaxDevice` allows only calls the dax core makes safe from any
+// number of tasks at once (`dax_holder()`, `dax_holder_notify_failure()`).
+unsafe impl Sync for DaxDevice {}
+
+impl DaxDevice {
+    /// Hand a failure of `[offset, offset + len)` to this dax_device's
+    /// holder: `dax_holder_notify_failure()`, whose result is returned
+    /// (`-EOPNOTSUPP` if it has no holder, `-ENXIO` if it is dying).
+    pub(crate) fn notify_failure(&self, offset: u64, len: u64, mf_flags: c_int) -> c_int {
+        // SAFETY: live (the type invariant). The dax core checks liveness
+        // and the holder under its own SRCU lock.
+        unsafe { bindings::dax_holder_notify_failure(self.as_ptr(), offset, len, mf_flags) }
+    }
+
+    /// Whether someone holds the slot now (a filesystem, a dm device, a
+    /// [`Holding`]).
+    pub(crate) fn is_held(&self) -> bool {
+        // SAFETY: live (the type invariant); `dax_holder()` only reads.
+        !unsafe { bindings::dax_holder(self.as_ptr()) }.is_null()
+    }
+
+    /// The `struct dax_device`, for C that takes one.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::dax_device {
+        self.0.get()
+    }
+}
 
 /// A counted reference to a dax_device (`fs_dax_get_by_bdev()` without a
 /// holder): it takes no slot. Dropping it puts the reference. Owned, not an
@@ -40,11 +81,9 @@ pub(crate) struct DaxRef {
     dax: NonNull<bindings::dax_device>,
 }
 
-// SAFETY: a dax_device is refcounted kernel state usable from any task; the
-// reference is put from whichever task drops it.
+// SAFETY: the reference is put from whichever task drops it.
 unsafe impl Send for DaxRef {}
-// SAFETY: `&DaxRef` allows only calls the dax core makes safe from any
-// number of tasks at once (`dax_holder()`, `dax_holder_notify_failure()`).
+// SAFETY: `&DaxRef` gives only a `&DaxDevice`, which is `Sync`.
 unsafe impl Sync for DaxRef {}
 
 impl DaxRef {
@@ -66,26 +105,15 @@ impl DaxRef {
         // INVARIANT: a non-NULL result is a reference for us.
         NonNull::new(dax).map(|dax| DaxRef { dax })
     }
+}
 
-    /// Hand a failure of `[offset, offset + len)` to this dax_device's
-    /// holder: `dax_holder_notify_failure()`, whose result is returned
-    /// (`-EOPNOTSUPP` if it has no holder, `-ENXIO` if it is dying).
-    pub(crate) fn notify_failure(&self, offset: u64, len: u64, mf_flags: c_int) -> c_int {
-        // SAFETY: `self.dax` is live (invariant). The dax core checks
-        // liveness and the holder under its own SRCU lock.
-        unsafe { bindings::dax_holder_notify_failure(self.dax.as_ptr(), offset, len, mf_flags) }
-    }
+impl Deref for DaxRef {
+    type Target = DaxDevice;
 
-    /// Whether someone holds the slot now (a filesystem, a dm device, a
-    /// [`Holding`]).
-    pub(crate) fn is_held(&self) -> bool {
-        // SAFETY: `self.dax` is live (invariant); `dax_holder()` only reads.
-        !unsafe { bindings::dax_holder(self.dax.as_ptr()) }.is_null()
-    }
-
-    /// The dax_device, for calls into the kernel; live while `self` is.
-    pub(crate) fn as_ptr(&self) -> *mut bindings::dax_device {
-        self.dax.as_ptr()
+    fn deref(&self) -> &DaxDevice {
+        // SAFETY: `DaxDevice` is a transparent `struct dax_device`, which
+        // our reference keeps live while the borrow lasts.
+        unsafe { &*self.dax.as_ptr().cast::<DaxDevice>() }
     }
 }
 

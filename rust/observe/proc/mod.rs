@@ -174,10 +174,7 @@ fn show_levels(out: &mut SeqOut<'_>, snap: &Snapshot, depth: &[u32]) -> Result {
         .unwrap_or(0);
     for level in 1..=max {
         for (d, _) in devs.iter().zip(depth.iter()).filter(|(_, &l)| l == level) {
-            let holder = d
-                .dax
-                .as_ref()
-                .is_some_and(crate::abstractions::dax::DaxRef::is_held);
+            let holder = d.dax.as_ref().is_some_and(|dax| dax.is_held());
             line!(
                 out,
                 "{}",
