@@ -119,9 +119,8 @@ impl Deref for BdevFile {
     type Target = BlockDevice;
 
     fn deref(&self) -> &BlockDevice {
-        // SAFETY: `self.0` is a block device file we opened and still
-        // hold (the invariant): its block device lives while we do, and
-        // `file_bdev()` of such a file is never NULL.
+        // SAFETY: our open block device file (the invariant) has a live,
+        // non-NULL `file_bdev()` for as long as we hold it.
         unsafe {
             BlockDevice::from_raw(NonNull::new_unchecked(bindings::file_bdev(self.0.as_ptr())))
         }
