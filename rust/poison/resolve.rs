@@ -58,6 +58,7 @@ pub(super) fn page_pfns(h: &dyn HeldDisk, offset: u64, len: u64) -> Result<(u64,
 /// Resolve every pending top, one filesystem at a time: DAX entries for
 /// mapped pages, one walk of the filesystem's in-core DAX files (FIEMAP)
 /// for all its damaged pieces together, ext4/ext2 metadata, or nobody.
+#[inline(never)]
 pub(super) fn resolve_tops(new: &mut Findings) -> Result {
     let mut pending = core::mem::take(&mut new.pending);
     crate::pure::nopanic::sort_by_key(pending.as_mut_slice(), |p| (p.base.key.dev, p.offset));

@@ -85,7 +85,10 @@ pub(crate) fn scan(
 
 /// Scan holder `h`'s disk into `new`: its badblocks list (watched for
 /// changes from now on), or, if it cannot be read, its findings of the
-/// last scan (`st`) as they were.
+/// last scan (`st`) as they were. Out of line, as [`report_changes`] and
+/// `resolve_tops`: its 9 KiB of tops and findings must not stay on the
+/// stack while `resolve_tops` walks into the filesystem (FIEMAP).
+#[inline(never)]
 fn scan_holder(
     st: &PoisonState,
     h: &dyn HeldDisk,
@@ -151,6 +154,7 @@ fn read_list(h: &dyn HeldDisk) -> Result<KVec<BadRange>> {
 /// One line per change between the last scan's findings (`old`) and this
 /// one's (`new`, both sorted), for the disks still held; the findings of
 /// disks no longer held are forgotten with one line for all.
+#[inline(never)]
 fn report_changes(old: &[Finding], new: &[Finding], holders: &[Option<&dyn HeldDisk>]) {
     let held = |p: &Text<NAME>| {
         holders
