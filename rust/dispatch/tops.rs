@@ -135,15 +135,10 @@ impl<'a> Job<'a> {
                 .and_then(|w| w.get(..self.nr_whole))
                 .unwrap_or(&[]),
         };
-        let disk = owners::Disk {
-            name: self.holder.name(),
-            devt: self.holder.devt(),
-            dax: self.holder.dax(),
-        };
         owners::handle(
             &r.owners,
             self.log,
-            &disk,
+            &self.holder.disk(),
             failure,
             disk_bytes,
             self.mf_flags,

@@ -39,7 +39,7 @@ use kernel::{new_mutex, new_spinlock};
 use crate::abstractions::block::DISK_NAME_LEN;
 use crate::abstractions::dax::{DaxRef, Holding};
 use crate::observe::events::EventRing;
-use crate::owners::Owners;
+use crate::owners::{Disk, Owners};
 use crate::pure::events::Name;
 use crate::pure::notify::{Extent, Failure, Kind};
 use crate::pure::policy::Policy;
@@ -121,6 +121,15 @@ pub(crate) struct Holder {
 }
 
 impl Holder {
+    /// The disk, as the stages below the holder see it.
+    pub(crate) fn disk(&self) -> Disk<'_> {
+        Disk {
+            name: self.name(),
+            devt: self.devt(),
+            dax: self.dax(),
+        }
+    }
+
     /// The disk name, e.g. `pmem0`.
     pub(crate) fn name(&self) -> &str {
         let end = self

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The known-poison scan as the holder stage runs it: its work item's
-//! callback, with the registry's held disks, poison state and snapshot,
-//! and what the scan reads of a holder ([`HeldDisk`]).
+//! callback, with the registry's held disks, poison state and snapshot.
 
-use crate::abstractions::dax::DaxRef;
 use crate::ffi::bindings;
-use crate::poison::{self, HeldDisk};
+use crate::owners::Disk;
+use crate::poison;
 
 use super::{current, with_registry, Holder, MAX_HOLDERS};
 
@@ -20,22 +19,8 @@ pub(crate) static BB_OPS: bindings::daxhold_bb_ops = bindings::daxhold_bb_ops {
 extern "C" fn daxhold_bb_scan() {
     with_registry(|r| {
         let holders = r.holders();
-        let disks: [Option<&dyn HeldDisk>; MAX_HOLDERS] =
-            core::array::from_fn(|i| holders.get(i).and_then(|h| h.as_deref()).map(|h| h as _));
+        let disks: [Option<Disk<'_>>; MAX_HOLDERS] =
+            core::array::from_fn(|i| holders.get(i).and_then(|h| h.as_deref()).map(Holder::disk));
         poison::scan(&r.poison, &disks, &|| current(r))
     });
-}
-
-impl HeldDisk for Holder {
-    fn name(&self) -> &str {
-        Holder::name(self)
-    }
-
-    fn devt(&self) -> u32 {
-        Holder::devt(self)
-    }
-
-    fn dax(&self) -> &DaxRef {
-        Holder::dax(self)
-    }
 }

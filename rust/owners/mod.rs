@@ -124,7 +124,9 @@ pub(crate) fn status(owners: &Owners, out: &mut impl Write) -> core::fmt::Result
     )
 }
 
-/// The failed pmem disk, as the reverse map needs it.
+/// A held pmem disk, as the stages below the holder see it (the reverse
+/// map for a failure, the known-poison scan for each held disk).
+#[derive(Clone, Copy)]
 pub(crate) struct Disk<'a> {
     /// Its name, for the log.
     pub(crate) name: &'a str,

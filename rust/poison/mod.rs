@@ -46,7 +46,6 @@ use kernel::alloc::KVec;
 use kernel::error::Result;
 use kernel::sync::Arc;
 
-use crate::abstractions::dax::DaxRef;
 use crate::topology::Snapshot;
 
 mod control;
@@ -65,16 +64,6 @@ pub(crate) use schedule::kick;
 pub(crate) use show::show;
 
 use finding::Finding;
-
-/// What a scan reads of a held pmem disk (the holder stage implements it).
-pub(crate) trait HeldDisk {
-    /// Its name (`pmem0`).
-    fn name(&self) -> &str;
-    /// Its dev_t.
-    fn devt(&self) -> u32;
-    /// Its dax_device.
-    fn dax(&self) -> &DaxRef;
-}
 
 /// The current snapshot of the stack, as the holder stage gives it.
 pub(crate) type Current<'a> = &'a dyn Fn() -> Result<Arc<Snapshot>>;

@@ -13,11 +13,11 @@ use kernel::prelude::*;
 
 use super::control::{policy, SIGNALLED, SIGNAL_ERRORS};
 use super::finding::{Finding, Findings, Kind, Text, FS, NAME};
-use super::HeldDisk;
 use crate::abstractions::fs::Inode;
 use crate::errno;
 use crate::kill::mf_dax_kill_procs;
 use crate::owners::index::{self, Sb, PAGE_SHIFT};
+use crate::owners::Disk;
 use crate::owners::Piece;
 use crate::poison::ffi as bb;
 use crate::pure::badblocks::{file_hit, intersect, BadblocksPolicy, FileExtent};
@@ -40,7 +40,7 @@ pub(super) struct Pending {
 
 /// The pfns `[lo, hi]` of the pages holding pmem bytes `[offset, offset +
 /// len)`.
-pub(super) fn page_pfns(h: &dyn HeldDisk, offset: u64, len: u64) -> Result<(u64, u64)> {
+pub(super) fn page_pfns(h: &Disk<'_>, offset: u64, len: u64) -> Result<(u64, u64)> {
     let first = offset >> PAGE_SHIFT;
     let pages = offset
         .checked_add(len)
@@ -343,14 +343,14 @@ fn signal_early(pmem: Text<NAME>, dev: DevId, inode: &Inode, m: &MappedPages) {
 /// both sides, when they are exactly `pages + 1` apart (a linear range, as
 /// a real pmem's data area is; nfit_test's vmalloc-backed one is not, and
 /// then `ENXIO`: nothing can map a bad page there anyway).
-fn bad_pfn(h: &dyn HeldDisk, first: u64, pages: u64) -> Result<u64> {
-    if let Ok(pfn) = index::dax_pfn(h.dax(), first) {
+fn bad_pfn(h: &Disk<'_>, first: u64, pages: u64) -> Result<u64> {
+    if let Ok(pfn) = index::dax_pfn(h.dax, first) {
         return Ok(pfn);
     }
     let before = first.checked_sub(1).ok_or(code::ENXIO)?;
     let after = first.checked_add(pages).ok_or(code::ENXIO)?;
-    let p = index::dax_pfn(h.dax(), before)?;
-    let q = index::dax_pfn(h.dax(), after)?;
+    let p = index::dax_pfn(h.dax, before)?;
+    let q = index::dax_pfn(h.dax, after)?;
     match q.checked_sub(p) {
         Some(d) if d == pages.saturating_add(1) => p.checked_add(1).ok_or(code::ERANGE),
         _ => Err(code::ENXIO),

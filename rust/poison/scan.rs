@@ -18,9 +18,10 @@ use super::finding::{Finding, Findings, Key, Kind, Text, MAX_FINDINGS, NAME};
 use super::log::report;
 use super::resolve::resolve_tops;
 use super::schedule::{after_scan, retry, RETRY_MS};
-use super::{Current, HeldDisk, PoisonState};
+use super::{Current, PoisonState};
 use crate::abstractions::block::BdevFile;
 use crate::errno;
+use crate::owners::Disk;
 use crate::poison::ffi as bb;
 use crate::pure::badblocks::{diff_sorted, intersect, normalize, track, BadRange, Change, Tracked};
 use crate::topology::Snapshot;
@@ -29,11 +30,7 @@ use crate::topology::Snapshot;
 /// out of line: fault injection aims at its address range
 /// (Documentation/testing.rst, "Allocation failures").
 #[inline(never)]
-pub(crate) fn scan(
-    state: &Mutex<PoisonState>,
-    holders: &[Option<&dyn HeldDisk>],
-    current: Current<'_>,
-) {
+pub(crate) fn scan(state: &Mutex<PoisonState>, holders: &[Option<Disk<'_>>], current: Current<'_>) {
     let mut st = state.lock();
     SCANS.fetch_add(1, Ordering::Relaxed);
     let snap = match current() {
@@ -49,7 +46,7 @@ pub(crate) fn scan(
     let mut changed = false;
     let mut new = Findings::new();
     for h in holders.iter().flatten() {
-        scan_holder(&st, *h, gen, snap.as_deref(), &mut new, &mut changed);
+        scan_holder(&st, h, gen, snap.as_deref(), &mut new, &mut changed);
     }
     bb::watch_end();
     let resolved = resolve_tops(&mut new);
@@ -91,13 +88,13 @@ pub(crate) fn scan(
 #[inline(never)]
 fn scan_holder(
     st: &PoisonState,
-    h: &dyn HeldDisk,
+    h: &Disk<'_>,
     gen: u64,
     snap: Option<&Snapshot>,
     new: &mut Findings,
     changed: &mut bool,
 ) {
-    let pmem = Text::new(h.name());
+    let pmem = Text::new(h.name);
     let mut ranges = match read_list(h) {
         Ok(v) => v,
         Err(e) => {
@@ -105,7 +102,7 @@ fn scan_holder(
             // disk is let go.
             pr_warn!(
                 "{}: badblocks: cannot read the list ({}); its known poison is kept as it was\n",
-                h.name(),
+                h.name,
                 errno::Name(e)
             );
             for f in st.findings.iter().filter(|f| f.key.pmem == pmem) {
@@ -121,7 +118,7 @@ fn scan_holder(
         if e != ENOMEM {
             pr_err!(
                 "{}: badblocks: scan stopped ({}); its known poison is incomplete\n",
-                h.name(),
+                h.name,
                 errno::Name(e)
             );
         }
@@ -130,21 +127,21 @@ fn scan_holder(
 
 /// The badblocks list of holder `h`'s disk, whose changes are watched
 /// from now on (or polled, with one line, if they cannot be).
-fn read_list(h: &dyn HeldDisk) -> Result<KVec<BadRange>> {
-    let disk = BdevFile::open_by_dev(h.devt())?;
+fn read_list(h: &Disk<'_>) -> Result<KVec<BadRange>> {
+    let disk = BdevFile::open_by_dev(h.devt)?;
     match bb::watch(&disk) {
         Ok(None) => {}
         Ok(Some(e)) => pr_warn!(
             "{}: cannot watch /sys/dev/block/{}:{}/badblocks ({}): its badblocks changes are polled every 5 s\n",
-            h.name(),
-            h.devt() >> 20,
-            h.devt() & 0xfffff,
+            h.name,
+            h.devt >> 20,
+            h.devt & 0xfffff,
             errno::Name(e)
         ),
         Err(e) if e == code::ENOENT => {}
         Err(e) => pr_warn!(
             "{}: badblocks: changes not watched ({}); polled\n",
-            h.name(),
+            h.name,
             errno::Name(e)
         ),
     }
@@ -155,12 +152,12 @@ fn read_list(h: &dyn HeldDisk) -> Result<KVec<BadRange>> {
 /// one's (`new`, both sorted), for the disks still held; the findings of
 /// disks no longer held are forgotten with one line for all.
 #[inline(never)]
-fn report_changes(old: &[Finding], new: &[Finding], holders: &[Option<&dyn HeldDisk>]) {
+fn report_changes(old: &[Finding], new: &[Finding], holders: &[Option<Disk<'_>>]) {
     let held = |p: &Text<NAME>| {
         holders
             .iter()
             .flatten()
-            .any(|h| Text::<NAME>::new(h.name()) == *p)
+            .any(|h| Text::<NAME>::new(h.name) == *p)
     };
     let mut dropped = 0u64;
     diff_sorted(
@@ -251,7 +248,7 @@ fn bad_range(list: &[Finding], f: &Finding) -> Option<BadRange> {
 #[allow(clippy::too_many_arguments)]
 fn disk_scan(
     st: &PoisonState,
-    h: &dyn HeldDisk,
+    h: &Disk<'_>,
     pmem: Text<NAME>,
     ranges: &[BadRange],
     gen: u64,
@@ -275,7 +272,7 @@ fn disk_scan(
     }
     let mut tracked = KVec::from_elem(Tracked::default(), ranges.len(), GFP_KERNEL)?;
     let n = track(old.as_slice(), ranges, gen, tracked.as_mut_slice(), |c| {
-        *changed |= range_changed(h.name(), c);
+        *changed |= range_changed(h.name, c);
     });
     for t in tracked.iter().take(n) {
         let mut f = Finding::new(Key::new(pmem, t.range.sector, Kind::Bad));

@@ -13,8 +13,8 @@ use kernel::prelude::*;
 
 use super::finding::{Finding, Findings, Key, Kind, Text, CHAIN, NAME};
 use super::resolve::{page_pfns, Pending};
-use super::HeldDisk;
 use crate::errno;
+use crate::owners::Disk;
 use crate::pure::badblocks::BadRange;
 use crate::pure::fixedbuf::FixedBuf;
 use crate::pure::notify::Extent;
@@ -38,7 +38,7 @@ struct TopHit {
 /// Translate one bad range up the stack and queue each top for
 /// [`super::resolve::resolve_tops`].
 pub(super) fn resolve(
-    h: &dyn HeldDisk,
+    h: &Disk<'_>,
     pmem: Text<NAME>,
     range: BadRange,
     fresh: bool,
@@ -53,7 +53,7 @@ pub(super) fn resolve(
         Err(e) => {
             pr_err!(
                 "{}: badblocks: sector {} sectors {}: cannot translate ({e:?})\n",
-                h.name(),
+                h.name,
                 range.sector,
                 range.sectors
             );
@@ -63,7 +63,7 @@ pub(super) fn resolve(
     if tops.lost {
         pr_err!(
             "{}: badblocks: sector {}: reaches more than {MAX_TOPS} tops; the rest are left out\n",
-            h.name(),
+            h.name,
             range.sector
         );
     }
@@ -97,7 +97,7 @@ impl Tops {
 /// Walk `extent` of holder `h`'s disk up the stack: the tops it reaches,
 /// its unmapped pieces added to `new` as findings.
 fn walk_tops(
-    h: &dyn HeldDisk,
+    h: &Disk<'_>,
     pmem: Text<NAME>,
     range: BadRange,
     extent: Extent,
@@ -110,7 +110,7 @@ fn walk_tops(
         lost: false,
     };
     // Never stopped early: every top is wanted.
-    let _: ControlFlow<()> = snap.reach(DevId(h.devt()), extent, Chain::Keep, |r| {
+    let _: ControlFlow<()> = snap.reach(DevId(h.devt), extent, Chain::Keep, |r| {
         match r.kind {
             translate::Kind::Top => tops.add(TopHit {
                 dev: r.device,
@@ -160,7 +160,7 @@ fn chain(snap: &Snapshot, path: &[DevId]) -> Text<CHAIN> {
 
 /// The pfns of the bad pages, for the DAX index (see `bad_pfn`); `None`
 /// if they cannot be known (one line if that is not just "no pfn").
-fn bad_pfns(h: &dyn HeldDisk, range: BadRange, offset: u64, len: u64) -> Option<(u64, u64)> {
+fn bad_pfns(h: &Disk<'_>, range: BadRange, offset: u64, len: u64) -> Option<(u64, u64)> {
     match page_pfns(h, offset, len) {
         Ok(p) => Some(p),
         // A bad page whose pfn cannot be known: nothing maps it.
@@ -168,7 +168,7 @@ fn bad_pfns(h: &dyn HeldDisk, range: BadRange, offset: u64, len: u64) -> Option<
         Err(e) => {
             pr_warn!(
                 "{}: badblocks: sector {}: mapped pages not looked up ({}); files are still found by their extents\n",
-                h.name(),
+                h.name,
                 range.sector,
                 errno::Name(e)
             );
