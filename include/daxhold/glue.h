@@ -22,7 +22,8 @@ struct daxhold_devdir *daxhold_devdir_add(const char *name, __u32 devt);
 void daxhold_devdir_del(struct daxhold_devdir *d);
 /* The failure log's callback (rust/holder/publish.rs), run by its work item. */
 struct daxhold_log_ops {
-	void (*print)(void);
+	/* True when a newer failure reached /proc/fs/daxhold/events. */
+	bool (*print)(void);
 };
 void daxhold_log_start(const struct daxhold_log_ops *ops);
 void daxhold_log_kick(void);
@@ -120,6 +121,7 @@ struct daxhold_ctl_ops {
 	ssize_t (*index)(char *buf, size_t size);
 	ssize_t (*metadata_show)(char *buf, size_t size);
 	ssize_t (*badblocks_show)(char *buf, size_t size);
+	ssize_t (*last_failure)(char *buf, size_t size);
 	/* devices/<disk>/<attr> of the held disk devt */
 	ssize_t (*dev_show)(__u32 devt, const char *attr, char *buf,
 			    size_t size);

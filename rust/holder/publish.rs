@@ -28,9 +28,10 @@ static LOG_OPS: bindings::daxhold_log_ops = bindings::daxhold_log_ops {
     print: Some(daxhold_log_print),
 };
 
-/// [`LOG_OPS`]' print (process context).
-extern "C" fn daxhold_log_print() {
-    with_registry(|r| events::print_work(&r.log));
+/// [`LOG_OPS`]' print (process context): whether a newer failure reached
+/// the events history.
+extern "C" fn daxhold_log_print() -> bool {
+    with_registry(|r| events::print_work(&r.log)).unwrap_or(false)
 }
 
 /// Make the registry unreachable and wait until nobody uses it.

@@ -45,6 +45,7 @@ static CTL_OPS: bindings::daxhold_ctl_ops = bindings::daxhold_ctl_ops {
     metadata_show: Some(daxhold_ctl_metadata_show),
     badblocks_show: Some(crate::poison::ffi::daxhold_ctl_badblocks_show),
     dev_show: Some(daxhold_ctl_dev_show),
+    last_failure: Some(daxhold_ctl_last_failure),
 };
 
 /// Create `/sys/kernel/daxhold/`, its files calling [`CTL_OPS`].
@@ -193,6 +194,16 @@ unsafe extern "C" fn daxhold_ctl_policy_show(buf: *mut c_char, size: usize) -> i
 unsafe extern "C" fn daxhold_ctl_index(buf: *mut c_char, size: usize) -> isize {
     // SAFETY: sysfs passes a writable page of `size` bytes.
     control::index_show(unsafe { output(buf, size) }) as isize
+}
+
+/// `last_failure` show: fills `buf` (`size` bytes) and returns the length.
+///
+/// # Safety
+///
+/// Called by the sysfs glue with a writable buffer of `size` bytes.
+unsafe extern "C" fn daxhold_ctl_last_failure(buf: *mut c_char, size: usize) -> isize {
+    // SAFETY: sysfs passes a writable page of `size` bytes.
+    control::last_failure_show(unsafe { output(buf, size) }) as isize
 }
 
 /// `metadata` show: fills `buf` (`size` bytes) and returns the length.

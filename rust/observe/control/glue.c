@@ -6,9 +6,11 @@
  * log's, which unload must wait for).  Each function forwards to Rust
  * (rust/observe/control/ffi.rs) at once.
  */
+#include <linux/kernfs.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include <linux/workqueue.h>
 #include <daxhold/glue.h>
@@ -95,6 +97,12 @@ static ssize_t badblocks_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return daxhold_ctl->badblocks_show(buf, PAGE_SIZE);
 }
 
+static ssize_t last_failure_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return daxhold_ctl->last_failure(buf, PAGE_SIZE);
+}
+
 static struct kobj_attribute attach_attr = __ATTR(attach, 0200, NULL, attach_store);
 static struct kobj_attribute detach_attr = __ATTR(detach, 0200, NULL, detach_store);
 static struct kobj_attribute holders_attr = __ATTR(holders, 0400, holders_show, NULL);
@@ -104,6 +112,7 @@ static struct kobj_attribute policy_attr = __ATTR(policy, 0600, policy_show, pol
 static struct kobj_attribute index_attr = __ATTR(index, 0400, index_show, NULL);
 static struct kobj_attribute metadata_attr = __ATTR(metadata, 0600, metadata_show, metadata_store);
 static struct kobj_attribute badblocks_attr = __ATTR(badblocks, 0600, badblocks_show, badblocks_store);
+static struct kobj_attribute last_failure_attr = __ATTR(last_failure, 0400, last_failure_show, NULL);
 
 static struct attribute *daxhold_attrs[] = {
 	&attach_attr.attr,
@@ -115,6 +124,7 @@ static struct attribute *daxhold_attrs[] = {
 	&index_attr.attr,
 	&metadata_attr.attr,
 	&badblocks_attr.attr,
+	&last_failure_attr.attr,
 	NULL,
 };
 
@@ -127,12 +137,31 @@ static struct kobject *daxhold_devices_kobj;
 static bool daxhold_files_on;
 
 /*
+ * last_failure's node, for the failure log's work item to wake its
+ * pollers (kernfs_notify(), as the pmem driver does for badblocks): set
+ * while the control files are there, under the lock so that a wake-up
+ * never meets a node being put.
+ */
+static DEFINE_SPINLOCK(daxhold_notify_lock);
+static struct kernfs_node *daxhold_last_failure_kn;
+
+/* Wake whoever polls last_failure (any context). */
+static void daxhold_notify_last_failure(void)
+{
+	spin_lock(&daxhold_notify_lock);
+	if (daxhold_last_failure_kn)
+		kernfs_notify(daxhold_last_failure_kn);
+	spin_unlock(&daxhold_notify_lock);
+}
+
+/*
  * Create /sys/kernel/daxhold/, its control files and its devices/
  * directory, the files calling ops.  C because kobjects have no Rust API
  * in 6.12.
  */
 int daxhold_sysfs_init(const struct daxhold_ctl_ops *ops)
 {
+	struct kernfs_node *kn;
 	int rc;
 
 	daxhold_ctl = ops;
@@ -150,6 +179,14 @@ int daxhold_sysfs_init(const struct daxhold_ctl_ops *ops)
 		return rc;
 	}
 	daxhold_files_on = true;
+	kn = sysfs_get_dirent(daxhold_kobj->sd, "last_failure");
+	if (!kn) {
+		daxhold_sysfs_exit();
+		return -ENOENT;
+	}
+	spin_lock(&daxhold_notify_lock);
+	daxhold_last_failure_kn = kn;
+	spin_unlock(&daxhold_notify_lock);
 	return 0;
 }
 
@@ -160,6 +197,16 @@ int daxhold_sysfs_init(const struct daxhold_ctl_ops *ops)
  */
 void daxhold_sysfs_close(void)
 {
+	struct kernfs_node *kn;
+
+	/* Pollers of last_failure wake up and find the module going. */
+	spin_lock(&daxhold_notify_lock);
+	kn = daxhold_last_failure_kn;
+	daxhold_last_failure_kn = NULL;
+	if (kn)
+		kernfs_notify(kn);
+	spin_unlock(&daxhold_notify_lock);
+	kernfs_put(kn);
 	if (daxhold_files_on)
 		sysfs_remove_group(daxhold_kobj, &daxhold_group);
 	daxhold_files_on = false;
@@ -283,8 +330,8 @@ static void daxhold_log_fn(struct work_struct *work)
 {
 	const struct daxhold_log_ops *ops = READ_ONCE(daxhold_log);
 
-	if (ops)
-		ops->print();
+	if (ops && ops->print())
+		daxhold_notify_last_failure();
 }
 static DECLARE_DELAYED_WORK(daxhold_log_work, daxhold_log_fn);
 

@@ -213,6 +213,14 @@ pub(crate) fn index_show(out: &mut [u8]) -> usize {
     buf.len()
 }
 
+/// Read of `last_failure`: the number of the newest failure in the events
+/// history, which `daxhold events --follow` polls for.
+pub(crate) fn last_failure_show(out: &mut [u8]) -> usize {
+    let mut buf = FixedBuf::new(out);
+    let _ = writeln!(buf, "{}", crate::observe::events::last_failure());
+    buf.len()
+}
+
 /// Write to `metadata`: `shutdown` or `report`.
 pub(crate) fn metadata_store(input: &[u8]) -> c_int {
     let Some(p) = MetadataPolicy::parse(input) else {

@@ -27,7 +27,7 @@ mod kill_line;
 
 pub(crate) use batch::Log;
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use kernel::error::Result;
 use kernel::prelude::*;
@@ -150,13 +150,25 @@ pub(crate) fn kick() {
 /// Records the printer takes out of the ring per lock hold.
 const PRINT_CHUNK: usize = 8;
 
+/// The number of the newest failure whose records reached the history
+/// (what `/proc/fs/daxhold/events` shows); 0 before the first.
+static LAST_FAILURE: AtomicU64 = AtomicU64::new(0);
+
+/// The number of the newest failure in the history, 0 if none: what
+/// `/sys/kernel/daxhold/last_failure` shows.
+pub(crate) fn last_failure() -> u64 {
+    LAST_FAILURE.load(Ordering::Relaxed)
+}
+
 /// Print every record in the ring, oldest first, then the number lost.
 /// The lock is held only to take records out (to the history), up to
 /// [`PRINT_CHUNK`] at a time, never across `printk`: the failure path,
 /// which takes the same lock for each record it adds, meets the printer
-/// there once per chunk rather than once per record.
-pub(crate) fn print(ring: &Ring) {
+/// there once per chunk rather than once per record. Returns whether a
+/// newer failure than before reached the history.
+pub(crate) fn print(ring: &Ring) -> bool {
     let mut chunk = [Event::EMPTY; PRINT_CHUNK];
+    let mut newest = 0u64;
     loop {
         let (n, lost) = {
             let mut log = ring.lock();
@@ -172,6 +184,7 @@ pub(crate) fn print(ring: &Ring) {
             (n, lost)
         };
         for e in chunk.get(..n).unwrap_or(&[]) {
+            newest = newest.max(e.seq);
             kill_line(e);
             if e.is_quiet() {
                 continue;
@@ -189,6 +202,7 @@ pub(crate) fn print(ring: &Ring) {
             break;
         }
     }
+    LAST_FAILURE.fetch_max(newest, Ordering::Relaxed) < newest
 }
 
 /// Have the work item that [`kick`] queues call `ops.print`, which is to
@@ -198,11 +212,13 @@ pub(crate) fn start(ops: &'static bindings::daxhold_log_ops) {
     unsafe { bindings::daxhold_log_start(ops) };
 }
 
-/// The work item queued by [`kick`], with the ring.
-pub(crate) fn print_work(ring: &Ring) {
+/// The work item queued by [`kick`], with the ring. Returns whether a
+/// newer failure reached the history (the glue then wakes those polling
+/// `last_failure`).
+pub(crate) fn print_work(ring: &Ring) -> bool {
     // Records added from now on need a new kick (see `kick`).
     KICKED.store(false, Ordering::SeqCst);
-    print(ring);
+    print(ring)
 }
 
 /// Module unload, after the last failure handler returned: stop the work
@@ -212,5 +228,6 @@ pub(crate) fn stop(ring: &Ring) {
     // SAFETY: `cancel_delayed_work_sync()` on the glue's static work item,
     // from process context (module exit).
     unsafe { bindings::daxhold_log_stop() };
-    print(ring);
+    // Nobody polls any more: the control files went first.
+    let _ = print(ring);
 }

@@ -70,12 +70,14 @@ pub enum Cmd {
         /// object per line.
         #[arg(long, short = 'f')]
         follow: bool,
-        /// With --follow: milliseconds between two reads of the events
-        /// file.
+        /// With --follow: the longest time, in milliseconds, between two
+        /// reads of the events file. A new failure wakes it at once
+        /// through /sys/kernel/daxhold/last_failure; the interval is for
+        /// a module without that file.
         #[arg(
             long,
             value_name = "MS",
-            default_value_t = 500,
+            default_value_t = 1000,
             requires = "follow",
             value_parser = clap::value_parser!(u64).range(1..=3_600_000)
         )]

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `daxhold events --follow`: re-read /proc/fs/daxhold/events every
-//! interval and print the failures whose sequence numbers are beyond the
-//! last one printed, until SIGINT or SIGTERM (exit 0) or until the file
-//! goes away (the module was unloaded: an error, exit 1).
+//! `daxhold events --follow`: read /proc/fs/daxhold/events each time the
+//! module says a newer failure reached it (crate::waker), or at the
+//! latest every interval, and print the failures whose sequence numbers
+//! are beyond the last one printed, until SIGINT or SIGTERM (exit 0) or
+//! until the file goes away (the module was unloaded: an error, exit 1).
 //!
 //! A failure is printed once it is complete: it has its `result` record,
 //! or a later failure has one (records of concurrent failures may
@@ -14,15 +15,12 @@
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::events::{self, Failure};
 use crate::kfiles::Root;
-
-/// How often the stop flag is looked at while waiting.
-const TICK: Duration = Duration::from_millis(20);
+use crate::waker::Waker;
 
 /// What `--follow` was asked for.
 #[derive(Clone, Debug)]
@@ -31,7 +29,7 @@ pub struct Options {
     pub json: bool,
     /// Of the failures already there at the start, only the last N.
     pub last: Option<usize>,
-    /// Time between two reads of the file.
+    /// The longest time between two reads of the file.
     pub interval: Duration,
 }
 
@@ -89,6 +87,7 @@ pub fn run(root: &Root, opts: &Options, out: &mut dyn Write) -> Result<()> {
         signal_hook::flag::register(sig, Arc::clone(&stop))
             .map_err(|e| Error::Io("signal handler".into(), e))?;
     }
+    let mut waker = Waker::new(root)?;
     let mut st = State {
         first_last: opts.last,
         ..State::default()
@@ -104,7 +103,9 @@ pub fn run(root: &Root, opts: &Options, out: &mut dyn Write) -> Result<()> {
         if !emit(out, &ready, opts.json)? || stopping {
             return Ok(());
         }
-        wait(&stop, opts.interval);
+        if !stop.load(Ordering::SeqCst) {
+            waker.wait(opts.interval);
+        }
     }
 }
 
@@ -138,21 +139,6 @@ fn emit(out: &mut dyn Write, v: &[Failure], json: bool) -> Result<bool> {
         Ok(()) => Ok(true),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(e) => Err(Error::Io("standard output".into(), e)),
-    }
-}
-
-/// Sleep for `interval`, or until `stop` is set.
-fn wait(stop: &AtomicBool, interval: Duration) {
-    let end = Instant::now().checked_add(interval);
-    while !stop.load(Ordering::SeqCst) {
-        let left = match end {
-            Some(end) => end.saturating_duration_since(Instant::now()),
-            None => TICK,
-        };
-        if left.is_zero() {
-            return;
-        }
-        thread::sleep(left.min(TICK));
     }
 }
 

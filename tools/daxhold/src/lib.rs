@@ -19,6 +19,7 @@ mod paths;
 mod report;
 mod stack;
 mod units;
+mod waker;
 
 use std::io::{self, Write};
 use std::time::Duration;

@@ -27,10 +27,15 @@ struct Follow {
 
 impl Follow {
     fn start(f: &Fixture, extra: &[&str]) -> Follow {
+        Follow::every(f, "20", extra)
+    }
+
+    /// With `--interval ms`.
+    fn every(f: &Fixture, ms: &str, extra: &[&str]) -> Follow {
         let mut child = Command::new(env!("CARGO_BIN_EXE_daxhold"))
             .arg("--root")
             .arg(f.path())
-            .args(["events", "--follow", "--interval", "20"])
+            .args(["events", "--follow", "--interval", ms])
             .args(extra)
             .env_remove("DAXHOLD_ROOT")
             .stdout(Stdio::piped())
@@ -192,6 +197,21 @@ fn reload_and_unload() {
         "daxhold: failure sequence numbers restarted at 1 (the module was reloaded)\n\
          daxhold: /proc/fs/daxhold/events is gone: the daxhold module was unloaded while following it\n"
     );
+}
+
+#[test]
+fn a_signal_ends_a_long_wait() {
+    // An hour between reads: only the signal can end the wait in time.
+    let f = Fixture::module("follow-long", STACK, EVENTS, "");
+    for sig in ["TERM", "INT"] {
+        let fo = Follow::every(&f, "3600000", &["--last", "1"]);
+        assert!(fo.until("  result ")[0].starts_with("failure 7 "));
+        let t = std::time::Instant::now();
+        let (code, rest, err) = fo.stop(sig);
+        assert_eq!(code, Some(0), "SIG{sig}: exit 0; stderr {err}");
+        assert!(rest.is_empty(), "{rest:?}");
+        assert!(t.elapsed() < WAIT, "SIG{sig} took {:?}", t.elapsed());
+    }
 }
 
 #[test]

@@ -15,7 +15,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 50
+plan 56
 
 # json_array FILE: FILE holds one JSON array (jq -e alone passes an
 # empty file).
@@ -88,10 +88,15 @@ dd if=/dev/urandom of=/mnt/l/f bs=4096 count=16 2>/dev/null
 sync
 ino=$(stat -c %i /mnt/l/f)
 # events --follow, started before the failure: the failures already there
-# (however many its first read saw), then the new one.
+# (however many its first read saw), then the new one. An hour between
+# reads: only the module's notification (last_failure) wakes it in time.
 n0=$(daxhold events --json | jq length)
-daxhold events --follow --interval 100 > /tmp/fol.out 2> /tmp/fol.err &
+lf0=$(cat /sys/kernel/daxhold/last_failure)
+daxhold events --follow --interval 3600000 > /tmp/fol.out 2> /tmp/fol.err &
 fol=$!
+# Once it waits in poll() (x86_64 syscall 7), its first read is done.
+in_poll() { [ "$(cut -d' ' -f1 /proc/$fol/syscall 2>/dev/null)" = 7 ]; }
+check "events --follow read the events once and waits in poll()" until_ok in_poll
 dmesg_mark tool-madvise
 dax_poison /mnt/l/f 3 > /tmp/ar.out 2>&1 &
 pid=$!
@@ -122,6 +127,9 @@ diag_file /tmp/fol.err
 is "$(grep -c '^failure ' /tmp/fol.out)" $((n0 + 1)) "events --follow: the $n0 failures before it, then the new one, each once"
 like "$(grep '^failure ' /tmp/fol.out | tail -n 1)" "^failure [0-9]+ on pmem0: sector $(($off / 512)) sectors 8 " \
 	"events --follow: the same failure as events --last 1"
+seq=$(sed -n 's/^failure \([0-9]*\) .*/\1/p' /tmp/ev.out)
+is "$(cat /sys/kernel/daxhold/last_failure)" "$seq" \
+	"last_failure: $seq, the number of the newest failure (was $lf0)"
 run evj events --json
 is "$rc" 0 "events --json: exit 0"
 check "events --json is a JSON array" json_array /tmp/evj.out
@@ -143,9 +151,20 @@ is "$(cat /tmp/nr.err)" \
 	"status as nobody: says it needs root"
 
 # --- rmmod ------------------------------------------------------------------
+# A follower waiting an hour: the unload wakes it, and it says so.
+daxhold events --follow --interval 3600000 > /tmp/fol2.out 2> /tmp/fol2.err &
+fol=$!
+check "events --follow (2) waits in poll()" until_ok in_poll
 check "umount /mnt/l" umount /mnt/l
 check "dmsetup remove lv" dmsetup remove lv
 check "rmmod daxhold" daxhold_unload
+gone_follow() { [ -s /tmp/fol2.err ]; }
+check "events --follow ends within 10 s of rmmod" until_ok gone_follow
+wait $fol
+is "$?" 1 "events --follow after rmmod: exit 1"
+is "$(cat /tmp/fol2.err)" \
+	"daxhold: /proc/fs/daxhold/events is gone: the daxhold module was unloaded while following it" \
+	"events --follow after rmmod: says the module was unloaded"
 run gone status
 is "$rc" 1 "status after rmmod: exit 1"
 is "$(cat /tmp/gone.err)" "daxhold: module not loaded (no /proc/fs/daxhold): insmod daxhold.ko" \
