@@ -2,7 +2,7 @@
 
 //! Errnos 6.12's `kernel::error::code` does not name.
 
-use kernel::error::Error;
+use kernel::error::{Error, Result};
 
 use crate::ffi::bindings;
 use crate::pure::errname as e;
@@ -22,6 +22,25 @@ pub(crate) const EOPNOTSUPP: i32 = -e::EOPNOTSUPP;
 /// `EOPNOTSUPP` as an [`Error`].
 pub(crate) fn eopnotsupp() -> Error {
     Error::from_errno(EOPNOTSUPP)
+}
+
+/// `r` as C returns it: 0, or the negative errno.
+pub(crate) fn of(r: Result) -> i32 {
+    r.map_or_else(Error::to_errno, |()| 0)
+}
+
+/// A show's or read's result as C returns it: the length, or the
+/// negative errno.
+pub(crate) fn len(r: Result<usize>) -> isize {
+    match r {
+        Ok(n) => isize::try_from(n).unwrap_or(isize::MAX),
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// Whether `r` declines (`EOPNOTSUPP`): the kernel's own path is to act.
+pub(crate) fn declined(r: Result) -> bool {
+    r.is_err_and(|e| e.to_errno() == EOPNOTSUPP)
 }
 
 /// `ENOENT (2)`-style display of a kernel [`Error`] for dmesg lines.

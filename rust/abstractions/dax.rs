@@ -23,11 +23,12 @@ use core::ptr::NonNull;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use kernel::ffi::{c_int, c_void};
 
-use kernel::error::{code, Result};
+use kernel::error::{code, to_result, Result};
 use kernel::sync::Arc;
 use kernel::types::Opaque;
 
 use super::block::{BdevFile, BlockDevice};
+use super::mm::MfFlags;
 use crate::ffi::bindings;
 use crate::ffi::msleep;
 
@@ -50,11 +51,13 @@ unsafe impl Sync for DaxDevice {}
 impl DaxDevice {
     /// Hand a failure of `[offset, offset + len)` to this dax_device's
     /// holder: `dax_holder_notify_failure()`, whose result is returned
-    /// (`-EOPNOTSUPP` if it has no holder, `-ENXIO` if it is dying).
-    pub(crate) fn notify_failure(&self, offset: u64, len: u64, mf_flags: c_int) -> c_int {
+    /// (`EOPNOTSUPP` if it has no holder, `ENXIO` if it is dying).
+    pub(crate) fn notify_failure(&self, offset: u64, len: u64, mf_flags: MfFlags) -> Result {
         // SAFETY: live (the type invariant). The dax core checks liveness
         // and the holder under its own SRCU lock.
-        unsafe { bindings::dax_holder_notify_failure(self.as_ptr(), offset, len, mf_flags) }
+        to_result(unsafe {
+            bindings::dax_holder_notify_failure(self.as_ptr(), offset, len, mf_flags.as_raw())
+        })
     }
 
     /// Whether someone holds the slot now (a filesystem, a dm device, a
@@ -130,7 +133,7 @@ pub(crate) trait NotifyFailure: Send + Sync + Sized {
     /// are `memory_failure()`'s (`MF_MEM_PRE_REMOVE` from `kill_dax()`, with
     /// the whole device). Process context; may sleep. `Err(EOPNOTSUPP)`
     /// leaves the failure to the kernel's own per-page handling.
-    fn notify_failure(&self, offset: u64, len: u64, mf_flags: c_int) -> Result;
+    fn notify_failure(&self, offset: u64, len: u64, mf_flags: MfFlags) -> Result;
 }
 
 /// Calls inside a [`NotifyFailure`] callback now, of every [`Holding`].
@@ -200,7 +203,7 @@ pub(crate) unsafe fn call_holder<T: NotifyFailure>(
     match unsafe { data.as_ref() } {
         // The kernel's own value, as the dax core returns it.
         None => -(bindings::EOPNOTSUPP as c_int),
-        Some(holder) => match holder.notify_failure(offset, len, mf_flags) {
+        Some(holder) => match holder.notify_failure(offset, len, MfFlags::from_raw(mf_flags)) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         },

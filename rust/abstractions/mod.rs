@@ -14,6 +14,7 @@
 //!   holder's callback;
 //! - `dm`: a device-mapper device by number ([`dm::MappedDevice`]);
 //! - `fs`: inodes ([`fs::Inode`], counted by `ARef`) and superblocks;
+//! - `mm`: the flags of a memory failure ([`mm::MfFlags`]);
 //! - `task`: what a kill needs of the kernel's `Task` beyond 6.12's own.
 //!
 //! Every type here says its `# Invariants`; every `unsafe` block its
@@ -23,4 +24,5 @@ pub(crate) mod block;
 pub(crate) mod dax;
 pub(crate) mod dm;
 pub(crate) mod fs;
+pub(crate) mod mm;
 pub(crate) mod task;

@@ -6,7 +6,6 @@
 
 use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::ffi::c_int;
 
 use kernel::prelude::*;
 
@@ -46,14 +45,14 @@ pub(crate) struct DryHit<'a> {
 
 /// Translate `extent` of `holder`'s disk up the stack as a failure there
 /// would be, and hand each piece it reaches to `emit` (with the dry run's
-/// number), without calling any holder or signalling anyone. 0 or a
-/// negative errno (with one dmesg line).
+/// number), without calling any holder or signalling anyone. An error
+/// has its one dmesg line.
 pub(crate) fn dry_run(
     r: &Registry,
     holder: &Holder,
     extent: notify::Extent,
     mut emit: impl FnMut(u64, &DryHit<'_>),
-) -> c_int {
+) -> Result {
     let name = holder.name();
     let snap = match crate::holder::current(r) {
         Ok(s) => s,
@@ -62,12 +61,12 @@ pub(crate) fn dry_run(
                 "translate: {name}: cannot read the stack: {}\n",
                 crate::errno::Name(e)
             );
-            return e.to_errno();
+            return Err(e);
         }
     };
     if let Some((offset, len)) = past_end(&snap, holder, extent) {
         pr_err!("translate: {name}: offset {offset:#x} len {len:#x} is past the end of the disk\n");
-        return kernel::error::code::ERANGE.to_errno();
+        return Err(kernel::error::code::ERANGE);
     }
     let n = DRY_RUNS.fetch_add(1, Ordering::Relaxed);
     let walked = snap.reach(DevId(holder.devt()), extent, Chain::Skip, |r| {
@@ -87,11 +86,8 @@ pub(crate) fn dry_run(
         emit(n, &hit);
         ControlFlow::Continue(())
     });
-    match walked {
-        Ok(_) => 0,
-        Err(e) => {
-            pr_err!("translate #{n}: {name}: {e:?}\n");
-            e.errno()
-        }
-    }
+    walked.map(|_| ()).map_err(|e| {
+        pr_err!("translate #{n}: {name}: {e:?}\n");
+        Error::from_errno(e.errno())
+    })
 }

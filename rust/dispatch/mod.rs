@@ -21,18 +21,19 @@ mod dry_run;
 mod tops;
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::ffi::c_int;
 
+use kernel::error::to_result;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
 use crate::abstractions::dax::NotifyFailure;
-use crate::errno::EOPNOTSUPP;
+use crate::abstractions::mm::MfFlags;
+use crate::errno;
 use crate::ffi::bindings;
 use crate::holder::{self, Holder, Registry};
 use crate::observe::trace;
 use crate::pure::events::What;
-use crate::pure::mf::{self, MfFlags};
+use crate::pure::mf;
 use crate::pure::notify;
 use crate::topology::Snapshot;
 
@@ -50,19 +51,15 @@ kernel::static_assert!(mf::MF_SW_SIMULATED == bindings::mf_flags_MF_SW_SIMULATED
 kernel::static_assert!(mf::MF_NO_RETRY == bindings::mf_flags_MF_NO_RETRY);
 kernel::static_assert!(mf::MF_MEM_PRE_REMOVE == bindings::mf_flags_MF_MEM_PRE_REMOVE);
 
-/// The held disk's `notify_failure`, reached through its holder slot.
+/// The held disk's `notify_failure`, reached through its holder slot:
+/// `Ok` if handled, `EOPNOTSUPP` for the kernel's own path, or the error
+/// a holder returned.
 impl NotifyFailure for Holder {
-    fn notify_failure(&self, offset: u64, len: u64, mf_flags: c_int) -> Result {
-        kernel::error::to_result(notify_failure(self, offset, len, mf_flags))
+    fn notify_failure(&self, offset: u64, len: u64, mf_flags: MfFlags) -> Result {
+        holder::with_registry(|r| handle(r, self, r.last_snapshot(), offset, len, mf_flags))
+            // Unloading: let the kernel handle it.
+            .unwrap_or_else(|| Err(errno::eopnotsupp()))
     }
-}
-
-/// `[offset, offset + len)` of `holder`'s disk failed. Returns 0 if
-/// handled, a negative errno otherwise.
-pub(crate) fn notify_failure(holder: &Holder, offset: u64, len: u64, mf_flags: c_int) -> c_int {
-    holder::with_registry(|r| handle(r, holder, r.last_snapshot(), offset, len, mf_flags))
-        // Unloading: let the kernel handle it.
-        .unwrap_or(EOPNOTSUPP)
 }
 
 /// Failures accepted so far; each one's records in the failure log carry
@@ -75,20 +72,20 @@ fn handle(
     snap: Option<Arc<Snapshot>>,
     offset: u64,
     len: u64,
-    mf_flags: c_int,
-) -> c_int {
-    let raw = MfFlags::from_raw(mf_flags);
+    mf_flags: MfFlags,
+) -> Result {
+    let bits = mf_flags.bits();
     holder.stats.calls.fetch_add(1, Ordering::Relaxed);
-    let failure = match notify::check(offset, len, mf_flags) {
+    let failure = match notify::check(offset, len, mf_flags.as_raw()) {
         Ok(f) => f,
         Err(e) => {
             holder.stats.rejected.fetch_add(1, Ordering::Relaxed);
             pr_err!(
                 "{}: notify_failure refused ({e:?}): offset={offset:#x} len={len:#x} mf_flags={:#x}\n",
                 holder.name(),
-                raw.0
+                bits
             );
-            return e.errno();
+            return to_result(e.errno());
         }
     };
     holder.stats.record(&failure);
@@ -98,10 +95,10 @@ fn handle(
         holder.log_name(),
         failure.extent,
     );
-    log.add(What::Failure { mf_flags: raw.0 });
-    trace::failure(log.seq, log.holder, failure.extent, raw.0);
-    let rc = dispatch(r, holder, snap, &log, &failure, mf_flags);
+    log.add(What::Failure { mf_flags: bits });
+    trace::failure(log.seq, log.holder, failure.extent, bits);
+    let ret = dispatch(r, holder, snap, &log, &failure, mf_flags);
     // What memory_failure() gets back: the last record (not printed).
-    log.add(What::Result { rc });
-    rc
+    log.add(What::Result { rc: errno::of(ret) });
+    ret
 }

@@ -7,12 +7,13 @@
 
 use core::ops::ControlFlow;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::ffi::c_int;
 
+use kernel::error::{to_result, Result};
 use kernel::sync::Arc;
 
 use super::Log;
-use crate::errno::EOPNOTSUPP;
+use crate::abstractions::mm::MfFlags;
+use crate::errno::{self, eopnotsupp};
 use crate::holder::{Holder, Registry};
 use crate::observe::signals;
 use crate::observe::trace;
@@ -32,8 +33,8 @@ pub(super) fn dispatch(
     last: Option<Arc<Snapshot>>,
     log: &Log<'_>,
     failure: &notify::Failure,
-    mf_flags: c_int,
-) -> c_int {
+    mf_flags: MfFlags,
+) -> Result {
     // The snapshot found with the holder, if it is still current.
     let snap = match crate::holder::current_from(r, last) {
         Ok(s) => s,
@@ -43,21 +44,21 @@ pub(super) fn dispatch(
             log.add(What::NoStack {
                 errno: e.to_errno(),
             });
-            return EOPNOTSUPP;
+            return Err(eopnotsupp());
         }
     };
     let mut job = Job::new(&snap, holder, log, mf_flags);
     if let Err(error) = job.walk(failure.extent) {
         log.add(What::Stopped { error });
-        job.verdict.add(EOPNOTSUPP);
-        return job.verdict.result();
+        job.verdict.add(errno::EOPNOTSUPP);
+        return to_result(job.verdict.result());
     }
     if job.verdict.declined > 0 {
         // The parts no filesystem above handled: the reverse map's.
-        let rc = job.to_owners(r, failure);
-        job.verdict.settle_declined(rc);
+        let ret = job.to_owners(r, failure);
+        job.verdict.settle_declined(errno::of(ret));
     }
-    job.verdict.result()
+    to_result(job.verdict.result())
 }
 
 /// Tops of each kind one failure remembers: the reverse map leaves the files
@@ -70,7 +71,7 @@ struct Job<'a> {
     snap: &'a Snapshot,
     holder: &'a Holder,
     log: &'a Log<'a>,
-    mf_flags: c_int,
+    mf_flags: MfFlags,
     verdict: Verdict,
     handled: [DevId; MAX_HANDLED],
     nr_handled: usize,
@@ -86,7 +87,7 @@ struct Job<'a> {
 }
 
 impl<'a> Job<'a> {
-    fn new(snap: &'a Snapshot, holder: &'a Holder, log: &'a Log<'a>, mf_flags: c_int) -> Self {
+    fn new(snap: &'a Snapshot, holder: &'a Holder, log: &'a Log<'a>, mf_flags: MfFlags) -> Self {
         Job {
             snap,
             holder,
@@ -113,7 +114,7 @@ impl<'a> Job<'a> {
     }
 
     /// The reverse map for the tops no holder handled; what it returns.
-    fn to_owners(&self, r: &Registry, failure: &notify::Failure) -> c_int {
+    fn to_owners(&self, r: &Registry, failure: &notify::Failure) -> Result {
         // The disk's size matters to a whole-device failure only.
         let disk_bytes = match failure.extent {
             notify::Extent::WholeDevice => self
@@ -157,8 +158,8 @@ impl<'a> Job<'a> {
             }
             Kind::Top => self.top(entry, device, depth, r.offset, r.len),
             Kind::Whole => {
-                let rc = self.to_holder(entry, 0, u64::MAX);
-                if rc == EOPNOTSUPP {
+                let ret = self.to_holder(entry, 0, u64::MAX);
+                if errno::declined(ret) {
                     let whole = self.whole.get_or_insert([DevId(0); MAX_HANDLED]);
                     if let Some(slot) = whole.get_mut(self.nr_whole) {
                         *slot = device;
@@ -166,7 +167,7 @@ impl<'a> Job<'a> {
                         self.nr_whole = self.nr_whole.saturating_add(1);
                     }
                 }
-                self.report(entry, device, depth, None, rc);
+                self.report(entry, device, depth, None, ret);
             }
         }
     }
@@ -174,13 +175,13 @@ impl<'a> Job<'a> {
     /// `len` bytes of top device `device` (`entry`, looked up once for the
     /// call and the record), `depth` levels up, from `offset`.
     fn top(&mut self, entry: Option<&DevEntry>, device: DevId, depth: u32, offset: u64, len: u64) {
-        let rc = if depth == 0 {
+        let ret = if depth == 0 {
             // Nothing stacked on the pmem: whatever uses it directly.
-            EOPNOTSUPP
+            Err(eopnotsupp())
         } else {
             self.to_holder(entry, offset, len)
         };
-        if rc == EOPNOTSUPP {
+        if errno::declined(ret) {
             let declined = self
                 .declined
                 .get_or_insert([owners::Piece::default(); MAX_HANDLED]);
@@ -194,7 +195,7 @@ impl<'a> Job<'a> {
                 self.nr_declined = self.nr_declined.saturating_add(1);
             }
         }
-        self.report(entry, device, depth, Some((offset, len)), rc);
+        self.report(entry, device, depth, Some((offset, len)), ret);
     }
 
     /// Hand a range of dm device `entry` to the holder of its dax_device,
@@ -203,7 +204,7 @@ impl<'a> Job<'a> {
     /// answer `-ENXIO`, or `-EOPNOTSUPP` once its filesystem let go).
     /// Inlined, as `report`: each top of each failure calls both.
     #[inline]
-    fn to_holder(&self, entry: Option<&DevEntry>, offset: u64, len: u64) -> c_int {
+    fn to_holder(&self, entry: Option<&DevEntry>, offset: u64, len: u64) -> Result {
         match entry {
             Some(d) if d.info.dm => match &d.dax {
                 // The holder's kills (XFS: mf_dax_kill_procs()) are this
@@ -212,10 +213,10 @@ impl<'a> Job<'a> {
                     signals::listen(self.log, || dax.notify_failure(offset, len, self.mf_flags))
                 }
                 // Its table does not support DAX: no filesystem holds it.
-                None => EOPNOTSUPP,
+                None => Err(eopnotsupp()),
             },
             // A partition shares the pmem's dax_device, which we hold.
-            _ => EOPNOTSUPP,
+            _ => Err(eopnotsupp()),
         }
     }
 
@@ -227,8 +228,9 @@ impl<'a> Job<'a> {
         device: DevId,
         depth: u32,
         range: Option<(u64, u64)>,
-        rc: c_int,
+        ret: Result,
     ) {
+        let rc = errno::of(ret);
         self.verdict.add(rc);
         let stats = &self.holder.stats;
         match rc {
@@ -240,7 +242,7 @@ impl<'a> Job<'a> {
                     self.nr_handled = self.nr_handled.saturating_add(1);
                 }
             }
-            EOPNOTSUPP => count(&stats.declined),
+            errno::EOPNOTSUPP => count(&stats.declined),
             _ => count(&stats.failed),
         }
         let (offset, len) = range.unwrap_or((0, u64::MAX));

@@ -34,11 +34,3 @@ pub(crate) fn msleep(ms: u32) {
     // SAFETY: plain sleep; callers are in process context.
     unsafe { bindings::msleep(ms) }
 }
-
-/// Turn a closure result into the `int` a C walk's callback returns.
-pub(crate) fn to_c(r: kernel::error::Result) -> kernel::ffi::c_int {
-    match r {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}

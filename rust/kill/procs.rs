@@ -6,13 +6,13 @@
 
 use core::num::NonZeroU64;
 use core::sync::atomic::Ordering;
-use kernel::ffi::c_int;
 
-use kernel::error::Result;
+use kernel::error::{Error, Result};
 use kernel::prelude::*;
 
 use super::{self as kill, Collector, KillState};
 use crate::abstractions::fs::Inode;
+use crate::abstractions::mm::MfFlags;
 use crate::abstractions::task::TaskExt;
 use crate::errno;
 use crate::observe::events::Log;
@@ -28,10 +28,11 @@ pub(crate) struct Kill<'a> {
     state: &'a KillState,
     log: &'a Log<'a>,
     pub(crate) pre_remove: bool,
-    mf_flags: c_int,
+    mf_flags: MfFlags,
     handled: &'a [DevId],
     pub(crate) found: u64,
-    pub(crate) error: Option<c_int>,
+    /// The first kill error.
+    pub(crate) error: Option<Error>,
     /// `vm.memory_failure_early_kill`, read at most once per failure: when
     /// the first owner that another process maps is collected.
     early_kill: Option<bool>,
@@ -56,7 +57,7 @@ impl<'a> Kill<'a> {
         log: &'a Log<'a>,
         name: &str,
         pre_remove: bool,
-        mf_flags: c_int,
+        mf_flags: MfFlags,
         handled: &'a [DevId],
         pfn: u64,
     ) -> Self {
@@ -86,9 +87,8 @@ impl<'a> Kill<'a> {
     }
 
     /// Collect the tasks that map `o` of `inode` into the kill set and
-    /// unmap its pages; or, without a set, `mf_dax_kill_procs()`. 0 or a
-    /// negative errno.
-    fn collect(&mut self, inode: &Inode, o: &Owner) -> c_int {
+    /// unmap its pages; or, without a set, `mf_dax_kill_procs()`.
+    fn collect(&mut self, inode: &Inode, o: &Owner) -> Result {
         let c = match self.collector.as_mut() {
             Some(c) if !self.fallen_back => c,
             _ => {
@@ -116,7 +116,7 @@ impl<'a> Kill<'a> {
                 if !self.pre_remove {
                     kill::mark_poison(o.pfn, o.count);
                 }
-                0
+                Ok(())
             }
             Err(e) => {
                 // The tasks collected so far are still signalled once
@@ -159,7 +159,7 @@ impl<'a> Kill<'a> {
             let (pid, comm) = (task.pid(), task.comm());
             trace::kill(self.log.seq, pid, &comm, code, t.addr, i32::from(t.shift));
             let comm = Name::from_comm(&comm);
-            let rc = super::signal::send_mceerr(task, code, t.addr, t.shift);
+            let sent = super::signal::send_mceerr(task, code, t.addr, t.shift);
             if force {
                 kill::force_sigbus_current();
             }
@@ -172,12 +172,12 @@ impl<'a> Kill<'a> {
                 lsb: i32::from(t.shift),
                 kill_line: NonZeroU64::new(self.pfn),
             });
-            if rc < 0 {
+            if let Err(e) = sent {
                 pr_info!(
                     "{name}: error sending SIGBUS to pid {pid}: {}\n",
-                    errno::Name(kernel::error::Error::from_errno(rc))
+                    errno::Name(e)
                 );
-                self.error.get_or_insert(rc);
+                self.error.get_or_insert(e);
             }
         }
     }
@@ -191,7 +191,7 @@ impl<'a> Kill<'a> {
         }
         self.found = self.found.saturating_add(1);
         self.state.owners.fetch_add(1, Ordering::Relaxed);
-        let rc = self.collect(inode, &o);
+        let killed = self.collect(inode, &o);
         if self.pre_remove {
             if let Err(e) = kill::invalidate(inode, o.pgoff, o.count) {
                 // Rare (a fault dirtied the entry again three times); the
@@ -207,10 +207,11 @@ impl<'a> Kill<'a> {
                 );
             }
         }
-        if rc != 0 {
+        if let Err(e) = killed {
             self.state.errors.fetch_add(1, Ordering::Relaxed);
-            self.error.get_or_insert(rc);
+            self.error.get_or_insert(e);
         }
+        let rc = errno::of(killed);
         let found = trace::FileOwner {
             dev,
             ino: inode.ino(),
@@ -219,7 +220,7 @@ impl<'a> Kill<'a> {
             pfn: o.pfn,
         };
         trace::owner(self.log.seq, &found, rc);
-        if self.pre_remove && rc == 0 {
+        if self.pre_remove && killed.is_ok() {
             // A whole device can have many owners: one summary line.
             return Ok(());
         }

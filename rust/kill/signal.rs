@@ -4,12 +4,13 @@
 //! and the SIGBUS it gets (`BUS_MCEERR_AR`/`AO`, forced on a running task
 //! that blocks it), and the line `kill_proc()` logs for each.
 
+use kernel::error::{to_result, Result};
 use kernel::ffi::c_int;
-
 use kernel::task::Task;
 use kernel::types::ARef;
 
 use crate::abstractions::fs::Inode;
+use crate::abstractions::mm::MfFlags;
 use crate::abstractions::task::TaskExt;
 use crate::ffi::bindings;
 
@@ -17,10 +18,10 @@ use crate::ffi::bindings;
 pub(crate) type TaskRef = ARef<Task>;
 
 /// Send `task` SIGBUS with `code` (BUS_MCEERR_AR/AO), `si_addr` and
-/// `si_addr_lsb`: 0 or a negative errno.
-pub(crate) fn send_mceerr(task: &Task, code: i32, addr: u64, lsb: u8) -> c_int {
+/// `si_addr_lsb`.
+pub(crate) fn send_mceerr(task: &Task, code: i32, addr: u64, lsb: u8) -> Result {
     // SAFETY: `&Task` is a live task.
-    unsafe { bindings::daxhold_send_mceerr(task.as_ptr(), code, addr, u32::from(lsb)) }
+    to_result(unsafe { bindings::daxhold_send_mceerr(task.as_ptr(), code, addr, u32::from(lsb)) })
 }
 
 /// Whether the running task blocks or ignores SIGBUS.
@@ -39,13 +40,19 @@ pub(crate) fn force_sigbus_current() {
 /// `mf_dax_kill_procs()`: signal the tasks that map pages `[pgoff, pgoff +
 /// count)` of `inode`'s file (BUS_MCEERR_AR to the current task,
 /// BUS_MCEERR_AO to early-kill tasks; all of them for a pre-remove) and
-/// unmap those pages. 0 or a negative errno (`-EBUSY` if a DAX entry could
-/// not be locked).
-pub(crate) fn mf_dax_kill_procs(inode: &Inode, pgoff: u64, count: u64, mf_flags: c_int) -> c_int {
+/// unmap those pages (`EBUSY` if a DAX entry could not be locked).
+pub(crate) fn mf_dax_kill_procs(
+    inode: &Inode,
+    pgoff: u64,
+    count: u64,
+    mf_flags: MfFlags,
+) -> Result {
     let (Ok(index), Ok(count)) = (usize::try_from(pgoff), usize::try_from(count)) else {
-        return -(crate::pure::errname::ERANGE);
+        return Err(kernel::error::code::ERANGE);
     };
     // SAFETY: the inode is live, and so is its mapping; the kernel locks
     // what it walks.
-    unsafe { bindings::mf_dax_kill_procs(inode.mapping(), index, count, mf_flags) }
+    to_result(unsafe {
+        bindings::mf_dax_kill_procs(inode.mapping(), index, count, mf_flags.as_raw())
+    })
 }

@@ -14,8 +14,8 @@ use kernel::error::{code, to_result, Error, Result};
 use crate::abstractions::dax::DaxRef;
 pub(crate) use crate::abstractions::fs::Inode;
 use crate::abstractions::fs::SuperBlock;
+use crate::errno;
 use crate::ffi::bindings;
-use crate::ffi::to_c;
 use crate::pure::daxowner::{DaxEntry, Owner};
 
 /// `PAGE_SHIFT` on the architectures daxhold builds for.
@@ -215,7 +215,7 @@ unsafe extern "C" fn walk_trampoline<F: FnMut(&Inode) -> Result>(
     };
     // SAFETY: referenced by the walk for the call, which the borrow does
     // not outlive.
-    to_c(f(unsafe { Inode::from_raw(ptr) }))
+    errno::of(f(unsafe { Inode::from_raw(ptr) }))
 }
 
 /// # Safety
@@ -254,7 +254,7 @@ fn walk_sbs<F: FnMut(&Sb<'_>) -> c_int>(mut f: F) -> Result {
 /// Calls `f` on every mounted ext4, ext2 and XFS filesystem that sits on a
 /// block device. May sleep. Stops at `f`'s first error.
 pub(crate) fn for_each_sb<F: FnMut(&Sb<'_>) -> Result>(mut f: F) -> Result {
-    walk_sbs(|sb| to_c(f(sb)))
+    walk_sbs(|sb| errno::of(f(sb)))
 }
 
 /// Calls `f` on the ext4, ext2 or XFS filesystem mounted on block device
@@ -268,7 +268,7 @@ pub(crate) fn sb_on<F: FnMut(&Sb<'_>) -> Result>(dev: u32, mut f: F) -> Result<b
         }
         found = true;
         // Positive: found, stop (the walk reads it as success).
-        match to_c(f(sb)) {
+        match errno::of(f(sb)) {
             0 => 1,
             rc => rc,
         }

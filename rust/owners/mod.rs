@@ -26,13 +26,13 @@ mod walk;
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use kernel::ffi::c_int;
 
 use kernel::error::{code, Result};
 use kernel::prelude::*;
 
 use crate::abstractions::dax::DaxRef;
-use crate::errno::{self, EOPNOTSUPP};
+use crate::abstractions::mm::MfFlags;
+use crate::errno;
 use crate::kill::KillState;
 use crate::observe::events::Log;
 use crate::observe::trace::{self, NoFile};
@@ -182,8 +182,8 @@ pub(crate) struct Tops<'a> {
 /// in-core file on a declined device whose DAX entries map them (files on
 /// `tops.handled` devices had their filesystem handle its part); if no
 /// file maps them, check the declined pieces for filesystem metadata.
-/// Returns 0 when done (also when nothing owns them), the first kill error
-/// otherwise, and `-EOPNOTSUPP` if the owners cannot be read or no
+/// Returns `Ok` when done (also when nothing owns them), the first kill
+/// error otherwise, and `EOPNOTSUPP` if the owners cannot be read or no
 /// filesystem daxhold serves is there (then the kernel's per-page path
 /// runs).
 pub(crate) fn handle(
@@ -192,9 +192,9 @@ pub(crate) fn handle(
     disk: &Disk<'_>,
     failure: &Failure,
     disk_bytes: u64,
-    mf_flags: c_int,
+    mf_flags: MfFlags,
     tops: &Tops<'_>,
-) -> c_int {
+) -> Result {
     let name = disk.name;
     owners.stats.queries.fetch_add(1, Ordering::Relaxed);
     let (lo, hi) = match pfn_range(disk, failure, disk_bytes) {
@@ -204,7 +204,7 @@ pub(crate) fn handle(
                 "{name}: no pfn for the failed range ({}); left to the kernel\n",
                 errno::Name(e)
             );
-            return EOPNOTSUPP;
+            return Err(errno::eopnotsupp());
         }
     };
     let pre_remove = failure.kind == Kind::PreRemove;
@@ -240,10 +240,10 @@ pub(crate) fn handle(
     if kill.found == 0 {
         return no_owner(owners, log, disk, tops, &walked, (lo, hi));
     }
-    kill.error.unwrap_or(0)
+    kill.error.map_or(Ok(()), Err)
 }
 
-/// A failure of pfns `pfns` that no file maps: `-EOPNOTSUPP` where the
+/// A failure of pfns `pfns` that no file maps: `EOPNOTSUPP` where the
 /// kernel's own path may know better (no filesystem daxhold serves sits
 /// there, or it could not be read); else the declined pieces are checked
 /// for filesystem metadata, and if none is there the range is unowned.
@@ -255,7 +255,7 @@ fn no_owner(
     tops: &Tops<'_>,
     walked: &Walked,
     (lo, hi): (u64, u64),
-) -> c_int {
+) -> Result {
     let name = disk.name;
     // pfns `[lo, hi]`, as the trace events count them.
     let pages = hi.saturating_sub(lo).saturating_add(1);
@@ -265,7 +265,7 @@ fn no_owner(
         log.add(What::NotOurs { lo, hi });
     }
     if walked.foreign || walked.failed.is_err() {
-        return EOPNOTSUPP;
+        return Err(errno::eopnotsupp());
     }
     let metadata = crate::pure::nopanic::count(
         tops.declined
@@ -277,5 +277,5 @@ fn no_owner(
         no_file(NoFile::Unowned);
         log.add(What::Unowned { lo, hi });
     }
-    0
+    Ok(())
 }

@@ -34,18 +34,18 @@ pub(super) fn policy() -> BadblocksPolicy {
 }
 
 /// Write to `badblocks`: `report` or `kill`; scans again at once.
-pub(crate) fn policy_store(input: &[u8]) -> kernel::ffi::c_int {
+pub(crate) fn policy_store(input: &[u8]) -> Result {
     let Some(p) = BadblocksPolicy::parse(input) else {
         pr_err!(
             "badblocks: unknown policy {} (report or kill)\n",
             Shown(input)
         );
-        return code::EINVAL.to_errno();
+        return Err(code::EINVAL);
     };
     KILL.store(p == BadblocksPolicy::Kill, Ordering::Relaxed);
     pr_info!("badblocks: {}\n", p.name());
     bb::kick(0);
-    0
+    Ok(())
 }
 
 /// Read of `badblocks`.

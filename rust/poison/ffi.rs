@@ -192,7 +192,7 @@ pub(crate) unsafe extern "C" fn daxhold_ctl_badblocks_store(
 ) -> c_int {
     // SAFETY: guaranteed by the caller (sysfs).
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) };
-    crate::poison::policy_store(input)
+    crate::errno::of(crate::poison::policy_store(input))
 }
 
 /// `badblocks` show: fills `buf` (`size` bytes) and returns the length.

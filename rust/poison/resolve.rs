@@ -14,6 +14,7 @@ use kernel::prelude::*;
 use super::control::{policy, SIGNALLED, SIGNAL_ERRORS};
 use super::finding::{Finding, Findings, Kind, Text, FS, NAME};
 use crate::abstractions::fs::Inode;
+use crate::abstractions::mm::MfFlags;
 use crate::errno;
 use crate::kill::mf_dax_kill_procs;
 use crate::owners::index::{self, Sb, PAGE_SHIFT};
@@ -320,11 +321,12 @@ fn mapped_pages(
 /// (no MF_ACTION_REQUIRED), as memory_failure() does for an error found by
 /// a scrub.
 fn signal_early(pmem: Text<NAME>, dev: DevId, inode: &Inode, m: &MappedPages) {
-    let rc = mf_dax_kill_procs(inode, m.pgoff, m.count, 0);
+    let sent = mf_dax_kill_procs(inode, m.pgoff, m.count, MfFlags::from_raw(0));
     SIGNALLED.fetch_add(1, Ordering::Relaxed);
-    if rc != 0 {
+    if sent.is_err() {
         SIGNAL_ERRORS.fetch_add(1, Ordering::Relaxed);
     }
+    let rc = errno::of(sent);
     pr_warn!(
         "{}: badblocks: dev {}:{} ino {} pgoff {} pages {}: early-kill mappers signalled ({})\n",
         pmem,

@@ -8,7 +8,8 @@ use kernel::ffi::{c_int, c_void};
 
 use kernel::error::{to_result, Result};
 
-use crate::ffi::{bindings, to_c};
+use crate::errno;
+use crate::ffi::bindings;
 
 /// `DISK_NAME_LEN`-sized device name, NUL-padded.
 pub(crate) type DevName = [u8; 32];
@@ -83,7 +84,7 @@ unsafe extern "C" fn bdev_trampoline<F: FnMut(&BdevInfo) -> Result>(
     // SAFETY: guaranteed by the caller (the C walk calls us with the
     // context we gave it and a filled-in description on its stack).
     let (f, info) = unsafe { (&mut *ctx.cast::<F>(), &*info) };
-    to_c(f(&BdevInfo::from_raw(info)))
+    errno::of(f(&BdevInfo::from_raw(info)))
 }
 
 /// Call `f` on every block device. May sleep. Stops at `f`'s first error.
@@ -116,7 +117,7 @@ unsafe extern "C" fn target_trampoline<F: FnMut(&DmTarget<'_>) -> Result>(
         target_type: text(t.type_),
         params: text(t.params),
     };
-    to_c(f(&target))
+    errno::of(f(&target))
 }
 
 /// Call `f` on every target of the live table of dm device `dev`, read as

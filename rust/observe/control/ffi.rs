@@ -8,6 +8,7 @@
 
 use kernel::ffi::{c_char, c_int};
 
+use crate::errno;
 use crate::ffi::bindings;
 use crate::observe::control;
 use kernel::error::Result;
@@ -90,7 +91,7 @@ unsafe extern "C" fn daxhold_ctl_dev_show(
     // SAFETY: the attribute's name, NUL-terminated, static.
     let attr = unsafe { crate::ffi::cstr::bytes(attr) };
     // SAFETY: sysfs passes a writable page of `size` bytes.
-    control::dev_show(devt, attr, unsafe { output(buf, size) })
+    errno::len(control::dev_show(devt, attr, unsafe { output(buf, size) }))
 }
 
 /// # Safety
@@ -123,7 +124,7 @@ unsafe fn output<'a>(buf: *mut c_char, size: usize) -> &'a mut [u8] {
 /// Called by the sysfs glue with the written buffer and its length.
 unsafe extern "C" fn daxhold_ctl_attach(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
-    control::attach(unsafe { input(buf, len) })
+    errno::of(control::attach(unsafe { input(buf, len) }))
 }
 
 /// `detach` store.
@@ -133,7 +134,7 @@ unsafe extern "C" fn daxhold_ctl_attach(buf: *const c_char, len: usize) -> c_int
 /// Called by the sysfs glue with the written buffer and its length.
 unsafe extern "C" fn daxhold_ctl_detach(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
-    control::detach(unsafe { input(buf, len) })
+    errno::of(control::detach(unsafe { input(buf, len) }))
 }
 
 /// `holders` show: fills `buf` (`size` bytes) and returns the length.
@@ -153,7 +154,7 @@ unsafe extern "C" fn daxhold_ctl_holders(buf: *mut c_char, size: usize) -> isize
 /// Called by the sysfs glue with the written buffer and its length.
 unsafe extern "C" fn daxhold_ctl_rescan(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
-    control::rescan(unsafe { input(buf, len) })
+    errno::of(control::rescan(unsafe { input(buf, len) }))
 }
 
 /// `translate` store.
@@ -163,7 +164,7 @@ unsafe extern "C" fn daxhold_ctl_rescan(buf: *const c_char, len: usize) -> c_int
 /// Called by the sysfs glue with the written buffer and its length.
 unsafe extern "C" fn daxhold_ctl_translate(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
-    control::translate(unsafe { input(buf, len) })
+    errno::of(control::translate(unsafe { input(buf, len) }))
 }
 
 /// `policy` store.
@@ -173,7 +174,7 @@ unsafe extern "C" fn daxhold_ctl_translate(buf: *const c_char, len: usize) -> c_
 /// Called by the sysfs glue with the written buffer and its length.
 unsafe extern "C" fn daxhold_ctl_policy_store(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
-    control::policy_store(unsafe { input(buf, len) })
+    errno::of(control::policy_store(unsafe { input(buf, len) }))
 }
 
 /// `policy` show: fills `buf` (`size` bytes) and returns the length.
@@ -223,5 +224,5 @@ unsafe extern "C" fn daxhold_ctl_metadata_show(buf: *mut c_char, size: usize) ->
 /// Called by the sysfs glue with the written buffer and its length.
 unsafe extern "C" fn daxhold_ctl_metadata_store(buf: *const c_char, len: usize) -> c_int {
     // SAFETY: sysfs passes `len` readable bytes.
-    control::metadata_store(unsafe { input(buf, len) })
+    errno::of(control::metadata_store(unsafe { input(buf, len) }))
 }

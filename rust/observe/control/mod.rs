@@ -7,9 +7,8 @@ pub(crate) mod ffi;
 
 use core::fmt::Write;
 use core::sync::atomic::Ordering;
-use kernel::ffi::c_int;
 
-use kernel::error::{code, Result};
+use kernel::error::{code, Error, Result};
 use kernel::prelude::*;
 
 use crate::holder::{self, Holder, Registry};
@@ -28,28 +27,26 @@ fn parse(op: &str, input: &[u8]) -> core::result::Result<DevPath, NameError> {
     })
 }
 
-fn errno_of(r: Option<Result>) -> c_int {
-    match r {
-        Some(Ok(())) => 0,
-        Some(Err(e)) => e.to_errno(),
-        None => code::ENODEV.to_errno(),
-    }
+/// A control call's result; `ENODEV` if the module is going away.
+fn held<T>(r: Option<Result<T>>) -> Result<T> {
+    r.unwrap_or(Err(code::ENODEV))
+}
+
+/// A parse error of the pure code as a kernel [`Error`].
+fn error(errno: i32) -> Error {
+    Error::from_errno(errno)
 }
 
 /// Write to `attach`.
-pub(crate) fn attach(input: &[u8]) -> c_int {
-    match parse("attach", input) {
-        Ok(path) => errno_of(holder::with_registry(|r| r.attach("attach", &path))),
-        Err(e) => e.errno(),
-    }
+pub(crate) fn attach(input: &[u8]) -> Result {
+    let path = parse("attach", input).map_err(|e| error(e.errno()))?;
+    held(holder::with_registry(|r| r.attach("attach", &path)))
 }
 
 /// Write to `detach`.
-pub(crate) fn detach(input: &[u8]) -> c_int {
-    match parse("detach", input) {
-        Ok(path) => errno_of(holder::with_registry(|r| r.detach(&path))),
-        Err(e) => e.errno(),
-    }
+pub(crate) fn detach(input: &[u8]) -> Result {
+    let path = parse("detach", input).map_err(|e| error(e.errno()))?;
+    held(holder::with_registry(|r| r.detach(&path)))
 }
 
 /// Attach every device of the `devices=` parameter, or fail the load with
@@ -59,7 +56,7 @@ pub(crate) fn detach(input: &[u8]) -> c_int {
 pub(crate) fn attach_param(registry: &Registry, list: &[u8]) -> Result {
     let mut seen = [None::<u32>; holder::MAX_HOLDERS];
     for item in name::split_list(list) {
-        let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
+        let path = parse("devices=", item).map_err(|e| error(e.errno()))?;
         let dev = registry.check("devices=", &path)?;
         if seen.contains(&Some(dev)) {
             pr_err!("devices=: {}: named twice\n", path.as_str());
@@ -72,7 +69,7 @@ pub(crate) fn attach_param(registry: &Registry, list: &[u8]) -> Result {
         *slot = Some(dev);
     }
     for item in name::split_list(list) {
-        let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
+        let path = parse("devices=", item).map_err(|e| error(e.errno()))?;
         registry.attach("devices=", &path)?;
     }
     Ok(())
@@ -139,16 +136,14 @@ fn dev_value(out: &mut FixedBuf<'_>, h: &Holder, attr: &[u8]) -> Option<core::fm
 }
 
 /// Read of `devices/<disk>/<attr>` of the held disk `devt`, into `out`:
-/// the length, or `-ENODEV` if it is no longer held (detached while the
-/// read started), `-ENOENT` for a name this module has no value for.
-pub(crate) fn dev_show(devt: u32, attr: &[u8], out: &mut [u8]) -> isize {
+/// the length, or `ENODEV` if it is no longer held (detached while the
+/// read started), `ENOENT` for a name this module has no value for.
+pub(crate) fn dev_show(devt: u32, attr: &[u8], out: &mut [u8]) -> Result<usize> {
     let mut buf = FixedBuf::new(out);
     let shown = holder::with_registry(|r| r.with_dev(devt, |h| dev_value(&mut buf, h, attr)));
-    match shown.flatten().map(|v| v.ok_or(code::ENOENT)) {
-        None => code::ENODEV.to_errno() as isize,
-        Some(Ok(_)) => buf.len() as isize,
-        Some(Err(e)) => e.to_errno() as isize,
-    }
+    // A value cut at the end of the page is shown as it is.
+    let _cut = shown.flatten().ok_or(code::ENODEV)?.ok_or(code::ENOENT)?;
+    Ok(buf.len())
 }
 
 /// Read of `holders`: one line per held disk, into `out`; the length.
@@ -165,8 +160,8 @@ pub(crate) fn holders(out: &mut [u8]) -> usize {
 
 /// Write to `rescan` (any content): read the stack again and apply the
 /// attach policy now.
-pub(crate) fn rescan(_input: &[u8]) -> c_int {
-    errno_of(holder::with_registry(crate::holder::rescan))
+pub(crate) fn rescan(_input: &[u8]) -> Result {
+    held(holder::with_registry(crate::holder::rescan))
 }
 
 /// Parse a `policy=` value, with one line on error.
@@ -181,12 +176,9 @@ pub(crate) fn parse_policy(what: &str, input: &[u8]) -> Result<Policy> {
 }
 
 /// Write to `policy`: switch the attach policy and apply it at once.
-pub(crate) fn policy_store(input: &[u8]) -> c_int {
-    let policy = match parse_policy("policy", input) {
-        Ok(p) => p,
-        Err(e) => return e.to_errno(),
-    };
-    errno_of(holder::with_registry(|r| {
+pub(crate) fn policy_store(input: &[u8]) -> Result {
+    let policy = parse_policy("policy", input)?;
+    held(holder::with_registry(|r| {
         r.set_policy(policy);
         pr_info!("policy: {}\n", policy.name());
         crate::holder::rescan(r)
@@ -222,15 +214,15 @@ pub(crate) fn last_failure_show(out: &mut [u8]) -> usize {
 }
 
 /// Write to `metadata`: `shutdown` or `report`.
-pub(crate) fn metadata_store(input: &[u8]) -> c_int {
+pub(crate) fn metadata_store(input: &[u8]) -> Result {
     let Some(p) = MetadataPolicy::parse(input) else {
         pr_err!(
             "metadata: unknown policy {} (shutdown or report)\n",
             Shown(input)
         );
-        return code::EINVAL.to_errno();
+        return Err(code::EINVAL);
     };
-    errno_of(holder::with_registry(|r| {
+    held(holder::with_registry(|r| {
         r.owners.set_metadata(p);
         pr_info!("metadata: {}\n", p.name());
         Ok(())
@@ -248,18 +240,15 @@ pub(crate) fn metadata_show(out: &mut [u8]) -> usize {
 
 /// Write to `translate`: `<disk> <offset> <len>` of a held disk, translated
 /// and logged without acting on it.
-pub(crate) fn translate(input: &[u8]) -> c_int {
-    let req = match request::parse(input) {
-        Ok(r) => r,
-        Err(e) => {
-            pr_err!("translate: {}: {}\n", Shown(input), e.what());
-            return e.errno();
-        }
-    };
-    let r = holder::with_registry(|r| {
+pub(crate) fn translate(input: &[u8]) -> Result {
+    let req = request::parse(input).map_err(|e| {
+        pr_err!("translate: {}: {}\n", Shown(input), e.what());
+        error(e.errno())
+    })?;
+    held(holder::with_registry(|r| {
         let Some(h) = r.find_by_name(req.disk) else {
             pr_err!("translate: {}: not attached\n", Shown(req.disk));
-            return code::ENOENT.to_errno();
+            return Err(code::ENOENT);
         };
         crate::dispatch::dry_run(r, &h, req.extent, |n, hit| {
             pr_info!(
@@ -272,28 +261,24 @@ pub(crate) fn translate(input: &[u8]) -> c_int {
                 hit.depth
             );
         })
-    });
-    r.unwrap_or(code::ENODEV.to_errno())
+    }))
 }
 
 /// Write to `/proc/fs/daxhold/translate`: `<disk> <offset> <len>` as for
 /// [`translate`], answered into `out` (one line per piece, read back on
-/// the same open file) instead of dmesg: its length, or a negative errno
-/// (with one dmesg line).
-pub(crate) fn translate_answer(input: &[u8], out: &mut [u8]) -> isize {
-    let req = match request::parse(input) {
-        Ok(r) => r,
-        Err(e) => {
-            pr_err!("translate: {}: {}\n", Shown(input), e.what());
-            return e.errno() as isize;
-        }
-    };
+/// the same open file) instead of dmesg: its length, or an error (with
+/// one dmesg line).
+pub(crate) fn translate_answer(input: &[u8], out: &mut [u8]) -> Result<usize> {
+    let req = request::parse(input).map_err(|e| {
+        pr_err!("translate: {}: {}\n", Shown(input), e.what());
+        error(e.errno())
+    })?;
     let mut buf = FixedBuf::new(out);
     let mut full = false;
-    let rc = holder::with_registry(|r| {
+    held(holder::with_registry(|r| {
         let Some(h) = r.find_by_name(req.disk) else {
             pr_err!("translate: {}: not attached\n", Shown(req.disk));
-            return code::ENOENT.to_errno();
+            return Err(code::ENOENT);
         };
         crate::dispatch::dry_run(r, &h, req.extent, |_, hit| {
             let (major, minor) = (hit.dev.0 >> 20, hit.dev.0 & 0xfffff);
@@ -304,17 +289,13 @@ pub(crate) fn translate_answer(input: &[u8], out: &mut [u8]) -> isize {
             )
             .is_err();
         })
-    })
-    .unwrap_or(code::ENODEV.to_errno());
-    if rc < 0 {
-        return rc as isize;
-    }
+    }))?;
     if full {
         pr_err!(
             "translate: {}: the answer is longer than a page; ask for a smaller range\n",
             Shown(input)
         );
-        return code::EFBIG.to_errno() as isize;
+        return Err(code::EFBIG);
     }
-    buf.len() as isize
+    Ok(buf.len())
 }

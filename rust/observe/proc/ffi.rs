@@ -85,7 +85,7 @@ unsafe extern "C" fn daxhold_ctl_translate_answer(
     let req = unsafe { core::slice::from_raw_parts(req.cast::<u8>(), len) };
     // SAFETY: `size` writable bytes, not overlapping `req` (our contract).
     let out = unsafe { core::slice::from_raw_parts_mut(out.cast::<u8>(), size) };
-    crate::observe::control::translate_answer(req, out)
+    crate::errno::len(crate::observe::control::translate_answer(req, out))
 }
 
 /// Remove the directory and its files; returns once no show call runs and

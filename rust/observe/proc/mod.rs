@@ -73,12 +73,8 @@ pub(crate) fn show(out: &mut SeqOut<'_>, file: ProcFile) -> c_int {
             Ok(())
         }
     });
-    match shown {
-        Some(Ok(())) => 0,
-        Some(Err(e)) => e.to_errno(),
-        // Unloading (the files are going).
-        None => code::ENODEV.to_errno(),
-    }
+    // `ENODEV` while unloading (the files are going).
+    crate::errno::of(shown.unwrap_or(Err(code::ENODEV)))
 }
 
 /// Write one line; a full `seq_file` buffer is not an error here (the
