@@ -108,7 +108,7 @@ unsafe extern "C" fn daxhold_proc_show(m: *mut bindings::seq_file, file: u32) ->
         return kernel::error::code::EINVAL.to_errno();
     };
     match ProcFile::from_number(file) {
-        Some(f) => crate::observe::proc::show(&mut out, f),
+        Some(f) => crate::errno::of(crate::observe::proc::show(&mut out, f)),
         None => kernel::error::code::EINVAL.to_errno(),
     }
 }

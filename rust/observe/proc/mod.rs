@@ -24,7 +24,6 @@ use core::fmt::Write;
 
 use kernel::c_str;
 use kernel::error::{code, Result};
-use kernel::ffi::c_int;
 use kernel::prelude::*;
 
 use crate::holder::{self, Registry, MAX_HOLDERS};
@@ -61,8 +60,8 @@ pub(crate) fn exit() {
     ffi::exit();
 }
 
-/// Write file `file` into `out`: 0, or a negative errno for the reader.
-pub(crate) fn show(out: &mut SeqOut<'_>, file: ProcFile) -> c_int {
+/// Write file `file` into `out`, or the error for the reader.
+pub(crate) fn show(out: &mut SeqOut<'_>, file: ProcFile) -> Result {
     let shown = holder::with_registry(|r| match file {
         ProcFile::Stack => show_stack(r, out),
         ProcFile::Events => show_events(r, out),
@@ -74,7 +73,7 @@ pub(crate) fn show(out: &mut SeqOut<'_>, file: ProcFile) -> c_int {
         }
     });
     // `ENODEV` while unloading (the files are going).
-    crate::errno::of(shown.unwrap_or(Err(code::ENODEV)))
+    shown.unwrap_or(Err(code::ENODEV))
 }
 
 /// Write one line; a full `seq_file` buffer is not an error here (the
