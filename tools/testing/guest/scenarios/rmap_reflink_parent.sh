@@ -16,6 +16,8 @@
 #     child's fault on B inserts B's own DAX entry and leaves A's mapping
 #     alone; the scenario checks it in pagemap), and a task is collected,
 #     as collect_procs_fsdax() does, only where its PTE maps the page.
+# The trace events say the same: a daxhold_owner per file (the shared
+# pfn, the failure's one seq) and a daxhold_kill per signalled task.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -23,7 +25,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 42
+plan 53
 
 check "ndctl create-namespace -m fsdax" make_fsdax_all
 check "insmod daxhold (policy stacked)" daxhold_load
@@ -37,8 +39,10 @@ mkdir -p /mnt/x
 check "mount -o dax /dev/mapper/lin" mount -t xfs -o dax /dev/mapper/lin /mnt/x
 check "/proc/mounts shows dax" mount_has_dax /mnt/x
 
+check "daxhold trace events on" trace_on
+
 # pair NAME [--early-kill]: files NAME.a and its reflink copy NAME.b, then
-# reflink_pair on them; its output in /tmp/pair.out.  13 tests.
+# reflink_pair on them; its output in /tmp/pair.out.  17 tests.
 pair() {
 	n=$1 a=/mnt/x/$1.a b=/mnt/x/$1.b
 	dd if=/dev/urandom of=$a bs=4096 count=16 2>/dev/null
@@ -51,6 +55,7 @@ pair() {
 		"$1: page 0 of B is the same block as A's (FIEMAP)"
 	o0=$(field owners "$(cat /sys/kernel/daxhold/index)")
 	dmesg_mark "$1"
+	trace_clear
 	shift
 	reflink_pair "$a" "$b" "$@" > /tmp/pair.out 2>&1
 	is $? 0 "$n: reflink_pair ran"
@@ -79,12 +84,26 @@ pair() {
 	daxhold_wait ' -> top '
 	daxhold_lines > /tmp/dh.lines
 	diag_file /tmp/dh.lines
+	# The trace events: both owners in the one failure, and the kills.
+	for ino in $(stat -c %i "$a") $(stat -c %i "$b"); do
+		_o=$(trace_ev daxhold_owner | grep " ino=$ino ")
+		is "$(field dev "$_o") $(field pgoff "$_o") $(field count "$_o") $(field pfn "$_o") $(field kind "$_o") $(field rc "$_o")" \
+			"$d 0 1 $pfn file 0" "$n: trace: daxhold_owner ino $ino: pgoff 0, one page, the shared pfn, rc 0"
+	done
+	is "$(trace_ev daxhold_owner | sed 's/ .*//' | sort -u)" "$(trace_ev daxhold_failure | sed 's/ .*//')" \
+		"$n: trace: both owners carry the one failure's seq"
+	_k=$(trace_ev daxhold_kill | grep " pid=$(kv child_pid /tmp/pair.out) ")
+	is "$(field si_code "$_k") $(field addr "$_k") $(field lsb "$_k")" \
+		"BUS_MCEERR_AR $(kv child_vaddr /tmp/pair.out) 12" \
+		"$n: trace: daxhold_kill of the child: AR, its page, lsb 12"
+	parent_kill=$(trace_ev daxhold_kill | grep " pid=$(kv parent_pid /tmp/pair.out) ")
 }
 
 # 1. The parent without early kill.
 pair nokill
 is "$parent_sig" "parent nosignal" "no early kill: the parent is not signalled"
 is "$parent_lines" 0 "no early kill: no kill line for the parent"
+is "$parent_kill" "" "no early kill: no daxhold_kill trace event for the parent"
 
 # 2. The parent with early kill.
 pair early --early-kill
@@ -93,6 +112,9 @@ is "$(field si_addr "$parent_sig")" "$(kv parent_vaddr /tmp/pair.out)" \
 	"early kill: si_addr is the parent's page 0 of A"
 is "$(field si_addr_lsb "$parent_sig")" 12 "early kill: si_addr_lsb 12"
 is "$parent_lines" 1 "early kill: the kernel's kill line for the parent, once"
+is "$(field si_code "$parent_kill") $(field addr "$parent_kill") $(field lsb "$parent_kill")" \
+	"BUS_MCEERR_AO $(kv parent_vaddr /tmp/pair.out) 12" \
+	"early kill: trace: daxhold_kill of the parent: AO, its page 0 of A, lsb 12"
 
 like "$(cat /sys/kernel/daxhold/index)" ' walks=[1-9][0-9]* inodes=[1-9][0-9]* ' \
 	"index: filesystems walked and inodes looked at"
