@@ -3,8 +3,8 @@
 # kill_dax() sends notify_failure(0, U64_MAX, MF_MEM_PRE_REMOVE) to the
 # holder and clears the slot; daxhold must log and count it, survive, let
 # go of the device by name afterwards, re-attach once the namespace is
-# back, and unload cleanly.  Also: removal with daxhold still attached,
-# then rmmod.
+# back, and unload cleanly (its daxhold_failure trace event says the same).
+# Also: removal with daxhold still attached, then rmmod.
 #
 # daxhold-test: nvdimms=1
 # daxhold-test: modules=daxhold
@@ -12,7 +12,7 @@
 . /daxtest/lib.sh
 require_module daxhold
 
-plan 16
+plan 18
 
 check "fsdax namespace" make_fsdax_all
 check "insmod daxhold devices=pmem0" daxhold_load devices=pmem0
@@ -20,6 +20,7 @@ check "insmod daxhold devices=pmem0" daxhold_load devices=pmem0
 ns=$(cat /sys/block/pmem0/device/namespace)
 diag "pmem0 is $ns"
 
+check "daxhold trace events on" trace_on
 dmesg_mark remove1
 check "ndctl disable-namespace $ns" ndctl disable-namespace "$ns"
 daxhold_wait 'pmem0: notify_failure offset=0x0 len=0xffffffffffffffff '
@@ -27,6 +28,9 @@ dmesg_grep_since_mark 'daxhold: ' | strip_ts > /tmp/rm.lines
 diag_file /tmp/rm.lines
 is "$(grep -c 'pmem0: notify_failure offset=0x0 len=0xffffffffffffffff mf_flags=0x80 (MF_MEM_PRE_REMOVE)' /tmp/rm.lines)" 1 \
 	"one PRE_REMOVE notify_failure for the whole device"
+tf=$(trace_ev daxhold_failure)
+is "$(printf '%s\n' "$tf" | grep -c .) $(field pmem "$tf") $(field offset "$tf") $(field len "$tf") $(field mf_flags "$tf")" \
+	"1 pmem0 0x0 0xffffffffffffffff 0x80" "trace: one daxhold_failure, the whole of pmem0, MF_MEM_PRE_REMOVE"
 is "$(daxhold_field pmem0 pre_remove)" 1 "pre_remove counted"
 is "$(daxhold_field pmem0 bytes)" 0 "the whole-device form adds no bytes"
 check "/dev/pmem0 is gone" test ! -e /dev/pmem0
