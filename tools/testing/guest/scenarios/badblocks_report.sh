@@ -8,7 +8,8 @@
 #   - within seconds dmesg names the damaged file (device chain, pmem
 #     sector, fs, inode, file offset) once, and /proc/fs/daxhold/poison
 #     lists the bad range, its top (pmemN>pmemNp1) and the file at the
-#     offset FIEMAP gives (filefrag -v), not mapped; no other file;
+#     offset FIEMAP gives (filefrag -v), not mapped; no other file; the
+#     daxhold_badblocks and daxhold_poison trace events say the same;
 #   - a policy write (which rescans) does not report it again;
 #   - an O_DIRECT rewrite of those sectors through the pmem's block device
 #     (the pmem driver's clear-poison path) clears the poison: badblocks
@@ -38,7 +39,7 @@ PART_START=2048
 P=/proc/fs/daxhold/poison
 BBP=/sys/kernel/daxhold/badblocks
 
-plan 52
+plan 56
 
 # bb: the pmem's badblocks on one line ("64 8;200 1").
 bb() {
@@ -96,7 +97,8 @@ is "$(grep -c . $P)" 1 "$P has only its header before any poison"
 is "$(head -n 1 $P)" "# daxhold poison v1" "$P header"
 is "$(stat -c %a $P)" 400 "$P is mode 0400"
 
-# 13-21: inject under a.dat's block 3, with notification.
+# 13-24: inject under a.dat's block 3, with notification.
+check "daxhold trace events on" trace_on
 dmesg_mark "inject under a.dat"
 check "ndctl inject-error --block=$S --count=8 $ns" \
 	ndctl inject-error --block=$S --count=8 "$ns"
@@ -113,16 +115,26 @@ is "$(grep -c '^unowned ' $P)" 0 "$P: nothing unowned"
 dmsg="daxhold: $bd: known poison: sector $S -> $bd>$part sector $((pblk * 8)): ext4 dev $fsdev ino $ino offset 0x3000 len 0x1000: damaged"
 is "$(dmesg_since_mark | strip_ts | grep -c "known poison")" 1 "one known-poison line in dmesg"
 is "$(dmesg_since_mark | strip_ts | grep "known poison")" "$dmsg" "it names the device chain, sector, fs, inode and offset"
+# poison_ev STATE: the daxhold_poison event of a.dat in STATE, its fields.
+poison_ev() {
+	trace_ev daxhold_poison | grep " kind=file ino=$ino .* state=$1\$"
+}
+tp=$(poison_ev damaged)
+is "$(field pmem "$tp") $(field sector "$tp") $(field chain "$tp") $(field top_sector "$tp") $(field dev "$tp") $(field offset "$tp") $(field len "$tp")" \
+	"$bd $S $bd>$part $((pblk * 8)) $fsdev 0x3000 0x1000" \
+	"trace: daxhold_poison of a.dat, damaged: the same sector, chain, top sector, dev, offset"
+is "$(trace_ev daxhold_badblocks | grep -c "^pmem=$bd sector=$S sectors=8 state=new\$")" 1 \
+	"trace: one daxhold_badblocks state=new for the range"
 like "$(cat /sys/kernel/daxhold/index)" "bb_ranges=1 bb_files=1 " "index counters: one range, one file"
 
-# 22-24: rescanning (a policy write) reports nothing again.
+# 25-27: rescanning (a policy write) reports nothing again.
 dmesg_mark "rescan"
 expect_write ok "report to $BBP" $BBP report
 sleep 1
 is "$(dmesg_since_mark | grep -c 'known poison')" 0 "a rescan does not report it again"
 is "$(cat $BBP)" report "$BBP reads report"
 
-# 25-30: the recovery write clears it.
+# 28-34: the recovery write clears it.
 dmesg_mark "rewrite"
 out=$(xfs_io -c "pwrite -S 0x5a 0x3000 0x1000" /mnt/p/a.dat 2>&1)
 diag "pwrite on the DAX file under nfit_test: $out"
@@ -134,11 +146,14 @@ is "$(grep -c . $P)" 1 "$P is back to its header"
 is "$(dmesg_since_mark | strip_ts | grep 'known poison')" \
 	"daxhold: $bd: known poison: sector $S -> $bd>$part sector $((pblk * 8)): ext4 dev $fsdev ino $ino offset 0x3000 len 0x1000: cleared" \
 	"one 'cleared' line for it"
+tp=$(poison_ev cleared)
+is "$(field sector "$tp") $(field top_sector "$tp") $(field offset "$tp")" "$S $((pblk * 8)) 0x3000" \
+	"trace: daxhold_poison of a.dat, cleared"
 is "$(dd if=/mnt/p/a.dat bs=4096 skip=3 count=1 2>/dev/null | od -An -tx1 -v | tr -s ' ' '\n' | grep . | sort -u | tr '\n' ' ')" \
 	"5a " "block 3 reads back as written"
 is "$(md5sum < /mnt/p/b.dat)" "$sum_b" "b.dat is unchanged"
 
-# 31-34: free space, then metadata.  dumpe2fs gives the last free block
+# 35-38: free space, then metadata.  dumpe2fs gives the last free block
 # of the filesystem (files take free blocks from the front of a free
 # range) and group 0's inode table.
 dumpe2fs "/dev/$part" > /tmp/dumpe2fs.out 2>/dev/null
@@ -161,13 +176,13 @@ is "$(grep "^metadata $bd sector=$M " $P)" \
 	"metadata $bd sector=$M fsdev=$fsdev fs=ext4 what=inode_table_of_group_0" \
 	"$P: the inode table is metadata"
 
-# 35-37: garbage to the policy file.
+# 39-41: garbage to the policy file.
 dmesg_mark "garbage"
 expect_write errno=EINVAL "garbage to $BBP: EINVAL" $BBP bogus
 is "$(dmesg_since_mark | strip_ts | grep -cF 'badblocks: unknown policy "bogus" (report or kill)')" 1 "one line says why, naming the value"
 is "$(cat $BBP)" report "the policy is unchanged"
 
-# 38-43: detach forgets a disk's known poison without "cleared" lines;
+# 42-47: detach forgets a disk's known poison without "cleared" lines;
 # attach reads it again.
 dmesg_mark "detach"
 expect_write ok "detach $bd" "$DAXHOLD_SYSFS/detach" "$bd"
@@ -180,7 +195,7 @@ expect_write ok "attach $bd again" "$DAXHOLD_SYSFS/attach" "$bd"
 UNTIL_SECONDS=10 until_ok grep -q "^metadata $bd sector=$M " $P
 is "$(grep -c '^bad ' $P)" 2 "$P lists its two bad ranges again after attach"
 
-# 44-48: unload while scans are queued or running: an injection in the
+# 48-52: unload while scans are queued or running: an injection in the
 # background (its badblocks_set may land during the unload), and a policy
 # write (a scan queued at once) right before rmmod; then load again: the
 # scan at attach finds the free-space ranges (the inode table's may be
@@ -200,7 +215,7 @@ is "$(grep -c "^bad $bd sector=\($R\|$F\) sectors=8 " $P)" 2 \
 like "$(grep "^unowned $bd sector=$R " $P)" "fs=ext4 sector_top=$(((fblk - 8) * 8)) sectors=8\$" \
 	"the one injected before rmmod is unowned free space"
 
-# 49-51: the namespace goes away under the held disk with known poison:
+# 53-56: the namespace goes away under the held disk with known poison:
 # no oops, the disk is let go, its entries forgotten.
 check "umount /mnt/p" umount /mnt/p
 dmesg_mark "disable-namespace"
