@@ -1101,3 +1101,10 @@ trace_clear() {
 trace_ev() {
 	sed -n "s/.* $1: //p" "$TRACEFS/trace"
 }
+
+# kill_ev PID: "SI_CODE ADDR LSB" of the daxhold_kill event of PID in the
+# buffer ("  " if there is none).
+kill_ev() {
+	_k=$(trace_ev daxhold_kill | grep " pid=$1 ")
+	echo "$(field si_code "$_k") $(field addr "$_k") $(field lsb "$_k")"
+}

@@ -55,8 +55,7 @@ round() {
 	is "$(field dev "$o") $(field pgoff "$o") $(field count "$o") $(field kind "$o") $(field rc "$o")" \
 		"$(devnum "$2") 3 1 file 0" \
 		"$2 $3: trace: daxhold_owner of the file: its dev_t, pgoff 3, one page, file, rc 0"
-	k=$(trace_ev daxhold_kill | grep " pid=$ao_pid ")
-	is "$(field si_code "$k") $(field addr "$k") $(field lsb "$k")" \
+	is "$(kill_ev "$ao_pid")" \
 		"BUS_MCEERR_AO $(kv vaddr /tmp/ao.out) 12" \
 		"$2 $3: trace: daxhold_kill of the early-kill mapper: AO, its address, lsb 12"
 }

@@ -86,12 +86,10 @@ round() {
 
 check "daxhold trace events on" trace_on
 round daxhold
-k=$(trace_ev daxhold_kill | grep " pid=$ao_pid ")
 ao_addr=$(printf '0x%x' $(( $(kv vaddr /tmp/ao.out) + 8192 )))
-is "$(field si_code "$k") $(field addr "$k") $(field lsb "$k")" "BUS_MCEERR_AO $ao_addr 21" \
+is "$(kill_ev "$ao_pid")" "BUS_MCEERR_AO $ao_addr 21" \
 	"daxhold: trace: daxhold_kill of the mapper: AO, its address of page $((_p + 2)), lsb 21"
-k=$(trace_ev daxhold_kill | grep " pid=$(kv pid /tmp/ar.out) ")
-is "$(field si_code "$k") $(field addr "$k") $(field lsb "$k")" \
+is "$(kill_ev "$(kv pid /tmp/ar.out)")" \
 	"BUS_MCEERR_AR $(kv vaddr /tmp/ar.out) 21" \
 	"daxhold: trace: daxhold_kill of the poisoner: AR, its address, lsb 21"
 o=$(trace_ev daxhold_owner | grep " ino=$(stat -c %i /mnt/p/daxhold) ")
