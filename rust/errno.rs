@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Errnos 6.12's `kernel::error::code` does not name.
+//! Errnos 6.12's `kernel::error::code` does not name, and a `Result` as the
+//! C callbacks return it ([`of`], [`len`]).
 
 use kernel::error::{Error, Result};
 
