@@ -32,20 +32,15 @@ fn held<T>(r: Option<Result<T>>) -> Result<T> {
     r.unwrap_or(Err(code::ENODEV))
 }
 
-/// A parse error of the pure code as a kernel [`Error`].
-fn error(errno: i32) -> Error {
-    Error::from_errno(errno)
-}
-
 /// Write to `attach`.
 pub(crate) fn attach(input: &[u8]) -> Result {
-    let path = parse("attach", input).map_err(|e| error(e.errno()))?;
+    let path = parse("attach", input).map_err(|e| Error::from_errno(e.errno()))?;
     held(holder::with_registry(|r| r.attach("attach", &path)))
 }
 
 /// Write to `detach`.
 pub(crate) fn detach(input: &[u8]) -> Result {
-    let path = parse("detach", input).map_err(|e| error(e.errno()))?;
+    let path = parse("detach", input).map_err(|e| Error::from_errno(e.errno()))?;
     held(holder::with_registry(|r| r.detach(&path)))
 }
 
@@ -56,7 +51,7 @@ pub(crate) fn detach(input: &[u8]) -> Result {
 pub(crate) fn attach_param(registry: &Registry, list: &[u8]) -> Result {
     let mut seen = [None::<u32>; holder::MAX_HOLDERS];
     for item in name::split_list(list) {
-        let path = parse("devices=", item).map_err(|e| error(e.errno()))?;
+        let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
         let dev = registry.check("devices=", &path)?;
         if seen.contains(&Some(dev)) {
             pr_err!("devices=: {}: named twice\n", path.as_str());
@@ -69,7 +64,7 @@ pub(crate) fn attach_param(registry: &Registry, list: &[u8]) -> Result {
         *slot = Some(dev);
     }
     for item in name::split_list(list) {
-        let path = parse("devices=", item).map_err(|e| error(e.errno()))?;
+        let path = parse("devices=", item).map_err(|e| Error::from_errno(e.errno()))?;
         registry.attach("devices=", &path)?;
     }
     Ok(())
@@ -205,8 +200,8 @@ pub(crate) fn index_show(out: &mut [u8]) -> usize {
     buf.len()
 }
 
-/// Read of `last_failure`: the number of the newest failure in the events
-/// history, which `daxhold events --follow` polls for.
+/// Read of `last_failure`: the number of the newest failure printed,
+/// which `daxhold events --follow` polls for.
 pub(crate) fn last_failure_show(out: &mut [u8]) -> usize {
     let mut buf = FixedBuf::new(out);
     let _ = writeln!(buf, "{}", crate::observe::events::last_failure());
@@ -243,7 +238,7 @@ pub(crate) fn metadata_show(out: &mut [u8]) -> usize {
 pub(crate) fn translate(input: &[u8]) -> Result {
     let req = request::parse(input).map_err(|e| {
         pr_err!("translate: {}: {}\n", Shown(input), e.what());
-        error(e.errno())
+        Error::from_errno(e.errno())
     })?;
     held(holder::with_registry(|r| {
         let Some(h) = r.find_by_name(req.disk) else {
@@ -271,7 +266,7 @@ pub(crate) fn translate(input: &[u8]) -> Result {
 pub(crate) fn translate_answer(input: &[u8], out: &mut [u8]) -> Result<usize> {
     let req = request::parse(input).map_err(|e| {
         pr_err!("translate: {}: {}\n", Shown(input), e.what());
-        error(e.errno())
+        Error::from_errno(e.errno())
     })?;
     let mut buf = FixedBuf::new(out);
     let mut full = false;

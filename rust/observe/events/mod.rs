@@ -150,11 +150,12 @@ pub(crate) fn kick() {
 /// Records the printer takes out of the ring per lock hold.
 const PRINT_CHUNK: usize = 8;
 
-/// The number of the newest failure whose records reached the history
-/// (what `/proc/fs/daxhold/events` shows); 0 before the first.
+/// The number of the newest failure whose records the printer has moved
+/// to the history; 0 before the first. A running maximum: records of
+/// concurrent failures may reach the history out of order.
 static LAST_FAILURE: AtomicU64 = AtomicU64::new(0);
 
-/// The number of the newest failure in the history, 0 if none: what
+/// The number of the newest failure printed, 0 if none: what
 /// `/sys/kernel/daxhold/last_failure` shows.
 pub(crate) fn last_failure() -> u64 {
     LAST_FAILURE.load(Ordering::Relaxed)

@@ -15,7 +15,7 @@ use std::fs::File;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -102,7 +102,7 @@ impl Waker {
 }
 
 /// `path` opened and read once, or `None` if it cannot be.
-fn open_armed(path: &PathBuf) -> Option<File> {
+fn open_armed(path: &Path) -> Option<File> {
     let f = File::open(path).ok()?;
     read_at0(&f).ok()?;
     Some(f)
