@@ -12,7 +12,9 @@ script samples/stack.sh as /daxtest/samples/stack.sh), the daxhold tool
 (`make tool`, with its libraries), the kernel's hwpoison-inject.ko and
 mce-inject.ko from KDIR, the given modules (as /lib/modules/<file name>),
 for a kernel of the nfit flavour its NVDIMM test modules (as
-/lib/modules/nfit/, their load order in /lib/modules/nfit/order), /init,
+/lib/modules/nfit/, their load order in /lib/modules/nfit/order) and the
+kernel's own NVDIMM drivers (as /lib/modules/nvdimm/, with an order file
+too), /init,
 lib.sh, kunit.sh, the helpers scenarios source (tools/testing/guest/lib/*.sh,
 as /daxtest/lib/), every scenario, the harness self-tests and the guest
 benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/, and the helpers
@@ -84,6 +86,15 @@ NFIT_STAMP = ".daxhold-nfit-built"
 NFIT_MODULES = ["test/nfit_test_iomap", "libnvdimm", "nd_btt", "nd_pmem",
                 "nd_e820",
                 "device_dax", "dax_pmem", "nfit", "test/nfit_test"]
+# The kernel's own builds of the same drivers, in load order, where they
+# are modules (the nfit and debug trees): /init loads these for every
+# scenario that does not want nfit_test, so that it sees the pmem driver
+# as a user's kernel has it (nfit_test's nd_pmem answers -EIO where the
+# real one answers -EHWPOISON and does the DAX recovery write).
+NVDIMM_MODULES = ["drivers/nvdimm/libnvdimm", "drivers/nvdimm/nd_btt",
+                  "drivers/nvdimm/nd_pmem", "drivers/nvdimm/nd_e820",
+                  "drivers/dax/device_dax", "drivers/dax/dax_pmem",
+                  "drivers/acpi/nfit/nfit"]
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
         "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests",
@@ -249,19 +260,16 @@ def kernel_module_paths(kdir):
     return found
 
 
-def nfit_module_paths(kdir):
-    """[(name, path)] of the nfit flavour's test modules in load order, or
-    [] if KDIR is not an nfit tree.  Checks that each module's depends
-    (modinfo) come before it or are not NVDIMM test modules at all."""
-    ndir = Path(kdir) / NFIT_DIR
-    if not (ndir / NFIT_STAMP).exists():
-        return []
+def ordered_modules(base, paths, what):
+    """[(name, path)] of BASE/P.ko for each P of PATHS, in that order.
+    Checks that each module's depends (modinfo) come before it or are not
+    among PATHS at all."""
     out, seen = [], set()
-    names = {Path(x).name for x in NFIT_MODULES}
-    for m in NFIT_MODULES:
-        p = ndir / f"{m}.ko"
+    names = {Path(x).name for x in paths}
+    for m in paths:
+        p = Path(base) / f"{m}.ko"
         if not p.exists():
-            raise RuntimeError(f"{p} missing (tools/setup/nfit.sh)")
+            raise RuntimeError(f"{p} missing ({what})")
         r = subprocess.run(["modinfo", "-F", "depends", str(p)],
                            capture_output=True, text=True)
         if r.returncode != 0:
@@ -270,10 +278,29 @@ def nfit_module_paths(kdir):
                 if d and d in names and d not in seen]
         if late:
             raise RuntimeError(f"{p.name} depends on {', '.join(late)}, "
-                               "which NFIT_MODULES loads after it")
+                               "which is loaded after it")
         seen.add(p.stem)
         out.append((p.stem, p))
     return out
+
+
+def nfit_module_paths(kdir):
+    """[(name, path)] of the nfit flavour's test modules in load order, or
+    [] if KDIR is not an nfit tree."""
+    ndir = Path(kdir) / NFIT_DIR
+    if not (ndir / NFIT_STAMP).exists():
+        return []
+    return ordered_modules(ndir, NFIT_MODULES, "tools/setup/nfit.sh")
+
+
+def nvdimm_module_paths(kdir):
+    """[(name, path)] of the kernel's NVDIMM driver modules in load order,
+    or [] if KDIR builds them in (modules.order does not list them)."""
+    order = Path(kdir) / "modules.order"
+    listed = set(order.read_text().split()) if order.exists() else set()
+    if f"{NVDIMM_MODULES[0]}.o" not in listed:
+        return []
+    return ordered_modules(kdir, NVDIMM_MODULES, "the kernel build")
 
 
 def collect(kdir, modules):
@@ -328,6 +355,12 @@ def collect(kdir, modules):
     if nfit:
         img.add_data("lib/modules/nfit/order",
                      "".join(f"{name}\n" for name, _ in nfit).encode())
+    nvdimm = nvdimm_module_paths(kdir)
+    for name, path in nvdimm:
+        img.add_file(f"lib/modules/nvdimm/{name}.ko", path, 0o644)
+    if nvdimm:
+        img.add_data("lib/modules/nvdimm/order",
+                     "".join(f"{name}\n" for name, _ in nvdimm).encode())
     for m in modules:
         m = Path(m)
         if not m.is_file():

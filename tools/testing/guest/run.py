@@ -762,6 +762,7 @@ def run_one(args, flavours, sdir, kind, name, results):
         "" if hdr.expect_oops else "oops=panic",
         f"daxtest.{kind}={name}",
         "daxtest.ctl=ttyS1", "daxtest.data=ttyS2",
+        "daxtest.nvdimm=nfit_test" if hdr.flavour == "nfit" else "",
         hdr.append, args.append]))
     res = boot(flavours.kernel(hdr.flavour), flavours.initrd(hdr.flavour),
                cmdline, hdr, results, name, args.verbose, args.keep_tmp)
