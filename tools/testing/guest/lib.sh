@@ -278,8 +278,9 @@ daxhold: $_bi_want" "$1 $(printf '%s' "$2" | tr '#' '?'): $3, one line"
 # ------------------------------------------------------- nvdimm/pmem --
 
 # make_fsdax_all: turn every nvdimm region into one fsdax namespace and
-# wait for its /dev/pmemN.  The block device names are listed in
-# $DAXTEST_STATE/pmems.
+# wait for its /dev/pmemN.  A region whose namespace already is fsdax (run.py
+# boots from an image whose labels and info block say so) is kept as it is.
+# The block device names are listed in $DAXTEST_STATE/pmems.
 make_fsdax_all() {
 	: > "$DAXTEST_STATE/pmems"
 	_found=0
@@ -287,15 +288,18 @@ make_fsdax_all() {
 		[ -e "$_r" ] || break
 		_found=1
 		_id=${_r##*/region}
-		if ! ndctl create-namespace -f -e "namespace$_id.0" -m fsdax \
-			> "$DAXTEST_STATE/ndctl.$_id" 2>&1; then
+		_out=$DAXTEST_STATE/ndctl.$_id
+		ndctl list -n "namespace$_id.0" 2>/dev/null | tr -d ' \n' > "$_out"
+		if grep -q '"mode":"fsdax"' "$_out"; then
+			diag "namespace$_id.0 is fsdax already (the image's labels)"
+		elif ! ndctl create-namespace -f -e "namespace$_id.0" -m fsdax \
+			> "$_out" 2>&1; then
 			echo "ndctl create-namespace -f -e namespace$_id.0" \
 				"-m fsdax failed:"
-			cat "$DAXTEST_STATE/ndctl.$_id"
+			cat "$_out"
 			return 1
 		fi
-		_bd=$(sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p' \
-			"$DAXTEST_STATE/ndctl.$_id" | head -n 1)
+		_bd=$(sed -n 's/.*"blockdev":"\([^"]*\)".*/\1/p' "$_out" | head -n 1)
 		[ -n "$_bd" ] || _bd=pmem$_id
 		if ! wait_for "/dev/$_bd" 10; then
 			echo "/dev/$_bd did not appear"

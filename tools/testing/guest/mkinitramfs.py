@@ -16,7 +16,8 @@ for a kernel of the nfit flavour its NVDIMM test modules (as
 kernel's own NVDIMM drivers (as /lib/modules/nvdimm/, with an order file
 too), /init,
 lib.sh, kunit.sh, the helpers scenarios source (tools/testing/guest/lib/*.sh,
-as /daxtest/lib/), every scenario, the harness self-tests and the guest
+as /daxtest/lib/), every scenario, the harness self-tests, run.py's
+set-up boots (tools/testing/guest/setup/*.sh) and the guest
 benchmarks (tools/bench/guest/*.sh, as /daxtest/bench/, and the helpers
 they source, tools/bench/guest/lib/*.sh, as /daxtest/bench/lib/).
 
@@ -98,6 +99,7 @@ NVDIMM_MODULES = ["drivers/nvdimm/libnvdimm", "drivers/nvdimm/nd_btt",
 DIRS = ["bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "lib",
         "lib64", "lib/modules", "etc", "dev", "proc", "sys", "tmp", "run",
         "mnt", "root", "daxtest", "daxtest/scenarios", "daxtest/selftests",
+        "daxtest/setup",
         "daxtest/bench", "daxtest/bench/lib", "daxtest/lib",
         "daxtest/samples"]
 
@@ -372,7 +374,7 @@ def collect(kdir, modules):
     img.add_file("daxtest/kunit.sh", HERE / "kunit.sh", 0o644)
     for s in sorted((HERE / "lib").glob("*.sh")):
         img.add_file(f"daxtest/lib/{s.name}", s, 0o644)
-    for sub in ("scenarios", "selftests"):
+    for sub in ("scenarios", "selftests", "setup"):
         for s in sorted((HERE / sub).glob("*.sh")):
             img.add_file(f"daxtest/{sub}/{s.name}", s, 0o644)
     for s in sorted((BENCH_SRC / "guest").glob("*.sh")):

@@ -22,6 +22,8 @@ Documentation/guest-harness.rst describes headers and failure rules.
 """
 
 import argparse
+import errno
+import fcntl
 import json
 import os
 import re
@@ -44,6 +46,7 @@ import mkinitramfs  # noqa: E402
 
 SCENARIO_DIR = HERE / "scenarios"
 SELFTEST_DIR = HERE / "selftests"
+SETUP_DIR = HERE / "setup"
 BENCH_DIR = TOP / "tools/bench/guest"
 HEADER_RE = re.compile(r"^#\s*daxhold-test:\s*([A-Za-z_]+)\s*=\s*(.*?)\s*$")
 
@@ -269,15 +272,43 @@ def qemu_command(kernel, initrd, cmdline, images, size, mem, mon, ctl,
     return cmd
 
 
-def boot(kernel, initrd, cmdline, hdr, results, name, verbose, keep_tmp):
-    """Boot one guest; return its console lines and how it ended."""
+def sparse_copy(src, dst):
+    """Copy the file SRC to DST, holes kept as holes (SEEK_DATA)."""
+    with open(src, "rb") as fi, open(dst, "wb") as fo:
+        end = os.fstat(fi.fileno()).st_size
+        fo.truncate(end)
+        off = 0
+        while off < end:
+            try:
+                off = os.lseek(fi.fileno(), off, os.SEEK_DATA)
+            except OSError as e:
+                if e.errno == errno.ENXIO:      # only a hole is left
+                    break
+                raise
+            stop = os.lseek(fi.fileno(), off, os.SEEK_HOLE)
+            fi.seek(off)
+            fo.seek(off)
+            while off < stop:
+                chunk = fi.read(min(stop - off, 1 << 20))
+                fo.write(chunk)
+                off += len(chunk)
+
+
+def boot(kernel, initrd, cmdline, hdr, results, name, verbose, keep_tmp,
+         start=(), save=()):
+    """Boot one guest; return its console lines and how it ended.  NVDIMM
+    i starts as a copy of START[i] if there is one, else empty; SAVE[i]
+    gets a copy of it as the guest left it."""
     tmp = Path(tempfile.mkdtemp(prefix="daxtest-"))
     size = parse_size(hdr.size)
     images = []
     for i in range(hdr.nvdimms):
         img = tmp / f"nvdimm{i}.img"
-        with open(img, "wb") as f:
-            f.truncate(size)
+        if i < len(start):
+            sparse_copy(start[i], img)
+        else:
+            with open(img, "wb") as f:
+                f.truncate(size)
         images.append(img)
     mon_path, ctl_path = tmp / "mon.sock", tmp / "ctl.sock"
     data_path = results / f"{name}.out"
@@ -383,6 +414,8 @@ def boot(kernel, initrd, cmdline, hdr, results, name, verbose, keep_tmp):
     err = stderr.decode(errors="replace")
     with open(qemu_txt, "a") as f:
         f.write(f"exit status {rc}\n{err}")
+    for img, dst in zip(images, save):
+        sparse_copy(img, dst)
     if keep_tmp:
         print(f"# kept {tmp}", flush=True)
     else:
@@ -678,6 +711,7 @@ class Flavours:
     def __init__(self, args, initrd):
         self.trees = {"default": (args.kdir, list(args.module))}
         self.initrds = {"default": initrd}
+        self.images = {}
         for spec in args.flavour:
             name, sep, rest = spec.partition("=")
             parts = rest.split(",")
@@ -709,6 +743,49 @@ class Flavours:
             except RuntimeError as e:
                 sys.exit(f"run.py: initramfs ({name}): {e}")
         return self.initrds[name]
+
+    def image(self, name, size, count):
+        """The fsdax NVDIMM images of flavour NAME's kernel for COUNT
+        NVDIMMs of SIZE, or (): they then start empty."""
+        return self.images.get((name, size), ())[:count]
+
+    def make_images(self, args, name, size, count, results):
+        """Find or make (one boot of setup/fsdax.sh) those images, once per
+        kernel tree, size and slot: $DAXHOLD_CACHE/nvdimm/<tree>-<bytes>-
+        <slot>.img (an NVDIMM's labels are valid in its own slot only).  If
+        the set-up boot fails, say so; the scenarios then create their
+        namespaces."""
+        if len(self.image(name, size, count)) == count:
+            return
+        cache = mkinitramfs.cache_dir() / "nvdimm"
+        cache.mkdir(parents=True, exist_ok=True)
+        stem = f"{Path(self.trees[name][0]).name}-{parse_size(size)}"
+        paths = [cache / f"{stem}-{i}.img" for i in range(count)]
+        with open(cache / f".{stem}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not all(p.exists() for p in paths):
+                self.images[(name, size)] = ()
+                made = [p.with_suffix(f".tmp{os.getpid()}") for p in paths]
+                hdr = parse_header(SETUP_DIR / "fsdax.sh")
+                hdr.size, hdr.flavour, hdr.nvdimms = size, name, count
+                hdr.timeout = int(hdr.timeout * args.timeout_scale)
+                res = boot(self.kernel(name), self.initrd(name),
+                           boot_cmdline(hdr, "setup", "fsdax", args), hdr,
+                           results, f"setup-fsdax-{name}", args.verbose,
+                           args.keep_tmp, save=made)
+                failures = judge(res, hdr).failures
+                if failures or not all(m.exists() for m in made):
+                    for m in made:
+                        m.unlink(missing_ok=True)
+                    print(f"# {name} kernel: no fsdax NVDIMM images, the "
+                          "scenarios create their namespaces: "
+                          + "; ".join(failures[:3]), flush=True)
+                    return
+                for m, p in zip(made, paths):
+                    m.rename(p)
+                print(f"# {name} kernel: {count} fsdax NVDIMM images "
+                      f"{stem}-*.img ({res.seconds:.1f} s)", flush=True)
+        self.images[(name, size)] = tuple(paths)
 
 
 def plan_one(args, flavours, sdir, kind, name):
@@ -754,13 +831,9 @@ def before_init_reports(res, v):
     return texts if all(t in early for t in texts) else []
 
 
-def run_one(args, flavours, sdir, kind, name, results):
-    """Boot one scenario; -> (status, text after the name, failures,
-    bench lines)."""
-    hdr, early = plan_one(args, flavours, sdir, kind, name)
-    if early:
-        return early + ([],)
-    cmdline = " ".join(filter(None, [
+def boot_cmdline(hdr, kind, name, args):
+    """The kernel command line of a boot of KIND (scenario, ...) NAME."""
+    return " ".join(filter(None, [
         "console=ttyS0", f"loglevel={hdr.loglevel}", "panic=-1",
         TCG_WATCHDOG, UNUSED_DEVICES,
         "" if hdr.expect_oops else "oops=panic",
@@ -768,8 +841,19 @@ def run_one(args, flavours, sdir, kind, name, results):
         "daxtest.ctl=ttyS1", "daxtest.data=ttyS2",
         "daxtest.nvdimm=nfit_test" if hdr.flavour == "nfit" else "",
         hdr.append, args.append]))
+
+
+def run_one(args, flavours, sdir, kind, name, results):
+    """Boot one scenario; -> (status, text after the name, failures,
+    bench lines)."""
+    hdr, early = plan_one(args, flavours, sdir, kind, name)
+    if early:
+        return early + ([],)
+    cmdline = boot_cmdline(hdr, kind, name, args)
+    image = flavours.image(hdr.flavour, hdr.size, hdr.nvdimms)
     res = boot(flavours.kernel(hdr.flavour), flavours.initrd(hdr.flavour),
-               cmdline, hdr, results, name, args.verbose, args.keep_tmp)
+               cmdline, hdr, results, name, args.verbose, args.keep_tmp,
+               image)
     v = judge(res, hdr)
     early_reports = before_init_reports(res, v)
     if early_reports:
@@ -781,7 +865,7 @@ def run_one(args, flavours, sdir, kind, name, results):
                   f"{text}", flush=True)
         res = boot(flavours.kernel(hdr.flavour),
                    flavours.initrd(hdr.flavour), cmdline, hdr, results,
-                   name, args.verbose, args.keep_tmp)
+                   name, args.verbose, args.keep_tmp, image)
         v = judge(res, hdr)
     if kind == "selftest":
         v.failures, v.skip = selftest_verdict(v, hdr), None
@@ -810,6 +894,15 @@ def run_scenarios(args, kernel, initrd, results):
         hdr, _ = plan_one(args, flavours, sdir, kind, name)
         if hdr:
             flavours.initrd(hdr.flavour)
+    # ... and every NVDIMM image (the harness's self-tests start empty).
+    want = {}
+    for name in names if kind != "selftest" else []:
+        hdr, _ = plan_one(args, flavours, sdir, kind, name)
+        if hdr and hdr.nvdimms:
+            key = (hdr.flavour, hdr.size)
+            want[key] = max(want.get(key, 0), hdr.nvdimms)
+    for (flavour, size), count in want.items():
+        flavours.make_images(args, flavour, size, count, results)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
     summary = []
     print(f"1..{len(names)}", flush=True)
