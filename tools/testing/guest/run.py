@@ -750,9 +750,9 @@ class Flavours:
         return self.images.get((name, size), ())[:count]
 
     def make_images(self, args, name, size, count, results):
-        """Find or make (one boot of setup/fsdax.sh) those images, once per
-        kernel tree, size and slot: $DAXHOLD_CACHE/nvdimm/<tree>-<bytes>-
-        <slot>.img (an NVDIMM's labels are valid in its own slot only).  If
+        """Find or make (one boot of setup/fsdax.sh) those images, one per
+        kernel tree, size and slot (an NVDIMM's labels are valid in its own
+        slot only): $DAXHOLD_CACHE/nvdimm/<tree>-<bytes>-<slot>.img.  If
         the set-up boot fails, say so; the scenarios then create their
         namespaces."""
         if len(self.image(name, size, count)) == count:
