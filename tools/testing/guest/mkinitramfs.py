@@ -351,18 +351,13 @@ def collect(kdir, modules):
 
     for name, path in kernel_module_paths(kdir).items():
         img.add_file(f"lib/modules/{name}.ko", path, 0o644)
-    nfit = nfit_module_paths(kdir)
-    for name, path in nfit:
-        img.add_file(f"lib/modules/nfit/{name}.ko", path, 0o644)
-    if nfit:
-        img.add_data("lib/modules/nfit/order",
-                     "".join(f"{name}\n" for name, _ in nfit).encode())
-    nvdimm = nvdimm_module_paths(kdir)
-    for name, path in nvdimm:
-        img.add_file(f"lib/modules/nvdimm/{name}.ko", path, 0o644)
-    if nvdimm:
-        img.add_data("lib/modules/nvdimm/order",
-                     "".join(f"{name}\n" for name, _ in nvdimm).encode())
+    for sub, mods in (("nfit", nfit_module_paths(kdir)),
+                      ("nvdimm", nvdimm_module_paths(kdir))):
+        for name, path in mods:
+            img.add_file(f"lib/modules/{sub}/{name}.ko", path, 0o644)
+        if mods:
+            img.add_data(f"lib/modules/{sub}/order",
+                         "".join(f"{name}\n" for name, _ in mods).encode())
     for m in modules:
         m = Path(m)
         if not m.is_file():
