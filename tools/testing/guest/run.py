@@ -890,15 +890,15 @@ def run_scenarios(args, kernel, initrd, results):
         sys.exit(f"run.py: no such scenario: {', '.join(unknown)} "
                  f"(have: {', '.join(scenario_names(sdir))})")
     flavours = Flavours(args, initrd)
-    for name in names:          # every initramfs built before any boot
-        hdr, _ = plan_one(args, flavours, sdir, kind, name)
-        if hdr:
-            flavours.initrd(hdr.flavour)
-    # ... and every NVDIMM image (the harness's self-tests start empty).
+    # Every initramfs built, and the NVDIMM images wanted, before any boot
+    # (the harness's self-tests start with empty NVDIMMs).
     want = {}
-    for name in names if kind != "selftest" else []:
+    for name in names:
         hdr, _ = plan_one(args, flavours, sdir, kind, name)
-        if hdr and hdr.nvdimms:
+        if not hdr:
+            continue
+        flavours.initrd(hdr.flavour)
+        if hdr.nvdimms and kind != "selftest":
             key = (hdr.flavour, hdr.size)
             want[key] = max(want.get(key, 0), hdr.nvdimms)
     for (flavour, size), count in want.items():
