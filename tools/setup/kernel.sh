@@ -44,7 +44,11 @@ if [ -f "$stamp" ]; then
 	exit 0
 fi
 
-log "building the $flavour kernel in $kdir (5-10 minutes)"
+case $flavour in
+debug) took="about 25 minutes on two cores" ;;
+*) took="about 10 minutes on two cores" ;;
+esac
+log "building the $flavour kernel in $kdir ($took)"
 # No stamp: a missing or half-built tree.  Start it again from the source.
 rm -rf "$kdir"
 mkdir -p "$kdir"
